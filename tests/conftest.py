@@ -1,0 +1,130 @@
+"""Shared fixtures: persona API clients, a clean cache, and the service guard for CI."""
+
+import os
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import Group
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from aftersales.roles import Role
+
+
+def pytest_report_header(config):
+    engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    broker = settings.CELERY_BROKER_URL.split("://")[0]
+    cache = settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]
+    return f"aftersales: database={engine} broker={broker} cache={cache}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _require_services():
+    """In CI the suite must run on PostgreSQL + Redis: fail loudly, never skip."""
+    if os.environ.get("AFTERSALES_REQUIRE_SERVICES") != "1":
+        return
+    assert settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql", (
+        "AFTERSALES_REQUIRE_SERVICES=1 but the database is not PostgreSQL"
+    )
+    import redis
+
+    assert settings.CELERY_BROKER_URL.startswith("redis://"), "Redis broker required"
+    redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_connect_timeout=3).ping()
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def make_user(db):
+    """make_user("agent") → a user in that role group (password "pw-<username>")."""
+    from django.contrib.auth import get_user_model
+
+    counter = {"n": 0}
+
+    def factory(role=None, username=None, **extra):
+        counter["n"] += 1
+        username = username or f"{role or 'user'}{counter['n']}"
+        user = get_user_model().objects.create_user(
+            username=username, password=f"pw-{username}", **extra
+        )
+        if role:
+            user.groups.add(Group.objects.get(name=role))
+        return user
+
+    return factory
+
+
+def _client_for(user):
+    client = APIClient()
+    token, _ = Token.objects.get_or_create(user=user)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.user = user
+    return client
+
+
+@pytest.fixture
+def api_client_for():
+    return _client_for
+
+
+@pytest.fixture
+def anon_client():
+    return APIClient()
+
+
+@pytest.fixture
+def agent(make_user):
+    return make_user(Role.AGENT, username="agent")
+
+
+@pytest.fixture
+def supervisor(make_user):
+    return make_user(Role.SUPERVISOR, username="supervisor")
+
+
+@pytest.fixture
+def auditor(make_user):
+    return make_user(Role.AUDITOR, username="auditor")
+
+
+@pytest.fixture
+def integrator(make_user):
+    return make_user(Role.INTEGRATOR, username="integrator")
+
+
+@pytest.fixture
+def technician(db):
+    from tests.tickets.factories import TechnicianFactory
+
+    return TechnicianFactory(user__username="tech1")
+
+
+@pytest.fixture
+def agent_client(agent):
+    return _client_for(agent)
+
+
+@pytest.fixture
+def supervisor_client(supervisor):
+    return _client_for(supervisor)
+
+
+@pytest.fixture
+def auditor_client(auditor):
+    return _client_for(auditor)
+
+
+@pytest.fixture
+def integrator_client(integrator):
+    return _client_for(integrator)
+
+
+@pytest.fixture
+def technician_client(technician):
+    return _client_for(technician.user)

@@ -1,0 +1,156 @@
+"""Admin adapter: browse and correct reference data; tickets change only through services."""
+
+from django.contrib import admin
+
+from .models import (
+    Area,
+    Customer,
+    IdempotencyKey,
+    Product,
+    ProductCategory,
+    ProductModel,
+    Ticket,
+    TicketEvent,
+    TicketNumberSequence,
+)
+
+
+@admin.register(Area)
+class AreaAdmin(admin.ModelAdmin):
+    list_display = ["code", "name"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(ProductCategory)
+class ProductCategoryAdmin(admin.ModelAdmin):
+    list_display = ["code", "name"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(ProductModel)
+class ProductModelAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "category", "warranty_months"]
+    list_filter = ["category"]
+    search_fields = ["code", "name"]
+    list_select_related = ["category"]
+
+
+@admin.register(Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    list_display = ["name", "masked_phone", "area", "tier", "erased_at", "created_at"]
+    list_filter = ["tier", "area", ("erased_at", admin.EmptyFieldListFilter)]
+    search_fields = ["name", "=phone", "email"]
+    list_select_related = ["area"]
+    readonly_fields = ["erased_at", "created_by", "created_at", "updated_at"]
+    show_full_result_count = False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # erasure (anonymisation) keeps the tickets; see the API's erase action
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ["serial_number", "model", "customer", "purchase_date"]
+    list_filter = ["model__category"]
+    search_fields = ["=serial_number", "customer__name"]
+    list_select_related = ["model", "customer"]
+    raw_id_fields = ["customer"]
+    show_full_result_count = False
+
+
+class TicketEventInline(admin.TabularInline):
+    model = TicketEvent
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "kind", "action", "from_status", "to_status", "actor", "payload"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Ticket)
+class TicketAdmin(admin.ModelAdmin):
+    """Read-mostly: status, owner, technician, version and the SLA clock are read-only;
+    transitions go through the services (API or pages) so that they are checked and logged."""
+
+    list_display = [
+        "number",
+        "status",
+        "priority",
+        "category",
+        "channel",
+        "customer",
+        "technician",
+        "owner",
+        "response_due_at",
+        "dispatch_due_at",
+        "escalation_level",
+        "created_at",
+    ]
+    list_filter = ["status", "priority", "category", "channel", "escalation_level"]
+    search_fields = ["=number", "customer__name", "=customer__phone", "=product__serial_number"]
+    list_select_related = ["customer", "technician", "owner"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    inlines = [TicketEventInline]
+    readonly_fields = [
+        f.name
+        for f in Ticket._meta.get_fields()
+        if getattr(f, "concrete", False) and f.name not in {"description"}
+    ]
+
+    def has_add_permission(self, request):
+        return False  # intake goes through ticket_create (numbering, SLA, events)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        from .services import ticket_update
+
+        ticket = Ticket.objects.get(pk=obj.pk)
+        ticket_update(ticket=ticket, actor=request.user, description=obj.description)
+
+
+@admin.register(TicketEvent)
+class TicketEventAdmin(admin.ModelAdmin):
+    list_display = ["ticket", "kind", "action", "from_status", "to_status", "actor", "created_at"]
+    list_filter = ["kind", "action"]
+    search_fields = ["=ticket__number"]
+    list_select_related = ["ticket", "actor"]
+    raw_id_fields = ["ticket"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(TicketNumberSequence)
+class TicketNumberSequenceAdmin(admin.ModelAdmin):
+    list_display = ["year", "last_value"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(IdempotencyKey)
+class IdempotencyKeyAdmin(admin.ModelAdmin):
+    list_display = ["key", "user", "endpoint", "response_status", "created_at"]
+    search_fields = ["=key"]
+    list_select_related = ["user"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,421 @@
+"""REST adapter of the tickets app: input validation and output shapes, no rules."""
+
+import base64
+import binascii
+import re
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from aftersales.roles import DESK_ROLES
+from technicians.models import Technician
+
+from .. import sla
+from ..choices import (
+    Channel,
+    ContactVia,
+    CustomerTier,
+    FaultClass,
+    Priority,
+    SlaState,
+    TicketCategory,
+    WarrantyDecision,
+)
+from ..models import Area, Customer, Product, ProductCategory, ProductModel, Ticket, TicketEvent
+from ..selectors import can_see_phone, customer_list
+from ..services import ticket_allowed_actions
+
+MAX_SIGNATURE_BYTES = 256 * 1024
+_DATA_URL = re.compile(r"^data:image/(png|jpeg|svg\+xml);base64,([A-Za-z0-9+/=\s]+)$")
+
+
+def _user(serializer):
+    return serializer.context["request"].user
+
+
+# --- Reference data ----------------------------------------------------------------------
+
+
+class AreaSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Area
+        fields = ["id", "code", "name"]
+
+
+class ProductCategorySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ProductCategory
+        fields = ["id", "code", "name"]
+
+
+class ProductModelSerializer(serializers.ModelSerializer):
+    category = serializers.SlugRelatedField(
+        slug_field="code", queryset=ProductCategory.objects.all()
+    )
+
+    class Meta:
+        model = ProductModel
+        fields = ["id", "code", "name", "category", "warranty_months"]
+
+
+# --- Customers and products --------------------------------------------------------------
+
+
+class CustomerSerializer(serializers.ModelSerializer):
+    area = serializers.SlugRelatedField(
+        slug_field="code", queryset=Area.objects.all(), required=False, allow_null=True
+    )
+    phone = serializers.CharField(max_length=32)
+    tier = serializers.ChoiceField(choices=CustomerTier.choices, required=False)
+    erased = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Customer
+        fields = [
+            "id",
+            "name",
+            "phone",
+            "email",
+            "address",
+            "area",
+            "tier",
+            "consent_service",
+            "consent_marketing",
+            "erased",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+
+    def get_erased(self, obj) -> bool:
+        return obj.erased_at is not None
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not can_see_phone(_user(self), customer=instance):
+            data["phone"] = instance.masked_phone
+        return data
+
+
+class CustomerEraseInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500)
+
+
+class ProductSerializer(serializers.ModelSerializer):
+    model = serializers.CharField(
+        help_text="Product model code or id.", write_only=True, max_length=64
+    )
+    model_code = serializers.CharField(source="model.code", read_only=True)
+    warranty_until = serializers.DateField(read_only=True)
+    in_warranty = serializers.BooleanField(read_only=True)
+    customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.none())
+
+    class Meta:
+        model = Product
+        fields = [
+            "id",
+            "customer",
+            "model",
+            "model_code",
+            "serial_number",
+            "purchase_date",
+            "warranty_until",
+            "in_warranty",
+            "created_at",
+        ]
+        read_only_fields = ["created_at"]
+        validators = []  # the service reports a duplicate serial with a clear field error
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "request" in self.context:
+            self.fields["customer"].queryset = customer_list(user=_user(self))
+
+    def validate_model(self, value):
+        query = ProductModel.objects.filter(code=value)
+        if value.isdigit():
+            query = ProductModel.objects.filter(pk=int(value)) | query
+        model = query.select_related("category").first()
+        if model is None:
+            raise serializers.ValidationError("Unknown product model.")
+        return model
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["model"] = instance.model.code
+        return data
+
+
+# --- Tickets -----------------------------------------------------------------------------
+
+
+class TicketSlaSerializer(serializers.Serializer):
+    response_due_at = serializers.DateTimeField()
+    responded_at = serializers.DateTimeField(allow_null=True)
+    response_breached = serializers.BooleanField()
+    dispatch_due_at = serializers.DateTimeField()
+    dispatched_at = serializers.DateTimeField(allow_null=True)
+    dispatch_breached = serializers.BooleanField()
+    state = serializers.ChoiceField(choices=SlaState.choices)
+    escalation_level = serializers.IntegerField(min_value=0, max_value=3)
+    paused = serializers.BooleanField()
+
+
+class TicketCustomerSummarySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    phone = serializers.CharField()
+    address = serializers.CharField()
+    area = serializers.CharField(allow_null=True)
+    tier = serializers.CharField()
+
+
+class TicketSerializer(serializers.ModelSerializer):
+    """The ticket as integrators and pages read it; every field is read-only here."""
+
+    owner = serializers.PrimaryKeyRelatedField(read_only=True)
+    owner_name = serializers.CharField(source="owner.get_username", read_only=True)
+    technician_name = serializers.CharField(
+        source="technician.full_name", read_only=True, default=None
+    )
+    customer_summary = serializers.SerializerMethodField()
+    sla = serializers.SerializerMethodField()
+    signed = serializers.SerializerMethodField()
+    allowed_actions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "id",
+            "number",
+            "status",
+            "version",
+            "owner",
+            "owner_name",
+            "customer",
+            "customer_summary",
+            "product",
+            "channel",
+            "category",
+            "description",
+            "fault_occurred_at",
+            "priority",
+            "fault_class",
+            "warranty_decision",
+            "technician",
+            "technician_name",
+            "appointment_start",
+            "appointment_end",
+            "fault_code",
+            "diagnosis",
+            "work_done",
+            "test_passed",
+            "resolution",
+            "signed",
+            "confirmation_comment",
+            "satisfaction",
+            "follow_up_satisfaction",
+            "follow_up_comment",
+            "cancel_reason",
+            "created_at",
+            "updated_at",
+            "triaged_at",
+            "on_site_at",
+            "completed_at",
+            "closed_at",
+            "followed_up_at",
+            "cancelled_at",
+            "sla",
+            "allowed_actions",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(TicketCustomerSummarySerializer)
+    def get_customer_summary(self, ticket):
+        customer = ticket.customer
+        user = _user(self)
+        return {
+            "id": customer.pk,
+            "name": customer.name,
+            "phone": customer.phone
+            if can_see_phone(user, ticket=ticket)
+            else customer.masked_phone,
+            "address": customer.address,
+            "area": customer.area.code if customer.area else None,
+            "tier": customer.tier,
+        }
+
+    @extend_schema_field(TicketSlaSerializer)
+    def get_sla(self, ticket):
+        now = sla.effective_now(self.context.get("now") or timezone.now(), ticket.sla_paused_at)
+        return {
+            "response_due_at": _dt(ticket.response_due_at),
+            "responded_at": _dt(ticket.responded_at),
+            "response_breached": ticket.response_clock.breached(now),
+            "dispatch_due_at": _dt(ticket.dispatch_due_at),
+            "dispatched_at": _dt(ticket.dispatched_at),
+            "dispatch_breached": ticket.dispatch_clock.breached(now),
+            "state": sla.overall_state([ticket.response_clock, ticket.dispatch_clock], now),
+            "escalation_level": ticket.escalation_level,
+            "paused": ticket.sla_paused_at is not None,
+        }
+
+    def get_signed(self, ticket) -> bool:
+        return bool(ticket.confirmation_signature)
+
+    def get_allowed_actions(self, ticket) -> list[str]:
+        return ticket_allowed_actions(ticket=ticket, actor=_user(self))
+
+
+def _dt(value):
+    return serializers.DateTimeField().to_representation(value) if value else None
+
+
+class TicketCreateSerializer(serializers.Serializer):
+    customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.none())
+    product = serializers.PrimaryKeyRelatedField(
+        queryset=Product.objects.none(), required=False, allow_null=True
+    )
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    category = serializers.ChoiceField(choices=TicketCategory.choices)
+    description = serializers.CharField(max_length=5000)
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False)
+    fault_occurred_at = serializers.DateTimeField(required=False, allow_null=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "request" not in self.context:  # schema generation
+            return
+        customers = customer_list(user=_user(self))
+        self.fields["customer"].queryset = customers
+        self.fields["product"].queryset = Product.objects.filter(
+            customer__in=customers.values("pk")
+        )
+
+
+class TicketUpdateSerializer(serializers.Serializer):
+    description = serializers.CharField(max_length=5000, required=False)
+    product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.all(), required=False)
+    fault_occurred_at = serializers.DateTimeField(required=False, allow_null=True)
+
+
+class TicketTriageSerializer(serializers.Serializer):
+    priority = serializers.ChoiceField(choices=Priority.choices)
+    category = serializers.ChoiceField(choices=TicketCategory.choices, required=False)
+    fault_class = serializers.ChoiceField(choices=FaultClass.choices, required=False)
+    warranty_decision = serializers.ChoiceField(choices=WarrantyDecision.choices)
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+
+class TicketContactSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=2000)
+    via = serializers.ChoiceField(choices=ContactVia.choices)
+
+
+class TicketReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)
+
+
+class _AppointmentSerializer(serializers.Serializer):
+    appointment_start = serializers.DateTimeField()
+    appointment_end = serializers.DateTimeField()
+
+    def validate(self, attrs):
+        if attrs["appointment_end"] <= attrs["appointment_start"]:
+            raise serializers.ValidationError(
+                {"appointment_end": ["The appointment must end after it starts."]}
+            )
+        return attrs
+
+
+class TicketDispatchSerializer(_AppointmentSerializer):
+    technician = serializers.PrimaryKeyRelatedField(queryset=Technician.objects.all())
+
+
+class TicketRescheduleSerializer(_AppointmentSerializer):
+    technician = serializers.PrimaryKeyRelatedField(
+        queryset=Technician.objects.all(), required=False
+    )
+    reason = serializers.CharField(max_length=2000)
+
+
+class TicketCheckInSerializer(serializers.Serializer):
+    latitude = serializers.FloatField(required=False, min_value=-90, max_value=90)
+    longitude = serializers.FloatField(required=False, min_value=-180, max_value=180)
+
+
+class TicketCompleteSerializer(serializers.Serializer):
+    fault_class = serializers.ChoiceField(choices=FaultClass.choices)
+    fault_code = serializers.CharField(max_length=64)
+    diagnosis = serializers.CharField(max_length=5000)
+    work_done = serializers.CharField(max_length=5000)
+    test_passed = serializers.BooleanField()
+
+
+class TicketResolveRemotelySerializer(serializers.Serializer):
+    resolution = serializers.CharField(max_length=5000)
+
+
+class TicketConfirmSerializer(serializers.Serializer):
+    accepted = serializers.BooleanField()
+    signature = serializers.CharField(
+        required=False, allow_blank=True, help_text="The customer's signature as an image data URL."
+    )
+    comment = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    satisfaction = serializers.IntegerField(
+        min_value=1, max_value=5, required=False, allow_null=True
+    )
+
+    def validate_signature(self, value):
+        if not value:
+            return ""
+        match = _DATA_URL.match(value)
+        if not match:
+            raise serializers.ValidationError(
+                "Send the signature as a data URL: data:image/png;base64,..."
+            )
+        try:
+            raw = base64.b64decode(match.group(2), validate=False)
+        except (binascii.Error, ValueError) as exc:
+            raise serializers.ValidationError("The signature is not valid base64.") from exc
+        if not raw or len(raw) > MAX_SIGNATURE_BYTES:
+            raise serializers.ValidationError("The signature image must be 1 byte to 256 KiB.")
+        return value
+
+
+class TicketFollowUpSerializer(serializers.Serializer):
+    satisfaction = serializers.IntegerField(min_value=1, max_value=5)
+    comment = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    via = serializers.ChoiceField(choices=ContactVia.choices)
+
+
+class TicketTransferOwnerSerializer(serializers.Serializer):
+    owner = serializers.PrimaryKeyRelatedField(queryset=get_user_model().objects.none())
+    reason = serializers.CharField(max_length=2000)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only active desk users can own a ticket; anyone else is an unknown id here.
+        self.fields["owner"].queryset = (
+            get_user_model().objects.filter(is_active=True, groups__name__in=DESK_ROLES).distinct()
+        )
+
+
+class TicketEventSerializer(serializers.ModelSerializer):
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = TicketEvent
+        fields = [
+            "id",
+            "kind",
+            "action",
+            "from_status",
+            "to_status",
+            "actor",
+            "payload",
+            "created_at",
+        ]
+        read_only_fields = fields

@@ -1,0 +1,13 @@
+from rest_framework.routers import SimpleRouter
+
+from . import views
+
+router = SimpleRouter()
+router.register("areas", views.AreaViewSet, basename="area")
+router.register("product-categories", views.ProductCategoryViewSet, basename="product-category")
+router.register("product-models", views.ProductModelViewSet, basename="product-model")
+router.register("customers", views.CustomerViewSet, basename="customer")
+router.register("products", views.ProductViewSet, basename="product")
+router.register("tickets", views.TicketViewSet, basename="ticket")
+
+urlpatterns = router.urls

@@ -1,0 +1,311 @@
+"""REST adapter of the tickets app: selectors in, services out, nothing else."""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from aftersales.api.concurrency import etag, expected_version
+from aftersales.api.idempotency import IdempotentCreateMixin
+from aftersales.api.pagination import CursorPagination
+from aftersales.roles import Role
+
+from .. import services
+from ..choices import TRANSITIONS
+from ..filtersets import CustomerFilterSet, TicketFilterSet
+from ..models import Area, Customer, Product, ProductCategory, ProductModel, Ticket
+from ..phones import normalize_phone
+from ..selectors import customer_list, product_list, ticket_events, ticket_list
+from . import serializers as s
+
+DESK = (Role.AGENT, Role.SUPERVISOR)
+INTAKE = (Role.AGENT, Role.SUPERVISOR, Role.INTEGRATOR)
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description='The ticket version last read (7 or "7"); a stale one gets 409 stale_version.',
+)
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="Replaying the same key with the same body returns the first result.",
+)
+
+
+class ReferenceViewSet(
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Reference data: every role reads, supervisors add."""
+
+    write_roles = (Role.SUPERVISOR,)
+    search_fields = ["code", "name"]
+    ordering_fields = ["code", "name"]
+
+
+class AreaViewSet(ReferenceViewSet):
+    queryset = Area.objects.all()
+    serializer_class = s.AreaSerializer
+
+
+class ProductCategoryViewSet(ReferenceViewSet):
+    queryset = ProductCategory.objects.all()
+    serializer_class = s.ProductCategorySerializer
+
+
+class ProductModelViewSet(ReferenceViewSet):
+    queryset = ProductModel.objects.select_related("category")
+    serializer_class = s.ProductModelSerializer
+    filterset_fields = ["category__code"]
+
+
+@extend_schema_view(create=extend_schema(parameters=[IDEMPOTENCY_KEY]))
+class CustomerViewSet(
+    IdempotentCreateMixin,
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    queryset = Customer.objects.none()  # for the schema; requests use get_queryset()
+    serializer_class = s.CustomerSerializer
+    filterset_class = CustomerFilterSet
+    read_roles = (*DESK, Role.AUDITOR, Role.TECHNICIAN, Role.INTEGRATOR)
+    action_roles = {
+        "create": INTAKE,
+        "update": DESK,
+        "partial_update": DESK,
+        "erase": (Role.SUPERVISOR,),
+    }
+    ordering_fields = ["name", "created_at"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        phone = self.request.query_params.get("phone")
+        try:
+            phone = normalize_phone(phone) if phone else None
+        except ValueError:
+            phone = None
+        return customer_list(user=self.request.user, phone=phone)
+
+    def create_response(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        customer = services.customer_create(actor=request.user, **serializer.validated_data)
+        return status.HTTP_201_CREATED, self.get_serializer(customer).data
+
+    def perform_update(self, serializer):
+        serializer.instance = services.customer_update(
+            customer=serializer.instance, actor=self.request.user, **serializer.validated_data
+        )
+
+    @extend_schema(request=s.CustomerEraseInputSerializer, responses=s.CustomerSerializer)
+    @action(detail=True, methods=["post"])
+    def erase(self, request, pk=None):
+        """Privacy erasure: PII anonymised, tickets kept, audit event written."""
+        customer = self.get_object()
+        data = s.CustomerEraseInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        customer = services.customer_erase(
+            customer=customer, actor=request.user, reason=data.validated_data["reason"]
+        )
+        return Response(self.get_serializer(customer).data)
+
+
+@extend_schema_view(create=extend_schema(parameters=[IDEMPOTENCY_KEY]))
+class ProductViewSet(
+    IdempotentCreateMixin,
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    queryset = Product.objects.none()
+    serializer_class = s.ProductSerializer
+    read_roles = (*DESK, Role.AUDITOR, Role.TECHNICIAN, Role.INTEGRATOR)
+    write_roles = INTAKE
+    filterset_fields = ["customer", "serial_number"]
+    search_fields = ["serial_number"]
+
+    def get_queryset(self):
+        return product_list(user=self.request.user)
+
+    def create_response(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        product = services.product_register(actor=request.user, **serializer.validated_data)
+        return status.HTTP_201_CREATED, self.get_serializer(product).data
+
+
+# ``dispatch`` is APIView's request entry point, so that action's method has another name.
+METHOD_NAMES = {"dispatch": "dispatch_ticket"}
+
+
+def _ticket_action(input_serializer, service, *, summary):
+    """Build one ``POST /tickets/{id}/<action>/`` endpoint: validate, call the service, return."""
+    name = service.__name__.removeprefix("ticket_")
+
+    @extend_schema(
+        request=input_serializer,
+        responses=s.TicketSerializer,
+        parameters=[IF_MATCH],
+        summary=summary,
+    )
+    def handler(self, request, pk=None):
+        ticket = self.get_object()
+        version = expected_version(request)
+        data = input_serializer(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        ticket = service(
+            ticket=ticket, actor=request.user, expected_version=version, **data.validated_data
+        )
+        return self.ticket_response(ticket)
+
+    handler.__name__ = METHOD_NAMES.get(name, name)
+    handler.__doc__ = service.__doc__
+    return action(detail=True, methods=["post"], url_path=name, url_name=name)(handler)
+
+
+@extend_schema_view(
+    create=extend_schema(
+        request=s.TicketCreateSerializer,
+        responses={201: s.TicketSerializer},
+        parameters=[IDEMPOTENCY_KEY],
+    ),
+    partial_update=extend_schema(
+        request=s.TicketUpdateSerializer, responses=s.TicketSerializer, parameters=[IF_MATCH]
+    ),
+)
+class TicketViewSet(
+    IdempotentCreateMixin,
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Tickets: intake, lists, the timeline, and one POST endpoint per lifecycle action."""
+
+    queryset = Ticket.objects.none()
+    serializer_class = s.TicketSerializer
+    filterset_class = TicketFilterSet
+    pagination_class = CursorPagination
+    ordering_fields = ["created_at", "updated_at", "response_due_at", "dispatch_due_at"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    action_roles = {
+        **{METHOD_NAMES.get(name, name): rule.roles for name, rule in TRANSITIONS.items()},
+        "create": INTAKE,
+        "partial_update": DESK,
+    }
+
+    def get_queryset(self):
+        return ticket_list(user=self.request.user)
+
+    def filter_queryset(self, queryset):
+        # Detail and action requests look a ticket up by id; list filters don't apply there.
+        if self.action != "list":
+            return queryset
+        return super().filter_queryset(queryset)
+
+    def ticket_response(self, ticket, status_code=status.HTTP_200_OK):
+        response = Response(self.get_serializer(ticket).data, status=status_code)
+        response["ETag"] = etag(ticket.version)
+        return response
+
+    def retrieve(self, request, *args, **kwargs):
+        return self.ticket_response(self.get_object())
+
+    def create_response(self, request):
+        serializer = s.TicketCreateSerializer(
+            data=request.data, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        ticket = services.ticket_create(actor=request.user, **serializer.validated_data)
+        ticket = ticket_list(user=request.user).get(pk=ticket.pk)
+        return status.HTTP_201_CREATED, self.get_serializer(ticket).data
+
+    def create(self, request, *args, **kwargs):
+        response = super().create(request, *args, **kwargs)
+        if response.status_code == status.HTTP_201_CREATED:
+            response["ETag"] = etag(response.data["version"])
+            response["Location"] = f"{request.path}{response.data['id']}/"
+        return response
+
+    def partial_update(self, request, pk=None):
+        ticket = self.get_object()
+        version = expected_version(request)
+        data = s.TicketUpdateSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        ticket = services.ticket_update(
+            ticket=ticket, actor=request.user, expected_version=version, **data.validated_data
+        )
+        return self.ticket_response(ticket)
+
+    @extend_schema(responses=s.TicketEventSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    def events(self, request, pk=None):
+        """The ticket's timeline, oldest first."""
+        ticket = self.get_object()
+        return Response(s.TicketEventSerializer(ticket_events(ticket=ticket), many=True).data)
+
+    triage = _ticket_action(
+        s.TicketTriageSerializer, services.ticket_triage, summary="new → triaged (first response)"
+    )
+    contact = _ticket_action(
+        s.TicketContactSerializer, services.ticket_contact, summary="Log a customer contact"
+    )
+    pause = _ticket_action(
+        s.TicketReasonSerializer, services.ticket_pause, summary="Pause the SLA clock"
+    )
+    resume = _ticket_action(
+        s.TicketReasonSerializer, services.ticket_resume, summary="Resume the SLA clock"
+    )
+    dispatch_ticket = _ticket_action(
+        s.TicketDispatchSerializer, services.ticket_dispatch, summary="triaged → dispatched"
+    )
+    reschedule = _ticket_action(
+        s.TicketRescheduleSerializer,
+        services.ticket_reschedule,
+        summary="Move the appointment or change technician",
+    )
+    check_in = _ticket_action(
+        s.TicketCheckInSerializer,
+        services.ticket_check_in,
+        summary="dispatched → on_site (assigned technician)",
+    )
+    complete = _ticket_action(
+        s.TicketCompleteSerializer,
+        services.ticket_complete,
+        summary="on_site → awaiting_confirmation",
+    )
+    resolve_remotely = _ticket_action(
+        s.TicketResolveRemotelySerializer,
+        services.ticket_resolve_remotely,
+        summary="triaged → awaiting_confirmation (remote fix)",
+    )
+    confirm = _ticket_action(
+        s.TicketConfirmSerializer,
+        services.ticket_confirm,
+        summary="awaiting_confirmation → closed / triaged",
+    )
+    follow_up = _ticket_action(
+        s.TicketFollowUpSerializer, services.ticket_follow_up, summary="closed → followed_up"
+    )
+    cancel = _ticket_action(
+        s.TicketReasonSerializer,
+        services.ticket_cancel,
+        summary="new / triaged / dispatched → cancelled",
+    )
+    escalate = _ticket_action(
+        s.TicketReasonSerializer, services.ticket_escalate, summary="Raise the escalation level"
+    )
+    transfer_owner = _ticket_action(
+        s.TicketTransferOwnerSerializer,
+        services.ticket_transfer_owner,
+        summary="Hand first-contact ownership on",
+    )

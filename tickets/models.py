@@ -1,0 +1,412 @@
+"""Customers, products and tickets: the records of the service lifecycle."""
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from aftersales.roles import Role, roles_of
+
+from . import sla
+from .choices import (
+    OPEN_STATUSES,
+    Channel,
+    CustomerTier,
+    EventKind,
+    FaultClass,
+    Priority,
+    TicketCategory,
+    TicketStatus,
+    WarrantyDecision,
+)
+from .phones import mask_phone
+
+
+def add_months(day, months):
+    """``day`` plus whole calendar months, clamped to the month's end (31 Jan + 1 → 28/29 Feb)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    next_month = datetime.date(year + (month == 12), month % 12 + 1, 1)
+    last_day = (next_month - datetime.timedelta(days=1)).day
+    return datetime.date(year, month, min(day.day, last_day))
+
+
+class Area(models.Model):
+    """A service area (city district, region) that technicians cover."""
+
+    code = models.SlugField(max_length=32, unique=True)
+    name = models.CharField(max_length=120)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("service area")
+        verbose_name_plural = _("service areas")
+
+    def __str__(self):
+        return self.name
+
+
+class ProductCategory(models.Model):
+    """A product family (air conditioners, washing machines...); certifications name these."""
+
+    code = models.SlugField(max_length=32, unique=True)
+    name = models.CharField(max_length=120)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("product category")
+        verbose_name_plural = _("product categories")
+
+    def __str__(self):
+        return self.name
+
+
+class ProductModel(models.Model):
+    """A model the manufacturer sells, with its warranty length."""
+
+    code = models.CharField(max_length=64, unique=True)
+    name = models.CharField(max_length=200)
+    category = models.ForeignKey(ProductCategory, on_delete=models.PROTECT, related_name="models")
+    warranty_months = models.PositiveSmallIntegerField(default=12)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("product model")
+        verbose_name_plural = _("product models")
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+
+class CustomerQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(erased_at__isnull=True)
+
+    def visible_to(self, user, *, phone=None):
+        """Desk and audit roles see everyone; a technician the customers of their jobs; an
+        integrator the customers it registered, or one whose full phone number it knows."""
+        if user.is_superuser or roles_of(user) & {Role.AGENT, Role.SUPERVISOR, Role.AUDITOR}:
+            return self
+        roles = roles_of(user)
+        visible = Q(pk__in=[])
+        if Role.TECHNICIAN in roles:
+            visible |= Q(tickets__technician__user=user)
+        if Role.INTEGRATOR in roles:
+            visible |= Q(created_by=user)
+            if phone:
+                visible |= Q(phone=phone)
+        return self.filter(visible).distinct()
+
+
+class Customer(models.Model):
+    """A person or company served. ``phone`` is normalised (digits, optional +) and unique.
+
+    Privacy: only what service needs is kept; ``customer_erase`` anonymises the PII
+    in place (tickets stay, for the records' traceability).
+    """
+
+    name = models.CharField(max_length=200)
+    phone = models.CharField(max_length=32, unique=True)
+    email = models.EmailField(blank=True)
+    address = models.CharField(max_length=400, blank=True)
+    area = models.ForeignKey(
+        Area, null=True, blank=True, on_delete=models.PROTECT, related_name="customers"
+    )
+    tier = models.CharField(
+        max_length=16, choices=CustomerTier.choices, default=CustomerTier.STANDARD
+    )
+    consent_service = models.BooleanField(
+        default=True, help_text=_("May be contacted about service.")
+    )
+    consent_marketing = models.BooleanField(default=False)
+    erased_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CustomerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        indexes = [models.Index(fields=["name"], name="customer_name")]
+
+    def __str__(self):
+        return f"{self.name} ({self.masked_phone})"
+
+    @property
+    def masked_phone(self):
+        return mask_phone(self.phone)
+
+
+class Product(models.Model):
+    """A customer's registered unit; the warranty runs from the purchase date."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="products")
+    model = models.ForeignKey(ProductModel, on_delete=models.PROTECT, related_name="units")
+    serial_number = models.CharField(max_length=64)
+    purchase_date = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["model", "serial_number"], name="product_unique_serial"
+            ),
+        ]
+        indexes = [models.Index(fields=["serial_number"], name="product_serial")]
+
+    def __str__(self):
+        return f"{self.model.code} #{self.serial_number}"
+
+    @property
+    def warranty_until(self):
+        return add_months(self.purchase_date, self.model.warranty_months)
+
+    def in_warranty_on(self, day):
+        return self.purchase_date <= day <= self.warranty_until
+
+    @property
+    def in_warranty(self):
+        return self.in_warranty_on(timezone.localdate())
+
+
+class TicketQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def visible_to(self, user):
+        """Rows the user may see: technicians their assigned jobs, integrators what they filed."""
+        if user.is_superuser:
+            return self
+        roles = roles_of(user)
+        if roles & {Role.AGENT, Role.SUPERVISOR, Role.AUDITOR}:
+            return self
+        visible = Q(pk__in=[])
+        if Role.TECHNICIAN in roles:
+            visible |= Q(technician__user=user)
+        if Role.INTEGRATOR in roles:
+            visible |= Q(created_by=user)
+        return self.filter(visible)
+
+    def with_related(self):
+        return self.select_related(
+            "customer", "customer__area", "product", "product__model", "owner", "technician"
+        )
+
+
+class Ticket(models.Model):
+    """One service request, from intake to follow-up.
+
+    ``status`` and ``version`` are written only by ``tickets.services.lifecycle`` with a
+    compare-and-swap (id + expected status + version); every write bumps ``version``,
+    which the API exposes as the ETag. ``owner`` is the first-contact owner (首问负责制)
+    and changes only by ``ticket_transfer_owner``.
+    """
+
+    number = models.CharField(max_length=32, unique=True)
+    status = models.CharField(max_length=32, choices=TicketStatus.choices, default=TicketStatus.NEW)
+    version = models.PositiveIntegerField(default=1)
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="tickets")
+    product = models.ForeignKey(
+        Product, null=True, blank=True, on_delete=models.PROTECT, related_name="tickets"
+    )
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    category = models.CharField(max_length=32, choices=TicketCategory.choices)
+    description = models.TextField()
+    fault_occurred_at = models.DateTimeField(null=True, blank=True)
+    priority = models.CharField(max_length=4, choices=Priority.choices, default=Priority.P3)
+    fault_class = models.CharField(max_length=16, choices=FaultClass.choices, blank=True)
+    warranty_decision = models.CharField(
+        max_length=32, choices=WarrantyDecision.choices, blank=True
+    )
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_tickets"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    technician = models.ForeignKey(
+        "technicians.Technician",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tickets",
+    )
+    appointment_start = models.DateTimeField(null=True, blank=True)
+    appointment_end = models.DateTimeField(null=True, blank=True)
+
+    # On-site record and closure.
+    fault_code = models.CharField(max_length=64, blank=True)
+    diagnosis = models.TextField(blank=True)
+    work_done = models.TextField(blank=True)
+    test_passed = models.BooleanField(null=True, blank=True)
+    resolution = models.TextField(blank=True)
+    confirmation_signature = models.TextField(blank=True)
+    confirmation_comment = models.TextField(blank=True)
+    satisfaction = models.PositiveSmallIntegerField(null=True, blank=True)
+    follow_up_satisfaction = models.PositiveSmallIntegerField(null=True, blank=True)
+    follow_up_comment = models.TextField(blank=True)
+    cancel_reason = models.TextField(blank=True)
+
+    # SLA clock. Deadlines are stored (indexed for the sweep); the state is derived.
+    response_due_at = models.DateTimeField()
+    response_warn_at = models.DateTimeField()
+    dispatch_due_at = models.DateTimeField()
+    dispatch_warn_at = models.DateTimeField()
+    responded_at = models.DateTimeField(null=True, blank=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    sla_paused_at = models.DateTimeField(null=True, blank=True)
+    escalation_level = models.PositiveSmallIntegerField(default=0)
+
+    # Stage timestamps.
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    triaged_at = models.DateTimeField(null=True, blank=True)
+    on_site_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    followed_up_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TicketQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(satisfaction__isnull=True)
+                | Q(satisfaction__gte=1, satisfaction__lte=5),
+                name="ticket_satisfaction_1_5",
+            ),
+            models.CheckConstraint(
+                condition=Q(follow_up_satisfaction__isnull=True)
+                | Q(follow_up_satisfaction__gte=1, follow_up_satisfaction__lte=5),
+                name="ticket_follow_up_satisfaction_1_5",
+            ),
+            models.CheckConstraint(
+                condition=Q(appointment_start__isnull=True)
+                | Q(appointment_end__gt=models.F("appointment_start")),
+                name="ticket_appointment_window_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(escalation_level__lte=3), name="ticket_escalation_level_0_3"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="ticket_created"),
+            models.Index(fields=["status", "-created_at"], name="ticket_status_created"),
+            models.Index(fields=["customer", "-created_at"], name="ticket_customer_created"),
+            models.Index(fields=["owner", "-created_at"], name="ticket_owner_created"),
+            models.Index(
+                fields=["technician", "appointment_start"], name="ticket_tech_appointment"
+            ),
+            models.Index(fields=["created_by", "-created_at"], name="ticket_creator_created"),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def response_clock(self):
+        """Stops at the first response (triage, contact, dispatch, remote fix) or cancel."""
+        return sla.Clock(
+            due_at=self.response_due_at,
+            warn_at=self.response_warn_at,
+            stopped_at=self.responded_at or self.cancelled_at,
+        )
+
+    @property
+    def dispatch_clock(self):
+        """Stops at dispatch, or when the ticket ends without one (remote fix, cancel)."""
+        return sla.Clock(
+            due_at=self.dispatch_due_at,
+            warn_at=self.dispatch_warn_at,
+            stopped_at=self.dispatched_at or self.completed_at or self.cancelled_at,
+        )
+
+    def sla_state(self, now=None):
+        now = sla.effective_now(now or timezone.now(), self.sla_paused_at)
+        return sla.overall_state([self.response_clock, self.dispatch_clock], now)
+
+
+class TicketEvent(models.Model):
+    """One entry of a ticket's timeline: a transition, a contact, an SLA mark, a notification.
+
+    Written by the services in the same transaction as the change. ``payload`` holds
+    the raw input values (codes, ids), never translated text.
+    """
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=32, choices=EventKind.choices)
+    action = models.CharField(max_length=32, blank=True)
+    from_status = models.CharField(max_length=32, choices=TicketStatus.choices, blank=True)
+    to_status = models.CharField(max_length=32, choices=TicketStatus.choices, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    payload = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("ticket event")
+        verbose_name_plural = _("ticket events")
+        indexes = [
+            models.Index(fields=["ticket", "created_at", "id"], name="ticketevent_ticket_time"),
+            models.Index(fields=["kind", "created_at"], name="ticketevent_kind_time"),
+        ]
+
+    def __str__(self):
+        return f"{self.ticket_id} {self.kind} {self.action}"
+
+
+class TicketNumberSequence(models.Model):
+    """Per-year counter behind the human ticket numbers (AS-2026-000123)."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last_value = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("ticket number sequence")
+
+    def __str__(self):
+        return f"{self.year}: {self.last_value}"
+
+
+class IdempotencyKey(models.Model):
+    """The first response to a create request sent with an ``Idempotency-Key`` header.
+
+    Unique per (user, key): a replay with the same body returns the stored response; a
+    replay with another body is refused. Rows expire after IDEMPOTENCY_KEY_TTL_HOURS.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    endpoint = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    response_status = models.PositiveSmallIntegerField(null=True)
+    response_body = models.JSONField(null=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("idempotency key")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique_per_user")
+        ]
+
+    def __str__(self):
+        return self.key

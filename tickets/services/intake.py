@@ -1,0 +1,112 @@
+"""Intake (受理): numbering and ticket creation."""
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from audits.services import audit_record
+
+from .. import sla
+from ..choices import EventKind, Priority
+from ..models import Ticket, TicketEvent, TicketNumberSequence
+
+
+def ticket_number_next(*, year):
+    """The next human number of ``year``, e.g. ``AS-2026-000123``; gap-free per year.
+
+    The counter row is updated in place, so its row lock serialises concurrent intakes
+    until their transactions commit; a rolled-back intake gives its number back.
+    """
+    assert transaction.get_connection().in_atomic_block
+    updated = TicketNumberSequence.objects.filter(year=year).update(last_value=F("last_value") + 1)
+    if not updated:
+        try:
+            with transaction.atomic():
+                TicketNumberSequence.objects.create(year=year, last_value=1)
+        except IntegrityError:  # another intake created the year's row first
+            TicketNumberSequence.objects.filter(year=year).update(last_value=F("last_value") + 1)
+    value = TicketNumberSequence.objects.get(year=year).last_value
+    return f"{settings.TICKET_NUMBER_PREFIX}-{year}-{value:06d}"
+
+
+def sla_deadlines(received_at):
+    return sla.initial_deadlines(
+        received_at,
+        response_hours=settings.SLA_RESPONSE_HOURS,
+        dispatch_hours=settings.SLA_DISPATCH_HOURS,
+        warning_fraction=settings.SLA_WARNING_FRACTION,
+    )
+
+
+def ticket_create(
+    *,
+    actor,
+    customer,
+    channel,
+    category,
+    description,
+    product=None,
+    priority=None,
+    fault_occurred_at=None,
+):
+    """Record a request. The actor becomes its first-contact owner (首问负责制).
+
+    Preconditions: the customer is not erased; the product (if any) is theirs; the fault
+    did not start in the future. Writes the ticket with its SLA deadlines, a ``created``
+    timeline event and a ``ticket.created`` audit event, in one transaction.
+    """
+    now = timezone.now()
+    if customer.erased_at:
+        raise ValidationError({"customer": ["This customer's data was erased."]})
+    if product is not None and product.customer_id != customer.pk:
+        raise ValidationError({"product": ["This product is registered to another customer."]})
+    if fault_occurred_at and fault_occurred_at > now + datetime.timedelta(minutes=5):
+        raise ValidationError({"fault_occurred_at": ["The fault cannot start in the future."]})
+    if not description.strip():
+        raise ValidationError({"description": ["Describe the fault or the request."]})
+    deadlines = sla_deadlines(now)
+    with transaction.atomic():
+        ticket = Ticket.objects.create(
+            number=ticket_number_next(year=timezone.localtime(now).year),
+            customer=customer,
+            product=product,
+            channel=channel,
+            category=category,
+            description=description.strip(),
+            priority=priority or Priority.P3,
+            fault_occurred_at=fault_occurred_at,
+            owner=actor,
+            created_by=actor,
+            created_at=now,
+            updated_at=now,
+            response_due_at=deadlines.response_due_at,
+            response_warn_at=deadlines.response_warn_at,
+            dispatch_due_at=deadlines.dispatch_due_at,
+            dispatch_warn_at=deadlines.dispatch_warn_at,
+        )
+        TicketEvent.objects.create(
+            ticket=ticket,
+            kind=EventKind.CREATED,
+            to_status=ticket.status,
+            actor=actor,
+            created_at=now,
+            payload={"channel": channel, "category": category, "priority": ticket.priority},
+        )
+        audit_record(
+            actor=actor,
+            action="ticket.created",
+            obj=ticket,
+            ticket=ticket,
+            changes={
+                "number": ticket.number,
+                "customer": customer.pk,
+                "channel": channel,
+                "category": category,
+                "priority": ticket.priority,
+            },
+        )
+    return ticket

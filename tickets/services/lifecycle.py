@@ -1,0 +1,601 @@
+"""The ticket lifecycle: one function per action, all driven by ``choices.TRANSITIONS``.
+
+Every function here follows one recipe, inside one transaction:
+1. authorise the actor against the table row (role, and "assigned technician only");
+2. check the client's expected version, then the from-status and the action's guards;
+3. write with a compare-and-swap — UPDATE ... WHERE id, status and version still match —
+   and treat "no row changed" as a lost race (409 ``stale_version``); this behaves the
+   same on PostgreSQL and SQLite, where ``select_for_update`` does nothing;
+4. write the timeline event and the audit event in the same transaction;
+5. queue side effects (notifications) with ``transaction.on_commit``.
+Nothing else in the code base writes ``Ticket.status``.
+"""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from aftersales.exceptions import ActionForbidden, InvalidTransition, NotQualified, StaleVersion
+from aftersales.roles import DESK_ROLES, Role, has_role, roles_of
+from audits.services import audit_record
+from technicians.services import technician_eligibility, technician_lock
+
+from ..choices import (
+    CONFIRM_REJECTED_STATUS,
+    TRANSITIONS,
+    Action,
+    EventKind,
+    TicketStatus,
+    WarrantyDecision,
+)
+from ..models import Ticket, TicketEvent
+
+MAX_ESCALATION_LEVEL = 3
+
+
+def ticket_authorize(*, ticket, action, actor):
+    """Raise ``ActionForbidden`` unless ``actor`` may perform ``action`` on ``ticket``.
+
+    ``actor=None`` is the system (workers, commands) and may do anything the table allows.
+    """
+    if actor is None or actor.is_superuser:
+        return
+    rule = TRANSITIONS[action]
+    roles = roles_of(actor) & set(rule.roles)
+    if not roles:
+        raise ActionForbidden(f"Your role may not {action.replace('_', ' ')} tickets.")
+    # A technician (with no desk role) acts only on jobs assigned to them.
+    assigned = ticket.technician is not None and ticket.technician.user_id == actor.pk
+    if rule.assigned_only and roles == {Role.TECHNICIAN} and not assigned:
+        raise ActionForbidden("This ticket is not assigned to you.")
+
+
+def ticket_allowed_actions(*, ticket, actor):
+    """The actions ``actor`` could take on ``ticket`` in its current status (for UIs)."""
+    allowed = []
+    for action, rule in TRANSITIONS.items():
+        if ticket.status not in rule.from_statuses:
+            continue
+        try:
+            ticket_authorize(ticket=ticket, action=action, actor=actor)
+        except ActionForbidden:
+            continue
+        allowed.append(action)
+    return allowed
+
+
+def _check_state(*, ticket, action, expected_version):
+    if expected_version is not None and expected_version != ticket.version:
+        raise StaleVersion(
+            f"Ticket {ticket.number} is at version {ticket.version}, not {expected_version}; "
+            "reload it and try again.",
+            extra={"current_version": ticket.version},
+        )
+    rule = TRANSITIONS[action]
+    if ticket.status not in rule.from_statuses:
+        raise InvalidTransition(
+            f"Cannot {action.replace('_', ' ')} a ticket that is {ticket.status}.",
+            extra={"status": ticket.status, "action": action},
+        )
+
+
+def _apply(
+    *,
+    ticket,
+    action,
+    actor,
+    expected_version,
+    changes,
+    to_status=None,
+    kind=EventKind.TRANSITION,
+    payload=None,
+    audit_changes=None,
+):
+    """Compare-and-swap the row, then write the timeline and audit events.
+
+    ``changes`` are the column values to set besides status/version/updated_at; values may
+    be ``F`` expressions. Returns the ticket refreshed from the database.
+    """
+    _check_state(ticket=ticket, action=action, expected_version=expected_version)
+    rule = TRANSITIONS[action]
+    to_status = to_status or rule.to_status or ticket.status
+    now = timezone.now()
+    updated = Ticket.objects.filter(
+        pk=ticket.pk, status=ticket.status, version=ticket.version
+    ).update(status=to_status, version=F("version") + 1, updated_at=now, **changes)
+    if updated != 1:
+        raise StaleVersion(
+            f"Ticket {ticket.number} was changed meanwhile by someone else; reload and try again."
+        )
+    from_status = ticket.status
+    TicketEvent.objects.create(
+        ticket=ticket,
+        kind=kind,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        actor=actor,
+        created_at=now,
+        payload=payload or {},
+    )
+    audit = {"status": [from_status, to_status]} if from_status != to_status else {}
+    audit.update(audit_changes or {})
+    audit_record(actor=actor, action=f"ticket.{action}", obj=ticket, ticket=ticket, changes=audit)
+    ticket.refresh_from_db()
+    return ticket
+
+
+def _first_response(ticket, now):
+    return {} if ticket.responded_at else {"responded_at": now}
+
+
+def _plain_changes(ticket, changes):
+    """Audit form of a change set: field → [before, after], ids for relations."""
+    out = {}
+    for field, new in changes.items():
+        old = getattr(ticket, field)
+        old, new = (getattr(old, "pk", old), getattr(new, "pk", new))
+        if old != new:
+            out[field] = [_jsonable(old), _jsonable(new)]
+    return out
+
+
+def _jsonable(value):
+    return value.isoformat() if isinstance(value, datetime.datetime | datetime.date) else value
+
+
+@transaction.atomic
+def ticket_triage(
+    *,
+    ticket,
+    actor,
+    priority,
+    warranty_decision,
+    category=None,
+    fault_class="",
+    note="",
+    expected_version=None,
+):
+    """new → triaged: grade the request (分级) and decide the warranty. Counts as first response.
+
+    ``in_warranty`` is refused for a registered product whose warranty has ended
+    (choose ``out_of_warranty`` or ``goodwill``).
+    """
+    ticket_authorize(ticket=ticket, action=Action.TRIAGE, actor=actor)
+    now = timezone.now()
+    if (
+        warranty_decision == WarrantyDecision.IN_WARRANTY
+        and ticket.product is not None
+        and not ticket.product.in_warranty_on(timezone.localdate(now))
+    ):
+        raise ValidationError(
+            {
+                "warranty_decision": [
+                    f"The product's warranty ended on {ticket.product.warranty_until.isoformat()}; "
+                    "choose out_of_warranty or goodwill."
+                ]
+            }
+        )
+    changes = {
+        "priority": priority,
+        "warranty_decision": warranty_decision,
+        "fault_class": fault_class or ticket.fault_class,
+        "triaged_at": now,
+        **_first_response(ticket, now),
+    }
+    if category:
+        changes["category"] = category
+    return _apply(
+        ticket=ticket,
+        action=Action.TRIAGE,
+        actor=actor,
+        expected_version=expected_version,
+        changes=changes,
+        payload={
+            "note": note,
+            "priority": priority,
+            "warranty_decision": warranty_decision,
+            "category": changes.get("category", ticket.category),
+            "fault_class": changes["fault_class"],
+        },
+        audit_changes=_plain_changes(ticket, changes),
+    )
+
+
+@transaction.atomic
+def ticket_contact(*, ticket, actor, note, via, expected_version=None):
+    """Log a contact with the customer; the first one counts as the first response."""
+    ticket_authorize(ticket=ticket, action=Action.CONTACT, actor=actor)
+    now = timezone.now()
+    changes = _first_response(ticket, now)
+    return _apply(
+        ticket=ticket,
+        action=Action.CONTACT,
+        actor=actor,
+        expected_version=expected_version,
+        changes=changes,
+        kind=EventKind.CONTACT,
+        payload={"note": note, "via": via},
+        audit_changes=_plain_changes(ticket, changes),
+    )
+
+
+@transaction.atomic
+def ticket_pause(*, ticket, actor, reason, expected_version=None):
+    """Stop the SLA clock (e.g. customer unreachable). Refused if already paused."""
+    ticket_authorize(ticket=ticket, action=Action.PAUSE, actor=actor)
+    if ticket.sla_paused_at is not None:
+        raise InvalidTransition("The SLA clock is already paused.", extra={"status": ticket.status})
+    now = timezone.now()
+    return _apply(
+        ticket=ticket,
+        action=Action.PAUSE,
+        actor=actor,
+        expected_version=expected_version,
+        changes={"sla_paused_at": now},
+        kind=EventKind.PAUSE,
+        payload={"reason": reason},
+        audit_changes={"sla_paused_at": [None, now.isoformat()]},
+    )
+
+
+@transaction.atomic
+def ticket_resume(*, ticket, actor, reason, expected_version=None):
+    """Restart the SLA clock; every deadline still running moves later by the paused time."""
+    ticket_authorize(ticket=ticket, action=Action.RESUME, actor=actor)
+    if ticket.sla_paused_at is None:
+        raise InvalidTransition("The SLA clock is not paused.", extra={"status": ticket.status})
+    now = timezone.now()
+    paused = now - ticket.sla_paused_at
+    changes = {"sla_paused_at": None}
+    if ticket.response_clock.stopped_at is None:
+        changes["response_due_at"] = ticket.response_due_at + paused
+        changes["response_warn_at"] = ticket.response_warn_at + paused
+    if ticket.dispatch_clock.stopped_at is None:
+        changes["dispatch_due_at"] = ticket.dispatch_due_at + paused
+        changes["dispatch_warn_at"] = ticket.dispatch_warn_at + paused
+    return _apply(
+        ticket=ticket,
+        action=Action.RESUME,
+        actor=actor,
+        expected_version=expected_version,
+        changes=changes,
+        kind=EventKind.RESUME,
+        payload={"reason": reason, "paused_seconds": int(paused.total_seconds())},
+        audit_changes=_plain_changes(ticket, changes),
+    )
+
+
+def _appointment_changes(*, ticket, technician_id, start, end):
+    """Validate the window, lock the technician and ask the eligibility hook."""
+    if end <= start:
+        raise ValidationError({"appointment_end": ["The appointment must end after it starts."]})
+    if end <= timezone.now():
+        raise ValidationError({"appointment_end": ["The appointment window is already over."]})
+    if end - start > datetime.timedelta(hours=12):
+        raise ValidationError({"appointment_end": ["An appointment window is at most 12 hours."]})
+    # The row lock serialises dispatchers booking the same technician (PostgreSQL); on
+    # SQLite the IMMEDIATE transaction already does.
+    technician = technician_lock(technician_id=technician_id)
+    reasons = technician_eligibility(technician=technician, ticket=ticket, start=start, end=end)
+    if reasons:
+        raise NotQualified(
+            f"{technician.full_name} may not take this job: {', '.join(reasons)}.",
+            extra={"reasons": reasons},
+        )
+    return {"technician": technician, "appointment_start": start, "appointment_end": end}
+
+
+def _on_dispatch_commit(ticket):
+    from ..tasks import ticket_notify_dispatch_task
+
+    version = ticket.version
+    transaction.on_commit(lambda: ticket_notify_dispatch_task.delay(ticket.pk, version))
+
+
+@transaction.atomic
+def ticket_dispatch(
+    *, ticket, actor, technician, appointment_start, appointment_end, expected_version=None
+):
+    """triaged → dispatched: book a qualified technician for an agreed window (派工).
+
+    409 ``not_qualified`` with the reasons when the eligibility hook refuses. On commit
+    the customer is told the technician's name and ID.
+    """
+    ticket_authorize(ticket=ticket, action=Action.DISPATCH, actor=actor)
+    _check_state(ticket=ticket, action=Action.DISPATCH, expected_version=expected_version)
+    now = timezone.now()
+    changes = _appointment_changes(
+        ticket=ticket, technician_id=technician.pk, start=appointment_start, end=appointment_end
+    )
+    changes.update(_first_response(ticket, now))
+    if ticket.dispatched_at is None:
+        changes["dispatched_at"] = now
+    ticket = _apply(
+        ticket=ticket,
+        action=Action.DISPATCH,
+        actor=actor,
+        expected_version=expected_version,
+        changes=changes,
+        payload={
+            "technician": technician.pk,
+            "appointment_start": appointment_start.isoformat(),
+            "appointment_end": appointment_end.isoformat(),
+        },
+        audit_changes=_plain_changes(ticket, changes),
+    )
+    _on_dispatch_commit(ticket)
+    return ticket
+
+
+@transaction.atomic
+def ticket_reschedule(
+    *,
+    ticket,
+    actor,
+    appointment_start,
+    appointment_end,
+    reason,
+    technician=None,
+    expected_version=None,
+):
+    """dispatched → dispatched: move the window and/or change the technician (rechecked)."""
+    ticket_authorize(ticket=ticket, action=Action.RESCHEDULE, actor=actor)
+    _check_state(ticket=ticket, action=Action.RESCHEDULE, expected_version=expected_version)
+    technician_id = technician.pk if technician else ticket.technician_id
+    changes = _appointment_changes(
+        ticket=ticket, technician_id=technician_id, start=appointment_start, end=appointment_end
+    )
+    ticket = _apply(
+        ticket=ticket,
+        action=Action.RESCHEDULE,
+        actor=actor,
+        expected_version=expected_version,
+        changes=changes,
+        kind=EventKind.RESCHEDULE,
+        payload={
+            "reason": reason,
+            "technician": technician_id,
+            "appointment_start": appointment_start.isoformat(),
+            "appointment_end": appointment_end.isoformat(),
+        },
+        audit_changes=_plain_changes(ticket, changes),
+    )
+    _on_dispatch_commit(ticket)
+    return ticket
+
+
+@transaction.atomic
+def ticket_check_in(*, ticket, actor, latitude=None, longitude=None, expected_version=None):
+    """dispatched → on_site: the assigned technician arrives (position optional)."""
+    ticket_authorize(ticket=ticket, action=Action.CHECK_IN, actor=actor)
+    now = timezone.now()
+    return _apply(
+        ticket=ticket,
+        action=Action.CHECK_IN,
+        actor=actor,
+        expected_version=expected_version,
+        changes={"on_site_at": now},
+        payload={"latitude": latitude, "longitude": longitude},
+    )
+
+
+@transaction.atomic
+def ticket_complete(
+    *,
+    ticket,
+    actor,
+    fault_class,
+    fault_code,
+    diagnosis,
+    work_done,
+    test_passed,
+    expected_version=None,
+):
+    """on_site → awaiting_confirmation: record the diagnosis and the work (现场处理)."""
+    ticket_authorize(ticket=ticket, action=Action.COMPLETE, actor=actor)
+    now = timezone.now()
+    changes = {
+        "fault_class": fault_class,
+        "fault_code": fault_code,
+        "diagnosis": diagnosis,
+        "work_done": work_done,
+        "test_passed": test_passed,
+        "completed_at": now,
+    }
+    return _apply(
+        ticket=ticket,
+        action=Action.COMPLETE,
+        actor=actor,
+        expected_version=expected_version,
+        changes=changes,
+        payload={"fault_class": fault_class, "fault_code": fault_code, "test_passed": test_passed},
+        audit_changes=_plain_changes(ticket, changes),
+    )
+
+
+@transaction.atomic
+def ticket_resolve_remotely(*, ticket, actor, resolution, expected_version=None):
+    """triaged → awaiting_confirmation: fixed by phone guidance, no visit."""
+    ticket_authorize(ticket=ticket, action=Action.RESOLVE_REMOTELY, actor=actor)
+    now = timezone.now()
+    changes = {"resolution": resolution, "completed_at": now, **_first_response(ticket, now)}
+    return _apply(
+        ticket=ticket,
+        action=Action.RESOLVE_REMOTELY,
+        actor=actor,
+        expected_version=expected_version,
+        changes=changes,
+        payload={"resolution": resolution},
+        audit_changes=_plain_changes(ticket, changes),
+    )
+
+
+@transaction.atomic
+def ticket_confirm(
+    *, ticket, actor, accepted, signature="", comment="", satisfaction=None, expected_version=None
+):
+    """awaiting_confirmation → closed (accepted) or → triaged (rejected: redo the job).
+
+    The signed work order is the basis for settlement. A rejection clears the booking
+    so the ticket can be dispatched again; the timeline keeps the earlier visit.
+    """
+    ticket_authorize(ticket=ticket, action=Action.CONFIRM, actor=actor)
+    now = timezone.now()
+    if accepted:
+        changes = {
+            "closed_at": now,
+            "confirmation_signature": signature or "",
+            "confirmation_comment": comment or "",
+            "satisfaction": satisfaction,
+        }
+        to_status = TicketStatus.CLOSED
+    else:
+        changes = {
+            "confirmation_comment": comment or "",
+            "technician": None,
+            "appointment_start": None,
+            "appointment_end": None,
+            "completed_at": None,
+            "on_site_at": None,
+        }
+        to_status = CONFIRM_REJECTED_STATUS
+    audit_changes = _plain_changes(ticket, changes)
+    audit_changes.pop("confirmation_signature", None)
+    return _apply(
+        ticket=ticket,
+        action=Action.CONFIRM,
+        actor=actor,
+        expected_version=expected_version,
+        changes=changes,
+        to_status=to_status,
+        payload={
+            "accepted": accepted,
+            "comment": comment,
+            "satisfaction": satisfaction,
+            "signed": bool(signature),
+        },
+        audit_changes=audit_changes,
+    )
+
+
+@transaction.atomic
+def ticket_follow_up(*, ticket, actor, satisfaction, via, comment="", expected_version=None):
+    """closed → followed_up: the return visit (回访) records satisfaction 1–5."""
+    ticket_authorize(ticket=ticket, action=Action.FOLLOW_UP, actor=actor)
+    now = timezone.now()
+    changes = {
+        "followed_up_at": now,
+        "follow_up_satisfaction": satisfaction,
+        "follow_up_comment": comment or "",
+    }
+    return _apply(
+        ticket=ticket,
+        action=Action.FOLLOW_UP,
+        actor=actor,
+        expected_version=expected_version,
+        changes=changes,
+        payload={"satisfaction": satisfaction, "via": via, "comment": comment},
+        audit_changes=_plain_changes(ticket, changes),
+    )
+
+
+@transaction.atomic
+def ticket_cancel(*, ticket, actor, reason, expected_version=None):
+    """new / triaged / dispatched → cancelled, with a reason."""
+    ticket_authorize(ticket=ticket, action=Action.CANCEL, actor=actor)
+    now = timezone.now()
+    changes = {"cancelled_at": now, "cancel_reason": reason, "sla_paused_at": None}
+    return _apply(
+        ticket=ticket,
+        action=Action.CANCEL,
+        actor=actor,
+        expected_version=expected_version,
+        changes=changes,
+        payload={"reason": reason},
+        audit_changes=_plain_changes(ticket, changes),
+    )
+
+
+@transaction.atomic
+def ticket_escalate(*, ticket, actor, reason, expected_version=None):
+    """Raise the escalation level by one (三级响应), at most to 3."""
+    ticket_authorize(ticket=ticket, action=Action.ESCALATE, actor=actor)
+    if ticket.escalation_level >= MAX_ESCALATION_LEVEL:
+        raise InvalidTransition(
+            "The ticket is already at the highest escalation level.",
+            extra={"status": ticket.status},
+        )
+    level = ticket.escalation_level + 1
+    return _apply(
+        ticket=ticket,
+        action=Action.ESCALATE,
+        actor=actor,
+        expected_version=expected_version,
+        changes={"escalation_level": level},
+        kind=EventKind.ESCALATION,
+        payload={"reason": reason, "level": level},
+        audit_changes={"escalation_level": [level - 1, level]},
+    )
+
+
+@transaction.atomic
+def ticket_transfer_owner(*, ticket, actor, owner, reason, expected_version=None):
+    """Hand first-contact responsibility to another desk user, explicitly and on record.
+
+    Only a supervisor or the current owner may transfer; the new owner must be an active
+    agent or supervisor.
+    """
+    ticket_authorize(ticket=ticket, action=Action.TRANSFER_OWNER, actor=actor)
+    if actor is not None and not (has_role(actor, Role.SUPERVISOR) or actor.pk == ticket.owner_id):
+        raise ActionForbidden("Only a supervisor or the current owner may transfer ownership.")
+    if not owner.is_active or not (roles_of(owner) & DESK_ROLES):
+        raise ValidationError({"owner": ["The new owner must be an active agent or supervisor."]})
+    if owner.pk == ticket.owner_id:
+        raise ValidationError({"owner": ["This user already owns the ticket."]})
+    return _apply(
+        ticket=ticket,
+        action=Action.TRANSFER_OWNER,
+        actor=actor,
+        expected_version=expected_version,
+        changes={"owner": owner},
+        kind=EventKind.OWNER_TRANSFER,
+        payload={"from_owner": ticket.owner_id, "to_owner": owner.pk, "reason": reason},
+        audit_changes={"owner": [ticket.owner_id, owner.pk]},
+    )
+
+
+@transaction.atomic
+def ticket_update(*, ticket, actor, expected_version=None, **fields):
+    """Correct intake details (description, product, fault time) before the job is done."""
+    ticket_authorize(ticket=ticket, action=Action.UPDATE, actor=actor)
+    allowed = {"description", "product", "fault_occurred_at"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValidationError({field: ["This field cannot be changed here."] for field in unknown})
+    product = fields.get("product")
+    if product is not None and product.customer_id != ticket.customer_id:
+        raise ValidationError({"product": ["This product is registered to another customer."]})
+    changes = {
+        field: value
+        for field, value in fields.items()
+        if getattr(getattr(ticket, field), "pk", getattr(ticket, field))
+        != getattr(value, "pk", value)
+    }
+    if not changes:
+        _check_state(ticket=ticket, action=Action.UPDATE, expected_version=expected_version)
+        return ticket
+    audit_changes = _plain_changes(ticket, changes)
+    return _apply(
+        ticket=ticket,
+        action=Action.UPDATE,
+        actor=actor,
+        expected_version=expected_version,
+        changes=changes,
+        kind=EventKind.UPDATE,
+        payload={"fields": sorted(changes)},
+        audit_changes=audit_changes,
+    )

@@ -1,0 +1,21 @@
+"""Celery tasks of the tickets app: thin wrappers that load ids and call one service."""
+
+from celery import shared_task
+
+from audits.choices import AuditSource
+from audits.context import audit_context
+
+from . import services
+
+
+@shared_task(bind=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def ticket_notify_dispatch_task(self, ticket_id, version):
+    """Mail the customer the booked technician's name and ID (retried on mail errors)."""
+    with audit_context(source=AuditSource.WORKER, request_id=self.request.id or ""):
+        return services.ticket_notify_customer_dispatch(ticket_id=ticket_id, version=version)
+
+
+@shared_task
+def idempotency_keys_purge_task():
+    """Hourly: forget expired Idempotency-Keys."""
+    return services.idempotency_keys_purge()
