@@ -36,7 +36,11 @@ def _require_services():
 def _clear_cache():
     from django.core.cache import cache
 
-    cache.clear()
+    # Only our keys: FLUSHDB would also wipe the Celery broker queues sharing the Redis db.
+    if hasattr(cache, "delete_pattern"):
+        cache.delete_pattern("*")
+    else:
+        cache.clear()
     yield
 
 
