@@ -9,6 +9,7 @@ api_v1 = [
     path("auth/token/", TokenObtainView.as_view(), name="api-token"),
     path("", include("tickets.api.urls")),
     path("", include("technicians.api.urls")),
+    path("", include("audits.api.urls")),
 ]
 
 urlpatterns = [

@@ -58,7 +58,8 @@ def make_user(db):
             username=username, password=f"pw-{username}", **extra
         )
         if role:
-            user.groups.add(Group.objects.get(name=role))
+            # get_or_create: transactional tests flush the groups the migration made.
+            user.groups.add(Group.objects.get_or_create(name=role)[0])
         return user
 
     return factory

@@ -22,6 +22,9 @@ class RolePermission(BasePermission):
             return False
         if user.is_superuser:
             return True
+        action_map = getattr(view, "action_map", None)
+        if action_map is not None and request.method.lower() not in action_map:
+            return True  # unsupported method: let the view answer 405, not 403
         roles = roles_of(user)
         if request.method in SAFE_METHODS:
             allowed = getattr(view, "read_roles", ALL_ROLES)

@@ -1,0 +1,18 @@
+import django_filters
+
+from .models import AuditEvent
+
+
+class AuditEventFilterSet(django_filters.FilterSet):
+    object_type = django_filters.CharFilter()
+    object_id = django_filters.CharFilter()
+    actor = django_filters.NumberFilter(field_name="actor_id")
+    action = django_filters.CharFilter()
+    ticket = django_filters.NumberFilter(field_name="ticket_id")
+    source = django_filters.CharFilter()
+    after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+
+    class Meta:
+        model = AuditEvent
+        fields = []

@@ -1,0 +1,88 @@
+"""Celery tasks run by a real worker on the configured broker (Redis in CI)."""
+
+import time
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from django.core import mail
+
+from aftersales.celery import app as celery_app
+from tickets import services
+from tickets.choices import EventKind
+from tickets.models import IdempotencyKey, TicketEvent
+
+from .factories import ProductFactory, appointment, make_ticket
+
+
+def _wait_for(predicate, timeout=15.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.fixture
+def worker(transactional_db):
+    celery_app.control.purge()  # messages left by earlier runs must not reach this worker
+    with start_worker(celery_app, perform_ping_check=False, pool="solo", loglevel="WARNING"):
+        yield
+
+
+@pytest.mark.broker
+def test_ticket_dispatch_mails_customer_technician_name_and_id_once(
+    worker, agent, supervisor, technician
+):
+    product = ProductFactory(
+        customer__area=technician.areas.first(), customer__email="chen@example.com"
+    )
+    ticket = make_ticket(actor=agent, product=product)
+    ticket = services.ticket_triage(
+        ticket=ticket, actor=agent, priority="p2", warranty_decision="in_warranty"
+    )
+    start, end = appointment()
+    ticket = services.ticket_dispatch(
+        ticket=ticket,
+        actor=supervisor,
+        technician=technician,
+        appointment_start=start,
+        appointment_end=end,
+    )
+
+    def notified():
+        return TicketEvent.objects.filter(ticket=ticket, kind=EventKind.NOTIFICATION).exists()
+
+    assert _wait_for(notified), "the worker never delivered the dispatch notification"
+    assert len(mail.outbox) == 1
+    assert technician.full_name in mail.outbox[0].body
+    assert technician.employee_no in mail.outbox[0].body
+    assert mail.outbox[0].to == ["chen@example.com"]
+
+    # A redelivered task (same booking version) sends nothing more.
+    assert (
+        services.ticket_notify_customer_dispatch(ticket_id=ticket.pk, version=ticket.version)
+        is False
+    )
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.broker
+def test_idempotency_purge_task_runs_on_worker_and_drops_only_expired_keys(worker, agent):
+    import datetime
+
+    from django.utils import timezone
+
+    from tickets.tasks import idempotency_keys_purge_task
+
+    old = IdempotencyKey.objects.create(
+        user=agent,
+        key="old",
+        endpoint="/x",
+        request_hash="h",
+        created_at=timezone.now() - datetime.timedelta(days=3),
+    )
+    fresh = IdempotencyKey.objects.create(user=agent, key="fresh", endpoint="/x", request_hash="h")
+    idempotency_keys_purge_task.delay()
+    assert _wait_for(lambda: not IdempotencyKey.objects.filter(pk=old.pk).exists())
+    assert IdempotencyKey.objects.filter(pk=fresh.pk).exists()

@@ -1,0 +1,251 @@
+"""``manage.py seed_demo``: idempotent demo data and logins (api-contract.md, Operations)."""
+
+import datetime
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from aftersales.roles import Role
+from audits.choices import AuditSource
+from audits.context import audit_context
+from technicians.models import Technician
+from technicians.services import technician_create
+from tickets import services
+from tickets.choices import TicketStatus
+from tickets.models import Area, Customer, Product, ProductCategory, ProductModel, Ticket
+
+AREAS = [("pudong", "Pudong 浦东"), ("xuhui", "Xuhui 徐汇"), ("minhang", "Minhang 闵行")]
+CATEGORIES = [
+    ("aircon", "Air conditioners 空调"),
+    ("washer", "Washing machines 洗衣机"),
+    ("fridge", "Refrigerators 冰箱"),
+]
+MODELS = [
+    ("KFR-35GW", "Split air conditioner 3.5 kW", "aircon", 72),
+    ("XQG100", "Front-loading washer 10 kg", "washer", 36),
+    ("BCD-520", "French-door refrigerator 520 L", "fridge", 36),
+]
+DESK_USERS = [
+    ("agent", Role.AGENT),
+    ("agent2", Role.AGENT),
+    ("supervisor", Role.SUPERVISOR),
+    ("auditor", Role.AUDITOR),
+    ("integrator", Role.INTEGRATOR),
+]
+TECHNICIANS = [
+    ("tech1", "Wang Lei 王磊", "T00001", ["pudong", "xuhui"]),
+    ("tech2", "Li Na 李娜", "T00002", ["xuhui", "minhang"]),
+    ("tech3", "Zhang Wei 张伟", "T00003", ["minhang", "pudong"]),
+]
+CUSTOMERS = [
+    ("Chen Jing 陈静", "13800000001", "pudong", "vip", "KFR-35GW", 200),
+    ("Liu Yang 刘洋", "13800000002", "xuhui", "standard", "XQG100", 500),
+    ("Zhao Min 赵敏", "13800000003", "minhang", "standard", "BCD-520", 1500),
+    ("Sun Hao 孙浩", "13800000004", "pudong", "standard", "KFR-35GW", 30),
+    ("Zhou Xin 周欣", "13800000005", "xuhui", "vip", "BCD-520", 90),
+    ("Wu Tao 吴涛", "13800000006", "minhang", "standard", "XQG100", 700),
+]
+# One ticket per status (two for the open ones), so every screen has something to show.
+TICKET_PLAN = [
+    TicketStatus.NEW,
+    TicketStatus.NEW,
+    TicketStatus.TRIAGED,
+    TicketStatus.TRIAGED,
+    TicketStatus.DISPATCHED,
+    TicketStatus.DISPATCHED,
+    TicketStatus.ON_SITE,
+    TicketStatus.AWAITING_CONFIRMATION,
+    TicketStatus.CLOSED,
+    TicketStatus.FOLLOWED_UP,
+    TicketStatus.CANCELLED,
+]
+
+
+class Command(BaseCommand):
+    help = "Create (or refresh) demo data: reference data, users, technicians, tickets."
+
+    def handle(self, *args, **options):
+        password = settings.DEMO_PASSWORD
+        with audit_context(source=AuditSource.COMMAND), transaction.atomic():
+            users = self._users(password)
+            self._reference()
+            technicians = self._technicians(password, users["supervisor"])
+            if not Ticket.objects.exists():
+                self._tickets(users, technicians)
+        self._print_logins(password)
+
+    def _users(self, password):
+        user_model = get_user_model()
+        users = {}
+        for username, role in DESK_USERS:
+            user, _ = user_model.objects.get_or_create(username=username)
+            user.set_password(password)
+            user.is_staff = role == Role.SUPERVISOR  # supervisors may browse the admin
+            user.save()
+            user.groups.add(Group.objects.get(name=role))
+            users[username] = user
+        admin, _ = user_model.objects.get_or_create(username="admin")
+        admin.is_staff = admin.is_superuser = True
+        admin.set_password(password)
+        admin.save()
+        return users
+
+    def _reference(self):
+        for code, name in AREAS:
+            Area.objects.update_or_create(code=code, defaults={"name": name})
+        for code, name in CATEGORIES:
+            ProductCategory.objects.update_or_create(code=code, defaults={"name": name})
+        for code, name, category, months in MODELS:
+            ProductModel.objects.update_or_create(
+                code=code,
+                defaults={
+                    "name": name,
+                    "warranty_months": months,
+                    "category": ProductCategory.objects.get(code=category),
+                },
+            )
+
+    def _technicians(self, password, actor):
+        technicians = []
+        for username, full_name, employee_no, areas in TECHNICIANS:
+            technician = Technician.objects.filter(employee_no=employee_no).first()
+            if technician is None:
+                technician = technician_create(
+                    actor=actor,
+                    username=username,
+                    full_name=full_name,
+                    phone=f"137{employee_no[1:]:0>8}",
+                    employee_no=employee_no,
+                    areas=list(Area.objects.filter(code__in=areas)),
+                    password=password,
+                )
+            technician.user.set_password(password)
+            technician.user.save()
+            technicians.append(technician)
+        return technicians
+
+    def _tickets(self, users, technicians):
+        agent, supervisor = users["agent"], users["supervisor"]
+        today = timezone.localdate()
+        products = []
+        for name, phone, area, tier, model, age_days in CUSTOMERS:
+            customer = Customer.objects.filter(phone=phone).first() or services.customer_create(
+                actor=agent,
+                name=name,
+                phone=phone,
+                area=Area.objects.get(code=area),
+                tier=tier,
+                address=f"{100 + len(products)} Demo Road, Shanghai",
+                email=f"{phone}@example.com",
+            )
+            product = Product.objects.filter(customer=customer).first() or (
+                services.product_register(
+                    actor=agent,
+                    customer=customer,
+                    model=ProductModel.objects.get(code=model),
+                    serial_number=f"SN-{phone[-6:]}",
+                    purchase_date=today - datetime.timedelta(days=age_days),
+                )
+            )
+            products.append(product)
+        descriptions = [
+            "Not cooling, error E4 on the display",
+            "Leaks water during spin",
+            "Loud noise from the compressor",
+            "Does not power on",
+            "Installation of a new unit",
+            "Door seal torn",
+        ]
+        for index, target in enumerate(TICKET_PLAN):
+            product = products[index % len(products)]
+            ticket = services.ticket_create(
+                actor=agent,
+                customer=product.customer,
+                product=product,
+                channel=["phone", "web", "email", "api"][index % 4],
+                category="installation" if index == 4 else "repair",
+                description=descriptions[index % len(descriptions)],
+            )
+            self._advance(ticket, target, agent, supervisor, technicians, index)
+
+    def _advance(self, ticket, target, agent, supervisor, technicians, index):
+        if target == TicketStatus.NEW:
+            return
+        if target == TicketStatus.CANCELLED:
+            services.ticket_cancel(ticket=ticket, actor=agent, reason="Customer fixed it")
+            return
+        warranty = "in_warranty" if ticket.product.in_warranty else "out_of_warranty"
+        ticket = services.ticket_triage(
+            ticket=ticket, actor=agent, priority="p2", warranty_decision=warranty
+        )
+        if target == TicketStatus.TRIAGED:
+            return
+        area_id = ticket.customer.area_id
+        technician = next(t for t in technicians if t.areas.filter(pk=area_id).exists())
+        start = (timezone.localtime() + datetime.timedelta(days=1)).replace(
+            hour=9 + index % 8, minute=0, second=0, microsecond=0
+        )
+        ticket = services.ticket_dispatch(
+            ticket=ticket,
+            actor=supervisor,
+            technician=technician,
+            appointment_start=start,
+            appointment_end=start + datetime.timedelta(hours=2),
+        )
+        steps = [
+            (
+                TicketStatus.ON_SITE,
+                lambda t: services.ticket_check_in(ticket=t, actor=technician.user),
+            ),
+            (
+                TicketStatus.AWAITING_CONFIRMATION,
+                lambda t: services.ticket_complete(
+                    ticket=t,
+                    actor=technician.user,
+                    fault_class="hardware",
+                    fault_code="E4",
+                    diagnosis="Faulty relay on the control board",
+                    work_done="Relay replaced",
+                    test_passed=True,
+                ),
+            ),
+            (
+                TicketStatus.CLOSED,
+                lambda t: services.ticket_confirm(
+                    ticket=t,
+                    actor=technician.user,
+                    accepted=True,
+                    satisfaction=5,
+                    comment="Quick and tidy",
+                ),
+            ),
+            (
+                TicketStatus.FOLLOWED_UP,
+                lambda t: services.ticket_follow_up(
+                    ticket=t, actor=agent, satisfaction=5, via="phone"
+                ),
+            ),
+        ]
+        for status, step in steps:
+            if ticket.status == target:
+                return
+            ticket = step(ticket)
+            if status == target:
+                return
+
+    def _print_logins(self, password):
+        self.stdout.write(
+            self.style.SUCCESS(
+                "Demo data ready. Logins (password for all: "
+                f"{password!r}, set DEMO_PASSWORD to change):"
+            )
+        )
+        rows = [("admin", "superuser (Django admin at /admin/)")]
+        rows += [(username, role.label) for username, role in DESK_USERS]
+        rows += [(username, f"technician {name}") for username, name, _, _ in TECHNICIANS]
+        for username, what in rows:
+            self.stdout.write(f"  {username:<12} {what}")
