@@ -4,7 +4,7 @@ import re
 
 from rest_framework.exceptions import ValidationError
 
-_ETAG = re.compile(r'^\s*(?:W/)?"?(\d{1,10})"?\s*$')
+_ETAG = re.compile(r'^\s*(?:W/)?(?:"(\d{1,10})"|(\d{1,10}))\s*$')
 
 
 def expected_version(request):
@@ -15,7 +15,7 @@ def expected_version(request):
     match = _ETAG.match(raw)
     if not match:
         raise ValidationError({"If-Match": ['Send the ticket\'s version, e.g. If-Match: "7".']})
-    return int(match.group(1))
+    return int(match.group(1) or match.group(2))
 
 
 def etag(version):
