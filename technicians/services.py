@@ -6,40 +6,73 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from aftersales.roles import Role
 from audits.services import audit_record
-from tickets.choices import OPEN_STATUSES, TicketStatus
+from tickets.choices import TicketStatus
 
 from .models import Technician
 
 
-def technician_eligibility(*, technician, ticket, start, end):
-    """Reasons (codes) why ``technician`` may not take ``ticket`` in [start, end); empty = eligible.
+def eligibility_reasons(*, technician, area_ids, ticket_area_id, booked):
+    """The rule, on plain facts: reason codes against sending ``technician``; empty = eligible.
 
+    ``area_ids`` are the areas they cover, ``booked`` their jobs already on that day.
     Checked now: active, covers the customer's area, a free slot that day
     (``max_jobs_per_day``). Certification and absences plug in here.
     """
     reasons = []
     if not technician.active:
         reasons.append("inactive")
-    area_id = ticket.customer.area_id
-    if area_id is not None and not technician.areas.filter(pk=area_id).exists():
+    if ticket_area_id is not None and ticket_area_id not in area_ids:
         reasons.append("area_not_covered")
-    day_start = timezone.localtime(start).replace(hour=0, minute=0, second=0, microsecond=0)
-    booked = (
-        technician.tickets.filter(
-            status__in=[s for s in OPEN_STATUSES if s != TicketStatus.NEW],
-            appointment_start__gte=day_start,
-            appointment_start__lt=day_start + datetime.timedelta(days=1),
-        )
-        .exclude(pk=ticket.pk)
-        .count()
-    )
     if booked >= technician.max_jobs_per_day:
         reasons.append("day_full")
     return reasons
+
+
+def local_day_bounds(day):
+    """[start, end) of a local calendar day as aware datetimes."""
+    start = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+    return start, timezone.make_aware(
+        datetime.datetime.combine(day, datetime.time.min) + datetime.timedelta(days=1)
+    )
+
+
+def bookings_on(*, day, technician_ids, exclude_ticket_id=None):
+    """Technician id → number of jobs booked on ``day`` (one grouped query).
+
+    Every booking with an appointment that day counts, done or not; cancelled ones don't.
+    """
+    from tickets.models import Ticket
+
+    start, end = local_day_bounds(day)
+    rows = (
+        Ticket.objects.filter(
+            technician_id__in=technician_ids,
+            appointment_start__gte=start,
+            appointment_start__lt=end,
+        )
+        .exclude(status=TicketStatus.CANCELLED)
+        .exclude(pk=exclude_ticket_id)
+        .values("technician_id")
+        .annotate(n=Count("id"))
+    )
+    return {row["technician_id"]: row["n"] for row in rows}
+
+
+def technician_eligibility(*, technician, ticket, start, end):
+    """Reasons why ``technician`` may not take ``ticket`` in [start, end); empty = eligible."""
+    day = timezone.localtime(start).date()
+    booked = bookings_on(day=day, technician_ids=[technician.pk], exclude_ticket_id=ticket.pk)
+    return eligibility_reasons(
+        technician=technician,
+        area_ids=set(technician.areas.values_list("pk", flat=True)),
+        ticket_area_id=ticket.customer.area_id,
+        booked=booked.get(technician.pk, 0),
+    )
 
 
 def technician_lock(*, technician_id):

@@ -1,7 +1,8 @@
 """Role-based access for the API: least privilege, declared per view.
 
-A view declares ``read_roles`` and ``write_roles`` (role codes). Reads default to every
-staff role; writes default to nobody. Superusers pass. Object visibility (404 for what a
+A view declares ``read_roles`` and ``write_roles`` (role codes), and ``action_roles`` for
+actions that differ (by viewset action name). Reads default to every staff role; writes
+default to nobody. Superusers pass. Object visibility (404 for what a
 role may not see) is the job of each view's selector-backed ``get_queryset``; rules
 about *which* write (e.g. "only the assigned technician checks in") live in services.
 """
@@ -26,11 +27,12 @@ class RolePermission(BasePermission):
         if action_map is not None and request.method.lower() not in action_map:
             return True  # unsupported method: let the view answer 405, not 403
         roles = roles_of(user)
-        if request.method in SAFE_METHODS:
+        action_roles = getattr(view, "action_roles", {})
+        action = getattr(view, "action", None)
+        if action in action_roles:
+            allowed = action_roles[action]
+        elif request.method in SAFE_METHODS:
             allowed = getattr(view, "read_roles", ALL_ROLES)
         else:
-            action_roles = getattr(view, "action_roles", {})
-            allowed = action_roles.get(
-                getattr(view, "action", None), getattr(view, "write_roles", frozenset())
-            )
+            allowed = getattr(view, "write_roles", frozenset())
         return bool(roles & set(allowed))

@@ -419,3 +419,20 @@ class TicketEventSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = fields
+
+
+class CandidateTechnicianSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    full_name = serializers.CharField()
+    employee_no = serializers.CharField()
+
+
+class DispatchCandidateSerializer(serializers.Serializer):
+    technician = CandidateTechnicianSerializer()
+    eligible = serializers.BooleanField()
+    rank = serializers.IntegerField(allow_null=True)
+    reasons = serializers.ListField(child=serializers.CharField())
+
+
+class DispatchCandidatesQuerySerializer(serializers.Serializer):
+    date = serializers.DateField(required=False)

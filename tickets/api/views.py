@@ -1,5 +1,6 @@
 """REST adapter of the tickets app: selectors in, services out, nothing else."""
 
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -10,6 +11,7 @@ from aftersales.api.concurrency import etag, expected_version
 from aftersales.api.idempotency import IdempotentCreateMixin
 from aftersales.api.pagination import CursorPagination
 from aftersales.roles import Role
+from technicians.selectors import dispatch_candidates
 
 from .. import services
 from ..choices import TRANSITIONS
@@ -201,6 +203,7 @@ class TicketViewSet(
         **{METHOD_NAMES.get(name, name): rule.roles for name, rule in TRANSITIONS.items()},
         "create": INTAKE,
         "partial_update": DESK,
+        "dispatch_candidates": DESK,
     }
 
     def get_queryset(self):
@@ -245,6 +248,27 @@ class TicketViewSet(
             ticket=ticket, actor=request.user, expected_version=version, **data.validated_data
         )
         return self.ticket_response(ticket)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("date", OpenApiTypes.DATE, description="Default: today")],
+        responses=s.DispatchCandidateSerializer(many=True),
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="dispatch-candidates",
+        url_name="dispatch-candidates",
+        pagination_class=None,
+        filterset_class=None,
+    )
+    def dispatch_candidates(self, request, pk=None):
+        """Technicians considered for this ticket on a date, eligible first in rank order."""
+        ticket = self.get_object()
+        query = s.DispatchCandidatesQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        day = query.validated_data.get("date") or timezone.localdate()
+        candidates = dispatch_candidates(ticket=ticket, day=day)
+        return Response(s.DispatchCandidateSerializer(candidates, many=True).data)
 
     @extend_schema(responses=s.TicketEventSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
