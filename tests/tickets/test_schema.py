@@ -23,6 +23,7 @@ CONTRACT_PATHS = {
     "/api/v1/tickets/": {"get", "post"},
     "/api/v1/tickets/{id}/": {"get"},
     "/api/v1/tickets/{id}/events/": {"get"},
+    "/api/v1/tickets/{id}/dispatch-candidates/": {"get"},
 }
 # Every action of the table is a POST endpoint, except ``update`` (PATCH on the ticket).
 ACTION_PATHS = {
@@ -33,11 +34,17 @@ ACTION_PATHS = {
 
 
 @pytest.fixture(scope="module")
-def schema(django_db_blocker):
+def schema(django_db_setup, django_db_blocker):
+    from django.contrib.auth import get_user_model
     from rest_framework.test import APIClient
 
     with django_db_blocker.unblock():
-        response = APIClient().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi")
+        assert APIClient().get("/api/schema/").status_code == 401
+        user, _ = get_user_model().objects.get_or_create(username="schema-reader")
+        client = APIClient()
+        client.force_authenticate(user)
+        response = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi")
+        user.delete()
     assert response.status_code == 200
     return yaml.safe_load(response.content)
 
