@@ -6,6 +6,14 @@ from . import views
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("", views.ticket_list_page, name="ticket-list-page"),
+    path("", views.home, name="home"),
+    path("tickets/", views.ticket_list_page, name="ticket-list-page"),
+    path("tickets/new/", views.ticket_create_page, name="ticket-create-page"),
     path("tickets/<int:pk>/", views.ticket_detail_page, name="ticket-detail-page"),
+    path(
+        "tickets/<int:pk>/<slug:action>/",
+        views.ticket_action_page,
+        name="ticket-action-page",
+    ),
+    path("jobs/", views.my_jobs_page, name="my-jobs-page"),
 ]

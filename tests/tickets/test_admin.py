@@ -18,9 +18,7 @@ def admin_client_with_data(admin_client, admin_user, agent):
     return admin_client
 
 
-@pytest.mark.parametrize(
-    "model", list(admin.site._registry), ids=lambda m: m._meta.label_lower
-)
+@pytest.mark.parametrize("model", list(admin.site._registry), ids=lambda m: m._meta.label_lower)
 def test_admin_changelist_and_search_render_for_every_model(admin_client_with_data, model):
     url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
     assert admin_client_with_data.get(url).status_code == 200

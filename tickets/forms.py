@@ -1,0 +1,429 @@
+"""HTML forms of the ticket pages: they shape and check the input; the services decide.
+
+Each action form's fields are named after its service's keyword arguments, so a page
+view calls ``service(ticket=..., actor=..., expected_version=..., **form.service_kwargs())``.
+The hidden ``version`` is the ticket version the page showed (the page's If-Match).
+"""
+
+import base64
+import binascii
+import datetime
+import re
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db.models import Exists, OuterRef, Value
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from aftersales.roles import DESK_ROLES
+from technicians.models import Technician
+from technicians.selectors import technician_list
+
+from .choices import (
+    Channel,
+    ContactVia,
+    CustomerTier,
+    FaultClass,
+    Priority,
+    TicketCategory,
+    WarrantyDecision,
+)
+from .models import Area, Product, ProductModel
+from .phones import normalize_phone
+
+MAX_SIGNATURE_BYTES = 256 * 1024
+_DATA_URL = re.compile(r"^data:image/(png|jpeg);base64,([A-Za-z0-9+/=\s]+)$")
+_DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+SATISFACTION_CHOICES = [(n, str(n)) for n in range(1, 6)]
+
+
+def _textarea(rows=3):
+    return forms.Textarea(attrs={"rows": rows})
+
+
+def _datetime_field(label, *, required=True):
+    return forms.DateTimeField(
+        label=label,
+        required=required,
+        input_formats=[_DATETIME_FORMAT, "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=_DATETIME_FORMAT),
+    )
+
+
+def add_service_errors(form, exc):
+    """Attach a service's ``ValidationError`` to ``form``; unknown fields become form errors."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for field, errors in exc.error_dict.items():
+        target = field if field in form.fields else None
+        if field == "non_field_errors" or field == NON_FIELD_ERRORS:
+            target = None
+        form.add_error(target, errors)
+
+
+# --- Lifecycle actions ---------------------------------------------------------------------
+
+
+class TicketActionForm(forms.Form):
+    """Base of every action form: the page's ticket version travels in a hidden field."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    #: Fields used only by the page, never passed to the service.
+    page_only_fields = ("version",)
+
+    def __init__(self, *args, ticket, user, **kwargs):
+        self.ticket = ticket
+        self.user = user
+        kwargs.setdefault("initial", {})
+        kwargs["initial"].setdefault("version", ticket.version)
+        super().__init__(*args, **kwargs)
+
+    def service_kwargs(self):
+        return {k: v for k, v in self.cleaned_data.items() if k not in self.page_only_fields}
+
+
+class TriageForm(TicketActionForm):
+    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
+    category = forms.ChoiceField(label=_("Category"), choices=TicketCategory.choices)
+    fault_class = forms.ChoiceField(
+        label=_("Fault class"), choices=[("", "—"), *FaultClass.choices], required=False
+    )
+    warranty_decision = forms.ChoiceField(
+        label=_("Warranty decision"), choices=WarrantyDecision.choices
+    )
+    note = forms.CharField(label=_("Note"), max_length=2000, required=False, widget=_textarea(2))
+
+    def __init__(self, *args, ticket, **kwargs):
+        super().__init__(*args, ticket=ticket, **kwargs)
+        self.fields["priority"].initial = ticket.priority
+        self.fields["category"].initial = ticket.category
+        self.fields["fault_class"].initial = ticket.fault_class
+        product = ticket.product
+        if product is not None:
+            self.fields["warranty_decision"].initial = (
+                WarrantyDecision.IN_WARRANTY
+                if product.in_warranty
+                else WarrantyDecision.OUT_OF_WARRANTY
+            )
+            self.fields["warranty_decision"].help_text = _("Warranty until %(date)s.") % {
+                "date": product.warranty_until.isoformat()
+            }
+
+
+class ContactForm(TicketActionForm):
+    via = forms.ChoiceField(label=_("Contacted by"), choices=ContactVia.choices)
+    note = forms.CharField(label=_("What was said"), max_length=2000, widget=_textarea(2))
+
+
+class ReasonForm(TicketActionForm):
+    """Pause, resume, cancel and escalate take only a reason."""
+
+    reason = forms.CharField(label=_("Reason"), max_length=2000, widget=_textarea(2))
+
+
+class _AppointmentForm(TicketActionForm):
+    appointment_start = _datetime_field(_("Visit from"))
+    appointment_end = _datetime_field(_("Visit until"))
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("appointment_start"), cleaned.get("appointment_end")
+        if start and end and end <= start:
+            self.add_error("appointment_end", _("The appointment must end after it starts."))
+        return cleaned
+
+
+class TechnicianChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        label = f"{obj.full_name} ({obj.employee_no})"
+        if not obj.covers_area:
+            label += " — " + str(_("outside the customer's area"))
+        return label
+
+
+def _technician_queryset(ticket, user):
+    """Active technicians, those covering the customer's area first."""
+    area_id = ticket.customer.area_id
+    covers = (
+        Exists(
+            Technician.areas.through.objects.filter(technician_id=OuterRef("pk"), area_id=area_id)
+        )
+        if area_id
+        else Value(True)
+    )
+    return (
+        technician_list(user=user)
+        .prefetch_related(None)
+        .filter(active=True)
+        .annotate(covers_area=covers)
+        .order_by("-covers_area", "full_name", "pk")
+    )
+
+
+def _next_slot():
+    """Tomorrow 09:00–11:00, local time: a sensible default window to edit."""
+    start = timezone.localtime().replace(hour=9, minute=0, second=0, microsecond=0)
+    start += datetime.timedelta(days=1)
+    return start, start + datetime.timedelta(hours=2)
+
+
+class DispatchForm(_AppointmentForm):
+    field_order = ["technician", "appointment_start", "appointment_end"]
+    technician = TechnicianChoiceField(
+        label=_("Technician"),
+        queryset=Technician.objects.none(),
+        empty_label=_("Choose a technician"),
+    )
+
+    def __init__(self, *args, ticket, user, **kwargs):
+        super().__init__(*args, ticket=ticket, user=user, **kwargs)
+        self.fields["technician"].queryset = _technician_queryset(ticket, user)
+        start, end = _next_slot()
+        self.fields["appointment_start"].initial = start
+        self.fields["appointment_end"].initial = end
+
+
+class RescheduleForm(_AppointmentForm):
+    field_order = ["appointment_start", "appointment_end", "technician", "reason"]
+    technician = TechnicianChoiceField(
+        label=_("Technician"),
+        queryset=Technician.objects.none(),
+        required=False,
+        empty_label=_("Keep the current technician"),
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=2000, widget=_textarea(2))
+
+    def __init__(self, *args, ticket, user, **kwargs):
+        super().__init__(*args, ticket=ticket, user=user, **kwargs)
+        self.fields["technician"].queryset = _technician_queryset(ticket, user).exclude(
+            pk=ticket.technician_id
+        )
+        self.fields["appointment_start"].initial = ticket.appointment_start
+        self.fields["appointment_end"].initial = ticket.appointment_end
+
+
+class CheckInForm(TicketActionForm):
+    """The position is filled in by the browser when the technician shares it."""
+
+    share_location = forms.BooleanField(label=_("Share my location"), required=False, initial=True)
+    latitude = forms.FloatField(
+        required=False, min_value=-90, max_value=90, widget=forms.HiddenInput
+    )
+    longitude = forms.FloatField(
+        required=False, min_value=-180, max_value=180, widget=forms.HiddenInput
+    )
+    page_only_fields = ("version", "share_location")
+
+
+class CompleteForm(TicketActionForm):
+    fault_class = forms.ChoiceField(label=_("Fault class"), choices=FaultClass.choices)
+    fault_code = forms.CharField(label=_("Fault code"), max_length=64)
+    diagnosis = forms.CharField(label=_("Diagnosis"), max_length=5000, widget=_textarea(3))
+    work_done = forms.CharField(label=_("Work done"), max_length=5000, widget=_textarea(3))
+    test_passed = forms.TypedChoiceField(
+        label=_("Test in front of the customer"),
+        choices=[("true", _("Passed")), ("false", _("Failed"))],
+        coerce=lambda value: value == "true",
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, ticket, **kwargs):
+        super().__init__(*args, ticket=ticket, **kwargs)
+        self.fields["fault_class"].initial = ticket.fault_class
+
+
+class ResolveRemotelyForm(TicketActionForm):
+    resolution = forms.CharField(label=_("How it was solved"), max_length=5000, widget=_textarea(3))
+
+
+def validate_signature(value):
+    """A PNG or JPEG data URL of at most 256 KiB, as the signature pad posts it."""
+    match = _DATA_URL.match(value)
+    if not match:
+        raise ValidationError(_("The signature could not be read; please sign again."))
+    try:
+        raw = base64.b64decode(match.group(2), validate=False)
+    except (binascii.Error, ValueError) as exc:
+        raise ValidationError(_("The signature could not be read; please sign again.")) from exc
+    if not raw or len(raw) > MAX_SIGNATURE_BYTES:
+        raise ValidationError(_("The signature image is too large."))
+
+
+class ConfirmForm(TicketActionForm):
+    accepted = forms.TypedChoiceField(
+        label=_("The customer"),
+        choices=[("yes", _("accepts the work")), ("no", _("rejects the work"))],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+        initial="yes",
+    )
+    satisfaction = forms.TypedChoiceField(
+        label=_("Satisfaction (1 = poor, 5 = excellent)"),
+        choices=SATISFACTION_CHOICES,
+        coerce=int,
+        empty_value=None,
+        required=False,
+        widget=forms.RadioSelect(attrs={"class": "stars"}),
+    )
+    comment = forms.CharField(
+        label=_("Customer's comment"), max_length=2000, required=False, widget=_textarea(2)
+    )
+    signature = forms.CharField(
+        required=False, widget=forms.HiddenInput, validators=[validate_signature]
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("accepted") is False:
+            if not cleaned.get("comment"):
+                self.add_error("comment", _("Write down why the customer rejects the work."))
+            cleaned["signature"] = ""
+            cleaned["satisfaction"] = None
+        return cleaned
+
+
+class FollowUpForm(TicketActionForm):
+    satisfaction = forms.TypedChoiceField(
+        label=_("Satisfaction (1 = poor, 5 = excellent)"),
+        choices=SATISFACTION_CHOICES,
+        coerce=int,
+        widget=forms.RadioSelect(attrs={"class": "stars"}),
+    )
+    via = forms.ChoiceField(label=_("Contacted by"), choices=ContactVia.choices)
+    comment = forms.CharField(
+        label=_("Customer's comment"), max_length=2000, required=False, widget=_textarea(2)
+    )
+
+
+class OwnerChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        full_name = obj.get_full_name()
+        return f"{full_name} ({obj.username})" if full_name else obj.username
+
+
+class TransferOwnerForm(TicketActionForm):
+    owner = OwnerChoiceField(label=_("New owner"), queryset=get_user_model().objects.none())
+    reason = forms.CharField(label=_("Reason"), max_length=2000, widget=_textarea(2))
+
+    def __init__(self, *args, ticket, **kwargs):
+        super().__init__(*args, ticket=ticket, **kwargs)
+        self.fields["owner"].queryset = (
+            get_user_model()
+            .objects.filter(is_active=True, groups__name__in=DESK_ROLES)
+            .exclude(pk=ticket.owner_id)
+            .distinct()
+            .order_by("username")
+        )
+
+
+class UpdateForm(TicketActionForm):
+    description = forms.CharField(label=_("Description"), max_length=5000, widget=_textarea(3))
+    product = forms.ModelChoiceField(
+        label=_("Product"), queryset=Product.objects.none(), required=False, empty_label="—"
+    )
+    fault_occurred_at = _datetime_field(_("Fault started"), required=False)
+
+    def __init__(self, *args, ticket, **kwargs):
+        super().__init__(*args, ticket=ticket, **kwargs)
+        self.fields["product"].queryset = ticket.customer.products.select_related("model")
+        self.fields["description"].initial = ticket.description
+        self.fields["product"].initial = ticket.product_id
+        self.fields["fault_occurred_at"].initial = ticket.fault_occurred_at
+
+
+# --- Intake (受理) ---------------------------------------------------------------------------
+
+
+class PhoneLookupForm(forms.Form):
+    phone = forms.CharField(
+        label=_("Customer's phone"),
+        max_length=32,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off", "autofocus": True}),
+    )
+
+    def clean_phone(self):
+        try:
+            return normalize_phone(self.cleaned_data["phone"])
+        except ValueError as exc:
+            raise ValidationError(
+                _("Enter a phone number of 6 to 15 digits, optionally with a leading +.")
+            ) from exc
+
+
+class CustomerForm(forms.Form):
+    """A new customer, registered with ``customer_create`` (which normalises the phone)."""
+
+    prefix = "customer"
+    name = forms.CharField(label=_("Name"), max_length=200)
+    phone = forms.CharField(
+        label=_("Phone"), max_length=32, widget=forms.TextInput(attrs={"type": "tel"})
+    )
+    email = forms.EmailField(label=_("Email"), required=False)
+    address = forms.CharField(label=_("Address"), max_length=400, required=False)
+    area = forms.ModelChoiceField(
+        label=_("Service area"), queryset=Area.objects.all(), required=False, empty_label="—"
+    )
+    tier = forms.ChoiceField(
+        label=_("Customer tier"), choices=CustomerTier.choices, initial=CustomerTier.STANDARD
+    )
+
+
+class ProductRegisterForm(forms.Form):
+    """A unit registered with ``product_register`` during intake."""
+
+    prefix = "product"
+    model = forms.ModelChoiceField(
+        label=_("Product model"), queryset=ProductModel.objects.select_related("category")
+    )
+    serial_number = forms.CharField(label=_("Serial number"), max_length=64)
+    purchase_date = forms.DateField(
+        label=_("Purchase date"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+NEW_PRODUCT = "new"
+
+
+class TicketIntakeForm(forms.Form):
+    """The request itself. ``product`` is one of the customer's units, "new", or none."""
+
+    product = forms.ChoiceField(
+        label=_("Product"), required=False, widget=forms.RadioSelect, choices=()
+    )
+    channel = forms.ChoiceField(
+        label=_("Channel"),
+        choices=[c for c in Channel.choices if c[0] != Channel.API],
+        initial=Channel.PHONE,
+    )
+    category = forms.ChoiceField(
+        label=_("Category"), choices=TicketCategory.choices, initial=TicketCategory.REPAIR
+    )
+    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices, initial=Priority.P3)
+    description = forms.CharField(
+        label=_("Fault symptom / request"),
+        max_length=5000,
+        widget=_textarea(4),
+    )
+    fault_occurred_at = _datetime_field(_("Fault started"), required=False)
+
+    def __init__(self, *args, products=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.products = {str(p.pk): p for p in products}
+        self.fields["product"].choices = [
+            ("", _("No product")),
+            *[(pk, str(p)) for pk, p in self.products.items()],
+            (NEW_PRODUCT, _("Register a new product")),
+        ]
+        self.fields["product"].initial = next(iter(self.products), "")
+
+    @property
+    def registers_product(self):
+        return self.data.get(self.add_prefix("product")) == NEW_PRODUCT
+
+    def ticket_kwargs(self):
+        data = dict(self.cleaned_data)
+        data["product"] = self.products.get(data["product"])
+        return data
