@@ -5,10 +5,7 @@ view calls ``service(ticket=..., actor=..., expected_version=..., **form.service
 The hidden ``version`` is the ticket version the page showed (the page's If-Match).
 """
 
-import base64
-import binascii
 import datetime
-import re
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -32,9 +29,8 @@ from .choices import (
 )
 from .models import Area, Product, ProductModel
 from .phones import normalize_phone
+from .validators import validate_signature
 
-MAX_SIGNATURE_BYTES = 256 * 1024
-_DATA_URL = re.compile(r"^data:image/(png|jpeg);base64,([A-Za-z0-9+/=\s]+)$")
 _DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 SATISFACTION_CHOICES = [(n, str(n)) for n in range(1, 6)]
 
@@ -237,19 +233,6 @@ class CompleteForm(TicketActionForm):
 
 class ResolveRemotelyForm(TicketActionForm):
     resolution = forms.CharField(label=_("How it was solved"), max_length=5000, widget=_textarea(3))
-
-
-def validate_signature(value):
-    """A PNG or JPEG data URL of at most 256 KiB, as the signature pad posts it."""
-    match = _DATA_URL.match(value)
-    if not match:
-        raise ValidationError(_("The signature could not be read; please sign again."))
-    try:
-        raw = base64.b64decode(match.group(2), validate=False)
-    except (binascii.Error, ValueError) as exc:
-        raise ValidationError(_("The signature could not be read; please sign again.")) from exc
-    if not raw or len(raw) > MAX_SIGNATURE_BYTES:
-        raise ValidationError(_("The signature image is too large."))
 
 
 class ConfirmForm(TicketActionForm):

@@ -24,7 +24,6 @@ from . import forms, services
 from .choices import Action, TicketStatus
 from .filtersets import TicketFilterSet
 from .selectors import can_see_phone, customer_list, ticket_events, ticket_list
-from .services.lifecycle import MAX_ESCALATION_LEVEL
 
 PAGE_SIZE = 50
 DESK = (Role.AGENT, Role.SUPERVISOR)
@@ -191,14 +190,8 @@ def my_jobs_page(request):
 
 
 def _visible_actions(ticket, user):
-    """The allowed actions worth offering now. The services still enforce every rule; this
-    only hides forms that would certainly be refused (pause when paused, ...)."""
-    hidden = {Action.PAUSE if ticket.sla_paused_at else Action.RESUME}
-    if ticket.escalation_level >= MAX_ESCALATION_LEVEL:
-        hidden.add(Action.ESCALATE)
-    if not has_role(user, Role.SUPERVISOR) and ticket.owner_id != user.pk:
-        hidden.add(Action.TRANSFER_OWNER)
-    allowed = set(services.ticket_allowed_actions(ticket=ticket, actor=user)) - hidden
+    """The allowed actions, in page order."""
+    allowed = set(services.ticket_allowed_actions(ticket=ticket, actor=user))
     return [action for action in ACTIONS if action in allowed]
 
 

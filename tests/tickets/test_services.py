@@ -691,3 +691,20 @@ def test_ticket_create_refuses_a_fault_in_the_future(agent):
         make_ticket(actor=agent, fault_occurred_at=timezone.now() + datetime.timedelta(days=1))
 
     assert "fault_occurred_at" in excinfo.value.message_dict
+
+
+def test_ticket_allowed_actions_never_offers_what_a_guard_refuses(agent, supervisor, make_user):
+    ticket = make_ticket(actor=agent)
+    assert "pause" in services.ticket_allowed_actions(ticket=ticket, actor=agent)
+    assert "resume" not in services.ticket_allowed_actions(ticket=ticket, actor=agent)
+    ticket = services.ticket_pause(ticket=ticket, actor=agent, reason="Unreachable")
+    offered = services.ticket_allowed_actions(ticket=ticket, actor=agent)
+    assert "pause" not in offered
+    assert "resume" in offered
+    for _ in range(3):
+        ticket = services.ticket_escalate(ticket=ticket, actor=agent, reason="Angry customer")
+    assert "escalate" not in services.ticket_allowed_actions(ticket=ticket, actor=agent)
+    other_agent = make_user(Role.AGENT)
+    assert "transfer_owner" not in services.ticket_allowed_actions(ticket=ticket, actor=other_agent)
+    assert "transfer_owner" in services.ticket_allowed_actions(ticket=ticket, actor=supervisor)
+    assert "transfer_owner" in services.ticket_allowed_actions(ticket=ticket, actor=agent)

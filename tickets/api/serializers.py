@@ -1,9 +1,5 @@
 """REST adapter of the tickets app: input validation and output shapes, no rules."""
 
-import base64
-import binascii
-import re
-
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
@@ -26,9 +22,7 @@ from ..choices import (
 from ..models import Area, Customer, Product, ProductCategory, ProductModel, Ticket, TicketEvent
 from ..selectors import can_see_phone, customer_list
 from ..services import ticket_allowed_actions
-
-MAX_SIGNATURE_BYTES = 256 * 1024
-_DATA_URL = re.compile(r"^data:image/(png|jpeg|svg\+xml);base64,([A-Za-z0-9+/=\s]+)$")
+from ..validators import validate_signature
 
 
 def _user(serializer):
@@ -361,28 +355,15 @@ class TicketResolveRemotelySerializer(serializers.Serializer):
 class TicketConfirmSerializer(serializers.Serializer):
     accepted = serializers.BooleanField()
     signature = serializers.CharField(
-        required=False, allow_blank=True, help_text="The customer's signature as an image data URL."
+        required=False,
+        allow_blank=True,
+        validators=[validate_signature],
+        help_text="The customer's signature as a PNG or JPEG data URL.",
     )
     comment = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     satisfaction = serializers.IntegerField(
         min_value=1, max_value=5, required=False, allow_null=True
     )
-
-    def validate_signature(self, value):
-        if not value:
-            return ""
-        match = _DATA_URL.match(value)
-        if not match:
-            raise serializers.ValidationError(
-                "Send the signature as a data URL: data:image/png;base64,..."
-            )
-        try:
-            raw = base64.b64decode(match.group(2), validate=False)
-        except (binascii.Error, ValueError) as exc:
-            raise serializers.ValidationError("The signature is not valid base64.") from exc
-        if not raw or len(raw) > MAX_SIGNATURE_BYTES:
-            raise serializers.ValidationError("The signature image must be 1 byte to 256 KiB.")
-        return value
 
 
 class TicketFollowUpSerializer(serializers.Serializer):

@@ -53,8 +53,38 @@ def ticket_authorize(*, ticket, action, actor):
         raise ActionForbidden("This ticket is not assigned to you.")
 
 
+def _guard_error(*, ticket, action, actor):
+    """The state guards beyond the table, as an error to raise (None = passes).
+
+    One place for each rule, so the services enforce them and ``ticket_allowed_actions``
+    never offers an action they would refuse.
+    """
+    extra = {"status": ticket.status, "action": action}
+    if action == Action.PAUSE and ticket.sla_paused_at is not None:
+        return InvalidTransition("The SLA clock is already paused.", extra=extra)
+    if action == Action.RESUME and ticket.sla_paused_at is None:
+        return InvalidTransition("The SLA clock is not paused.", extra=extra)
+    if action == Action.ESCALATE and ticket.escalation_level >= MAX_ESCALATION_LEVEL:
+        return InvalidTransition(
+            "The ticket is already at the highest escalation level.", extra=extra
+        )
+    if (
+        action == Action.TRANSFER_OWNER
+        and actor is not None
+        and not (has_role(actor, Role.SUPERVISOR) or actor.pk == ticket.owner_id)
+    ):
+        return ActionForbidden("Only a supervisor or the current owner may transfer ownership.")
+    return None
+
+
+def _check_guard(*, ticket, action, actor):
+    error = _guard_error(ticket=ticket, action=action, actor=actor)
+    if error is not None:
+        raise error
+
+
 def ticket_allowed_actions(*, ticket, actor):
-    """The actions ``actor`` could take on ``ticket`` in its current status (for UIs)."""
+    """The actions ``actor`` may take on ``ticket`` now: status, role and state guards pass."""
     allowed = []
     for action, rule in TRANSITIONS.items():
         if ticket.status not in rule.from_statuses:
@@ -63,7 +93,8 @@ def ticket_allowed_actions(*, ticket, actor):
             ticket_authorize(ticket=ticket, action=action, actor=actor)
         except ActionForbidden:
             continue
-        allowed.append(action)
+        if _guard_error(ticket=ticket, action=action, actor=actor) is None:
+            allowed.append(action)
     return allowed
 
 
@@ -227,8 +258,7 @@ def ticket_contact(*, ticket, actor, note, via, expected_version=None):
 def ticket_pause(*, ticket, actor, reason, expected_version=None):
     """Stop the SLA clock (e.g. customer unreachable). Refused if already paused."""
     ticket_authorize(ticket=ticket, action=Action.PAUSE, actor=actor)
-    if ticket.sla_paused_at is not None:
-        raise InvalidTransition("The SLA clock is already paused.", extra={"status": ticket.status})
+    _check_guard(ticket=ticket, action=Action.PAUSE, actor=actor)
     now = timezone.now()
     return _apply(
         ticket=ticket,
@@ -246,8 +276,7 @@ def ticket_pause(*, ticket, actor, reason, expected_version=None):
 def ticket_resume(*, ticket, actor, reason, expected_version=None):
     """Restart the SLA clock; every deadline still running moves later by the paused time."""
     ticket_authorize(ticket=ticket, action=Action.RESUME, actor=actor)
-    if ticket.sla_paused_at is None:
-        raise InvalidTransition("The SLA clock is not paused.", extra={"status": ticket.status})
+    _check_guard(ticket=ticket, action=Action.RESUME, actor=actor)
     now = timezone.now()
     paused = now - ticket.sla_paused_at
     changes = {"sla_paused_at": None}
@@ -524,11 +553,7 @@ def ticket_cancel(*, ticket, actor, reason, expected_version=None):
 def ticket_escalate(*, ticket, actor, reason, expected_version=None):
     """Raise the escalation level by one (三级响应), at most to 3."""
     ticket_authorize(ticket=ticket, action=Action.ESCALATE, actor=actor)
-    if ticket.escalation_level >= MAX_ESCALATION_LEVEL:
-        raise InvalidTransition(
-            "The ticket is already at the highest escalation level.",
-            extra={"status": ticket.status},
-        )
+    _check_guard(ticket=ticket, action=Action.ESCALATE, actor=actor)
     level = ticket.escalation_level + 1
     return _apply(
         ticket=ticket,
@@ -550,8 +575,7 @@ def ticket_transfer_owner(*, ticket, actor, owner, reason, expected_version=None
     agent or supervisor.
     """
     ticket_authorize(ticket=ticket, action=Action.TRANSFER_OWNER, actor=actor)
-    if actor is not None and not (has_role(actor, Role.SUPERVISOR) or actor.pk == ticket.owner_id):
-        raise ActionForbidden("Only a supervisor or the current owner may transfer ownership.")
+    _check_guard(ticket=ticket, action=Action.TRANSFER_OWNER, actor=actor)
     if not owner.is_active or not (roles_of(owner) & DESK_ROLES):
         raise ValidationError({"owner": ["The new owner must be an active agent or supervisor."]})
     if owner.pk == ticket.owner_id:
