@@ -127,6 +127,9 @@ def _apply(
 ):
     """Compare-and-swap the row, then write the timeline and audit events.
 
+    The audit event records the status move and every changed column, before and after
+    (``audit_changes`` overrides that, e.g. to leave out a signature).
+
     ``changes`` are the column values to set besides status/version/updated_at; values may
     be ``F`` expressions. Returns the ticket refreshed from the database.
     """
@@ -153,7 +156,7 @@ def _apply(
         payload=payload or {},
     )
     audit = {"status": [from_status, to_status]} if from_status != to_status else {}
-    audit.update(audit_changes or {})
+    audit.update(_plain_changes(ticket, changes) if audit_changes is None else audit_changes)
     audit_record(actor=actor, action=f"ticket.{action}", obj=ticket, ticket=ticket, changes=audit)
     ticket.refresh_from_db()
     return ticket
@@ -232,7 +235,6 @@ def ticket_triage(
             "category": changes.get("category", ticket.category),
             "fault_class": changes["fault_class"],
         },
-        audit_changes=_plain_changes(ticket, changes),
     )
 
 
@@ -250,7 +252,6 @@ def ticket_contact(*, ticket, actor, note, via, expected_version=None):
         changes=changes,
         kind=EventKind.CONTACT,
         payload={"note": note, "via": via},
-        audit_changes=_plain_changes(ticket, changes),
     )
 
 
@@ -294,7 +295,6 @@ def ticket_resume(*, ticket, actor, reason, expected_version=None):
         changes=changes,
         kind=EventKind.RESUME,
         payload={"reason": reason, "paused_seconds": int(paused.total_seconds())},
-        audit_changes=_plain_changes(ticket, changes),
     )
 
 
@@ -354,7 +354,6 @@ def ticket_dispatch(
             "appointment_start": appointment_start.isoformat(),
             "appointment_end": appointment_end.isoformat(),
         },
-        audit_changes=_plain_changes(ticket, changes),
     )
     _on_dispatch_commit(ticket)
     return ticket
@@ -391,7 +390,6 @@ def ticket_reschedule(
             "appointment_start": appointment_start.isoformat(),
             "appointment_end": appointment_end.isoformat(),
         },
-        audit_changes=_plain_changes(ticket, changes),
     )
     _on_dispatch_commit(ticket)
     return ticket
@@ -442,7 +440,6 @@ def ticket_complete(
         expected_version=expected_version,
         changes=changes,
         payload={"fault_class": fault_class, "fault_code": fault_code, "test_passed": test_passed},
-        audit_changes=_plain_changes(ticket, changes),
     )
 
 
@@ -459,7 +456,6 @@ def ticket_resolve_remotely(*, ticket, actor, resolution, expected_version=None)
         expected_version=expected_version,
         changes=changes,
         payload={"resolution": resolution},
-        audit_changes=_plain_changes(ticket, changes),
     )
 
 
@@ -528,7 +524,6 @@ def ticket_follow_up(*, ticket, actor, satisfaction, via, comment="", expected_v
         expected_version=expected_version,
         changes=changes,
         payload={"satisfaction": satisfaction, "via": via, "comment": comment},
-        audit_changes=_plain_changes(ticket, changes),
     )
 
 
@@ -545,7 +540,6 @@ def ticket_cancel(*, ticket, actor, reason, expected_version=None):
         expected_version=expected_version,
         changes=changes,
         payload={"reason": reason},
-        audit_changes=_plain_changes(ticket, changes),
     )
 
 
