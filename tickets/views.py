@@ -160,6 +160,7 @@ def my_jobs_page(request):
     """The technician's open jobs in visit order: what is on today first, then what comes."""
     jobs = (
         ticket_list(user=request.user)
+        .with_product()
         .filter(
             technician__user=request.user,
             status__in=[
@@ -286,7 +287,7 @@ def _render_detail(request, ticket, *, bound=None, error=None, status=200):
 
 @login_required
 def ticket_detail_page(request, pk):
-    ticket = get_object_or_404(ticket_list(user=request.user), pk=pk)
+    ticket = get_object_or_404(ticket_list(user=request.user).with_product(), pk=pk)
     return _render_detail(request, ticket)
 
 
@@ -296,7 +297,7 @@ def ticket_action_page(request, pk, action):
     """Validate one action's form, call its service with the page's version, redirect."""
     if action not in ACTIONS:
         raise Http404
-    visible = ticket_list(user=request.user)
+    visible = ticket_list(user=request.user).with_product()
     ticket = get_object_or_404(visible, pk=pk)
     try:
         services.ticket_authorize(ticket=ticket, action=action, actor=request.user)

@@ -130,8 +130,8 @@ def _apply(
     The audit event records the status move and every changed column, before and after
     (``audit_changes`` overrides that, e.g. to leave out a signature).
 
-    ``changes`` are the column values to set besides status/version/updated_at; values may
-    be ``F`` expressions. Returns the ticket refreshed from the database.
+    ``changes`` are the column values to set besides status/version/updated_at, as plain
+    values (no ``F`` expressions). Returns the ticket as now stored.
     """
     _check_state(ticket=ticket, action=action, expected_version=expected_version)
     rule = TRANSITIONS[action]
@@ -158,7 +158,12 @@ def _apply(
     audit = {"status": [from_status, to_status]} if from_status != to_status else {}
     audit.update(_plain_changes(ticket, changes) if audit_changes is None else audit_changes)
     audit_record(actor=actor, action=f"ticket.{action}", obj=ticket, ticket=ticket, changes=audit)
-    ticket.refresh_from_db()
+    # The swap matched the version we hold and every writer bumps it, so our copy was the
+    # row as it stood: applying the same changes here saves a reload (and keeps the
+    # related objects already loaded).
+    for field, value in changes.items():
+        setattr(ticket, field, value)
+    ticket.status, ticket.version, ticket.updated_at = to_status, ticket.version + 1, now
     return ticket
 
 
