@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.encoding import force_str
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.roles import Role, roles_of
@@ -32,6 +33,23 @@ def add_months(day, months):
     next_month = datetime.date(year + (month == 12), month % 12 + 1, 1)
     last_day = (next_month - datetime.timedelta(days=1)).day
     return datetime.date(year, month, min(day.day, last_day))
+
+
+class ChoiceLabelsMixin:
+    """``get_<field>_display()`` without Django's per-call cost.
+
+    Django rebuilds ``dict(make_hashable(field.flatchoices))`` on every call, which hashes
+    (so translates) every lazy label: on a 50-row page that was a quarter of the render.
+    Our choice values are plain strings, so one dict per field, holding the lazy labels
+    (translated when shown, in the language of the request), serves every call.
+    """
+
+    def _get_FIELD_display(self, field):
+        labels = field.__dict__.get("_aftersales_labels")
+        if labels is None:
+            labels = field._aftersales_labels = dict(field.flatchoices)
+        value = getattr(self, field.attname)
+        return force_str(labels.get(value, value), strings_only=True)
 
 
 class Area(models.Model):
@@ -101,7 +119,7 @@ class CustomerQuerySet(models.QuerySet):
         return self.filter(visible).distinct()
 
 
-class Customer(models.Model):
+class Customer(ChoiceLabelsMixin, models.Model):
     """A person or company served. ``phone`` is normalised (digits, optional +) and unique.
 
     Privacy: only what service needs is kept; ``customer_erase`` anonymises the PII
@@ -207,7 +225,7 @@ class TicketQuerySet(models.QuerySet):
         return self.select_related("product", "product__model")
 
 
-class Ticket(models.Model):
+class Ticket(ChoiceLabelsMixin, models.Model):
     """One service request, from intake to follow-up.
 
     ``status`` and ``version`` are written only by ``tickets.services.lifecycle`` with a
@@ -220,7 +238,11 @@ class Ticket(models.Model):
     status = models.CharField(max_length=32, choices=TicketStatus.choices, default=TicketStatus.NEW)
     version = models.PositiveIntegerField(default=1)
 
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="tickets")
+    # FKs whose lookups a composite index below already serves get no index of their own:
+    # every extra index costs on each write and in the planner's time on each read.
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="tickets", db_index=False
+    )
     product = models.ForeignKey(
         Product, null=True, blank=True, on_delete=models.PROTECT, related_name="tickets"
     )
@@ -235,10 +257,17 @@ class Ticket(models.Model):
     )
 
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_tickets"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="owned_tickets",
+        db_index=False,
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     technician = models.ForeignKey(
         "technicians.Technician",
@@ -246,6 +275,7 @@ class Ticket(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="tickets",
+        db_index=False,
     )
     appointment_start = models.DateTimeField(null=True, blank=True)
     appointment_end = models.DateTimeField(null=True, blank=True)
@@ -346,14 +376,16 @@ class Ticket(models.Model):
         return sla.overall_state([self.response_clock, self.dispatch_clock], now)
 
 
-class TicketEvent(models.Model):
+class TicketEvent(ChoiceLabelsMixin, models.Model):
     """One entry of a ticket's timeline: a transition, a contact, an SLA mark, a notification.
 
     Written by the services in the same transaction as the change. ``payload`` holds
     the raw input values (codes, ids), never translated text.
     """
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events")
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.PROTECT, related_name="events", db_index=False
+    )  # served by ticketevent_ticket_time
     kind = models.CharField(max_length=32, choices=EventKind.choices)
     action = models.CharField(max_length=32, blank=True)
     from_status = models.CharField(max_length=32, choices=TicketStatus.choices, blank=True)

@@ -323,7 +323,7 @@ class TicketCreateSerializer(serializers.Serializer):
         super().__init__(*args, **kwargs)
         if "request" not in self.context:  # schema generation
             return
-        customers = customer_list(user=_user(self))
+        customers = customer_list(user=_user(self))  # with its area, for the response
         self.fields["customer"].queryset = customers
         self.fields["product"].queryset = Product.objects.filter(
             customer__in=customers.values("pk")

@@ -207,6 +207,10 @@ class TicketViewSet(
     }
 
     def get_queryset(self):
+        if self.action == "events":  # the timeline needs only the visibility check
+            return Ticket.objects.visible_to(self.request.user)
+        if self.action == "dispatch_candidates":
+            return Ticket.objects.visible_to(self.request.user).select_related("customer")
         return ticket_list(user=self.request.user)
 
     def filter_queryset(self, queryset):
@@ -228,8 +232,9 @@ class TicketViewSet(
             data=request.data, context=self.get_serializer_context()
         )
         serializer.is_valid(raise_exception=True)
+        # The customer came from the serializer's queryset with its area, the owner is the
+        # actor: everything the representation reads is already loaded.
         ticket = services.ticket_create(actor=request.user, **serializer.validated_data)
-        ticket = ticket_list(user=request.user).get(pk=ticket.pk)
         return status.HTTP_201_CREATED, self.get_serializer(ticket).data
 
     def create(self, request, *args, **kwargs):
@@ -267,8 +272,23 @@ class TicketViewSet(
         query = s.DispatchCandidatesQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         day = query.validated_data.get("date") or timezone.localdate()
-        candidates = dispatch_candidates(ticket=ticket, day=day)
-        return Response(s.DispatchCandidateSerializer(candidates, many=True).data)
+        # Plain dicts in DispatchCandidateSerializer's shape: 2,000 rows through DRF's
+        # nested serializers would cost more than computing them.
+        return Response(
+            [
+                {
+                    "technician": {
+                        "id": c["technician"].pk,
+                        "full_name": c["technician"].full_name,
+                        "employee_no": c["technician"].employee_no,
+                    },
+                    "eligible": c["eligible"],
+                    "rank": c["rank"],
+                    "reasons": c["reasons"],
+                }
+                for c in dispatch_candidates(ticket=ticket, day=day)
+            ]
+        )
 
     @extend_schema(responses=s.TicketEventSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)

@@ -4,8 +4,7 @@ import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from audits.services import audit_record
@@ -22,15 +21,27 @@ def ticket_number_next(*, year):
     until their transactions commit; a rolled-back intake gives its number back.
     """
     assert transaction.get_connection().in_atomic_block
-    updated = TicketNumberSequence.objects.filter(year=year).update(last_value=F("last_value") + 1)
-    if not updated:
+    value = _increment(year)
+    if value is None:
         try:
             with transaction.atomic():
                 TicketNumberSequence.objects.create(year=year, last_value=1)
+                value = 1
         except IntegrityError:  # another intake created the year's row first
-            TicketNumberSequence.objects.filter(year=year).update(last_value=F("last_value") + 1)
-    value = TicketNumberSequence.objects.get(year=year).last_value
+            value = _increment(year)
     return f"{settings.TICKET_NUMBER_PREFIX}-{year}-{value:06d}"
+
+
+def _increment(year):
+    """One round trip: UPDATE ... RETURNING (PostgreSQL and SQLite ≥ 3.35 both have it)."""
+    table = connection.ops.quote_name(TicketNumberSequence._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET last_value = last_value + 1 WHERE year = %s RETURNING last_value",
+            [year],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def sla_deadlines(received_at):
