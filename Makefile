@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 PYTHON ?= python3.11
 PORT ?= 8000
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench bench-data loadtest clean
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -34,3 +34,30 @@ lint: $(VENV)/.installed
 
 clean:
 	rm -rf var/broker var/cache var/celerybeat-schedule*
+
+## Benchmarks (bench/README.md). They run on PostgreSQL, in a database of their own.
+BENCH_DB ?= aftersales_bench
+BENCH_URL ?= postgres://postgres@127.0.0.1:5432/$(BENCH_DB)
+TICKETS ?= 1000000
+BENCH_ENV = DATABASE_URL=$(BENCH_URL) DJANGO_SETTINGS_MODULE=aftersales.settings.bench
+
+$(VENV)/.bench-installed: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e ".[dev,bench]"
+	@touch $@
+
+## Create the bench database if needed and fill it: `make bench-data TICKETS=1000000`.
+bench-data: $(VENV)/.bench-installed
+	$(PY) -c "import psycopg2; c = psycopg2.connect('$(BENCH_URL)'.rsplit('/', 1)[0] + '/postgres'); c.autocommit = True; cur = c.cursor(); cur.execute(\"SELECT 1 FROM pg_database WHERE datname = '$(BENCH_DB)'\"); cur.fetchone() or cur.execute('CREATE DATABASE $(BENCH_DB)')"
+	$(BENCH_ENV) $(PY) manage.py migrate --noinput -v0
+	$(BENCH_ENV) $(PY) manage.py generate_data --tickets $(TICKETS)
+
+## Run the benchmark table against the bench database (fill it first with bench-data).
+bench: $(VENV)/.bench-installed
+	$(BENCH_ENV) $(PY) manage.py migrate --noinput -v0
+	$(BENCH_ENV) $(PY) -m bench.run $(BENCH_ARGS)
+
+## Load test: gunicorn on loopback + locust (`make loadtest USERS=50 DURATION=60`).
+USERS ?= 50
+DURATION ?= 60
+loadtest: $(VENV)/.bench-installed
+	$(BENCH_ENV) $(PY) -m bench.loadtest --users $(USERS) --duration $(DURATION) $(LOADTEST_ARGS)

@@ -1,12 +1,13 @@
 """Reads shared by the API, the pages and the reports."""
 
-from django.db.models import F, Q, Value
+from django.core.cache import cache
+from django.db.models import Count, F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from aftersales.roles import Role, has_role
 
-from .choices import SlaState
+from .choices import OPEN_STATUSES, Priority, SlaState
 from .models import Customer, Product, Ticket, TicketEvent
 
 
@@ -72,3 +73,62 @@ def sla_state_q(state, *, now=None):
     if state == SlaState.MET:
         return ~breached & met
     return ~breached & ~at_risk & ~met
+
+
+DASHBOARD_GENERATION_KEY = "tickets:dashboard:generation"
+DASHBOARD_TTL_SECONDS = 60
+
+
+def dashboard_invalidate():
+    """Called on commit of every ticket write: the next dashboard read recomputes."""
+    cache.add(DASHBOARD_GENERATION_KEY, 0, timeout=None)
+    try:
+        cache.incr(DASHBOARD_GENERATION_KEY)
+    except ValueError:  # evicted between add and incr
+        cache.set(DASHBOARD_GENERATION_KEY, 1, timeout=None)
+
+
+def dashboard_summary(*, now=None):
+    """Backlog and today's flow for the desk's dashboard, in three indexed queries.
+
+    Cached until a ticket changes (services bump a generation on commit), and for at
+    most DASHBOARD_TTL_SECONDS, because SLA states also change with the clock alone.
+    """
+    generation = cache.get(DASHBOARD_GENERATION_KEY, 0)
+    key = f"tickets:dashboard:{generation}"
+    summary = cache.get(key) if now is None else None
+    if summary is None:
+        summary = _dashboard_compute(now or timezone.now())
+        if now is None:
+            cache.set(key, summary, DASHBOARD_TTL_SECONDS)
+    return summary
+
+
+def _dashboard_compute(now):
+    # One pass over the open tickets (the status index) for the backlog and its SLA.
+    open_counts = Ticket.objects.open().aggregate(
+        total=Count("id"),
+        **{f"status_{s}": Count("id", filter=Q(status=s)) for s in OPEN_STATUSES},
+        **{f"priority_{p}": Count("id", filter=Q(priority=p)) for p in Priority.values},
+        at_risk=Count("id", filter=sla_state_q(SlaState.AT_RISK, now=now)),
+        breached=Count("id", filter=sla_state_q(SlaState.BREACHED, now=now)),
+        escalated=Count("id", filter=Q(escalation_level__gt=0)),
+        paused=Count("id", filter=Q(sla_paused_at__isnull=False)),
+    )
+    day_start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    return {
+        "generated_at": now.isoformat(),
+        "open": {
+            "total": open_counts["total"],
+            "by_status": {s: open_counts[f"status_{s}"] for s in OPEN_STATUSES},
+            "by_priority": {p: open_counts[f"priority_{p}"] for p in Priority.values},
+            "at_risk": open_counts["at_risk"],
+            "breached": open_counts["breached"],
+            "escalated": open_counts["escalated"],
+            "paused": open_counts["paused"],
+        },
+        "today": {
+            "opened": Ticket.objects.filter(created_at__gte=day_start).count(),
+            "closed": Ticket.objects.filter(closed_at__gte=day_start).count(),
+        },
+    }

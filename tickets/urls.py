@@ -16,4 +16,5 @@ urlpatterns = [
         name="ticket-action-page",
     ),
     path("jobs/", views.my_jobs_page, name="my-jobs-page"),
+    path("dashboard/", views.dashboard_page, name="dashboard-page"),
 ]

@@ -2,6 +2,7 @@
 as the API. Forms validate the input, services decide; a refused action re-renders the
 page with the message and the user's input kept (never a 500, never a lost update)."""
 
+import datetime
 from dataclasses import dataclass
 from functools import wraps
 
@@ -23,7 +24,7 @@ from aftersales.roles import Role, has_role, roles_of
 from . import forms, services
 from .choices import Action, TicketStatus
 from .filtersets import TicketFilterSet
-from .selectors import can_see_phone, customer_list, ticket_events, ticket_list
+from .selectors import can_see_phone, customer_list, dashboard_summary, ticket_events, ticket_list
 
 PAGE_SIZE = 50
 DESK = (Role.AGENT, Role.SUPERVISOR)
@@ -151,6 +152,24 @@ def ticket_list_page(request):
             "paged": before.isdigit(),
             "query": query.urlencode(),
             "can_create": has_role(request.user, *DESK),
+        },
+    )
+
+
+@role_required(*DESK, Role.AUDITOR)
+def dashboard_page(request):
+    """The backlog at a glance, each figure a link to the list it counts."""
+    summary = dashboard_summary()
+    open_statuses = "&".join(f"status={s}" for s in summary["open"]["by_status"])
+    return render(
+        request,
+        "tickets/dashboard.html",
+        {
+            "summary": summary,
+            "generated_at": datetime.datetime.fromisoformat(summary["generated_at"]),
+            "open_query": open_statuses,
+            "statuses": list(summary["open"]["by_status"].items()),
+            "priorities": list(summary["open"]["by_priority"].items()),
         },
     )
 

@@ -458,3 +458,24 @@ class DispatchCandidateSerializer(serializers.Serializer):
 
 class DispatchCandidatesQuerySerializer(serializers.Serializer):
     date = serializers.DateField(required=False)
+
+
+class DashboardOpenSerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    by_status = serializers.DictField(child=serializers.IntegerField())
+    by_priority = serializers.DictField(child=serializers.IntegerField())
+    at_risk = serializers.IntegerField()
+    breached = serializers.IntegerField()
+    escalated = serializers.IntegerField()
+    paused = serializers.IntegerField()
+
+
+class DashboardTodaySerializer(serializers.Serializer):
+    opened = serializers.IntegerField()
+    closed = serializers.IntegerField()
+
+
+class DashboardSerializer(serializers.Serializer):
+    generated_at = serializers.DateTimeField()
+    open = DashboardOpenSerializer()
+    today = DashboardTodaySerializer()

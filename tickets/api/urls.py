@@ -1,3 +1,4 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from . import views
@@ -10,4 +11,7 @@ router.register("customers", views.CustomerViewSet, basename="customer")
 router.register("products", views.ProductViewSet, basename="product")
 router.register("tickets", views.TicketViewSet, basename="ticket")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("reports/dashboard/", views.DashboardView.as_view(), name="report-dashboard"),
+    *router.urls,
+]

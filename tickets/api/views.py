@@ -6,6 +6,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from aftersales.api.concurrency import etag, expected_version
 from aftersales.api.idempotency import IdempotentCreateMixin
@@ -18,7 +19,13 @@ from ..choices import TRANSITIONS
 from ..filtersets import CustomerFilterSet, TicketFilterSet
 from ..models import Area, Customer, Product, ProductCategory, ProductModel, Ticket
 from ..phones import normalize_phone
-from ..selectors import customer_list, product_list, ticket_events, ticket_list
+from ..selectors import (
+    customer_list,
+    dashboard_summary,
+    product_list,
+    ticket_events,
+    ticket_list,
+)
 from . import serializers as s
 
 DESK = (Role.AGENT, Role.SUPERVISOR)
@@ -353,3 +360,16 @@ class TicketViewSet(
         services.ticket_transfer_owner,
         summary="Hand first-contact ownership on",
     )
+
+
+class DashboardView(APIView):
+    """Open backlog by status and priority, its SLA at risk and breached, today's flow.
+
+    Cached until a ticket changes, at most a minute (SLA states move with the clock).
+    """
+
+    read_roles = (*DESK, Role.AUDITOR)
+
+    @extend_schema(responses=s.DashboardSerializer)
+    def get(self, request):
+        return Response(dashboard_summary())

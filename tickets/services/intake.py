@@ -12,6 +12,7 @@ from audits.services import audit_record
 from .. import sla
 from ..choices import EventKind, Priority
 from ..models import Ticket, TicketEvent, TicketNumberSequence
+from ..selectors import dashboard_invalidate
 
 
 def ticket_number_next(*, year):
@@ -120,4 +121,5 @@ def ticket_create(
                 "priority": ticket.priority,
             },
         )
+        transaction.on_commit(dashboard_invalidate)
     return ticket

@@ -32,6 +32,7 @@ from ..choices import (
     WarrantyDecision,
 )
 from ..models import Ticket, TicketEvent
+from ..selectors import dashboard_invalidate
 
 MAX_ESCALATION_LEVEL = 3
 
@@ -158,6 +159,7 @@ def _apply(
     audit = {"status": [from_status, to_status]} if from_status != to_status else {}
     audit.update(_plain_changes(ticket, changes) if audit_changes is None else audit_changes)
     audit_record(actor=actor, action=f"ticket.{action}", obj=ticket, ticket=ticket, changes=audit)
+    transaction.on_commit(dashboard_invalidate)
     # The swap matched the version we hold and every writer bumps it, so our copy was the
     # row as it stood: applying the same changes here saves a reload (and keeps the
     # related objects already loaded).

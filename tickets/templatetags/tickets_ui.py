@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from aftersales.roles import Role, has_role, roles_of
 
-from ..choices import Action, ContactVia, SlaState, TicketStatus
+from ..choices import Action, ContactVia, Priority, SlaState, TicketStatus
 
 register = template.Library()
 
@@ -49,6 +49,8 @@ def nav_links(context):
     if Role.TECHNICIAN in roles_of(user):
         links.append(("my-jobs-page", "", _("My jobs")))
     desk = has_role(user, Role.AGENT, Role.SUPERVISOR)
+    if has_role(user, Role.AGENT, Role.SUPERVISOR, Role.AUDITOR):
+        links.append(("dashboard-page", "", _("Dashboard")))
     links.append(("ticket-list-page", "", _("Tickets")))
     if desk:
         links.append(("ticket-list-page", "?mine=1", _("My tickets")))
@@ -62,3 +64,8 @@ def nav_links(context):
         url = reverse(name) + query
         items.append({"url": url, "label": label, "current": url == current})
     return items
+
+
+@register.filter
+def priority_label(value):
+    return _label(Priority, value)

@@ -1,0 +1,110 @@
+"""The benchmark harness: operations measured side by side with their SQL floor.
+
+An operation is a callable run ``iterations`` times in-process (the Django test client
+goes through the whole middleware/DRF stack, minus the socket), timed with
+``perf_counter``; the floor is the same result produced by one hand-written SQL statement
+through a separate psycopg2 connection. Each issue adds its operations in ``bench/ops/``
+with the ``operation`` decorator.
+"""
+
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+
+@dataclass
+class Operation:
+    name: str
+    run: Callable[[int], object]
+    floor: Callable[[object, int], object] | None = None
+    iterations: int = 100
+    note: str = ""
+
+
+@dataclass
+class Result:
+    name: str
+    median_ms: float
+    p95_ms: float
+    per_second: float
+    queries: int
+    floor_median_ms: float | None
+    note: str = ""
+    samples: list = field(default_factory=list, repr=False)
+
+    @property
+    def ratio(self):
+        if not self.floor_median_ms:
+            return None
+        return self.median_ms / self.floor_median_ms
+
+
+REGISTRY: list[Callable[[object], Operation]] = []
+
+
+def operation(factory):
+    """Register ``factory(ctx) -> Operation``; factories run after the data is loaded."""
+    REGISTRY.append(factory)
+    return factory
+
+
+def _warm(call, warmup=3):
+    for i in range(warmup):
+        call(-1 - i)
+
+
+def _time(call, iterations):
+    samples = []
+    for i in range(iterations):
+        started = time.perf_counter()
+        call(i)
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def p95(samples):
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def measure(op, floor_cursor):
+    _warm(op.run)  # steady state (caches, connection) before counting and timing
+    with CaptureQueriesContext(connection) as queries:
+        op.run(10_000)  # one extra call to count the queries it makes
+    query_count = len(queries)  # now: the next request_started resets the query log
+    samples = _time(op.run, op.iterations)
+    floor_median = None
+    if op.floor is not None:
+        _warm(lambda i: op.floor(floor_cursor, i))
+        floor_samples = _time(lambda i: op.floor(floor_cursor, i), op.iterations)
+        floor_median = statistics.median(floor_samples)
+    return Result(
+        name=op.name,
+        median_ms=statistics.median(samples),
+        p95_ms=p95(samples),
+        per_second=1000 / statistics.mean(samples),
+        queries=query_count,
+        floor_median_ms=floor_median,
+        note=op.note,
+        samples=samples,
+    )
+
+
+def table(results):
+    lines = [
+        "| operation | median ms | p95 ms | ops/s (1 client) | queries/call "
+        "| SQL floor ms | ratio |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        floor = f"{r.floor_median_ms:.2f}" if r.floor_median_ms else "–"
+        ratio = f"{r.ratio:.1f}×" if r.ratio else "–"
+        lines.append(
+            f"| {r.name} | {r.median_ms:.2f} | {r.p95_ms:.2f} | {r.per_second:.0f} | "
+            f"{r.queries} | {floor} | {ratio} |"
+        )
+    return "\n".join(lines)

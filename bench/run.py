@@ -1,0 +1,63 @@
+"""``make bench``: run every registered operation against the bench database, print a table.
+
+python -m bench.run [--only SUBSTRING] [--iterations N] [--out FILE]
+"""
+
+import argparse
+import os
+import sys
+import time
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        help="run operations whose name contains this (repeatable)",
+    )
+    parser.add_argument("--iterations", type=int, default=None, help="override every op's")
+    parser.add_argument("--out", default=None, help="also write the table to this file")
+    args = parser.parse_args(argv)
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aftersales.settings.bench")
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from bench import ops  # noqa: F401  (registers the operations)
+    from bench.context import Context
+    from bench.harness import REGISTRY, measure, table
+
+    if connection.vendor != "postgresql":
+        sys.exit("The benchmarks run on PostgreSQL: set DATABASE_URL (see bench/README.md).")
+    ctx = Context.build()
+    print(f"Database {connection.settings_dict['NAME']}: ~{ctx.ticket_count:,} tickets")
+    results = []
+    with ctx.floor_connection.cursor() as floor_cursor:
+        for factory in REGISTRY:
+            op = factory(ctx)
+            if args.only and not any(s in op.name for s in args.only):
+                continue
+            if args.iterations:
+                op.iterations = args.iterations
+            started = time.perf_counter()
+            result = measure(op, floor_cursor)
+            results.append(result)
+            print(
+                f"  {op.name}: median {result.median_ms:.2f} ms, p95 {result.p95_ms:.2f} ms"
+                f" ({time.perf_counter() - started:.1f} s)",
+                flush=True,
+            )
+    output = table(results)
+    print()
+    print(output)
+    if args.out:
+        with open(args.out, "w") as handle:
+            handle.write(output + "\n")
+
+
+if __name__ == "__main__":
+    main()
