@@ -22,7 +22,17 @@ def dispatch_candidates(*, ticket, day):
     ``reasons`` — why they rank where they do, or why they may not go. Three queries
     whatever the number of technicians.
     """
-    technicians = list(Technician.objects.active().prefetch_related("areas"))
+    area_id = ticket.customer.area_id
+    technicians = list(
+        Technician.objects.active().only("full_name", "employee_no", "max_jobs_per_day", "active")
+    )
+    # Only "covers the ticket's area?" matters, so one look at the link table, not every
+    # technician's areas.
+    covering = set(
+        Technician.areas.through.objects.filter(area_id=area_id).values_list(
+            "technician_id", flat=True
+        )
+    )
     booked = bookings_on(
         day=day, technician_ids=[t.pk for t in technicians], exclude_ticket_id=ticket.pk
     )
@@ -31,8 +41,8 @@ def dispatch_candidates(*, ticket, day):
         jobs = booked.get(technician.pk, 0)
         against = eligibility_reasons(
             technician=technician,
-            area_ids={area.pk for area in technician.areas.all()},
-            ticket_area_id=ticket.customer.area_id,
+            area_ids={area_id} if technician.pk in covering else set(),
+            ticket_area_id=area_id,
             booked=jobs,
         )
         # Eligible by load then employee number; the others by employee number.
