@@ -1,0 +1,90 @@
+"""The data generator: the counts asked for, valid references, the rules the services keep."""
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.db.models import F, Max, Sum
+
+from bench.datagen import Generator, Scale
+from technicians.models import Technician
+from tickets.models import Customer, Ticket, TicketEvent, TicketNumberSequence
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif("connection.vendor != 'postgresql'", reason="COPY is PostgreSQL's"),
+]
+
+SCALE = {
+    "tickets": 400,
+    "technicians": 12,
+    "areas": 4,
+    "agents": 3,
+    "product_models": 5,
+    "days": 30,
+    "seed": 42,
+}
+
+
+def _fingerprint():
+    return list(
+        Ticket.objects.order_by("id").values_list(
+            "number", "status", "customer_id", "technician_id", "created_at", "closed_at"
+        )
+    )
+
+
+def test_generator_fills_the_counts_asked_for_with_consistent_tickets():
+    report = Generator(Scale(**SCALE), log=lambda *_: None).run()
+    assert Ticket.objects.count() == 400 == report["tickets (+events)"][0]
+    assert Customer.objects.count() == 80
+    assert Technician.objects.count() == 12
+    # One timeline event per write: a ticket's version counts its events.
+    assert TicketEvent.objects.count() == Ticket.objects.aggregate(n=Sum("version"))["n"]
+    # Numbering continues where the data ends.
+    for sequence in TicketNumberSequence.objects.all():
+        last = Ticket.objects.filter(number__startswith=f"AS-{sequence.year}-").aggregate(
+            m=Max("number")
+        )["m"]
+        assert last.endswith(f"{sequence.last_value:06d}")
+    # Stages happen in order, and only as far as the status says.
+    assert not Ticket.objects.filter(responded_at__lt=F("created_at")).exists()
+    assert not Ticket.objects.filter(dispatched_at__lt=F("responded_at")).exists()
+    assert not Ticket.objects.filter(on_site_at__lt=F("appointment_start")).exists()
+    assert not Ticket.objects.filter(status="closed", closed_at__isnull=True).exists()
+    assert not Ticket.objects.filter(status="new", responded_at__isnull=False).exists()
+    assert not Ticket.objects.filter(status="cancelled", cancelled_at__isnull=True).exists()
+    # Jobs go only to technicians covering the customer's area.
+    with connection.cursor() as cursor:
+        cursor.execute("""
+            SELECT count(*) FROM tickets_ticket t JOIN tickets_customer c ON c.id = t.customer_id
+            WHERE t.technician_id IS NOT NULL AND NOT EXISTS (
+              SELECT 1 FROM technicians_technician_areas ta
+              WHERE ta.technician_id = t.technician_id AND ta.area_id = c.area_id)""")
+        assert cursor.fetchone()[0] == 0
+
+
+def test_generator_is_reproducible_with_a_seed():
+    Generator(Scale(**SCALE), log=lambda *_: None).run()
+    first = _fingerprint()
+    Generator(Scale(**SCALE), log=lambda *_: None).run()
+    second = _fingerprint()
+    # Timestamps are relative to "now", so compare everything else.
+    assert [row[:4] for row in first] == [row[:4] for row in second]
+    Generator(Scale(**{**SCALE, "seed": 43}), log=lambda *_: None).run()
+    assert [row[:4] for row in _fingerprint()] != [row[:4] for row in first]
+
+
+def test_the_api_serves_generated_data(api_client_for):
+    from django.contrib.auth import get_user_model
+
+    Generator(Scale(**SCALE), log=lambda *_: None).run()
+    agent = get_user_model().objects.get(username="agent1")
+    response = api_client_for(agent).get("/api/v1/tickets/", {"status": "closed"})
+    assert response.status_code == 200
+    assert response.data["results"]
+    assert all(t["status"] == "closed" for t in response.data["results"])
+
+
+def test_generate_data_refuses_a_database_not_named_bench():
+    with pytest.raises(CommandError, match="bench"):
+        call_command("generate_data", "--tickets", "10")
