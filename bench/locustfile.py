@@ -247,13 +247,22 @@ class AgentUser(ApiUser):
         if not self.new_tickets:
             return
         ticket = self.new_tickets.pop(0)
+        # The warranty decision depends on the product: in_warranty is refused after it ends.
+        with self.client.get(
+            f"/api/v1/products/{ticket['product']}/",
+            name="/api/v1/products/[id]/",
+            catch_response=True,
+        ) as response:
+            product = _check(response, 200)
+        if not product:
+            return
         updated = self.action(
             ticket,
             "triage",
             {
                 "priority": self.rng.choice(PRIORITIES),
                 "fault_class": "hardware",
-                "warranty_decision": "in_warranty",
+                "warranty_decision": "in_warranty" if product["in_warranty"] else "goodwill",
                 "note": "Load test triage.",
             },
         )

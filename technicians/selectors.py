@@ -22,7 +22,7 @@ def dispatch_candidates(*, ticket, day):
     ``reasons`` — why they rank where they do, or why they may not go. Three queries
     whatever the number of technicians.
     """
-    area_id = ticket.customer.area_id
+    area_id = ticket.area_id
     technicians = list(
         Technician.objects.active().only("full_name", "employee_no", "max_jobs_per_day", "active")
     )

@@ -70,7 +70,7 @@ def technician_eligibility(*, technician, ticket, start, end):
     return eligibility_reasons(
         technician=technician,
         area_ids=set(technician.areas.values_list("pk", flat=True)),
-        ticket_area_id=ticket.customer.area_id,
+        ticket_area_id=ticket.area_id,
         booked=booked.get(technician.pk, 0),
     )
 

@@ -59,7 +59,7 @@ class TicketFilterSet(django_filters.FilterSet):
     owner = django_filters.NumberFilter(field_name="owner_id")
     technician = django_filters.NumberFilter(field_name="technician_id")
     customer = django_filters.NumberFilter(field_name="customer_id")
-    area = django_filters.CharFilter(field_name="customer__area__code")
+    area = django_filters.CharFilter(field_name="area__code")
     sla_state = django_filters.ChoiceFilter(choices=SlaState.choices, method="filter_sla_state")
     created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")

@@ -142,7 +142,7 @@ class TechnicianChoiceField(forms.ModelChoiceField):
 
 def _technician_queryset(ticket, user):
     """Active technicians, those covering the customer's area first."""
-    area_id = ticket.customer.area_id
+    area_id = ticket.area_id
     covers = (
         Exists(
             Technician.areas.through.objects.filter(technician_id=OuterRef("pk"), area_id=area_id)

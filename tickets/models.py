@@ -219,7 +219,7 @@ class TicketQuerySet(models.QuerySet):
     def with_related(self):
         """What the API representation reads. Each join costs planning time on every list
         request, so the product (an id in the API) is not joined here; see with_product()."""
-        return self.select_related("customer", "customer__area", "owner", "technician")
+        return self.select_related("customer", "customer__area", "area", "owner", "technician")
 
     def with_product(self):
         return self.select_related("product", "product__model")
@@ -245,6 +245,11 @@ class Ticket(ChoiceLabelsMixin, models.Model):
     )
     product = models.ForeignKey(
         Product, null=True, blank=True, on_delete=models.PROTECT, related_name="tickets"
+    )
+    # Where the service happens: the customer's area at intake, kept on the ticket so area
+    # filters and dispatch need no join (and a later move doesn't rewrite history).
+    area = models.ForeignKey(
+        Area, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     channel = models.CharField(max_length=16, choices=Channel.choices)
     category = models.CharField(max_length=32, choices=TicketCategory.choices)
@@ -342,6 +347,7 @@ class Ticket(ChoiceLabelsMixin, models.Model):
         indexes = [
             models.Index(fields=["-created_at", "-id"], name="ticket_created"),
             models.Index(fields=["status", "-created_at"], name="ticket_status_created"),
+            models.Index(fields=["area", "status", "-created_at"], name="ticket_area_status"),
             models.Index(fields=["customer", "-created_at"], name="ticket_customer_created"),
             models.Index(fields=["owner", "-created_at"], name="ticket_owner_created"),
             models.Index(

@@ -65,7 +65,8 @@ def ticket_list_area_status(ctx):
         ctx,
         "ticket list, area+status (API)",
         {"area": "area-007", "status": "dispatched"},
-        " WHERE a.code = 'area-007' AND t.status = 'dispatched'",
+        " WHERE t.area_id = (SELECT id FROM tickets_area WHERE code = 'area-007')"
+        " AND t.status = 'dispatched'",
     )
 
 
@@ -93,6 +94,22 @@ def ticket_list_sla_breached(ctx):
         "(t.responded_at IS NULL AND now() >= t.response_warn_at "
         " AND now() <= t.response_due_at) OR "
         "(t.dispatched_at IS NULL AND now() >= t.dispatch_warn_at "
+        " AND now() <= t.dispatch_due_at))",
+    )
+
+
+@operation
+def ticket_list_area_at_risk(ctx):
+    return _list(
+        ctx,
+        "ticket list, area+sla_state=at_risk (API)",
+        {"area": "area-007", "sla_state": "at_risk"},
+        " WHERE t.area_id = (SELECT id FROM tickets_area WHERE code = 'area-007')"
+        " AND t.status IN ('new','triaged','dispatched','on_site','awaiting_confirmation')"
+        " AND t.sla_paused_at IS NULL AND ("
+        "(t.responded_at IS NULL AND now() >= t.response_warn_at"
+        " AND now() <= t.response_due_at) OR "
+        "(t.dispatched_at IS NULL AND t.completed_at IS NULL AND now() >= t.dispatch_warn_at"
         " AND now() <= t.dispatch_due_at))",
     )
 
@@ -288,7 +305,7 @@ ORDER BY covers DESC, booked, tech.employee_no
 @operation
 def dispatch_candidates(ctx):
     client = ctx.api["supervisor"]
-    ticket = Ticket.objects.select_related("customer").get(pk=_fresh_tickets(ctx, 1)[0])
+    ticket = Ticket.objects.get(pk=_fresh_tickets(ctx, 1)[0])
     day = timezone.localdate() + datetime.timedelta(days=1)
     start = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
     return Operation(
@@ -302,7 +319,7 @@ def dispatch_candidates(ctx):
         floor=_floor(
             CANDIDATES_FLOOR,
             {
-                "area": ticket.customer.area_id,
+                "area": ticket.area_id,
                 "start": start,
                 "end": start + datetime.timedelta(days=1),
             },
@@ -350,4 +367,15 @@ def dashboard_api(ctx):
         run=lambda i: _ok(client.get("/api/v1/reports/dashboard/")),
         floor=_floor(DASHBOARD_FLOOR),
         note="cache hit; recomputed on the next read after any ticket write",
+    )
+
+
+@operation
+def fixed_cost(ctx):
+    client = ctx.api["agent"]
+    return Operation(
+        name="reference: areas list, 20 rows (API)",
+        run=lambda i: _ok(client.get("/api/v1/areas/")),
+        floor=_floor("SELECT id, code, name FROM tickets_area ORDER BY code LIMIT 51"),
+        note="the fixed cost of an authenticated DRF request",
     )

@@ -708,3 +708,16 @@ def test_ticket_allowed_actions_never_offers_what_a_guard_refuses(agent, supervi
     assert "transfer_owner" not in services.ticket_allowed_actions(ticket=ticket, actor=other_agent)
     assert "transfer_owner" in services.ticket_allowed_actions(ticket=ticket, actor=supervisor)
     assert "transfer_owner" in services.ticket_allowed_actions(ticket=ticket, actor=agent)
+
+
+def test_ticket_records_the_customers_area_at_intake_and_keeps_it(agent):
+    from tests.tickets.factories import AreaFactory
+
+    home, new_home = AreaFactory(code="pudong"), AreaFactory(code="xuhui", name="Xuhui")
+    customer = CustomerFactory(area=home)
+    ticket = make_ticket(actor=agent, customer=customer)
+    assert ticket.area == home
+    services.customer_update(customer=customer, actor=agent, area=new_home)
+    ticket.refresh_from_db()
+    assert ticket.area == home
+    assert make_ticket(actor=agent, customer=customer).area == new_home

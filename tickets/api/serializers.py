@@ -170,6 +170,9 @@ class TicketSerializer(serializers.ModelSerializer):
     """The ticket as integrators and pages read it; every field is read-only here."""
 
     owner = serializers.PrimaryKeyRelatedField(read_only=True)
+    area = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, help_text="The service area, recorded at intake."
+    )
     owner_name = serializers.CharField(source="owner.get_username", read_only=True)
     technician_name = serializers.CharField(
         source="technician.full_name", read_only=True, default=None
@@ -191,6 +194,7 @@ class TicketSerializer(serializers.ModelSerializer):
             "customer",
             "customer_summary",
             "product",
+            "area",
             "channel",
             "category",
             "description",
@@ -254,6 +258,8 @@ class TicketSerializer(serializers.ModelSerializer):
                 data[name] = _dt(getattr(ticket, name), tz)
             elif name in ("owner", "customer", "product", "technician"):
                 data[name] = getattr(ticket, f"{name}_id")
+            elif name == "area":
+                data[name] = ticket.area.code if ticket.area_id else None
             elif name == "owner_name":
                 data[name] = ticket.owner.get_username()
             elif name == "technician_name":

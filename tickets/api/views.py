@@ -217,7 +217,7 @@ class TicketViewSet(
         if self.action == "events":  # the timeline needs only the visibility check
             return Ticket.objects.visible_to(self.request.user)
         if self.action == "dispatch_candidates":
-            return Ticket.objects.visible_to(self.request.user).select_related("customer")
+            return Ticket.objects.visible_to(self.request.user)
         return ticket_list(user=self.request.user)
 
     def filter_queryset(self, queryset):

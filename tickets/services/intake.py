@@ -86,6 +86,7 @@ def ticket_create(
             number=ticket_number_next(year=timezone.localtime(now).year),
             customer=customer,
             product=product,
+            area_id=customer.area_id,
             channel=channel,
             category=category,
             description=description.strip(),

@@ -184,7 +184,7 @@ class Command(BaseCommand):
         )
         if target == TicketStatus.TRIAGED:
             return
-        area_id = ticket.customer.area_id
+        area_id = ticket.area_id
         technician = next(t for t in technicians if t.areas.filter(pk=area_id).exists())
         start = (timezone.localtime() + datetime.timedelta(days=1)).replace(
             hour=9 + index % 8, minute=0, second=0, microsecond=0
