@@ -85,15 +85,16 @@ def ticket_list_search_phone(ctx):
 
 
 @operation
-def ticket_list_sla_breached(ctx):
+def ticket_list_sla_at_risk(ctx):
     return _list(
         ctx,
         "ticket list, sla_state=at_risk (API)",
         {"sla_state": "at_risk"},
-        " WHERE t.status IN ('new','triaged') AND t.sla_paused_at IS NULL AND ("
-        "(t.responded_at IS NULL AND now() >= t.response_warn_at "
+        " WHERE t.status IN ('new','triaged','dispatched','on_site','awaiting_confirmation')"
+        " AND t.sla_paused_at IS NULL AND ("
+        "(t.responded_at IS NULL AND now() >= t.response_warn_at"
         " AND now() <= t.response_due_at) OR "
-        "(t.dispatched_at IS NULL AND now() >= t.dispatch_warn_at "
+        "(t.dispatched_at IS NULL AND t.completed_at IS NULL AND now() >= t.dispatch_warn_at"
         " AND now() <= t.dispatch_due_at))",
     )
 
