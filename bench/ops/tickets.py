@@ -19,6 +19,14 @@ JOIN auth_user o ON o.id = t.owner_id
 LEFT JOIN technicians_technician tech ON tech.id = t.technician_id
 """
 PAGE = " ORDER BY t.created_at DESC, t.id DESC LIMIT 51"
+# An open ticket with a running clock past its warning but not its due time (unpaused).
+AT_RISK_SQL = (
+    "t.status IN ('new','triaged','dispatched','on_site','awaiting_confirmation')"
+    " AND t.sla_paused_at IS NULL AND ("
+    "(t.responded_at IS NULL AND now() >= t.response_warn_at AND now() <= t.response_due_at)"
+    " OR (t.dispatched_at IS NULL AND t.completed_at IS NULL"
+    " AND now() >= t.dispatch_warn_at AND now() <= t.dispatch_due_at))"
+)
 
 
 def _ok(response, status=200):
@@ -90,12 +98,7 @@ def ticket_list_sla_at_risk(ctx):
         ctx,
         "ticket list, sla_state=at_risk (API)",
         {"sla_state": "at_risk"},
-        " WHERE t.status IN ('new','triaged','dispatched','on_site','awaiting_confirmation')"
-        " AND t.sla_paused_at IS NULL AND ("
-        "(t.responded_at IS NULL AND now() >= t.response_warn_at"
-        " AND now() <= t.response_due_at) OR "
-        "(t.dispatched_at IS NULL AND t.completed_at IS NULL AND now() >= t.dispatch_warn_at"
-        " AND now() <= t.dispatch_due_at))",
+        " WHERE " + AT_RISK_SQL,
     )
 
 
@@ -105,13 +108,8 @@ def ticket_list_area_at_risk(ctx):
         ctx,
         "ticket list, area+sla_state=at_risk (API)",
         {"area": "area-007", "sla_state": "at_risk"},
-        " WHERE t.area_id = (SELECT id FROM tickets_area WHERE code = 'area-007')"
-        " AND t.status IN ('new','triaged','dispatched','on_site','awaiting_confirmation')"
-        " AND t.sla_paused_at IS NULL AND ("
-        "(t.responded_at IS NULL AND now() >= t.response_warn_at"
-        " AND now() <= t.response_due_at) OR "
-        "(t.dispatched_at IS NULL AND t.completed_at IS NULL AND now() >= t.dispatch_warn_at"
-        " AND now() <= t.dispatch_due_at))",
+        " WHERE t.area_id = (SELECT id FROM tickets_area WHERE code = 'area-007') AND "
+        + AT_RISK_SQL,
     )
 
 
