@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from aftersales.roles import Role
 from audits.services import audit_record
@@ -91,9 +92,9 @@ def technician_create(
     """
     user_model = get_user_model()
     if user_model.objects.filter(username__iexact=username).exists():
-        raise ValidationError({"username": ["This username is taken."]})
+        raise ValidationError({"username": [_("This username is taken.")]})
     if Technician.objects.filter(employee_no=employee_no).exists():
-        raise ValidationError({"employee_no": ["This employee number is taken."]})
+        raise ValidationError({"employee_no": [_("This employee number is taken.")]})
     user = user_model(username=username, first_name=full_name[:150])
     if password:
         user.set_password(password)

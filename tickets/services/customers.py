@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from audits.services import audit_record, diff, snapshot
 
@@ -27,7 +28,7 @@ def _normalized_phone(phone, *, exclude_pk=None):
     except ValueError as exc:
         raise ValidationError({"phone": [str(exc)]}) from exc
     if Customer.objects.filter(phone=value).exclude(pk=exclude_pk).exists():
-        raise ValidationError({"phone": ["A customer with this phone number already exists."]})
+        raise ValidationError({"phone": [_("A customer with this phone number already exists.")]})
     return value
 
 
@@ -70,7 +71,7 @@ def customer_create(
             )
     except IntegrityError as exc:  # a concurrent create with the same phone won the race
         raise ValidationError(
-            {"phone": ["A customer with this phone number already exists."]}
+            {"phone": [_("A customer with this phone number already exists.")]}
         ) from exc
     return customer
 
@@ -79,7 +80,7 @@ def customer_create(
 def customer_update(*, customer, actor, **fields):
     """Correct a customer's data (the right to correct). Audited with before/after values."""
     if customer.erased_at:
-        raise ValidationError({"non_field_errors": ["This customer's data was erased."]})
+        raise ValidationError({"non_field_errors": [_("This customer's data was erased.")]})
     before = snapshot(customer, CUSTOMER_FIELDS)
     if "phone" in fields:
         fields["phone"] = _normalized_phone(fields["phone"], exclude_pk=customer.pk)
@@ -101,7 +102,7 @@ def customer_erase(*, customer, actor, reason):
     """
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
     if customer.erased_at:
-        raise ValidationError({"non_field_errors": ["This customer's data was already erased."]})
+        raise ValidationError({"non_field_errors": [_("This customer's data was already erased.")]})
     customer.name = f"Erased customer {customer.pk}"
     customer.phone = f"erased-{customer.pk}"
     customer.email = ""
@@ -123,10 +124,10 @@ def product_register(*, actor, customer, model, serial_number, purchase_date):
     """Register a customer's unit: (model, serial) is unique, the purchase not in the future."""
     serial_number = serial_number.strip()
     if purchase_date > timezone.localdate():
-        raise ValidationError({"purchase_date": ["The purchase date cannot be in the future."]})
+        raise ValidationError({"purchase_date": [_("The purchase date cannot be in the future.")]})
     if customer.erased_at:
-        raise ValidationError({"customer": ["This customer's data was erased."]})
-    duplicate = {"serial_number": ["This serial number is already registered for this model."]}
+        raise ValidationError({"customer": [_("This customer's data was erased.")]})
+    duplicate = {"serial_number": [_("This serial number is already registered for this model.")]}
     if Product.objects.filter(model=model, serial_number=serial_number).exists():
         raise ValidationError(duplicate)
     try:

@@ -7,6 +7,7 @@ import json
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from aftersales.exceptions import ApplicationError
 
@@ -47,7 +48,7 @@ def idempotent_create(*, user, key, endpoint, data, create):
             raise
     if record.request_hash != fingerprint:
         raise IdempotencyKeyReused(
-            "This Idempotency-Key was already used with a different request body."
+            _("This Idempotency-Key was already used with a different request body.")
         )
     return record.response_status, record.response_body, True
 

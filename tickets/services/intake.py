@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from audits.services import audit_record
 
@@ -73,13 +74,13 @@ def ticket_create(
     """
     now = timezone.now()
     if customer.erased_at:
-        raise ValidationError({"customer": ["This customer's data was erased."]})
+        raise ValidationError({"customer": [_("This customer's data was erased.")]})
     if product is not None and product.customer_id != customer.pk:
-        raise ValidationError({"product": ["This product is registered to another customer."]})
+        raise ValidationError({"product": [_("This product is registered to another customer.")]})
     if fault_occurred_at and fault_occurred_at > now + datetime.timedelta(minutes=5):
-        raise ValidationError({"fault_occurred_at": ["The fault cannot start in the future."]})
+        raise ValidationError({"fault_occurred_at": [_("The fault cannot start in the future.")]})
     if not description.strip():
-        raise ValidationError({"description": ["Describe the fault or the request."]})
+        raise ValidationError({"description": [_("Describe the fault or the request.")]})
     deadlines = sla_deadlines(now)
     with transaction.atomic():
         ticket = Ticket.objects.create(

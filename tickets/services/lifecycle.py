@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from aftersales.exceptions import ActionForbidden, InvalidTransition, NotQualified, StaleVersion
 from aftersales.roles import DESK_ROLES, Role, has_role, roles_of
@@ -47,11 +48,14 @@ def ticket_authorize(*, ticket, action, actor):
     rule = TRANSITIONS[action]
     roles = roles_of(actor) & set(rule.roles)
     if not roles:
-        raise ActionForbidden(f"Your role may not {action.replace('_', ' ')} tickets.")
+        raise ActionForbidden(
+            _("Your role may not do this to tickets: %(action)s.")
+            % {"action": Action(action).label}
+        )
     # A technician (with no desk role) acts only on jobs assigned to them.
     assigned = ticket.technician is not None and ticket.technician.user_id == actor.pk
     if rule.assigned_only and roles == {Role.TECHNICIAN} and not assigned:
-        raise ActionForbidden("This ticket is not assigned to you.")
+        raise ActionForbidden(_("This ticket is not assigned to you."))
 
 
 def _guard_error(*, ticket, action, actor):
@@ -62,19 +66,19 @@ def _guard_error(*, ticket, action, actor):
     """
     extra = {"status": ticket.status, "action": action}
     if action == Action.PAUSE and ticket.sla_paused_at is not None:
-        return InvalidTransition("The SLA clock is already paused.", extra=extra)
+        return InvalidTransition(_("The SLA clock is already paused."), extra=extra)
     if action == Action.RESUME and ticket.sla_paused_at is None:
-        return InvalidTransition("The SLA clock is not paused.", extra=extra)
+        return InvalidTransition(_("The SLA clock is not paused."), extra=extra)
     if action == Action.ESCALATE and ticket.escalation_level >= MAX_ESCALATION_LEVEL:
         return InvalidTransition(
-            "The ticket is already at the highest escalation level.", extra=extra
+            _("The ticket is already at the highest escalation level."), extra=extra
         )
     if (
         action == Action.TRANSFER_OWNER
         and actor is not None
         and not (has_role(actor, Role.SUPERVISOR) or actor.pk == ticket.owner_id)
     ):
-        return ActionForbidden("Only a supervisor or the current owner may transfer ownership.")
+        return ActionForbidden(_("Only a supervisor or the current owner may transfer ownership."))
     return None
 
 
@@ -102,14 +106,18 @@ def ticket_allowed_actions(*, ticket, actor):
 def _check_state(*, ticket, action, expected_version):
     if expected_version is not None and expected_version != ticket.version:
         raise StaleVersion(
-            f"Ticket {ticket.number} is at version {ticket.version}, not {expected_version}; "
-            "reload it and try again.",
+            _(
+                "Ticket %(number)s is at version %(version)s, not %(expected)s; "
+                "reload it and try again."
+            )
+            % {"number": ticket.number, "version": ticket.version, "expected": expected_version},
             extra={"current_version": ticket.version},
         )
     rule = TRANSITIONS[action]
     if ticket.status not in rule.from_statuses:
         raise InvalidTransition(
-            f"Cannot {action.replace('_', ' ')} a ticket that is {ticket.status}.",
+            _("Not possible on a ticket that is %(status)s: %(action)s.")
+            % {"status": TicketStatus(ticket.status).label, "action": Action(action).label},
             extra={"status": ticket.status, "action": action},
         )
 
@@ -143,7 +151,8 @@ def _apply(
     ).update(status=to_status, version=F("version") + 1, updated_at=now, **changes)
     if updated != 1:
         raise StaleVersion(
-            f"Ticket {ticket.number} was changed meanwhile by someone else; reload and try again."
+            _("Ticket %(number)s was changed meanwhile by someone else; reload and try again.")
+            % {"number": ticket.number}
         )
     from_status = ticket.status
     TicketEvent.objects.create(
@@ -215,8 +224,11 @@ def ticket_triage(
         raise ValidationError(
             {
                 "warranty_decision": [
-                    f"The product's warranty ended on {ticket.product.warranty_until.isoformat()}; "
-                    "choose out_of_warranty or goodwill."
+                    _(
+                        "The product's warranty ended on %(date)s; "
+                        "choose out_of_warranty or goodwill."
+                    )
+                    % {"date": ticket.product.warranty_until.isoformat()}
                 ]
             }
         )
@@ -308,18 +320,21 @@ def ticket_resume(*, ticket, actor, reason, expected_version=None):
 def _appointment_changes(*, ticket, technician_id, start, end):
     """Validate the window, lock the technician and ask the eligibility hook."""
     if end <= start:
-        raise ValidationError({"appointment_end": ["The appointment must end after it starts."]})
+        raise ValidationError({"appointment_end": [_("The appointment must end after it starts.")]})
     if end <= timezone.now():
-        raise ValidationError({"appointment_end": ["The appointment window is already over."]})
+        raise ValidationError({"appointment_end": [_("The appointment window is already over.")]})
     if end - start > datetime.timedelta(hours=12):
-        raise ValidationError({"appointment_end": ["An appointment window is at most 12 hours."]})
+        raise ValidationError(
+            {"appointment_end": [_("An appointment window is at most 12 hours.")]}
+        )
     # The row lock serialises dispatchers booking the same technician (PostgreSQL); on
     # SQLite the IMMEDIATE transaction already does.
     technician = technician_lock(technician_id=technician_id)
     reasons = technician_eligibility(technician=technician, ticket=ticket, start=start, end=end)
     if reasons:
         raise NotQualified(
-            f"{technician.full_name} may not take this job: {', '.join(reasons)}.",
+            _("%(name)s may not take this job: %(reasons)s.")
+            % {"name": technician.full_name, "reasons": ", ".join(reasons)},
             extra={"reasons": reasons},
         )
     return {"technician": technician, "appointment_start": start, "appointment_end": end}
@@ -578,9 +593,11 @@ def ticket_transfer_owner(*, ticket, actor, owner, reason, expected_version=None
     ticket_authorize(ticket=ticket, action=Action.TRANSFER_OWNER, actor=actor)
     _check_guard(ticket=ticket, action=Action.TRANSFER_OWNER, actor=actor)
     if not owner.is_active or not (roles_of(owner) & DESK_ROLES):
-        raise ValidationError({"owner": ["The new owner must be an active agent or supervisor."]})
+        raise ValidationError(
+            {"owner": [_("The new owner must be an active agent or supervisor.")]}
+        )
     if owner.pk == ticket.owner_id:
-        raise ValidationError({"owner": ["This user already owns the ticket."]})
+        raise ValidationError({"owner": [_("This user already owns the ticket.")]})
     return _apply(
         ticket=ticket,
         action=Action.TRANSFER_OWNER,
@@ -600,10 +617,12 @@ def ticket_update(*, ticket, actor, expected_version=None, **fields):
     allowed = {"description", "product", "fault_occurred_at"}
     unknown = set(fields) - allowed
     if unknown:
-        raise ValidationError({field: ["This field cannot be changed here."] for field in unknown})
+        raise ValidationError(
+            {field: [_("This field cannot be changed here.")] for field in unknown}
+        )
     product = fields.get("product")
     if product is not None and product.customer_id != ticket.customer_id:
-        raise ValidationError({"product": ["This product is registered to another customer."]})
+        raise ValidationError({"product": [_("This product is registered to another customer.")]})
     changes = {
         field: value
         for field, value in fields.items()
