@@ -33,6 +33,16 @@ def _require_services():
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """A request's LocaleMiddleware leaves its language active in the thread; start clean."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     from django.core.cache import cache
 

@@ -260,9 +260,7 @@ class ConfirmForm(TicketActionForm):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("accepted") is False:
-            if not cleaned.get("comment"):
-                self.add_error("comment", _("Write down why the customer rejects the work."))
+        if cleaned.get("accepted") is False:  # ticket_confirm insists on the reason
             cleaned["signature"] = ""
             cleaned["satisfaction"] = None
         return cleaned

@@ -536,7 +536,9 @@ def test_confirm_rejected_returns_to_triaged_and_clears_the_booking(ticket_in, t
 def test_rejected_ticket_can_be_dispatched_again(ticket_in, technician, supervisor, ctx):
     ticket = ticket_in(TicketStatus.AWAITING_CONFIRMATION)
     first_dispatch = ticket.dispatched_at
-    ticket = services.ticket_confirm(ticket=ticket, actor=supervisor, accepted=False)
+    ticket = services.ticket_confirm(
+        ticket=ticket, actor=supervisor, accepted=False, comment="Noise is back"
+    )
 
     ticket = _call(Action.DISPATCH, ticket, actor=supervisor, ctx=ctx)
 
@@ -721,3 +723,12 @@ def test_ticket_records_the_customers_area_at_intake_and_keeps_it(agent):
     ticket.refresh_from_db()
     assert ticket.area == home
     assert make_ticket(actor=agent, customer=customer).area == new_home
+
+
+def test_confirm_rejection_without_a_reason_is_refused_and_changes_nothing(ticket_in, technician):
+    ticket = ticket_in(TicketStatus.AWAITING_CONFIRMATION)
+    with pytest.raises(ValidationError) as refused:
+        services.ticket_confirm(ticket=ticket, actor=technician.user, accepted=False, comment=" ")
+    assert "comment" in refused.value.error_dict
+    ticket.refresh_from_db()
+    assert ticket.status == TicketStatus.AWAITING_CONFIRMATION

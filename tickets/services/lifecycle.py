@@ -487,10 +487,13 @@ def ticket_confirm(
 ):
     """awaiting_confirmation → closed (accepted) or → triaged (rejected: redo the job).
 
-    The signed work order is the basis for settlement. A rejection clears the booking
-    so the ticket can be dispatched again; the timeline keeps the earlier visit.
+    The signed work order is the basis for settlement. A rejection must say why (顾客意见)
+    and clears the booking so the ticket can be dispatched again; the timeline keeps the
+    earlier visit.
     """
     ticket_authorize(ticket=ticket, action=Action.CONFIRM, actor=actor)
+    if not accepted and not (comment or "").strip():
+        raise ValidationError({"comment": [_("Write down why the customer rejects the work.")]})
     now = timezone.now()
     if accepted:
         changes = {
