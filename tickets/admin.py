@@ -4,14 +4,18 @@ from django.contrib import admin
 
 from .models import (
     Area,
+    CalendarException,
     Customer,
     IdempotencyKey,
     Product,
     ProductCategory,
     ProductModel,
+    SlaPolicy,
     Ticket,
     TicketEvent,
     TicketNumberSequence,
+    WorkingCalendar,
+    WorkingHours,
 )
 
 
@@ -154,3 +158,50 @@ class IdempotencyKeyAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class WorkingHoursInline(admin.TabularInline):
+    model = WorkingHours
+    extra = 0
+
+
+class CalendarExceptionInline(admin.TabularInline):
+    """Holidays (no windows) and adjusted working days (windows as [[480, 1200]])."""
+
+    model = CalendarException
+    extra = 0
+    fields = ["date", "name", "windows"]
+
+
+@admin.register(WorkingCalendar)
+class WorkingCalendarAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "time_zone"]
+    search_fields = ["code", "name"]
+    inlines = [WorkingHoursInline, CalendarExceptionInline]
+
+
+@admin.register(CalendarException)
+class CalendarExceptionAdmin(admin.ModelAdmin):
+    list_display = ["calendar", "date", "name", "windows"]
+    list_filter = ["calendar"]
+    search_fields = ["name"]
+    date_hierarchy = "date"
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "priority",
+        "category",
+        "customer_tier",
+        "response_hours",
+        "dispatch_hours",
+        "resolution_hours",
+        "calendar",
+        "is_default",
+        "active",
+    ]
+    list_filter = ["active", "is_default", "priority", "category", "customer_tier", "calendar"]
+    search_fields = ["name"]
+    list_select_related = ["calendar"]

@@ -8,7 +8,7 @@ from django.utils import timezone
 from aftersales.roles import Role, has_role
 
 from .choices import OPEN_STATUSES, Priority, SlaState
-from .models import Customer, Product, Ticket, TicketEvent
+from .models import Customer, Product, SlaPolicy, Ticket, TicketEvent
 
 
 def ticket_list(*, user):
@@ -135,3 +135,23 @@ def _dashboard_compute(now):
             "closed": Ticket.objects.filter(closed_at__gte=day_start).count(),
         },
     }
+
+
+def sla_policy_for(*, priority, category, customer_tier):
+    """The active policy that matches and names the most criteria; the default otherwise.
+
+    Ties between equally specific policies go to the oldest (lowest id), so the choice is
+    stable. One query over the (few) active policies.
+    """
+    policies = list(SlaPolicy.objects.active().select_related("calendar").order_by("id"))
+    matching = [
+        p for p in policies
+        if not p.is_default
+        and p.matches(priority=priority, category=category, customer_tier=customer_tier)
+    ]  # fmt: skip
+    if matching:
+        return max(matching, key=lambda p: (p.specificity, -p.pk))
+    default = next((p for p in policies if p.is_default), None)
+    if default is None:
+        raise SlaPolicy.DoesNotExist("No default SLA policy: create one in the admin.")
+    return default

@@ -2,6 +2,7 @@
 
 import datetime
 
+import holidays
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -16,7 +17,18 @@ from technicians.models import Technician
 from technicians.services import technician_create
 from tickets import services
 from tickets.choices import TicketStatus
-from tickets.models import Area, Customer, Product, ProductCategory, ProductModel, Ticket
+from tickets.models import (
+    Area,
+    CalendarException,
+    Customer,
+    Product,
+    ProductCategory,
+    ProductModel,
+    SlaPolicy,
+    Ticket,
+    WorkingCalendar,
+    WorkingHours,
+)
 
 AREAS = [("pudong", "Pudong 浦东"), ("xuhui", "Xuhui 徐汇"), ("minhang", "Minhang 闵行")]
 CATEGORIES = [
@@ -94,7 +106,42 @@ class Command(BaseCommand):
         admin.save()
         return users
 
+    def _calendars(self):
+        """A Mon–Sat 08:00–20:00 calendar with mainland-China holidays and adjusted working
+        days for this year and the next (from the `holidays` package; edit in the admin)."""
+        calendar, _ = WorkingCalendar.objects.update_or_create(
+            code="cn-mon-sat",
+            defaults={"name": "Mon–Sat 08:00–20:00, mainland China", "time_zone": "Asia/Shanghai"},
+        )
+        calendar.hours.all().delete()
+        WorkingHours.objects.bulk_create(
+            WorkingHours(calendar=calendar, weekday=day, start_minute=8 * 60, end_minute=20 * 60)
+            for day in range(6)
+        )
+        year = timezone.localdate().year
+        cn = holidays.country_holidays("CN", years=[year, year + 1])
+        days = {day: (str(name), []) for day, name in cn.items()}
+        days.update(
+            {day: ("Adjusted working day 调休", [[8 * 60, 20 * 60]]) for day in cn.weekend_workdays}
+        )
+        for day, (name, windows) in days.items():
+            CalendarException.objects.update_or_create(
+                calendar=calendar, date=day, defaults={"name": name[:120], "windows": windows}
+            )
+        SlaPolicy.objects.update_or_create(
+            name="VIP, business hours",
+            defaults={
+                "customer_tier": "vip",
+                "calendar": calendar,
+                "response_hours": 8,
+                "dispatch_hours": 24,
+                "warning_fraction": "0.75",
+                "level3_after_hours": 2,
+            },
+        )
+
     def _reference(self):
+        self._calendars()
         for code, name in AREAS:
             Area.objects.update_or_create(code=code, defaults={"name": name})
         for code, name in CATEGORIES:

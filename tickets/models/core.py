@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales.roles import Role, roles_of
 
-from . import sla
-from .choices import (
+from .. import sla
+from ..choices import (
     OPEN_STATUSES,
     Channel,
     CustomerTier,
@@ -23,7 +23,7 @@ from .choices import (
     TicketStatus,
     WarrantyDecision,
 )
-from .phones import mask_phone
+from ..phones import mask_phone
 
 
 def add_months(day, months):

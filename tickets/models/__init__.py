@@ -1,0 +1,34 @@
+"""The tickets app's models: the service records (core) and the SLA machinery (sla)."""
+
+from .core import (
+    Area,
+    ChoiceLabelsMixin,
+    Customer,
+    IdempotencyKey,
+    Product,
+    ProductCategory,
+    ProductModel,
+    Ticket,
+    TicketEvent,
+    TicketNumberSequence,
+    add_months,
+)
+from .sla import CalendarException, SlaPolicy, WorkingCalendar, WorkingHours
+
+__all__ = [
+    "Area",
+    "CalendarException",
+    "ChoiceLabelsMixin",
+    "Customer",
+    "IdempotencyKey",
+    "Product",
+    "ProductCategory",
+    "ProductModel",
+    "SlaPolicy",
+    "Ticket",
+    "TicketEvent",
+    "TicketNumberSequence",
+    "WorkingCalendar",
+    "WorkingHours",
+    "add_months",
+]

@@ -1,0 +1,189 @@
+"""The SLA machinery: working calendars, policies, the clock's history and its marks."""
+
+import zoneinfo
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from ..choices import CustomerTier, Priority, TicketCategory
+
+MINUTES_PER_DAY = 1440
+
+
+def _validate_time_zone(value):
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationError(_("Unknown time zone: %(zone)s") % {"zone": value}) from exc
+
+
+class WorkingCalendar(models.Model):
+    """When the service clock runs: weekly hours plus per-date exceptions, in a time zone.
+
+    Exceptions are data, not code: each year's public holidays and the adjusted working
+    weekends (调休) are published late, so they are edited in the admin.
+    """
+
+    code = models.SlugField(max_length=32, unique=True)
+    name = models.CharField(max_length=120)
+    time_zone = models.CharField(max_length=64, validators=[_validate_time_zone])
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("working calendar")
+        verbose_name_plural = _("working calendars")
+
+    def __str__(self):
+        return self.name
+
+    def spec(self):
+        """The calendar as plain values for ``tickets.calendar`` (two queries)."""
+        from ..calendar import CalendarSpec
+
+        weekly = [[] for _day in range(7)]
+        for hours in self.hours.order_by("weekday", "start_minute"):
+            weekly[hours.weekday].append((hours.start_minute, hours.end_minute))
+        exceptions = {
+            exception.date: tuple(tuple(window) for window in exception.windows)
+            for exception in self.exceptions.all()
+        }
+        return CalendarSpec(
+            time_zone=self.time_zone,
+            weekly=tuple(tuple(day) for day in weekly),
+            exceptions=exceptions,
+        )
+
+
+class WorkingHours(models.Model):
+    """One working window of a weekday, in minutes since local midnight (1440 = 24:00)."""
+
+    calendar = models.ForeignKey(WorkingCalendar, on_delete=models.CASCADE, related_name="hours")
+    weekday = models.PositiveSmallIntegerField(
+        choices=[(0, _("Monday")), (1, _("Tuesday")), (2, _("Wednesday")), (3, _("Thursday")),
+                 (4, _("Friday")), (5, _("Saturday")), (6, _("Sunday"))]
+    )  # fmt: skip
+    start_minute = models.PositiveSmallIntegerField()
+    end_minute = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["calendar", "weekday", "start_minute"]
+        verbose_name = _("working hours")
+        verbose_name_plural = _("working hours")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    start_minute__lt=models.F("end_minute"), end_minute__lte=MINUTES_PER_DAY
+                ),
+                name="workinghours_window_in_day",
+            ),
+            models.CheckConstraint(condition=Q(weekday__lte=6), name="workinghours_weekday_0_6"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_weekday_display()} {_hhmm(self.start_minute)}–{_hhmm(self.end_minute)}"
+
+
+class CalendarException(models.Model):
+    """A date whose hours replace the weekday's: a holiday (no windows) or an adjusted
+    working day (windows on a weekend). ``windows`` is a list of [start, end] minutes."""
+
+    calendar = models.ForeignKey(
+        WorkingCalendar, on_delete=models.CASCADE, related_name="exceptions"
+    )
+    date = models.DateField()
+    name = models.CharField(max_length=120, blank=True)
+    windows = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["calendar", "date"]
+        verbose_name = _("calendar exception")
+        verbose_name_plural = _("calendar exceptions")
+        constraints = [
+            models.UniqueConstraint(fields=["calendar", "date"], name="calendarexception_one_a_day")
+        ]
+
+    def __str__(self):
+        return f"{self.date} {self.name}".strip()
+
+    def clean(self):
+        from ..calendar import CalendarSpec
+
+        try:
+            CalendarSpec(
+                time_zone="UTC",
+                weekly=(((0, 60),),) * 7,
+                exceptions={self.date: tuple(tuple(w) for w in self.windows)},
+            )
+        except (TypeError, ValueError) as exc:
+            raise ValidationError({"windows": str(exc)}) from exc
+
+
+def _hhmm(minutes):
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+class SlaPolicyQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(active=True)
+
+
+class SlaPolicy(models.Model):
+    """Targets for a kind of request; blank criteria match anything, the most specific wins.
+
+    Targets are working hours on ``calendar``; ``warning_fraction`` of a target raises
+    the warning (escalation level 1), the due instant the breach (level 2), and
+    ``level3_after_hours`` working hours past the breach the third level.
+    """
+
+    name = models.CharField(max_length=120)
+    priority = models.CharField(max_length=4, choices=Priority.choices, blank=True)
+    category = models.CharField(max_length=32, choices=TicketCategory.choices, blank=True)
+    customer_tier = models.CharField(max_length=16, choices=CustomerTier.choices, blank=True)
+    calendar = models.ForeignKey(WorkingCalendar, on_delete=models.PROTECT, related_name="+")
+    response_hours = models.DecimalField(max_digits=6, decimal_places=2)
+    dispatch_hours = models.DecimalField(max_digits=6, decimal_places=2)
+    resolution_hours = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+    warning_fraction = models.DecimalField(max_digits=3, decimal_places=2, default=0.75)
+    level3_after_hours = models.DecimalField(max_digits=6, decimal_places=2, default=4)
+    follow_up_days = models.PositiveSmallIntegerField(default=7)
+    is_default = models.BooleanField(default=False)
+    active = models.BooleanField(default=True)
+
+    objects = SlaPolicyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("SLA policy")
+        verbose_name_plural = _("SLA policies")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"], condition=Q(is_default=True), name="slapolicy_one_default"
+            ),
+            models.CheckConstraint(
+                condition=Q(warning_fraction__gt=0, warning_fraction__lt=1),
+                name="slapolicy_warning_fraction_0_1",
+            ),
+            models.CheckConstraint(
+                condition=Q(response_hours__gt=0, dispatch_hours__gt=0),
+                name="slapolicy_targets_positive",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def specificity(self):
+        return sum(bool(value) for value in (self.priority, self.category, self.customer_tier))
+
+    def matches(self, *, priority, category, customer_tier):
+        return all(
+            not wanted or wanted == actual
+            for wanted, actual in (
+                (self.priority, priority),
+                (self.category, category),
+                (self.customer_tier, customer_tier),
+            )
+        )
