@@ -1,15 +1,44 @@
 """SLA decisions as pure functions of plain values (no database), shared by the API,
 the filters and the sweep.
 
-A clock runs from intake until its stop event (first response; dispatch). While the
-ticket is paused the clock is frozen at the pause instant; on resume every deadline
-still running moves later by the paused duration.
+A clock runs from intake until its stop event (first response; dispatch). Targets are
+working time on the policy's calendar, counted from the intake instant plus the working
+time the ticket spent paused; while paused the clock is frozen at the pause instant.
+Deadlines are always recomputed from intake (never shifted), so any deadline can be
+replayed from the clock's history.
 """
 
 import datetime
 from dataclasses import dataclass
 
+from .calendar import add_working_time
 from .choices import SlaState
+
+
+@dataclass(frozen=True)
+class Targets:
+    """A policy's targets as plain values (working time)."""
+
+    response: datetime.timedelta
+    dispatch: datetime.timedelta
+    resolution: datetime.timedelta | None
+    warning_fraction: float
+
+    @classmethod
+    def of(cls, policy):
+        def hours(value):
+            return None if value is None else datetime.timedelta(hours=float(value))
+
+        return cls(
+            response=hours(policy.response_hours),
+            dispatch=hours(policy.dispatch_hours),
+            resolution=hours(policy.resolution_hours),
+            warning_fraction=float(policy.warning_fraction),
+        )
+
+    def warning(self, target):
+        # Whole seconds, so that a replay gives exactly the same instant.
+        return datetime.timedelta(seconds=round(target.total_seconds() * self.warning_fraction))
 
 
 @dataclass(frozen=True)
@@ -18,17 +47,25 @@ class Deadlines:
     response_warn_at: datetime.datetime
     dispatch_due_at: datetime.datetime
     dispatch_warn_at: datetime.datetime
+    resolution_due_at: datetime.datetime | None
 
 
-def initial_deadlines(received_at, *, response_hours, dispatch_hours, warning_fraction):
-    """Due and warning instants for a request received at ``received_at`` (24×7 clock)."""
-    response = datetime.timedelta(hours=response_hours)
-    dispatch = datetime.timedelta(hours=dispatch_hours)
+def compute_deadlines(received_at, targets, spec, *, paused=datetime.timedelta(0)):
+    """Every due and warning instant of a request received at ``received_at``.
+
+    ``paused`` is the working time the ticket has spent paused so far; it is added to
+    each target, so pausing never loses or gains time however often it happens.
+    """
+
+    def after(amount):
+        return add_working_time(received_at, amount + paused, spec)
+
     return Deadlines(
-        response_due_at=received_at + response,
-        response_warn_at=received_at + response * warning_fraction,
-        dispatch_due_at=received_at + dispatch,
-        dispatch_warn_at=received_at + dispatch * warning_fraction,
+        response_due_at=after(targets.response),
+        response_warn_at=after(targets.warning(targets.response)),
+        dispatch_due_at=after(targets.dispatch),
+        dispatch_warn_at=after(targets.warning(targets.dispatch)),
+        resolution_due_at=after(targets.resolution) if targets.resolution else None,
     )
 
 

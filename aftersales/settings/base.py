@@ -209,11 +209,6 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Domain settings ---------------------------------------------------------------------
-# Default SLA targets (hours) until policies are configured per priority/category.
-SLA_RESPONSE_HOURS = env.int("SLA_RESPONSE_HOURS", default=24)
-SLA_DISPATCH_HOURS = env.int("SLA_DISPATCH_HOURS", default=48)
-# Fraction of a target after which a ticket counts as "at risk".
-SLA_WARNING_FRACTION = env.float("SLA_WARNING_FRACTION", default=0.75)
 TICKET_NUMBER_PREFIX = env("TICKET_NUMBER_PREFIX", default="AS")
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="aftersales-demo")

@@ -13,7 +13,7 @@ from .core import (
     TicketNumberSequence,
     add_months,
 )
-from .sla import CalendarException, SlaPolicy, WorkingCalendar, WorkingHours
+from .sla import CalendarException, SlaClockEntry, SlaPolicy, WorkingCalendar, WorkingHours
 
 __all__ = [
     "Area",
@@ -24,6 +24,7 @@ __all__ = [
     "Product",
     "ProductCategory",
     "ProductModel",
+    "SlaClockEntry",
     "SlaPolicy",
     "Ticket",
     "TicketEvent",

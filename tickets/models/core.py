@@ -299,6 +299,17 @@ class Ticket(ChoiceLabelsMixin, models.Model):
     cancel_reason = models.TextField(blank=True)
 
     # SLA clock. Deadlines are stored (indexed for the sweep); the state is derived.
+    sla_policy = models.ForeignKey(
+        "tickets.SlaPolicy",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+    # Working seconds spent paused so far: added to every target, so pauses are never lost.
+    sla_paused_seconds = models.PositiveIntegerField(default=0, db_default=0)
+    resolution_due_at = models.DateTimeField(null=True, blank=True)
     response_due_at = models.DateTimeField()
     response_warn_at = models.DateTimeField()
     dispatch_due_at = models.DateTimeField()

@@ -2,6 +2,7 @@
 
 import zoneinfo
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -187,3 +188,29 @@ class SlaPolicy(models.Model):
                 (self.customer_tier, customer_tier),
             )
         )
+
+
+class SlaClockEntry(models.Model):
+    """One (re)computation of a ticket's deadlines and why: the clock's history, so that
+    any deadline can be explained and replayed (intake, reclassification, resume)."""
+
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=32)
+    policy = models.ForeignKey(SlaPolicy, on_delete=models.PROTECT, related_name="+")
+    paused_seconds = models.PositiveIntegerField()
+    response_due_at = models.DateTimeField()
+    dispatch_due_at = models.DateTimeField()
+    resolution_due_at = models.DateTimeField(null=True, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["ticket", "created_at", "id"]
+        verbose_name = _("SLA clock entry")
+        verbose_name_plural = _("SLA clock entries")
+        indexes = [models.Index(fields=["ticket", "created_at"], name="slaclock_ticket_time")]
+
+    def __str__(self):
+        return f"{self.ticket_id} {self.reason}"

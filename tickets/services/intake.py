@@ -10,10 +10,10 @@ from django.utils.translation import gettext as _
 
 from audits.services import audit_record
 
-from .. import sla
 from ..choices import EventKind, Priority
 from ..models import Ticket, TicketEvent, TicketNumberSequence
 from ..selectors import dashboard_invalidate
+from .sla import sla_clock_record, sla_deadlines, sla_policy_matching
 
 
 def ticket_number_next(*, year):
@@ -46,15 +46,6 @@ def _increment(year):
     return row[0] if row else None
 
 
-def sla_deadlines(received_at):
-    return sla.initial_deadlines(
-        received_at,
-        response_hours=settings.SLA_RESPONSE_HOURS,
-        dispatch_hours=settings.SLA_DISPATCH_HOURS,
-        warning_fraction=settings.SLA_WARNING_FRACTION,
-    )
-
-
 def ticket_create(
     *,
     actor,
@@ -81,7 +72,10 @@ def ticket_create(
         raise ValidationError({"fault_occurred_at": [_("The fault cannot start in the future.")]})
     if not description.strip():
         raise ValidationError({"description": [_("Describe the fault or the request.")]})
-    deadlines = sla_deadlines(now)
+    policy = sla_policy_matching(
+        priority=priority or Priority.P3, category=category, customer_tier=customer.tier
+    )
+    deadlines = sla_deadlines(received_at=now, policy=policy)
     with transaction.atomic():
         ticket = Ticket.objects.create(
             number=ticket_number_next(year=timezone.localtime(now).year),
@@ -97,6 +91,8 @@ def ticket_create(
             created_by=actor,
             created_at=now,
             updated_at=now,
+            sla_policy=policy,
+            resolution_due_at=deadlines.resolution_due_at,
             response_due_at=deadlines.response_due_at,
             response_warn_at=deadlines.response_warn_at,
             dispatch_due_at=deadlines.dispatch_due_at,
@@ -123,5 +119,6 @@ def ticket_create(
                 "priority": ticket.priority,
             },
         )
+        sla_clock_record(ticket=ticket, reason="intake", actor=actor)
         transaction.on_commit(dashboard_invalidate)
     return ticket

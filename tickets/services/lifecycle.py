@@ -34,6 +34,12 @@ from ..choices import (
 )
 from ..models import Ticket, TicketEvent
 from ..selectors import dashboard_invalidate
+from .sla import (
+    sla_clock_record,
+    sla_paused_seconds_after_resume,
+    sla_policy_of,
+    sla_recompute_changes,
+)
 
 MAX_ESCALATION_LEVEL = 3
 
@@ -241,7 +247,17 @@ def ticket_triage(
     }
     if category:
         changes["category"] = category
-    return _apply(
+    # The grading may select another policy: re-plan the clocks that keep running. The
+    # response clock stops with this triage, so its deadline stays what it was.
+    policy = sla_policy_of(ticket, priority=priority, category=category)
+    replan = sla_recompute_changes(
+        ticket=ticket, policy=policy, paused_seconds=ticket.sla_paused_seconds
+    )
+    if "responded_at" in changes:
+        replan.pop("response_due_at", None)
+        replan.pop("response_warn_at", None)
+    changes.update(replan)
+    ticket = _apply(
         ticket=ticket,
         action=Action.TRIAGE,
         actor=actor,
@@ -253,8 +269,11 @@ def ticket_triage(
             "warranty_decision": warranty_decision,
             "category": changes.get("category", ticket.category),
             "fault_class": changes["fault_class"],
+            "sla_policy": policy.pk,
         },
     )
+    sla_clock_record(ticket=ticket, reason="triaged", actor=actor)
+    return ticket
 
 
 @transaction.atomic
@@ -294,27 +313,29 @@ def ticket_pause(*, ticket, actor, reason, expected_version=None):
 
 @transaction.atomic
 def ticket_resume(*, ticket, actor, reason, expected_version=None):
-    """Restart the SLA clock; every deadline still running moves later by the paused time."""
+    """Restart the SLA clock: the working time spent paused is added to the total paused
+    so far and the running deadlines are re-planned from intake with it."""
     ticket_authorize(ticket=ticket, action=Action.RESUME, actor=actor)
     _check_guard(ticket=ticket, action=Action.RESUME, actor=actor)
     now = timezone.now()
-    paused = now - ticket.sla_paused_at
-    changes = {"sla_paused_at": None}
-    if ticket.response_clock.stopped_at is None:
-        changes["response_due_at"] = ticket.response_due_at + paused
-        changes["response_warn_at"] = ticket.response_warn_at + paused
-    if ticket.dispatch_clock.stopped_at is None:
-        changes["dispatch_due_at"] = ticket.dispatch_due_at + paused
-        changes["dispatch_warn_at"] = ticket.dispatch_warn_at + paused
-    return _apply(
+    policy = ticket.sla_policy or sla_policy_of(ticket)
+    paused_seconds = sla_paused_seconds_after_resume(ticket=ticket, policy=policy, now=now)
+    changes = {
+        "sla_paused_at": None,
+        **sla_recompute_changes(ticket=ticket, policy=policy, paused_seconds=paused_seconds),
+    }
+    paused_now = paused_seconds - ticket.sla_paused_seconds
+    ticket = _apply(
         ticket=ticket,
         action=Action.RESUME,
         actor=actor,
         expected_version=expected_version,
         changes=changes,
         kind=EventKind.RESUME,
-        payload={"reason": reason, "paused_seconds": int(paused.total_seconds())},
+        payload={"reason": reason, "paused_seconds": paused_now},
     )
+    sla_clock_record(ticket=ticket, reason="resumed", actor=actor)
+    return ticket
 
 
 def _appointment_changes(*, ticket, technician_id, start, end):
