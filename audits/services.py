@@ -43,6 +43,31 @@ def audit_record(
     )
 
 
+def audit_records(*, actor, records):
+    """Append many audit events in one INSERT (batch writers such as the SLA sweep).
+
+    ``records`` are dicts of ``action``, ``obj``, optional ``ticket`` and ``changes``;
+    the same rules as ``audit_record`` apply (inside the change's transaction, secrets
+    redacted, source from the context).
+    """
+    assert transaction.get_connection().in_atomic_block, "audit_records needs a transaction"
+    ctx = current()
+    return AuditEvent.objects.bulk_create(
+        AuditEvent(
+            actor=actor if getattr(actor, "is_authenticated", False) else None,
+            action=record["action"],
+            object_type=record["obj"]._meta.label_lower,
+            object_id=str(record["obj"].pk),
+            ticket=record.get("ticket"),
+            changes=_scrub(record.get("changes")),
+            source=ctx["source"],
+            request_id=ctx["request_id"],
+            ip_address=ctx["ip"],
+        )
+        for record in records
+    )
+
+
 def diff(instance, before, fields):
     """Field → [before, after] for the fields whose value changed (JSON-safe)."""
     changes = {}

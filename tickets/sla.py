@@ -99,3 +99,44 @@ def overall_state(clocks, now):
 def effective_now(now, paused_at):
     """A paused clock is frozen at the pause instant."""
     return paused_at if paused_at is not None else now
+
+
+@dataclass(frozen=True)
+class ClockPlan:
+    """One clock as the sweep sees it: its instants and when (if) it stopped."""
+
+    name: str
+    warn_at: datetime.datetime | None
+    due_at: datetime.datetime
+    level3_at: datetime.datetime
+    stopped_at: datetime.datetime | None
+
+
+def sla_marks(clocks, *, now, paused_at=None):
+    """The marks due by ``now`` and the next instant to look again (None: nothing pending).
+
+    Marks are ``(kind, clock, level)``: a clock's ``warning`` and ``breach``, and the
+    ticket's ``escalation`` levels — 1 at a warning, 2 at a breach, 3 at ``level3_at``.
+    A stopped clock is judged at its stop (a breach that happened while no sweep ran is
+    still marked); a paused ticket at its pause, with nothing pending until it resumes.
+    """
+    marks, pending, reached = set(), [], 0
+    for clock in clocks:
+        stopped = clock.stopped_at is not None
+        judged_at = clock.stopped_at if stopped else (paused_at or now)
+        for kind, level, at in (
+            ("warning", 1, clock.warn_at),
+            ("breach", 2, clock.due_at),
+            (None, 3, clock.level3_at),
+        ):
+            if at is None:
+                continue
+            happened = at < judged_at if stopped else at <= judged_at
+            if happened:
+                if kind:
+                    marks.add((kind, clock.name, 0))
+                reached = max(reached, level)
+            elif not stopped and paused_at is None:
+                pending.append(at)
+    marks |= {("escalation", "", level) for level in range(1, reached + 1)}
+    return marks, min(pending, default=None)

@@ -19,3 +19,16 @@ def ticket_notify_dispatch_task(self, ticket_id, version):
 def idempotency_keys_purge_task():
     """Hourly: forget expired Idempotency-Keys."""
     return services.idempotency_keys_purge()
+
+
+@shared_task(bind=True)
+def sla_sweep_task(self):
+    """Beat, every SLA_SWEEP_INTERVAL_SECONDS: mark what came due (safe to overlap)."""
+    with audit_context(source=AuditSource.WORKER, request_id=self.request.id or ""):
+        return services.sla_sweep()
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def sla_notify_task():
+    """After a sweep committed new escalations: tell the people of each level, once."""
+    return services.sla_notify_pending()

@@ -158,7 +158,12 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+SLA_SWEEP_INTERVAL_SECONDS = env.int("SLA_SWEEP_INTERVAL_SECONDS", default=60)
 CELERY_BEAT_SCHEDULE = {
+    "sla-sweep": {
+        "task": "tickets.tasks.sla_sweep_task",
+        "schedule": float(SLA_SWEEP_INTERVAL_SECONDS),
+    },
     "idempotency-keys-purge": {
         "task": "tickets.tasks.idempotency_keys_purge_task",
         "schedule": 3600.0,
@@ -209,6 +214,11 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Domain settings ---------------------------------------------------------------------
+# Level-3 escalations (service managers); empty: the supervisors.
+SLA_MANAGER_EMAILS = env.list("SLA_MANAGER_EMAILS", default=[])
+SLA_NOTIFICATION_CHANNELS = env.list(
+    "SLA_NOTIFICATION_CHANNELS", default=["tickets.services.sla_notifications.email_channel"]
+)
 TICKET_NUMBER_PREFIX = env("TICKET_NUMBER_PREFIX", default="AS")
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="aftersales-demo")

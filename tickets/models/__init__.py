@@ -13,7 +13,14 @@ from .core import (
     TicketNumberSequence,
     add_months,
 )
-from .sla import CalendarException, SlaClockEntry, SlaPolicy, WorkingCalendar, WorkingHours
+from .sla import (
+    CalendarException,
+    SlaClockEntry,
+    SlaEvent,
+    SlaPolicy,
+    WorkingCalendar,
+    WorkingHours,
+)
 
 __all__ = [
     "Area",
@@ -25,6 +32,7 @@ __all__ = [
     "ProductCategory",
     "ProductModel",
     "SlaClockEntry",
+    "SlaEvent",
     "SlaPolicy",
     "Ticket",
     "TicketEvent",

@@ -310,6 +310,9 @@ class Ticket(ChoiceLabelsMixin, models.Model):
     # Working seconds spent paused so far: added to every target, so pauses are never lost.
     sla_paused_seconds = models.PositiveIntegerField(default=0, db_default=0)
     resolution_due_at = models.DateTimeField(null=True, blank=True)
+    # When the sweep must next look at this ticket (a warning, breach or escalation
+    # instant); None when nothing is pending. May be early, never late.
+    next_sla_check_at = models.DateTimeField(null=True, blank=True)
     response_due_at = models.DateTimeField()
     response_warn_at = models.DateTimeField()
     dispatch_due_at = models.DateTimeField()
@@ -365,6 +368,12 @@ class Ticket(ChoiceLabelsMixin, models.Model):
                 fields=["technician", "appointment_start"], name="ticket_tech_appointment"
             ),
             models.Index(fields=["created_by", "-created_at"], name="ticket_creator_created"),
+            # The sweep: only tickets with something pending are in this index.
+            models.Index(
+                fields=["next_sla_check_at"],
+                name="ticket_sla_check",
+                condition=Q(next_sla_check_at__isnull=False),
+            ),
             # "Closed today" on the dashboard; most rows of an old table are closed, few today.
             models.Index(
                 fields=["closed_at"], name="ticket_closed_at", condition=Q(closed_at__isnull=False)

@@ -214,3 +214,45 @@ class SlaClockEntry(models.Model):
 
     def __str__(self):
         return f"{self.ticket_id} {self.reason}"
+
+
+class SlaEventQuerySet(models.QuerySet):
+    def pending_notification(self):
+        return self.filter(kind=SlaEvent.Kind.ESCALATION, notified_at__isnull=True)
+
+
+class SlaEvent(models.Model):
+    """A mark the sweep made: a clock's warning or breach, or an escalation level reached.
+
+    Unique per (ticket, kind, clock, level): however many sweeps run, at once or late,
+    a ticket is warned, breached and escalated to each level once.
+    """
+
+    class Kind(models.TextChoices):
+        WARNING = "warning", _("Warning")
+        BREACH = "breach", _("Breach")
+        ESCALATION = "escalation", _("Escalation")
+
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    clock = models.CharField(max_length=16, blank=True)  # response/dispatch/resolution
+    level = models.PositiveSmallIntegerField(default=0)
+    due_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    objects = SlaEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["ticket", "due_at", "id"]
+        verbose_name = _("SLA event")
+        verbose_name_plural = _("SLA events")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket", "kind", "clock", "level"], name="slaevent_once_per_mark"
+            )
+        ]
+        indexes = [models.Index(fields=["kind", "created_at"], name="slaevent_kind_time")]
+
+    def __str__(self):
+        return f"{self.ticket_id} {self.kind} {self.clock} {self.level}"

@@ -23,6 +23,8 @@ from .lifecycle import (
     ticket_update,
 )
 from .notifications import ticket_notify_customer_dispatch
+from .sla_notifications import sla_notify_pending
+from .sweep import sla_sweep
 
 __all__ = [
     "customer_create",
@@ -31,6 +33,8 @@ __all__ = [
     "idempotency_keys_purge",
     "idempotent_create",
     "product_register",
+    "sla_notify_pending",
+    "sla_sweep",
     "ticket_allowed_actions",
     "ticket_authorize",
     "ticket_cancel",

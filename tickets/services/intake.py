@@ -93,6 +93,7 @@ def ticket_create(
             updated_at=now,
             sla_policy=policy,
             resolution_due_at=deadlines.resolution_due_at,
+            next_sla_check_at=min(deadlines.response_warn_at, deadlines.dispatch_warn_at),
             response_due_at=deadlines.response_due_at,
             response_warn_at=deadlines.response_warn_at,
             dispatch_due_at=deadlines.dispatch_due_at,

@@ -1,0 +1,169 @@
+"""The SLA sweep: the right marks at the right instants, once, whoever runs it and when."""
+
+import datetime
+import io
+import threading
+
+import pytest
+from django.core import mail
+from django.core.management import CommandError, call_command
+from django.db import connection, connections
+
+from tickets import services
+from tickets.models import SlaEvent, Ticket, TicketEvent
+from tickets.sla import ClockPlan, sla_marks
+
+from .factories import make_ticket
+
+pytestmark = pytest.mark.django_db
+H = datetime.timedelta(hours=1)
+
+
+def _marks(ticket):
+    return set(SlaEvent.objects.filter(ticket=ticket).values_list("kind", "clock", "level"))
+
+
+def _sweep(at):
+    return services.sla_sweep(now=at)
+
+
+def test_sla_marks_pure_rule():
+    t0 = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+    clock = ClockPlan("response", t0 + 18 * H, t0 + 24 * H, t0 + 28 * H, None)
+    assert sla_marks([clock], now=t0 + 17 * H) == (set(), t0 + 18 * H)
+    assert sla_marks([clock], now=t0 + 18 * H) == (
+        {("warning", "response", 0), ("escalation", "", 1)},
+        t0 + 24 * H,
+    )
+    marks, next_at = sla_marks([clock], now=t0 + 30 * H)
+    assert {m for m in marks if m[0] == "escalation"} == {
+        ("escalation", "", lvl) for lvl in (1, 2, 3)
+    }
+    assert next_at is None
+    # A clock stopped before its due instant is judged at its stop: warned, not breached.
+    stopped = ClockPlan("response", t0 + 18 * H, t0 + 24 * H, t0 + 28 * H, t0 + 20 * H)
+    assert sla_marks([stopped], now=t0 + 99 * H)[0] == {
+        ("warning", "response", 0),
+        ("escalation", "", 1),
+    }
+    # Paused at 10 h: frozen there, nothing pending.
+    assert sla_marks([clock], now=t0 + 99 * H, paused_at=t0 + 10 * H) == (set(), None)
+
+
+def test_sweep_marks_exactly_what_came_due_at_each_instant(agent):
+    ticket = make_ticket(actor=agent)  # Standard policy, 24×7: 24 h / 48 h, warnings at 75 %
+    t0 = ticket.created_at
+    assert _sweep(t0 + 17 * H)["marks"] == 0
+    assert _marks(ticket) == set()
+
+    _sweep(t0 + 18 * H)
+    assert _marks(ticket) == {("warning", "response", 0), ("escalation", "", 1)}
+    _sweep(t0 + 24 * H)
+    assert ("breach", "response", 0) in _marks(ticket)
+    assert ("escalation", "", 2) in _marks(ticket)
+    _sweep(t0 + 28 * H)  # breach + 4 working hours
+    ticket.refresh_from_db()
+    assert ticket.escalation_level == 3
+    assert ("escalation", "", 3) in _marks(ticket)
+    _sweep(t0 + 36 * H)
+    assert ("warning", "dispatch", 0) in _marks(ticket)
+    assert TicketEvent.objects.filter(ticket=ticket, kind="sla_breach").count() == 1
+    ticket.refresh_from_db()
+    assert ticket.next_sla_check_at == t0 + 48 * H  # the dispatch breach comes next
+
+
+def test_a_complaint_escalates_to_the_supervisors_at_four_hours(agent):
+    ticket = make_ticket(actor=agent, category="complaint")
+    _sweep(ticket.created_at + 4 * H)
+    ticket.refresh_from_db()
+    assert ticket.escalation_level == 2
+    assert ("breach", "response", 0) in _marks(ticket)
+
+
+def test_a_late_sweep_catches_up_once(agent):
+    ticket = make_ticket(actor=agent)
+    first = _sweep(ticket.created_at + 100 * H)
+    assert first["marks"] == len(_marks(ticket)) == 7  # 2 warnings, 2 breaches, 3 levels
+    assert _sweep(ticket.created_at + 200 * H)["marks"] == 0
+    ticket.refresh_from_db()
+    assert ticket.next_sla_check_at is None
+
+
+def test_a_paused_ticket_is_not_marked_and_a_late_response_still_counts_as_a_breach(agent):
+    paused = services.ticket_pause(ticket=make_ticket(actor=agent), actor=agent, reason="Away")
+    late = make_ticket(actor=agent)
+    Ticket.objects.filter(pk=late.pk).update(responded_at=late.created_at + 25 * H)
+    _sweep(paused.created_at + 30 * H)
+    assert _marks(paused) == set()
+    assert ("breach", "response", 0) in _marks(late)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="row locks are PostgreSQL's")
+def test_two_sweeps_at_once_make_each_mark_once(agent):
+    tickets = [make_ticket(actor=agent) for _ in range(30)]
+    at = max(t.created_at for t in tickets) + 100 * H
+    barrier, results, errors = threading.Barrier(2), [], []
+
+    def run():
+        try:
+            barrier.wait()
+            results.append(services.sla_sweep(now=at, batch_size=7))
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert SlaEvent.objects.count() == 30 * 7
+    assert sum(r["marks"] for r in results) == 30 * 7
+    assert TicketEvent.objects.filter(kind="escalation").count() == 30 * 3
+
+
+def test_escalations_are_notified_once_by_level(agent, make_user, settings):
+    settings.SLA_MANAGER_EMAILS = ["manager@example.com"]
+    supervisor = make_user("supervisor", email="lead@example.com")
+    agent.email = "owner@example.com"
+    agent.save()
+    ticket = make_ticket(actor=agent)
+    _sweep(ticket.created_at + 100 * H)
+    assert services.sla_notify_pending() == 3
+    assert services.sla_notify_pending() == 0
+    recipients = {tuple(m.to) for m in mail.outbox}
+    assert recipients == {
+        ("lead@example.com", "owner@example.com"),
+        ("lead@example.com",),
+        ("manager@example.com",),
+    }
+    assert supervisor.email in mail.outbox[0].to
+
+
+def test_sla_sweep_command_runs_as_of_an_instant(agent):
+    ticket = make_ticket(actor=agent)
+    out = io.StringIO()
+    at = (ticket.created_at + 19 * H).isoformat()
+    call_command("sla_sweep", "--at", at, stdout=out)
+    assert "1 tickets looked at, 2 marks" in out.getvalue()
+    with pytest.raises(CommandError):
+        call_command("sla_sweep", "--at", "yesterday")
+
+
+def test_sweep_finds_due_rows_through_the_partial_index():
+    if connection.vendor != "postgresql":
+        pytest.skip("plans are PostgreSQL's")
+    sql, params = (
+        Ticket.objects.filter(next_sla_check_at__lte="2026-01-01T00:00:00Z")
+        .order_by("next_sla_check_at")
+        .query.sql_with_params()
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("SET enable_seqscan = on")
+    assert "ticket_sla_check" in plan

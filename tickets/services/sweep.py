@@ -1,0 +1,128 @@
+"""The SLA sweep: marks warnings, breaches and escalation levels as their instants pass.
+
+Safe to run from several workers or beats at once and idempotent: each batch locks the
+due rows with ``FOR UPDATE SKIP LOCKED`` (another sweep takes the next rows instead of
+waiting), and every mark is an ``SlaEvent`` under a unique constraint. Due rows are
+found through the partial index on ``next_sla_check_at``, never by scanning open tickets,
+and a sweep that ran late finds everything that came due meanwhile.
+"""
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from audits.services import audit_records
+
+from .. import sla
+from ..calendar import add_working_time
+from ..choices import EventKind
+from ..models import SlaEvent, SlaPolicy, Ticket, TicketEvent
+from ..selectors import dashboard_invalidate
+from .sla import sla_default_policy_ensure
+
+BATCH_SIZE = 500
+EVENT_KINDS = {"warning": EventKind.SLA_WARNING, "breach": EventKind.SLA_BREACH,
+               "escalation": EventKind.ESCALATION}  # fmt: skip
+
+
+def sla_sweep(*, now=None, batch_size=BATCH_SIZE):
+    """Mark every ticket whose next SLA instant has passed, in batches; returns counts."""
+    now = now or timezone.now()
+    totals = {"tickets": 0, "marks": 0, "escalations": 0}
+    while True:
+        counts = _sweep_batch(now=now, batch_size=batch_size)
+        for key, value in counts.items():
+            totals[key] += value
+        if counts["tickets"] < batch_size:
+            return totals
+
+
+class _Policies:
+    """Each policy's calendar and level-3 delay, loaded once per batch."""
+
+    def __init__(self):
+        self._cache = {}
+
+    def get(self, policy_id):
+        if policy_id not in self._cache:
+            policy = (
+                SlaPolicy.objects.select_related("calendar").filter(pk=policy_id).first()
+                or sla_default_policy_ensure()
+            )
+            level3 = datetime.timedelta(hours=float(policy.level3_after_hours))
+            self._cache[policy_id] = (policy.calendar.spec(), level3)
+        return self._cache[policy_id]
+
+
+def _clocks(ticket, spec, level3):
+    def plan(name, warn_at, due_at, stopped_at):
+        return sla.ClockPlan(name=name, warn_at=warn_at, due_at=due_at,
+                             level3_at=add_working_time(due_at, level3, spec),
+                             stopped_at=stopped_at)  # fmt: skip
+
+    clocks = [
+        plan("response", ticket.response_warn_at, ticket.response_due_at,
+             ticket.responded_at or ticket.cancelled_at),
+        plan("dispatch", ticket.dispatch_warn_at, ticket.dispatch_due_at,
+             ticket.dispatched_at or ticket.completed_at or ticket.cancelled_at),
+    ]  # fmt: skip
+    if ticket.resolution_due_at:
+        clocks.append(plan("resolution", None, ticket.resolution_due_at,
+                           ticket.completed_at or ticket.cancelled_at))  # fmt: skip
+    return clocks
+
+
+@transaction.atomic
+def _sweep_batch(*, now, batch_size):
+    tickets = list(
+        Ticket.objects.filter(next_sla_check_at__lte=now)
+        .order_by("next_sla_check_at")
+        .select_for_update(skip_locked=True, of=("self",))[:batch_size]
+    )
+    if not tickets:
+        return {"tickets": 0, "marks": 0, "escalations": 0}
+    done = set(
+        SlaEvent.objects.filter(ticket__in=tickets).values_list("ticket_id", "kind", "clock",
+                                                                "level")
+    )  # fmt: skip
+    policies = _Policies()
+    new_marks, timeline, audits, escalations = [], [], [], 0
+    for ticket in tickets:
+        spec, level3 = policies.get(ticket.sla_policy_id)
+        marks, next_at = sla.sla_marks(
+            _clocks(ticket, spec, level3), now=now, paused_at=ticket.sla_paused_at
+        )
+        fresh = sorted(m for m in marks if (ticket.pk, *m) not in done)
+        ticket.next_sla_check_at = next_at
+        if not fresh:
+            continue
+        level = max((lvl for kind, _, lvl in fresh if kind == "escalation"), default=0)
+        if level > ticket.escalation_level:
+            ticket.escalation_level = level
+            escalations += 1
+        ticket.version += 1  # every writer bumps the version (see lifecycle._apply)
+        ticket.updated_at = now
+        for kind, clock, lvl in fresh:
+            new_marks.append(SlaEvent(ticket=ticket, kind=kind, clock=clock, level=lvl,
+                                      due_at=now))  # fmt: skip
+            timeline.append(TicketEvent(
+                ticket=ticket, kind=EVENT_KINDS[kind], action=f"sla_{kind}", created_at=now,
+                payload={"clock": clock, "level": lvl},
+            ))  # fmt: skip
+        audits.append({"action": "ticket.sla_marked", "obj": ticket, "ticket": ticket,
+                       "changes": {"marks": [list(m) for m in fresh],
+                                   "escalation_level": ticket.escalation_level}})  # fmt: skip
+    # The unique constraint is the last word: a mark another process made is skipped.
+    SlaEvent.objects.bulk_create(new_marks, ignore_conflicts=True)
+    TicketEvent.objects.bulk_create(timeline)
+    audit_records(actor=None, records=audits)
+    Ticket.objects.bulk_update(
+        tickets, ["next_sla_check_at", "escalation_level", "version", "updated_at"]
+    )
+    if new_marks:
+        from ..tasks import sla_notify_task
+
+        transaction.on_commit(sla_notify_task.delay)
+        transaction.on_commit(dashboard_invalidate)
+    return {"tickets": len(tickets), "marks": len(new_marks), "escalations": escalations}
