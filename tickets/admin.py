@@ -10,6 +10,8 @@ from .models import (
     Product,
     ProductCategory,
     ProductModel,
+    SlaClockEntry,
+    SlaEvent,
     SlaPolicy,
     Ticket,
     TicketEvent,
@@ -205,3 +207,42 @@ class SlaPolicyAdmin(admin.ModelAdmin):
     list_filter = ["active", "is_default", "priority", "category", "customer_tier", "calendar"]
     search_fields = ["name"]
     list_select_related = ["calendar"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records the system writes; nobody edits them by hand."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SlaEvent)
+class SlaEventAdmin(ReadOnlyAdmin):
+    list_display = ["ticket", "kind", "clock", "level", "due_at", "notified_at"]
+    list_filter = ["kind", "clock", "level"]
+    search_fields = ["=ticket__number"]
+    list_select_related = ["ticket"]
+    show_full_result_count = False
+
+
+@admin.register(SlaClockEntry)
+class SlaClockEntryAdmin(ReadOnlyAdmin):
+    list_display = [
+        "ticket",
+        "reason",
+        "policy",
+        "paused_seconds",
+        "response_due_at",
+        "dispatch_due_at",
+        "created_at",
+    ]
+    list_filter = ["reason", "policy"]
+    search_fields = ["=ticket__number"]
+    list_select_related = ["ticket", "policy"]
+    show_full_result_count = False

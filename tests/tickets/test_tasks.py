@@ -1,5 +1,6 @@
 """Celery tasks run by a real worker on the configured broker (Redis in CI)."""
 
+import datetime
 import time
 
 import pytest
@@ -86,3 +87,30 @@ def test_idempotency_purge_task_runs_on_worker_and_drops_only_expired_keys(worke
     idempotency_keys_purge_task.delay()
     assert _wait_for(lambda: not IdempotencyKey.objects.filter(pk=old.pk).exists())
     assert IdempotencyKey.objects.filter(pk=fresh.pk).exists()
+
+
+@pytest.mark.broker
+def test_sla_sweep_task_on_the_worker_marks_and_notifies(worker, agent, make_user):
+    from tickets.models import SlaEvent, Ticket
+    from tickets.tasks import sla_sweep_task
+
+    make_user("supervisor", email="lead@example.com")
+    ticket = make_ticket(actor=agent)
+    # Received 30 hours ago: the response clock is past its breach and level 3.
+    ago = ticket.created_at - datetime.timedelta(hours=30)
+    Ticket.objects.filter(pk=ticket.pk).update(
+        created_at=ago,
+        response_warn_at=ago + datetime.timedelta(hours=18),
+        response_due_at=ago + datetime.timedelta(hours=24),
+        next_sla_check_at=ago + datetime.timedelta(hours=18),
+    )
+    sla_sweep_task.delay()
+
+    def notified():
+        return SlaEvent.objects.filter(ticket=ticket, notified_at__isnull=False).count() == 3
+
+    assert _wait_for(notified), "the worker never swept and notified"
+    assert Ticket.objects.get(pk=ticket.pk).escalation_level == 3
+    assert {m.subject for m in mail.outbox} >= {
+        f"[{ticket.number}] SLA escalation level {level}" for level in (1, 2, 3)
+    }
