@@ -23,6 +23,8 @@ class Operation:
     floor: Callable[[object, int], object] | None = None
     iterations: int = 100
     note: str = ""
+    # Untimed set-up before each call (e.g. make the next 1,000 tickets due).
+    prepare: Callable[[int], object] | None = None
 
 
 @dataclass
@@ -52,14 +54,18 @@ def operation(factory):
     return factory
 
 
-def _warm(call, warmup=3):
+def _warm(call, warmup=3, prepare=None):
     for i in range(warmup):
+        if prepare:
+            prepare(-1 - i)
         call(-1 - i)
 
 
-def _time(call, iterations):
+def _time(call, iterations, prepare=None):
     samples = []
     for i in range(iterations):
+        if prepare:
+            prepare(i)
         started = time.perf_counter()
         call(i)
         samples.append((time.perf_counter() - started) * 1000)
@@ -72,11 +78,13 @@ def p95(samples):
 
 
 def measure(op, floor_cursor):
-    _warm(op.run)  # steady state (caches, connection) before counting and timing
+    _warm(op.run, prepare=op.prepare)  # steady state before counting and timing
+    if op.prepare:
+        op.prepare(10_000)
     with CaptureQueriesContext(connection) as queries:
         op.run(10_000)  # one extra call to count the queries it makes
     query_count = len(queries)  # now: the next request_started resets the query log
-    samples = _time(op.run, op.iterations)
+    samples = _time(op.run, op.iterations, prepare=op.prepare)
     floor_median = None
     if op.floor is not None:
         _warm(lambda i: op.floor(floor_cursor, i))

@@ -39,6 +39,7 @@ seamlessly, even when midnight itself is skipped or repeated by a DST rule.
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 import zoneinfo
 from collections.abc import Iterable, Iterator, Mapping
@@ -167,6 +168,11 @@ class CalendarSpec:
     def tz(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)  # ZoneInfo caches instances per key
 
+    @functools.cached_property
+    def always_open(self) -> bool:
+        """True when every day is one window 00:00–24:00 and no date is an exception."""
+        return not self.exceptions and all(day == ((0, MINUTES_PER_DAY),) for day in self.weekly)
+
     def windows_on(self, day: datetime.date) -> tuple[Window, ...]:
         """The working windows of local date ``day`` (an exception wins over the weekday)."""
         windows = self.exceptions.get(day)
@@ -273,6 +279,10 @@ def add_working_time(
         raise ValueError(f"amount must be a timedelta, got {type(amount).__name__}")
     if amount < _ZERO:
         raise ValueError(f"amount must not be negative, got {amount}")
+    if spec.always_open:
+        # Every instant is working time (a 24×7 calendar, whatever its zone's DST does):
+        # working time is elapsed time. The SLA sweep leans on this for most tickets.
+        return start.astimezone(_UTC) + amount
     remaining = amount
     for s, e in iter_working_intervals(start, spec):
         available = e - s
