@@ -155,3 +155,46 @@ def sla_policy_for(*, priority, category, customer_tier):
     if default is None:
         raise SlaPolicy.DoesNotExist("No default SLA policy: create one in the admin.")
     return default
+
+
+def sla_met_rates(*, start, end, now=None):
+    """Response- and dispatch-SLA met % for the tickets received in [start, end).
+
+    A clock counts once it is decided: stopped (on time = met) or still running past its
+    due instant (breached). Clocks still running within their target are left out.
+    One aggregate query over the period (the created_at index).
+    """
+    now = now or timezone.now()
+    at = Coalesce(F("sla_paused_at"), Value(now))
+    response_stop = Coalesce(F("responded_at"), F("cancelled_at"))
+    dispatch_stop = Coalesce(F("dispatched_at"), F("completed_at"), F("cancelled_at"))
+    decided = {
+        "response": Q(responded_at__isnull=False) | Q(response_due_at__lt=at),
+        "dispatch": Q(dispatched_at__isnull=False)
+        | Q(completed_at__isnull=False)
+        | Q(dispatch_due_at__lt=at),
+    }
+    met = {
+        "response": Q(responded_at__isnull=False, response_due_at__gte=response_stop),
+        "dispatch": (Q(dispatched_at__isnull=False) | Q(completed_at__isnull=False))
+        & Q(dispatch_due_at__gte=dispatch_stop),
+    }
+    row = Ticket.objects.filter(created_at__gte=start, created_at__lt=end).aggregate(
+        tickets=Count("id"),
+        **{f"{c}_decided": Count("id", filter=decided[c]) for c in decided},
+        **{f"{c}_met": Count("id", filter=met[c]) for c in met},
+    )
+
+    def pct(clock):
+        total = row[f"{clock}_decided"]
+        return round(100 * row[f"{clock}_met"] / total, 1) if total else None
+
+    return {
+        "from": start.isoformat(),
+        "to": end.isoformat(),
+        "tickets": row["tickets"],
+        "response": {"decided": row["response_decided"], "met": row["response_met"],
+                     "met_pct": pct("response")},
+        "dispatch": {"decided": row["dispatch_decided"], "met": row["dispatch_met"],
+                     "met_pct": pct("dispatch")},
+    }  # fmt: skip

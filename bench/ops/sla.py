@@ -52,3 +52,27 @@ def sla_sweep_1000_due(ctx):
         iterations=5,
         note=f"{len(candidates)} open tickets past a warning, {DUE} made due per sweep",
     )
+
+
+@operation
+def sla_due_times(ctx):
+    """Deadlines of one request on a business-hours calendar with holidays (the intake and
+    triage cost of the clock), policy and calendar already loaded."""
+    import datetime
+
+    from tickets.calendar import CalendarSpec
+    from tickets.sla import Targets, compute_deadlines
+
+    office = ((8 * 60, 20 * 60),)
+    year = timezone.localdate().year
+    holidays = {datetime.date(year, 10, day): () for day in range(1, 8)}
+    spec = CalendarSpec(time_zone="Asia/Shanghai", weekly=(office,) * 6 + ((),),
+                        exceptions=holidays)  # fmt: skip
+    targets = Targets(response=datetime.timedelta(hours=24), dispatch=datetime.timedelta(hours=48),
+                      resolution=datetime.timedelta(hours=120), warning_fraction=0.75)  # fmt: skip
+    start = timezone.now()
+    return Operation(
+        name="SLA due times for one ticket, Mon–Sat calendar (pure)",
+        run=lambda i: compute_deadlines(start + datetime.timedelta(minutes=37 * i), targets, spec),
+        iterations=1000,
+    )

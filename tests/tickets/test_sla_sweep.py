@@ -167,3 +167,43 @@ def test_sweep_finds_due_rows_through_the_partial_index():
         plan = "\n".join(row[0] for row in cursor.fetchall())
         cursor.execute("SET enable_seqscan = on")
     assert "ticket_sla_check" in plan
+
+
+def test_an_overdue_return_visit_is_marked_a_breach(ticket_in):
+    ticket = ticket_in("closed")
+    assert ticket.follow_up_due_at == ticket.closed_at + datetime.timedelta(days=7)
+    _sweep(ticket.follow_up_due_at - H)
+    assert ("breach", "follow_up", 0) not in _marks(ticket)
+    _sweep(ticket.follow_up_due_at + H)
+    assert ("breach", "follow_up", 0) in _marks(ticket)
+
+
+def test_a_timely_return_visit_is_never_marked(ticket_in):
+    ticket = ticket_in("followed_up")
+    _sweep(ticket.follow_up_due_at + 100 * H)
+    assert ("breach", "follow_up", 0) not in _marks(ticket)
+
+
+def test_sla_met_rates_count_decided_clocks_only(agent, agent_client, technician_client):
+    from tickets.selectors import sla_met_rates
+
+    on_time = make_ticket(actor=agent)
+    services.ticket_triage(ticket=on_time, actor=agent, priority="p3", warranty_decision="goodwill")
+    late = make_ticket(actor=agent)
+    Ticket.objects.filter(pk=late.pk).update(responded_at=late.created_at + 30 * H)
+    running = make_ticket(actor=agent)
+    start, end = running.created_at - H, running.created_at + H
+    rates = sla_met_rates(start=start, end=end)
+    assert rates["tickets"] == 3
+    assert rates["response"] == {"decided": 2, "met": 1, "met_pct": 50.0}
+    assert rates["dispatch"]["decided"] == 0
+
+    url = "/api/v1/reports/sla/"
+    response = agent_client.get(url, {"from": start.isoformat(), "to": end.isoformat()})
+    assert response.status_code == 200
+    assert response.data["response"]["met_pct"] == 50.0
+    assert agent_client.get(url, {"from": "yesterday"}).status_code == 400
+    assert (
+        agent_client.get(url, {"from": end.isoformat(), "to": start.isoformat()}).status_code == 400
+    )
+    assert technician_client.get(url).status_code == 403

@@ -485,3 +485,21 @@ class DashboardSerializer(serializers.Serializer):
     generated_at = serializers.DateTimeField()
     open = DashboardOpenSerializer()
     today = DashboardTodaySerializer()
+
+
+class SlaRatesQuerySerializer(serializers.Serializer):
+    # "from" is a Python keyword, so the fields are declared through the class namespace.
+    vars()["from"] = serializers.DateTimeField()
+    vars()["to"] = serializers.DateTimeField()
+
+
+class SlaClockRateSerializer(serializers.Serializer):
+    decided = serializers.IntegerField()
+    met = serializers.IntegerField()
+    met_pct = serializers.FloatField(allow_null=True)
+
+
+class SlaRatesSerializer(serializers.Serializer):
+    tickets = serializers.IntegerField()
+    response = SlaClockRateSerializer()
+    dispatch = SlaClockRateSerializer()

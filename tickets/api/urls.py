@@ -13,5 +13,6 @@ router.register("tickets", views.TicketViewSet, basename="ticket")
 
 urlpatterns = [
     path("reports/dashboard/", views.DashboardView.as_view(), name="report-dashboard"),
+    path("reports/sla/", views.SlaRatesView.as_view(), name="report-sla"),
     *router.urls,
 ]

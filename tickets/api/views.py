@@ -5,6 +5,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -23,6 +24,7 @@ from ..selectors import (
     customer_list,
     dashboard_summary,
     product_list,
+    sla_met_rates,
     ticket_events,
     ticket_list,
 )
@@ -373,3 +375,24 @@ class DashboardView(APIView):
     @extend_schema(responses=s.DashboardSerializer)
     def get(self, request):
         return Response(dashboard_summary())
+
+
+class SlaRatesView(APIView):
+    """Response- and dispatch-SLA met % for the tickets received in a period."""
+
+    read_roles = (*DESK, Role.AUDITOR)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("from", OpenApiTypes.DATETIME, required=True),
+            OpenApiParameter("to", OpenApiTypes.DATETIME, required=True),
+        ],
+        responses=s.SlaRatesSerializer,
+    )
+    def get(self, request):
+        period = s.SlaRatesQuerySerializer(data=request.query_params)
+        period.is_valid(raise_exception=True)
+        start, end = period.validated_data["from"], period.validated_data["to"]
+        if end <= start:
+            raise ValidationError({"to": ["The period must end after it starts."]})
+        return Response(sla_met_rates(start=start, end=end))

@@ -310,6 +310,8 @@ class Ticket(ChoiceLabelsMixin, models.Model):
     # Working seconds spent paused so far: added to every target, so pauses are never lost.
     sla_paused_seconds = models.PositiveIntegerField(default=0, db_default=0)
     resolution_due_at = models.DateTimeField(null=True, blank=True)
+    # The return visit (回访) is due this long after closing (the policy's follow_up_days).
+    follow_up_due_at = models.DateTimeField(null=True, blank=True)
     # When the sweep must next look at this ticket (a warning, breach or escalation
     # instant); None when nothing is pending. May be early, never late.
     next_sla_check_at = models.DateTimeField(null=True, blank=True)

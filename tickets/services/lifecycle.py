@@ -517,8 +517,13 @@ def ticket_confirm(
         raise ValidationError({"comment": [_("Write down why the customer rejects the work.")]})
     now = timezone.now()
     if accepted:
+        policy = ticket.sla_policy or sla_policy_of(ticket)
+        follow_up_due = now + datetime.timedelta(days=policy.follow_up_days)
         changes = {
             "closed_at": now,
+            "follow_up_due_at": follow_up_due,
+            # The sweep looks again when the return visit falls due.
+            "next_sla_check_at": min(filter(None, [ticket.next_sla_check_at, follow_up_due])),
             "confirmation_signature": signature or "",
             "confirmation_comment": comment or "",
             "satisfaction": satisfaction,

@@ -71,6 +71,8 @@ def _clocks(ticket, spec, level3):
     if ticket.resolution_due_at:
         clocks.append(plan("resolution", None, ticket.resolution_due_at,
                            ticket.completed_at or ticket.cancelled_at))  # fmt: skip
+    if ticket.follow_up_due_at:
+        clocks.append(plan("follow_up", None, ticket.follow_up_due_at, ticket.followed_up_at))
     return clocks
 
 
