@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from aftersales.admin import ReadOnlyAdmin
+
 from .models import AuditEvent
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     """Read-only everywhere: the trail is append-only."""
 
     list_display = ["created_at", "action", "object_type", "object_id", "actor", "source"]
@@ -13,12 +15,3 @@ class AuditEventAdmin(admin.ModelAdmin):
     list_select_related = ["actor"]
     date_hierarchy = "created_at"
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

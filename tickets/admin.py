@@ -2,6 +2,8 @@
 
 from django.contrib import admin
 
+from aftersales.admin import ReadOnlyAdmin
+
 from .models import (
     Area,
     CalendarException,
@@ -120,7 +122,7 @@ class TicketAdmin(admin.ModelAdmin):
 
 
 @admin.register(TicketEvent)
-class TicketEventAdmin(admin.ModelAdmin):
+class TicketEventAdmin(ReadOnlyAdmin):
     list_display = ["ticket", "kind", "action", "from_status", "to_status", "actor", "created_at"]
     list_filter = ["kind", "action"]
     search_fields = ["=ticket__number"]
@@ -128,25 +130,10 @@ class TicketEventAdmin(admin.ModelAdmin):
     raw_id_fields = ["ticket"]
     show_full_result_count = False
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(TicketNumberSequence)
-class TicketNumberSequenceAdmin(admin.ModelAdmin):
+class TicketNumberSequenceAdmin(ReadOnlyAdmin):
     list_display = ["year", "last_value"]
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request):
-        return False
 
 
 @admin.register(IdempotencyKey)
@@ -207,19 +194,6 @@ class SlaPolicyAdmin(admin.ModelAdmin):
     list_filter = ["active", "is_default", "priority", "category", "customer_tier", "calendar"]
     search_fields = ["name"]
     list_select_related = ["calendar"]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records the system writes; nobody edits them by hand."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(SlaEvent)

@@ -31,3 +31,18 @@ def ticket_in(agent, supervisor, technician):
         return advance(ticket, status, desk=agent, supervisor=supervisor, technician=technician)
 
     return build
+
+
+@pytest.fixture
+def office():
+    """A Mon–Sat 08:00–20:00 working calendar in Shanghai, no holidays."""
+    from tickets.models import WorkingCalendar, WorkingHours
+
+    calendar = WorkingCalendar.objects.create(
+        code="office", name="Office", time_zone="Asia/Shanghai"
+    )
+    WorkingHours.objects.bulk_create(
+        WorkingHours(calendar=calendar, weekday=day, start_minute=8 * 60, end_minute=20 * 60)
+        for day in range(6)
+    )
+    return calendar

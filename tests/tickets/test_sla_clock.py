@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from tickets import services
-from tickets.models import SlaClockEntry, SlaPolicy, Ticket, WorkingCalendar, WorkingHours
+from tickets.models import SlaClockEntry, SlaPolicy, Ticket
 from tickets.services.sla import sla_deadlines, sla_paused_seconds_after_resume
 
 from .factories import CustomerFactory, make_ticket
@@ -15,18 +15,6 @@ from .factories import CustomerFactory, make_ticket
 pytestmark = pytest.mark.django_db
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 HOUR = datetime.timedelta(hours=1)
-
-
-@pytest.fixture
-def office():
-    calendar = WorkingCalendar.objects.create(
-        code="office", name="Office", time_zone="Asia/Shanghai"
-    )
-    WorkingHours.objects.bulk_create(
-        WorkingHours(calendar=calendar, weekday=day, start_minute=8 * 60, end_minute=20 * 60)
-        for day in range(6)
-    )
-    return calendar
 
 
 @pytest.fixture

@@ -7,22 +7,10 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from tickets.calendar import add_working_time
-from tickets.models import CalendarException, SlaPolicy, WorkingCalendar, WorkingHours
+from tickets.models import CalendarException, SlaPolicy, WorkingCalendar
 from tickets.selectors import sla_policy_for
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def office():
-    calendar = WorkingCalendar.objects.create(
-        code="office", name="Office", time_zone="Asia/Shanghai"
-    )
-    WorkingHours.objects.bulk_create(
-        WorkingHours(calendar=calendar, weekday=day, start_minute=8 * 60, end_minute=20 * 60)
-        for day in range(6)
-    )
-    return calendar
 
 
 def _policy(name, calendar, **criteria):
