@@ -1,5 +1,7 @@
 """Celery tasks of the tickets app: thin wrappers that load ids and call one service."""
 
+import datetime
+
 from celery import shared_task
 
 from audits.choices import AuditSource
@@ -22,10 +24,14 @@ def idempotency_keys_purge_task():
 
 
 @shared_task(bind=True)
-def sla_sweep_task(self):
-    """Beat, every SLA_SWEEP_INTERVAL_SECONDS: mark what came due (safe to overlap)."""
+def sla_sweep_task(self, at=None):
+    """Beat, every SLA_SWEEP_INTERVAL_SECONDS: mark what came due (safe to overlap).
+
+    ``at`` (ISO 8601) replays a sweep as of another instant, like ``sla_sweep --at``.
+    """
+    now = datetime.datetime.fromisoformat(at) if at else None
     with audit_context(source=AuditSource.WORKER, request_id=self.request.id or ""):
-        return services.sla_sweep()
+        return services.sla_sweep(now=now)
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)

@@ -114,3 +114,31 @@ def test_sla_sweep_task_on_the_worker_marks_and_notifies(worker, agent, make_use
     assert {m.subject for m in mail.outbox} >= {
         f"[{ticket.number}] SLA escalation level {level}" for level in (1, 2, 3)
     }
+
+
+@pytest.mark.broker
+def test_complaint_escalates_at_four_hours_through_the_worker(worker, agent):
+    from tickets.models import SlaEvent, SlaPolicy, Ticket
+    from tickets.services.sla import sla_default_policy_ensure
+    from tickets.tasks import sla_sweep_task
+
+    # Transactional tests flush the policies migration 0008 made; put the complaint one back.
+    calendar = sla_default_policy_ensure().calendar
+    SlaPolicy.objects.get_or_create(
+        category="complaint",
+        defaults={"name": "Complaint", "calendar": calendar, "response_hours": 4,
+                  "dispatch_hours": 48},
+    )  # fmt: skip
+    ticket = make_ticket(actor=agent, category="complaint")
+    just_before = ticket.created_at + datetime.timedelta(hours=3, minutes=59)
+    sla_sweep_task.delay(at=just_before.isoformat())
+
+    def warned():
+        return SlaEvent.objects.filter(ticket=ticket, kind="warning").exists()
+
+    assert _wait_for(warned)  # 75 % of 4 h has passed: level 1, no breach yet
+    assert Ticket.objects.get(pk=ticket.pk).escalation_level == 1
+
+    sla_sweep_task.delay(at=(ticket.created_at + datetime.timedelta(hours=4)).isoformat())
+    assert _wait_for(lambda: Ticket.objects.get(pk=ticket.pk).escalation_level == 2)
+    assert SlaEvent.objects.filter(ticket=ticket, kind="breach", clock="response").count() == 1
