@@ -207,3 +207,25 @@ def test_sla_met_rates_count_decided_clocks_only(agent, agent_client, technician
         agent_client.get(url, {"from": end.isoformat(), "to": start.isoformat()}).status_code == 400
     )
     assert technician_client.get(url).status_code == 403
+
+
+def test_a_resumed_ticket_is_swept_again_even_when_only_resolution_runs(agent, ticket_in):
+    from tickets.models import SlaPolicy
+
+    default = SlaPolicy.objects.get(is_default=True)
+    SlaPolicy.objects.create(
+        name="With resolution",
+        priority="p2",
+        calendar=default.calendar,
+        response_hours=24,
+        dispatch_hours=48,
+        resolution_hours=72,
+    )
+    ticket = ticket_in("dispatched")  # triaged as p2: the policy above, resolution running
+    assert ticket.resolution_due_at == ticket.created_at + 72 * H
+    ticket = services.ticket_pause(ticket=ticket, actor=agent, reason="Awaiting the customer")
+    _sweep(ticket.created_at + 40 * H)  # paused: nothing marked, the check is cleared
+    ticket.refresh_from_db()
+    assert ticket.next_sla_check_at is None
+    ticket = services.ticket_resume(ticket=ticket, actor=agent, reason="Back")
+    assert ticket.next_sla_check_at == ticket.resolution_due_at

@@ -79,9 +79,13 @@ def sla_recompute_changes(*, ticket, policy, paused_seconds):
         changes["dispatch_warn_at"] = deadlines.dispatch_warn_at
     if ticket.completed_at is None and ticket.cancelled_at is None:
         changes["resolution_due_at"] = deadlines.resolution_due_at
-    # The sweep looks again at the earliest re-planned warning (early is harmless).
-    warnings = [changes[f] for f in ("response_warn_at", "dispatch_warn_at") if f in changes]
-    changes["next_sla_check_at"] = min(warnings, default=ticket.next_sla_check_at)
+    # The sweep looks again at the earliest re-planned instant (early is harmless; it may
+    # have cleared the check while the ticket was paused, so never keep a stale None).
+    instants = [
+        changes.get(f) for f in ("response_warn_at", "dispatch_warn_at", "resolution_due_at")
+    ]
+    instants = [i for i in instants if i is not None]
+    changes["next_sla_check_at"] = min(instants, default=ticket.next_sla_check_at)
     return changes
 
 
