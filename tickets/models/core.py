@@ -52,34 +52,34 @@ class ChoiceLabelsMixin:
         return force_str(labels.get(value, value), strings_only=True)
 
 
-class Area(models.Model):
-    """A service area (city district, region) that technicians cover."""
+class ReferenceCode(models.Model):
+    """Reference data named by a short, stable code (what the API and imports use)."""
 
     code = models.SlugField(max_length=32, unique=True)
     name = models.CharField(max_length=120)
 
     class Meta:
+        abstract = True
         ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+
+class Area(ReferenceCode):
+    """A service area (city district, region) that technicians cover."""
+
+    class Meta(ReferenceCode.Meta):
         verbose_name = _("service area")
         verbose_name_plural = _("service areas")
 
-    def __str__(self):
-        return self.name
 
-
-class ProductCategory(models.Model):
+class ProductCategory(ReferenceCode):
     """A product family (air conditioners, washing machines...); certifications name these."""
 
-    code = models.SlugField(max_length=32, unique=True)
-    name = models.CharField(max_length=120)
-
-    class Meta:
-        ordering = ["code"]
+    class Meta(ReferenceCode.Meta):
         verbose_name = _("product category")
         verbose_name_plural = _("product categories")
-
-    def __str__(self):
-        return self.name
 
 
 class ProductModel(models.Model):
