@@ -217,6 +217,11 @@ class Generator:
             "tickets_ticketnumbersequence",
             "tickets_product",
             "tickets_customer",
+            "technicians_absence",
+            "technicians_trainingrecord",
+            "technicians_certification",
+            "technicians_certificationtype_categories",
+            "technicians_certificationtype",
             "technicians_technician_areas",
             "technicians_technician",
             "tickets_productmodel",
@@ -329,6 +334,7 @@ class Generator:
                     f"T{tech_id:05d}",
                     f"137{tech_id:08d}",
                     6,
+                    "1234567",
                     True,
                     self.now,
                 )
@@ -352,6 +358,7 @@ class Generator:
                 "employee_no",
                 "phone",
                 "max_jobs_per_day",
+                "working_days",
                 "active",
                 "created_at",
             ],
@@ -362,6 +369,100 @@ class Generator:
             "technicians_technician_areas",
             ["id", "technician_id", "area_id"],
             iter(links),
+        )
+        self._certificates()
+
+    def _certificates(self):
+        """One certificate type per category; each technician holds two or three, of which
+        a few are expired or expiring (the mix dispatch meets); two courses a year each."""
+        s = self.scale
+        self._timed(
+            "certification types",
+            "technicians_certificationtype",
+            ["id", "code", "name", "validity_months"],
+            ((c, f"cert-{c:02d}", f"Qualification {c}", 36) for c in range(1, s.categories + 1)),
+        )
+        self._timed(
+            "certification type categories",
+            "technicians_certificationtype_categories",
+            ["id", "certificationtype_id", "productcategory_id"],
+            ((c, c, c) for c in range(1, s.categories + 1)),
+        )
+        today = self.now.date()
+        certificates, courses = [], []
+        for tech_id in range(1, s.technicians + 1):
+            held = self.rng.sample(range(1, s.categories + 1), k=min(3, s.categories))
+            for type_id in held[: self.rng.choice([2, 3])]:
+                roll = self.rng.random()
+                expires = today + datetime.timedelta(
+                    days=-self.rng.randint(1, 200)
+                    if roll < 0.03
+                    else self.rng.randint(1, 30)
+                    if roll < 0.05
+                    else self.rng.randint(31, 900)
+                )
+                issued = expires - datetime.timedelta(days=3 * 365)
+                status = "expired" if expires < today else "expiring" if roll < 0.05 else "valid"
+                certificates.append(
+                    (
+                        len(certificates) + 1,
+                        tech_id,
+                        type_id,
+                        f"C{tech_id:05d}-{type_id:02d}",
+                        "Bench issuer",
+                        issued,
+                        expires,
+                        "",
+                        status,
+                        "",
+                        self.now,
+                    )
+                )
+            for n in range(2):
+                courses.append(
+                    (
+                        len(courses) + 1,
+                        tech_id,
+                        f"Course {n + 1}",
+                        12 if n else 10,
+                        6,
+                        today - datetime.timedelta(days=self.rng.randint(1, 360)),
+                        85,
+                        self.now,
+                    )
+                )
+        self._timed(
+            "certifications",
+            "technicians_certification",
+            [
+                "id",
+                "technician_id",
+                "type_id",
+                "number",
+                "issuer",
+                "issued_on",
+                "expires_on",
+                "document",
+                "status",
+                "revoke_reason",
+                "created_at",
+            ],
+            iter(certificates),
+        )
+        self._timed(
+            "training records",
+            "technicians_trainingrecord",
+            [
+                "id",
+                "technician_id",
+                "course",
+                "theory_hours",
+                "practical_hours",
+                "completed_on",
+                "score",
+                "created_at",
+            ],
+            iter(courses),
         )
 
     def _customers_and_products(self):
@@ -672,6 +773,10 @@ class Generator:
                 "tickets_product",
                 "technicians_technician",
                 "technicians_technician_areas",
+                "technicians_certificationtype",
+                "technicians_certificationtype_categories",
+                "technicians_certification",
+                "technicians_trainingrecord",
                 "tickets_ticket",
                 "tickets_ticketevent",
                 "audits_auditevent",

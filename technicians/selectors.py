@@ -1,9 +1,29 @@
-"""Reads of the technicians app."""
+"""Reads of the technicians app: lists, dispatch candidates, performance."""
+
+import datetime
+
+from django.conf import settings
+from django.db.models import (
+    Avg,
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from aftersales.roles import Role, has_role
+from tickets.choices import Action, TicketCategory, TicketStatus
 
-from .models import Technician
-from .services import bookings_on, eligibility_reasons
+from .models import Absence, Certification, Technician, TrainingRecord
+from .services import eligibility_facts, eligibility_reasons, local_day_bounds, training_year
+
+RANKING_WINDOW_DAYS = 90
+REPEAT_WINDOW = datetime.timedelta(days=30)
 
 
 def technician_list(*, user):
@@ -14,50 +34,243 @@ def technician_list(*, user):
     return queryset.filter(user=user)
 
 
+def certification_list(*, user):
+    """Certificates: desk and audit roles see all, a technician their own."""
+    queryset = Certification.objects.select_related("type", "technician")
+    if has_role(user, Role.AGENT, Role.SUPERVISOR, Role.AUDITOR):
+        return queryset
+    return queryset.filter(technician__user=user)
+
+
+def training_record_list(*, user):
+    queryset = TrainingRecord.objects.select_related("technician")
+    if has_role(user, Role.AGENT, Role.SUPERVISOR, Role.AUDITOR):
+        return queryset
+    return queryset.filter(technician__user=user)
+
+
+def absence_list(*, user):
+    queryset = Absence.objects.select_related("technician")
+    if has_role(user, Role.AGENT, Role.SUPERVISOR, Role.AUDITOR):
+        return queryset
+    return queryset.filter(technician__user=user)
+
+
+def training_compliance(*, technician_ids, day=None):
+    """Technician id → ``{"theory_hours", "practical_hours", "compliant"}`` over the
+    training year ending on ``day`` (today by default). One query."""
+    from .services import training_compliant, training_hours
+
+    start, end = training_year(day or timezone.localdate())
+    hours = training_hours(technician_ids=technician_ids, start=start, end=end)
+    out = {}
+    for pk in technician_ids:
+        theory, practical = hours.get(pk, (0, 0))
+        out[pk] = {
+            "theory_hours": float(theory or 0),
+            "practical_hours": float(practical or 0),
+            "compliant": training_compliant(theory, practical),
+        }
+    return out
+
+
+# --- Performance ---------------------------------------------------------------------------
+
+
+def _jobs(technician_ids, start, end):
+    """Jobs the technicians completed in [start, end), annotated with their quality marks.
+
+    ``repeat``: another ticket for the same product opened within 30 days after the
+    completion; ``rejected``: the customer refused the confirmation at least once;
+    ``complained``: a complaint about the same product within 30 days.
+    """
+    from tickets.models import Ticket, TicketEvent
+
+    later = Ticket.objects.filter(
+        product_id=OuterRef("product_id"),
+        created_at__gt=OuterRef("completed_at"),
+        created_at__lte=OuterRef("completed_at") + REPEAT_WINDOW,
+    )
+    jobs = Ticket.objects.filter(completed_at__gte=start, completed_at__lt=end)
+    if technician_ids is not None:
+        jobs = jobs.filter(technician_id__in=technician_ids)
+    else:
+        jobs = jobs.filter(technician_id__isnull=False)
+    return jobs.annotate(
+        repeat=Exists(later),
+        complained=Exists(later.filter(category=TicketCategory.COMPLAINT)),
+        rejected=Exists(
+            TicketEvent.objects.filter(
+                ticket_id=OuterRef("pk"),
+                action=Action.CONFIRM,
+                to_status=TicketStatus.TRIAGED,
+            )
+        ),
+    )
+
+
+def first_time_fix_rate(*, fixed, closed):
+    """Pure: share of closed jobs fixed first time, or None with nothing to judge."""
+    return round(fixed / closed, 4) if closed else None
+
+
+def technician_performance(*, start, end, technician_ids=None, area_id=None):
+    """Technician id → performance over the jobs completed in [start, end). One query.
+
+    ``jobs_done``; ``avg_dispatch_to_on_site_minutes`` (dispatch to check-in);
+    ``first_time_fix_rate`` (closed jobs with no rejected confirmation and no repeat
+    ticket for the same product within 30 days, over closed jobs);
+    ``avg_satisfaction`` (the follow-up rating, else the sign-off rating); ``complaints``
+    (complaint tickets about the same product within 30 days); ``area_jobs`` (jobs in
+    ``area_id``, the ranking's familiarity measure).
+    """
+    closed = Q(closed_at__isnull=False)
+    rows = (
+        _jobs(technician_ids, start, end)
+        .values("technician_id")
+        .annotate(
+            jobs_done=Count("id"),
+            closed_jobs=Count("id", filter=closed),
+            fixed_first_time=Count("id", filter=closed & Q(repeat=False, rejected=False)),
+            complaints=Count("id", filter=Q(complained=True)),
+            satisfaction=Avg(Coalesce("follow_up_satisfaction", "satisfaction")),
+            travel=Avg(
+                ExpressionWrapper(
+                    F("on_site_at") - F("dispatched_at"), output_field=DurationField()
+                ),
+                filter=Q(on_site_at__isnull=False, dispatched_at__isnull=False),
+            ),
+            area_jobs=Count("id", filter=Q(area_id=area_id)) if area_id else Count(None),
+        )
+        .order_by()
+    )
+    out = {}
+    for row in rows:
+        travel = row["travel"]
+        out[row["technician_id"]] = {
+            "jobs_done": row["jobs_done"],
+            "closed_jobs": row["closed_jobs"],
+            "avg_dispatch_to_on_site_minutes": (
+                round(travel.total_seconds() / 60, 1) if travel is not None else None
+            ),
+            "first_time_fix_rate": first_time_fix_rate(
+                fixed=row["fixed_first_time"], closed=row["closed_jobs"]
+            ),
+            "avg_satisfaction": (
+                round(float(row["satisfaction"]), 2) if row["satisfaction"] is not None else None
+            ),
+            "complaints": row["complaints"],
+            "area_jobs": row["area_jobs"],
+        }
+    return out
+
+
+EMPTY_PERFORMANCE = {
+    "jobs_done": 0,
+    "closed_jobs": 0,
+    "avg_dispatch_to_on_site_minutes": None,
+    "first_time_fix_rate": None,
+    "avg_satisfaction": None,
+    "complaints": 0,
+    "area_jobs": 0,
+}
+
+
+# --- Dispatch ------------------------------------------------------------------------------
+
+
+def rank_key(*, booked, first_time_fix, satisfaction, area_jobs, employee_no):
+    """Pure: the order of eligible technicians, best first.
+
+    Fewest jobs already booked that day; then the better first-time-fix rate, then the
+    better satisfaction over the last 90 days (no history ranks after any history);
+    then more recent jobs in the customer's area; then employee number, so the order
+    is total and repeatable.
+    """
+    return (
+        booked,
+        -first_time_fix if first_time_fix is not None else 1,
+        -satisfaction if satisfaction is not None else 1,
+        -area_jobs,
+        employee_no,
+    )
+
+
+def rank_reasons(*, booked, capacity, performance, training_compliant):
+    """The explanation shown beside an eligible technician (codes with values)."""
+    ftf = performance["first_time_fix_rate"]
+    satisfaction = performance["avg_satisfaction"]
+    reasons = [
+        f"jobs_booked:{booked}/{capacity}",
+        f"first_time_fix:{round(ftf * 100)}%" if ftf is not None else "first_time_fix:none",
+        f"satisfaction:{satisfaction}" if satisfaction is not None else "satisfaction:none",
+        f"area_jobs:{performance['area_jobs']}",
+    ]
+    if not training_compliant:
+        reasons.append("training_incomplete")
+    return reasons
+
+
 def dispatch_candidates(*, ticket, day):
     """Active technicians considered for ``ticket`` on ``day``: eligible first, in rank order.
 
-    Rank: fewest jobs already booked that day, then employee number (deterministic).
     Each entry: ``technician``, ``eligible``, ``rank`` (None if not eligible) and
-    ``reasons`` — why they rank where they do, or why they may not go. Three queries
-    whatever the number of technicians.
+    ``reasons`` — why they rank where they do, or why they may not go. Ranking data
+    (the last 90 days' jobs) is read for the eligible only. A constant number of
+    queries whatever the number of technicians (eight).
     """
-    area_id = ticket.area_id
     technicians = list(
-        Technician.objects.active().only("full_name", "employee_no", "max_jobs_per_day", "active")
-    )
-    # Only "covers the ticket's area?" matters, so one look at the link table, not every
-    # technician's areas.
-    covering = set(
-        Technician.areas.through.objects.filter(area_id=area_id).values_list(
-            "technician_id", flat=True
+        Technician.objects.active().only(
+            "full_name", "employee_no", "max_jobs_per_day", "working_days", "active"
         )
     )
-    booked = bookings_on(
-        day=day, technician_ids=[t.pk for t in technicians], exclude_ticket_id=ticket.pk
+    facts = eligibility_facts(technician_ids=[t.pk for t in technicians], ticket=ticket, day=day)
+    blocks = settings.TRAINING_BLOCKS_DISPATCH
+    against = {
+        t.pk: eligibility_reasons(technician=t, day=day, facts=facts[t.pk], training_blocks=blocks)
+        for t in technicians
+    }
+    eligible_ids = [t.pk for t in technicians if not against[t.pk]]
+    since, _ = local_day_bounds(day - datetime.timedelta(days=RANKING_WINDOW_DAYS))
+    until, _ = local_day_bounds(day)
+    performance = (
+        technician_performance(
+            start=since, end=until, technician_ids=eligible_ids, area_id=ticket.area_id
+        )
+        if eligible_ids
+        else {}
     )
     scored = []
     for technician in technicians:
-        jobs = booked.get(technician.pk, 0)
-        against = eligibility_reasons(
-            technician=technician,
-            area_ids={area_id} if technician.pk in covering else set(),
-            ticket_area_id=area_id,
-            booked=jobs,
+        fact = facts[technician.pk]
+        if against[technician.pk]:
+            scored.append(((1, technician.employee_no), technician, against[technician.pk]))
+            continue
+        perf = performance.get(technician.pk, EMPTY_PERFORMANCE)
+        key = rank_key(
+            booked=fact.booked,
+            first_time_fix=perf["first_time_fix_rate"],
+            satisfaction=perf["avg_satisfaction"],
+            area_jobs=perf["area_jobs"],
+            employee_no=technician.employee_no,
         )
-        # Eligible by load then employee number; the others by employee number.
-        key = (1, 0, technician.employee_no) if against else (0, jobs, technician.employee_no)
-        scored.append((key, technician, against, jobs))
+        reasons = rank_reasons(
+            booked=fact.booked,
+            capacity=technician.max_jobs_per_day,
+            performance=perf,
+            training_compliant=fact.training_compliant,
+        )
+        scored.append(((0, key), technician, reasons))
     scored.sort(key=lambda row: row[0])
     entries, rank = [], 0
-    for _, technician, against, jobs in scored:
-        rank += not against
+    for (ineligible, _key), technician, reasons in scored:
+        rank += not ineligible
         entries.append(
             {
                 "technician": technician,
-                "eligible": not against,
-                "rank": None if against else rank,
-                "reasons": against or [f"jobs_booked:{jobs}/{technician.max_jobs_per_day}"],
+                "eligible": not ineligible,
+                "rank": None if ineligible else rank,
+                "reasons": reasons,
             }
         )
     return entries

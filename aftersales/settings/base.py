@@ -6,6 +6,7 @@ Every variable is documented in README.md ("Configuration").
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -164,6 +165,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tickets.tasks.sla_sweep_task",
         "schedule": float(SLA_SWEEP_INTERVAL_SECONDS),
     },
+    "certification-expiry-sweep": {
+        "task": "technicians.tasks.certification_expiry_sweep_task",
+        "schedule": crontab(hour=6, minute=0),
+    },
     "idempotency-keys-purge": {
         "task": "tickets.tasks.idempotency_keys_purge_task",
         "schedule": 3600.0,
@@ -216,6 +221,13 @@ SPECTACULAR_SETTINGS = {
 # --- Domain settings ---------------------------------------------------------------------
 # Level-3 escalations (service managers); empty: the supervisors.
 SLA_MANAGER_EMAILS = env.list("SLA_MANAGER_EMAILS", default=[])
+
+# --- Technicians ---------------------------------------------------------------------------
+# Annual training (rolling 365 days): below these hours a technician is flagged
+# non-compliant; TRAINING_BLOCKS_DISPATCH makes that a reason to refuse dispatch.
+TRAINING_MIN_THEORY_HOURS = env.float("TRAINING_MIN_THEORY_HOURS", default=20.0)
+TRAINING_MIN_PRACTICAL_HOURS = env.float("TRAINING_MIN_PRACTICAL_HOURS", default=10.0)
+TRAINING_BLOCKS_DISPATCH = env.bool("TRAINING_BLOCKS_DISPATCH", default=False)
 SLA_NOTIFICATION_CHANNELS = env.list(
     "SLA_NOTIFICATION_CHANNELS", default=["tickets.services.sla_notifications.email_channel"]
 )

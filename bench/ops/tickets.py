@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from bench.harness import Operation, operation
 from tickets import services
-from tickets.models import Customer, Ticket
+from tickets.models import Customer
 
 # The columns the ticket representation shows, joined the way a hand-written query would.
 TICKET_SELECT = """
@@ -286,7 +286,8 @@ def ticket_triage(ctx):
 
 CANDIDATES_FLOOR = """
 SELECT tech.id, tech.full_name, tech.employee_no, tech.max_jobs_per_day,
-       %(area)s = ANY(array_agg(ta.area_id)) AS covers, COALESCE(b.n, 0) AS booked
+       %(area)s = ANY(array_agg(ta.area_id)) AS covers, COALESCE(b.n, 0) AS booked,
+       cert.technician_id IS NOT NULL AS certified, ab.technician_id IS NOT NULL AS absent
 FROM technicians_technician tech
 JOIN technicians_technician_areas ta ON ta.technician_id = tech.id
 LEFT JOIN (
@@ -295,21 +296,46 @@ LEFT JOIN (
     AND status <> 'cancelled'
   GROUP BY technician_id
 ) b ON b.technician_id = tech.id
+LEFT JOIN (
+  SELECT DISTINCT c.technician_id FROM technicians_certification c
+  JOIN technicians_certificationtype_categories tc ON tc.certificationtype_id = c.type_id
+  WHERE tc.productcategory_id = %(category)s AND c.revoked_at IS NULL
+    AND c.issued_on <= %(day)s AND c.expires_on >= %(day)s
+) cert ON cert.technician_id = tech.id
+LEFT JOIN (
+  SELECT DISTINCT technician_id FROM technicians_absence
+  WHERE starts_on <= %(day)s AND ends_on >= %(day)s
+) ab ON ab.technician_id = tech.id
 WHERE tech.active
-GROUP BY tech.id, b.n
+GROUP BY tech.id, b.n, cert.technician_id, ab.technician_id
 ORDER BY covers DESC, booked, tech.employee_no
 """
+
+
+def _ticket_with_product(ctx):
+    """A fresh ticket for a registered product, so the certificate check has a category."""
+    customer = Customer.objects.filter(pk__in=ctx.customer_ids[:50], products__isnull=False)[0]
+    return services.ticket_create(
+        actor=ctx.users["agent"],
+        customer=customer,
+        product=customer.products.first(),
+        channel="phone",
+        category="repair",
+        description="Benchmark pool",
+    )
 
 
 @operation
 def dispatch_candidates(ctx):
     client = ctx.api["supervisor"]
-    ticket = Ticket.objects.get(pk=_fresh_tickets(ctx, 1)[0])
+    ticket = _ticket_with_product(ctx)
+    category = ticket.product.model.category_id
     day = timezone.localdate() + datetime.timedelta(days=1)
     start = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
     return Operation(
         name="dispatch candidates, 2,000 technicians (API)",
         iterations=30,
+        note="eligibility (certificate, area, day, absence, load) + 90-day ranking stats",
         run=lambda i: _ok(
             client.get(
                 f"/api/v1/tickets/{ticket.pk}/dispatch-candidates/", {"date": day.isoformat()}
@@ -321,8 +347,52 @@ def dispatch_candidates(ctx):
                 "area": ticket.area_id,
                 "start": start,
                 "end": start + datetime.timedelta(days=1),
+                "category": category,
+                "day": day,
             },
         ),
+    )
+
+
+@operation
+def ticket_dispatch(ctx):
+    """Qualified dispatch: each call books the best-ranked candidate for a fresh ticket."""
+    from technicians.selectors import dispatch_candidates as candidates
+
+    client = ctx.api["supervisor"]
+    iterations = 30
+    day = timezone.localdate() + datetime.timedelta(days=3)
+    pool = []
+    for _ in range(iterations + 4):
+        ticket = services.ticket_triage(
+            ticket=_ticket_with_product(ctx),
+            actor=ctx.users["agent"],
+            priority="p3",
+            warranty_decision="out_of_warranty",
+        )
+        best = next(c for c in candidates(ticket=ticket, day=day) if c["eligible"])
+        pool.append((ticket.pk, best["technician"].pk))
+    start = timezone.make_aware(datetime.datetime.combine(day, datetime.time(10)))
+
+    def run(i):
+        ticket_id, technician_id = pool.pop()
+        return _ok(
+            client.post(
+                f"/api/v1/tickets/{ticket_id}/dispatch/",
+                {
+                    "technician": technician_id,
+                    "appointment_start": start.isoformat(),
+                    "appointment_end": (start + datetime.timedelta(hours=2)).isoformat(),
+                },
+                format="json",
+            )
+        )
+
+    return Operation(
+        name="ticket transition: qualified dispatch (API)",
+        run=run,
+        iterations=iterations,
+        note="eligibility re-checked under the technician's row lock",
     )
 
 

@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from aftersales.roles import Role
-from technicians.models import Technician
+from technicians.models import Certification, CertificationType, Technician
 from tickets import services
 from tickets.choices import TicketStatus
 from tickets.models import Area, Customer, Product, ProductCategory, ProductModel
@@ -89,10 +89,52 @@ class TechnicianFactory(factory.django.DjangoModelFactory):
     employee_no = factory.Sequence(lambda n: f"T{n:05d}")
     phone = factory.Sequence(lambda n: f"137{n:08d}")
     max_jobs_per_day = 6
+    working_days = "1234567"
 
     @factory.post_generation
     def areas(self, create, extracted, **kwargs):
         self.areas.set(extracted if extracted is not None else [AreaFactory()])
+
+    @factory.post_generation
+    def certified_for(self, create, extracted, **kwargs):
+        """Categories (codes) to hold a valid certificate for; default the test category.
+
+        ``certified_for=[]`` makes an uncertified technician.
+        """
+        codes = ["aircon"] if extracted is None else extracted
+        for code in codes:
+            CertificationFactory(technician=self, type=CertificationTypeFactory.for_category(code))
+
+
+class CertificationTypeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CertificationType
+        django_get_or_create = ["code"]
+        skip_postgeneration_save = True
+
+    code = factory.Sequence(lambda n: f"cert{n}")
+    name = factory.LazyAttribute(lambda o: f"Certificate {o.code}")
+    validity_months = 36
+
+    @classmethod
+    def for_category(cls, code):
+        cert_type = cls(code=f"{code}-qualified", name=f"{code} qualification")
+        cert_type.categories.add(ProductCategoryFactory(code=code, name=code))
+        return cert_type
+
+
+class CertificationFactory(factory.django.DjangoModelFactory):
+    """A valid certificate: issued a year ago, expiring in two years."""
+
+    class Meta:
+        model = Certification
+
+    technician = factory.SubFactory(TechnicianFactory, certified_for=[])
+    type = factory.SubFactory(CertificationTypeFactory)
+    number = factory.Sequence(lambda n: f"NO-{n:06d}")
+    issuer = "Ministry of Human Resources"
+    issued_on = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=365))
+    expires_on = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=730))
 
 
 def appointment(days=1, hour=10, hours=2):

@@ -13,8 +13,13 @@ from django.utils import timezone
 from aftersales.roles import Role
 from audits.choices import AuditSource
 from audits.context import audit_context
-from technicians.models import Technician
-from technicians.services import technician_create
+from technicians.models import Certification, CertificationType, Technician
+from technicians.selectors import dispatch_candidates
+from technicians.services import (
+    certification_create,
+    certification_type_create,
+    technician_create,
+)
 from tickets import services
 from tickets.choices import TicketStatus
 from tickets.models import (
@@ -47,6 +52,22 @@ DESK_USERS = [
     ("supervisor", Role.SUPERVISOR),
     ("auditor", Role.AUDITOR),
     ("integrator", Role.INTEGRATOR),
+]
+# Certificate types (code, name, categories, months) and who holds what: (employee no,
+# type, number, days since issue, days to expiry). Zhang Wei's electrician card has
+# expired and his washer qualification is about to: the dispatch screen shows both.
+CERTIFICATION_TYPES = [
+    ("cooling", "Refrigeration & A/C repair 制冷空调维修", ["aircon", "fridge"], 36),
+    ("washer", "Washer brand qualification 洗衣机品牌资质", ["washer"], 24),
+    ("electrician", "Low-voltage electrician 低压电工", ["aircon", "washer", "fridge"], 72),
+]
+CERTIFICATES = [
+    ("T00001", "cooling", "ZL-2024-0001", 400, 695),
+    ("T00001", "electrician", "DG-2022-0101", 1100, 1090),
+    ("T00002", "washer", "XY-2025-0002", 200, 530),
+    ("T00002", "cooling", "ZL-2025-0002", 100, 995),
+    ("T00003", "electrician", "DG-2019-0033", 2200, -10),
+    ("T00003", "washer", "XY-2024-0003", 700, 20),
 ]
 TECHNICIANS = [
     ("tech1", "Wang Lei 王磊", "T00001", ["pudong", "xuhui"]),
@@ -86,6 +107,7 @@ class Command(BaseCommand):
             users = self._users(password)
             self._reference()
             technicians = self._technicians(password, users["supervisor"])
+            self._certificates(users["supervisor"])
             if not Ticket.objects.exists():
                 self._tickets(users, technicians)
         self._print_logins(password)
@@ -175,6 +197,35 @@ class Command(BaseCommand):
             technicians.append(technician)
         return technicians
 
+    def _certificates(self, actor):
+        """Certificate types and certificates, recorded once (renewals would be new rows)."""
+        today = timezone.localdate()
+        types = {}
+        for code, name, categories, months in CERTIFICATION_TYPES:
+            types[code] = CertificationType.objects.filter(code=code).first() or (
+                certification_type_create(
+                    actor=actor,
+                    code=code,
+                    name=name,
+                    validity_months=months,
+                    categories=list(ProductCategory.objects.filter(code__in=categories)),
+                )
+            )
+        for employee_no, code, number, issued_ago, expires_in in CERTIFICATES:
+            if Certification.objects.filter(type=types[code], number=number).exists():
+                continue
+            technician = Technician.objects.get(employee_no=employee_no)
+            issued = today - datetime.timedelta(days=issued_ago)
+            certification_create(
+                actor=actor,
+                technician=technician,
+                type=types[code],
+                number=number,
+                issuer="Shanghai MOHRSS",
+                issued_on=issued,
+                expires_on=today + datetime.timedelta(days=expires_in),
+            )
+
     def _tickets(self, users, technicians):
         agent, supervisor = users["agent"], users["supervisor"]
         today = timezone.localdate()
@@ -231,11 +282,16 @@ class Command(BaseCommand):
         )
         if target == TicketStatus.TRIAGED:
             return
-        area_id = ticket.area_id
-        technician = next(t for t in technicians if t.areas.filter(pk=area_id).exists())
         start = (timezone.localtime() + datetime.timedelta(days=1)).replace(
             hour=9 + index % 8, minute=0, second=0, microsecond=0
         )
+        # The best-ranked qualified technician, as the dispatch screen would suggest.
+        technician = next(
+            c["technician"]
+            for c in dispatch_candidates(ticket=ticket, day=start.date())
+            if c["eligible"]
+        )
+        technician = Technician.objects.select_related("user").get(pk=technician.pk)
         ticket = services.ticket_dispatch(
             ticket=ticket,
             actor=supervisor,
