@@ -31,3 +31,31 @@ class Ineligibility(models.TextChoices):
         "training_incomplete",
         _("annual training hours are not complete"),
     )
+
+
+def reason_label(code):
+    """A person's reading of a reason code from eligibility or ranking (translated).
+
+    Eligibility codes are ``Ineligibility`` members; ranking codes carry a value after a
+    colon (``jobs_booked:1/6``, ``first_time_fix:92%``, ``satisfaction:4.6``,
+    ``area_jobs:14``). Unknown codes are returned as they are.
+    """
+    name, _sep, value = code.partition(":")
+    if name in Ineligibility.values:
+        return str(Ineligibility(name).label)
+    labels = {
+        "jobs_booked": _("%(value)s jobs booked that day"),
+        "first_time_fix": _("first-time fix %(value)s"),
+        "satisfaction": _("satisfaction %(value)s"),
+        "area_jobs": _("%(value)s recent jobs in the area"),
+    }
+    if name not in labels:
+        return code
+    if value == "none":
+        return str(
+            {
+                "first_time_fix": _("no first-time-fix record yet"),
+                "satisfaction": _("no ratings yet"),
+            }.get(name, value)
+        )
+    return str(labels[name]) % {"value": value}

@@ -143,3 +143,27 @@ def integrator_client(integrator):
 @pytest.fixture
 def technician_client(technician):
     return _client_for(technician.user)
+
+
+def wait_for(predicate, timeout=15.0):
+    """Poll ``predicate`` until true or ``timeout`` seconds pass (for worker round trips)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.fixture
+def worker(transactional_db):
+    """A real Celery worker on the configured broker (Redis in CI), in this process."""
+    from celery.contrib.testing.worker import start_worker
+
+    from aftersales.celery import app as celery_app
+
+    celery_app.control.purge()  # messages left by earlier runs must not reach this worker
+    with start_worker(celery_app, perform_ping_check=False, pool="solo", loglevel="WARNING"):
+        yield

@@ -10,13 +10,15 @@ import datetime
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db.models import Exists, OuterRef, Value
+from django.forms.models import ModelChoiceIterator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 from aftersales.roles import DESK_ROLES
+from technicians.choices import reason_label
 from technicians.models import Technician
-from technicians.selectors import technician_list
+from technicians.selectors import dispatch_candidates, technician_list
 
 from .choices import (
     Channel,
@@ -132,31 +134,54 @@ class _AppointmentForm(TicketActionForm):
         return cleaned
 
 
+class _RankedChoiceIterator(ModelChoiceIterator):
+    """The technicians in the dispatch ranking's order (eligible first, best first)."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for candidate in self.field.candidates:
+            yield self.choice(candidate["technician"])
+
+    def __len__(self):
+        return len(self.field.candidates) + (self.field.empty_label is not None)
+
+
 class TechnicianChoiceField(forms.ModelChoiceField):
+    """Technicians ranked for the ticket on a day, each labelled with why (or why not)."""
+
+    iterator = _RankedChoiceIterator
+    candidates = ()
+
+    def rank(self, candidates):
+        self.candidates = candidates
+        self.labels = {c["technician"].pk: c for c in candidates}
+        self.widget.choices = self.choices
+
     def label_from_instance(self, obj):
+        candidate = self.labels.get(obj.pk)
         label = f"{obj.full_name} ({obj.employee_no})"
-        if not obj.covers_area:
-            label += " — " + str(_("outside the customer's area"))
-        return label
-
-
-def _technician_queryset(ticket, user):
-    """Active technicians, those covering the customer's area first."""
-    area_id = ticket.area_id
-    covers = (
-        Exists(
-            Technician.areas.through.objects.filter(technician_id=OuterRef("pk"), area_id=area_id)
+        if candidate is None:
+            return label
+        reasons = pgettext("list separator", ", ").join(
+            reason_label(r) for r in candidate["reasons"] if r != "training_incomplete"
         )
-        if area_id
-        else Value(True)
-    )
-    return (
-        technician_list(user=user)
-        .prefetch_related(None)
-        .filter(active=True)
-        .annotate(covers_area=covers)
-        .order_by("-covers_area", "full_name", "pk")
-    )
+        if candidate["eligible"]:
+            return f"{candidate['rank']}. {label} — {reasons}"
+        return f"✕ {label} — {reasons}"
+
+
+def _rank_technicians(field, ticket, user, day, exclude=None):
+    """Fill ``field`` with the dispatch ranking for ``day`` (eight queries, any size)."""
+    field.queryset = technician_list(user=user).filter(active=True).prefetch_related(None)
+    candidates = [
+        c for c in dispatch_candidates(ticket=ticket, day=day) if c["technician"].pk != exclude
+    ]
+    field.rank(candidates)
+    field.help_text = _(
+        "Ranked for %(date)s: fewest jobs that day, then first-time fix and satisfaction "
+        "over 90 days, then jobs in the area. ✕ marks who may not go, and why."
+    ) % {"date": day.isoformat()}
 
 
 def _next_slot():
@@ -176,8 +201,8 @@ class DispatchForm(_AppointmentForm):
 
     def __init__(self, *args, ticket, user, **kwargs):
         super().__init__(*args, ticket=ticket, user=user, **kwargs)
-        self.fields["technician"].queryset = _technician_queryset(ticket, user)
         start, end = _next_slot()
+        _rank_technicians(self.fields["technician"], ticket, user, start.date())
         self.fields["appointment_start"].initial = start
         self.fields["appointment_end"].initial = end
 
@@ -194,9 +219,8 @@ class RescheduleForm(_AppointmentForm):
 
     def __init__(self, *args, ticket, user, **kwargs):
         super().__init__(*args, ticket=ticket, user=user, **kwargs)
-        self.fields["technician"].queryset = _technician_queryset(ticket, user).exclude(
-            pk=ticket.technician_id
-        )
+        day = timezone.localtime(ticket.appointment_start).date()
+        _rank_technicians(self.fields["technician"], ticket, user, day, ticket.technician_id)
         self.fields["appointment_start"].initial = ticket.appointment_start
         self.fields["appointment_end"].initial = ticket.appointment_end
 

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from aftersales.exceptions import ActionForbidden, ApplicationError
 from aftersales.roles import Role, has_role, roles_of
+from technicians.choices import reason_label
 
 from . import forms, services
 from .choices import Action, TicketStatus
@@ -84,13 +85,6 @@ ERROR_TITLES = {
     "invalid_transition": gettext_lazy("This action is not possible in the ticket's state."),
     "not_qualified": gettext_lazy("This technician cannot take this job."),
     "forbidden": gettext_lazy("You may not do this."),
-}
-NOT_QUALIFIED_REASONS = {
-    "inactive": gettext_lazy("the technician is inactive"),
-    "area_not_covered": gettext_lazy("the technician does not cover the customer's area"),
-    "day_full": gettext_lazy("the technician is fully booked that day"),
-    "not_certified": gettext_lazy("no valid certificate for this product category"),
-    "absent": gettext_lazy("the technician is absent then"),
 }
 
 
@@ -226,7 +220,7 @@ def _action_form(action, ticket, user, data=None):
 def _error_text(exc):
     title = ERROR_TITLES.get(exc.code)
     if exc.code == "not_qualified" and exc.extra.get("reasons"):
-        reasons = [str(NOT_QUALIFIED_REASONS.get(r, r)) for r in exc.extra["reasons"]]
+        reasons = [reason_label(r) for r in exc.extra["reasons"]]
         return _("This technician cannot take this job: %(reasons)s.") % {
             "reasons": pgettext("list separator", ", ").join(reasons)
         }

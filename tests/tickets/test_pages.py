@@ -1006,3 +1006,18 @@ def test_signature_must_be_a_small_png_or_jpeg_data_url():
             validate_signature(bad)
     with pytest.raises(ValidationError):
         validate_signature("data:image/png;base64," + "A" * 400_000)
+
+
+def test_dispatch_form_ranks_technicians_and_says_why_others_may_not_go(
+    login, ticket_in, supervisor, technician
+):
+    from tests.tickets.factories import TechnicianFactory
+
+    TechnicianFactory(
+        full_name="Uncertified Ma", areas=list(technician.areas.all()), certified_for=[]
+    )
+    page = _text(login(supervisor).get(_detail(ticket_in("triaged"))))
+    first = f"1. {technician.full_name} ({technician.employee_no})"
+    assert f"{first} — 0/6 jobs booked that day" in page
+    assert "✕ Uncertified Ma" in page
+    assert "no valid certificate for this product category" in page

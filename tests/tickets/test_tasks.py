@@ -1,34 +1,16 @@
 """Celery tasks run by a real worker on the configured broker (Redis in CI)."""
 
 import datetime
-import time
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.core import mail
 
-from aftersales.celery import app as celery_app
+from tests.conftest import wait_for as _wait_for
 from tickets import services
 from tickets.choices import EventKind
 from tickets.models import IdempotencyKey, TicketEvent
 
 from .factories import ProductFactory, appointment, make_ticket
-
-
-def _wait_for(predicate, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
-
-
-@pytest.fixture
-def worker(transactional_db):
-    celery_app.control.purge()  # messages left by earlier runs must not reach this worker
-    with start_worker(celery_app, perform_ping_check=False, pool="solo", loglevel="WARNING"):
-        yield
 
 
 @pytest.mark.broker
