@@ -124,7 +124,7 @@ def certified_technician_ids(*, technician_ids, category_id, day):
     certificates = Certification.objects.valid_on(day).filter(technician_id__in=technician_ids)
     if category_id is not None:
         certificates = certificates.for_category(category_id)
-    return set(certificates.values_list("technician_id", flat=True).distinct())
+    return set(certificates.order_by().values_list("technician_id", flat=True).distinct())
 
 
 def training_year(day):
@@ -175,6 +175,7 @@ def eligibility_facts(*, technician_ids, ticket, day):
     absent = set(
         Absence.objects.on(day)
         .filter(technician_id__in=technician_ids)
+        .order_by()
         .values_list("technician_id", flat=True)
     )
     booked = bookings_on(day=day, technician_ids=technician_ids, exclude_ticket_id=ticket.pk)

@@ -362,7 +362,7 @@ def ticket_dispatch(ctx):
     client = ctx.api["supervisor"]
     iterations = 30
     day = timezone.localdate() + datetime.timedelta(days=3)
-    pool = []
+    pool, used = [], set()
     for _ in range(iterations + 4):
         ticket = services.ticket_triage(
             ticket=_ticket_with_product(ctx),
@@ -370,8 +370,13 @@ def ticket_dispatch(ctx):
             priority="p3",
             warranty_decision="out_of_warranty",
         )
-        best = next(c for c in candidates(ticket=ticket, day=day) if c["eligible"])
-        pool.append((ticket.pk, best["technician"].pk))
+        best = next(
+            c["technician"].pk
+            for c in candidates(ticket=ticket, day=day)
+            if c["eligible"] and c["technician"].pk not in used
+        )
+        used.add(best)  # one booking each, so no call meets a day filled by the others
+        pool.append((ticket.pk, best))
     start = timezone.make_aware(datetime.datetime.combine(day, datetime.time(10)))
 
     def run(i):

@@ -244,8 +244,13 @@ class Ticket(ChoiceLabelsMixin, models.Model):
         Customer, on_delete=models.PROTECT, related_name="tickets", db_index=False
     )
     product = models.ForeignKey(
-        Product, null=True, blank=True, on_delete=models.PROTECT, related_name="tickets"
-    )
+        Product,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tickets",
+        db_index=False,
+    )  # served by ticket_product_created
     # Where the service happens: the customer's area at intake, kept on the ticket so area
     # filters and dispatch need no join (and a later move doesn't rewrite history).
     area = models.ForeignKey(
@@ -369,6 +374,16 @@ class Ticket(ChoiceLabelsMixin, models.Model):
             models.Index(
                 fields=["technician", "appointment_start"], name="ticket_tech_appointment"
             ),
+            # A product's service history, and "was there a repeat visit within 30 days?"
+            # (first-time fix) probed by range, without reading the rows.
+            models.Index(fields=["product", "created_at"], name="ticket_product_created"),
+            # Technician performance and dispatch ranking: a technician's jobs completed in
+            # a period, without reading their whole history.
+            models.Index(
+                fields=["technician", "completed_at"],
+                name="ticket_tech_completed",
+                condition=Q(completed_at__isnull=False),
+            ),
             models.Index(fields=["created_by", "-created_at"], name="ticket_creator_created"),
             # The sweep: only tickets with something pending are in this index.
             models.Index(
@@ -435,6 +450,13 @@ class TicketEvent(ChoiceLabelsMixin, models.Model):
         indexes = [
             models.Index(fields=["ticket", "created_at", "id"], name="ticketevent_ticket_time"),
             models.Index(fields=["kind", "created_at"], name="ticketevent_kind_time"),
+            # Confirmations the customer refused (the job is redone): rare, so tiny, and
+            # first-time fix asks it for every job.
+            models.Index(
+                fields=["ticket"],
+                name="ticketevent_rejections",
+                condition=Q(action="confirm", to_status="triaged"),
+            ),
         ]
 
     def __str__(self):
