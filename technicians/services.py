@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from aftersales.roles import Role
 from audits.services import audit_record
+from parts.services import location_create_van
 from tickets.choices import TicketStatus
 
 from .models import Technician
@@ -110,6 +111,7 @@ def technician_create(
         max_jobs_per_day=max_jobs_per_day,
     )
     technician.areas.set(areas)
+    location_create_van(technician=technician, actor=actor)
     audit_record(
         actor=actor,
         action="technician.created",
