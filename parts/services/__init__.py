@@ -1,5 +1,6 @@
 """Every write of the parts app (style.md §2); see ``stock`` for the ledger's rules."""
 
+from .alerts import reorder_digest_lines, reorder_digest_send
 from .counts import stock_count_approve, stock_count_open, stock_count_record
 from .stock import (
     location_create,
@@ -27,6 +28,8 @@ __all__ = [
     "part_update",
     "recovered_part_refurbish",
     "recovered_part_scrap",
+    "reorder_digest_lines",
+    "reorder_digest_send",
     "stock_count_approve",
     "stock_count_open",
     "stock_count_record",

@@ -48,11 +48,17 @@ def job(agent, supervisor, technician):
         ticket = tickets.ticket_triage(
             ticket=ticket, actor=agent, priority="p2", warranty_decision=warranty
         )
+        if status == "triaged":
+            return ticket
         start, end = appointment()
         ticket = tickets.ticket_dispatch(
-            ticket=ticket, actor=supervisor, technician=technician, appointment_start=start,
-            appointment_end=end, parts=parts,
-        )  # fmt: skip
+            ticket=ticket,
+            actor=supervisor,
+            technician=technician,
+            appointment_start=start,
+            appointment_end=end,
+            parts=parts,
+        )
         if status == "on_site":
             ticket = tickets.ticket_check_in(ticket=ticket, actor=technician.user)
         return ticket
@@ -62,9 +68,15 @@ def job(agent, supervisor, technician):
 
 def complete(ticket, technician, parts_used):
     return tickets.ticket_complete(
-        ticket=ticket, actor=technician.user, fault_class="hardware", fault_code="E4",
-        diagnosis="Relay", work_done="Relay replaced", test_passed=True, parts_used=parts_used,
-    )  # fmt: skip
+        ticket=ticket,
+        actor=technician.user,
+        fault_class="hardware",
+        fault_code="E4",
+        diagnosis="Relay",
+        work_done="Relay replaced",
+        test_passed=True,
+        parts_used=parts_used,
+    )
 
 
 @pytest.fixture

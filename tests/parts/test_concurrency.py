@@ -63,9 +63,12 @@ def test_twenty_technicians_issue_the_last_five_units(make_user):
         )
         start, end = appointment()
         ticket = tickets.ticket_dispatch(
-            ticket=ticket, actor=supervisor, technician=technician, appointment_start=start,
+            ticket=ticket,
+            actor=supervisor,
+            technician=technician,
+            appointment_start=start,
             appointment_end=end,
-        )  # fmt: skip
+        )
         ticket = tickets.ticket_check_in(ticket=ticket, actor=technician.user)
         jobs.append((ticket.pk, technician.user))
 
@@ -74,10 +77,15 @@ def test_twenty_technicians_issue_the_last_five_units(make_user):
             ticket = Ticket.objects.select_related("technician").get(pk=ticket_id)
             wait()
             return tickets.ticket_complete(
-                ticket=ticket, actor=user, fault_class="hardware", fault_code="E4",
-                diagnosis="Relay", work_done="Relay replaced", test_passed=True,
+                ticket=ticket,
+                actor=user,
+                fault_class="hardware",
+                fault_code="E4",
+                diagnosis="Relay",
+                work_done="Relay replaced",
+                test_passed=True,
                 parts_used=[{"part": part, "quantity": 1, "location": warehouse}],
-            )  # fmt: skip
+            )
 
         return run
 
@@ -113,9 +121,12 @@ def test_opposite_transfers_do_not_deadlock(make_user):
             wait()
             for _ in range(10):
                 services.stock_transfer(
-                    part=part, from_location=source, to_location=target, quantity=1,
+                    part=part,
+                    from_location=source,
+                    to_location=target,
+                    quantity=1,
                     actor=supervisor,
-                )  # fmt: skip
+                )
             return True
 
         return run

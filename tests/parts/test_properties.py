@@ -54,9 +54,13 @@ def apply(op, parts, locations, actor):
     elif kind in ("adjust_up", "adjust_down"):
         side = "to_location" if kind == "adjust_up" else "from_location"
         services.stock_movement_post(
-            actor=actor, kind="adjustment", part=part, quantity=quantity, reason="count",
+            actor=actor,
+            kind="adjustment",
+            part=part,
+            quantity=quantity,
+            reason="count",
             **{side: here},
-        )  # fmt: skip
+        )
     elif kind == "scrap":
         services.stock_movement_post(
             actor=actor, kind="scrap", part=part, quantity=quantity, from_location=here

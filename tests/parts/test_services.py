@@ -80,9 +80,13 @@ def test_movement_post_checks_sides(part, warehouse, supervisor):
 def test_adjustment_and_scrap(part, warehouse, stock, supervisor):
     stock(part, warehouse, 5)
     services.stock_movement_post(
-        actor=supervisor, kind="adjustment", part=part, quantity=2, from_location=warehouse,
+        actor=supervisor,
+        kind="adjustment",
+        part=part,
+        quantity=2,
+        from_location=warehouse,
         reason="Damaged in storage",
-    )  # fmt: skip
+    )
     services.stock_movement_post(
         actor=supervisor, kind="scrap", part=part, quantity=1, from_location=warehouse
     )
@@ -215,8 +219,9 @@ def test_cancel_of_on_site_ticket_is_refused_and_keeps_reservations(part, van, s
 # --- Recovery and traceability -----------------------------------------------------------
 
 
-def test_defective_part_is_recovered_and_refurbished(part, van, warehouse, stock, job, technician,
-                                                      supervisor):  # fmt: skip
+def test_defective_part_is_recovered_and_refurbished(
+    part, van, warehouse, stock, job, technician, supervisor
+):
     stock(part, van, 1)
     ticket = job()
     used = {"part": part, "quantity": 1, "fitted_serial": "NEW-9", "removed_serial": "OLD-3"}
@@ -256,8 +261,10 @@ def test_count_variance_is_posted_as_adjustments(part, warehouse, stock, supervi
         (other.pk, None, warehouse.pk, 2),
     }
     assert dict(count.lines.values_list("part_id", "expected")) == {
-        part.pk: 10, other.pk: 3, untouched.pk: 4,
-    }  # fmt: skip
+        part.pk: 10,
+        other.pk: 3,
+        untouched.pk: 4,
+    }
     with pytest.raises(ValidationError):
         services.stock_count_approve(count=count, actor=supervisor)
 
@@ -271,9 +278,12 @@ def test_reorder_alert_raised_once_and_cleared(warehouse, van, stock, supervisor
 
     def move(quantity):
         services.stock_transfer(
-            part=part, from_location=warehouse, to_location=van, quantity=quantity,
+            part=part,
+            from_location=warehouse,
+            to_location=van,
+            quantity=quantity,
             actor=supervisor,
-        )  # fmt: skip
+        )
 
     move(2)  # available 4: above the line (the van, at 2, has its own alert)
     assert not ReorderAlert.objects.filter(location=warehouse).exists()
@@ -315,9 +325,12 @@ def test_technician_create_creates_their_van(supervisor, make_user):
     from technicians.services import technician_create
 
     technician = technician_create(
-        actor=supervisor, username="tech9", full_name="Li Lei", phone="13700000009",
+        actor=supervisor,
+        username="tech9",
+        full_name="Li Lei",
+        phone="13700000009",
         employee_no="T9",
-    )  # fmt: skip
+    )
     assert technician.van.kind == "van" and technician.van.code == "VAN-T9"
 
 
