@@ -140,7 +140,7 @@ class StockLevel(models.Model):
     than a comparison across two tables over millions of rows.
     """
 
-    # The unique (part, location) and the (location, part) index serve both foreign keys.
+    # The unique (part, location) and the (location, id) index serve both foreign keys.
     part = models.ForeignKey(Part, on_delete=models.PROTECT, related_name="levels", db_index=False)
     location = models.ForeignKey(
         StockLocation, on_delete=models.PROTECT, related_name="levels", db_index=False
@@ -165,12 +165,13 @@ class StockLevel(models.Model):
                 name="stocklevel_reserved_lte_on_hand",
             ),
         ]
+        # The API lists levels in id order (cursor pagination): (location, id) serves
+        # ?location=, the unique (part, location) serves ?part=, and the partial index
+        # holds only the low-stock rows, in id order, for ?below_reorder=true.
         indexes = [
-            models.Index(fields=["location", "part"], name="stocklevel_location_part"),
+            models.Index(fields=["location", "id"], name="stocklevel_location_id"),
             models.Index(
-                fields=["part", "location"],
-                name="stocklevel_below_reorder",
-                condition=Q(below_reorder=True),
+                fields=["id"], name="stocklevel_below_reorder", condition=Q(below_reorder=True)
             ),
         ]
 

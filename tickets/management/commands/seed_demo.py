@@ -13,6 +13,7 @@ from django.utils import timezone
 from aftersales.roles import Role
 from audits.choices import AuditSource
 from audits.context import audit_context
+from parts.demo import seed_demo_parts
 from technicians.models import Technician
 from technicians.services import technician_create
 from tickets import services
@@ -86,6 +87,7 @@ class Command(BaseCommand):
             users = self._users(password)
             self._reference()
             technicians = self._technicians(password, users["supervisor"])
+            seed_demo_parts(actor=users["supervisor"], technicians=technicians)
             if not Ticket.objects.exists():
                 self._tickets(users, technicians)
         self._print_logins(password)
