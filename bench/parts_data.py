@@ -50,16 +50,16 @@ def ensure_parts_data(log=print):
         cursor.execute(
             "INSERT INTO parts_stocklocation (code, name, kind, technician_id, area_id, active,"
             " created_at)"
-            " SELECT 'BWH-' || n, 'Bench warehouse ' || n, 'warehouse', NULL, NULL, true, now()"
-            " FROM generate_series(1, %s) n"
-            " UNION ALL SELECT 'BOUT-' || n, 'Bench outlet ' || n, 'outlet', NULL, NULL, true,"
-            " now() FROM generate_series(1, %s) n",
+            " SELECT 'BWH-' || n, 'Bench warehouse ' || n, 'warehouse', NULL::bigint,"
+            " NULL::bigint, true, now() FROM generate_series(1, %s) n"
+            " UNION ALL SELECT 'BOUT-' || n, 'Bench outlet ' || n, 'outlet', NULL::bigint,"
+            " NULL::bigint, true, now() FROM generate_series(1, %s) n",
             [WAREHOUSES, OUTLETS],
         )
         cursor.execute(
             "INSERT INTO parts_stocklocation (code, name, kind, technician_id, area_id, active,"
             " created_at)"
-            " SELECT 'VAN-' || t.employee_no, 'Van of ' || t.full_name, 'van', t.id, NULL,"
+            " SELECT 'VAN-' || t.employee_no, 'Van of ' || t.full_name, 'van', t.id, NULL::bigint,"
             " true, now() FROM technicians_technician t ORDER BY t.id LIMIT %s",
             [VANS],
         )

@@ -34,10 +34,13 @@ class StockLevelFilterSet(django_filters.FilterSet):
     location_kind = django_filters.ChoiceFilter(
         field_name="location__kind", choices=LocationKind.choices
     )
+    # Plain ids: an unknown id lists nothing rather than costing a lookup per request.
+    part = django_filters.NumberFilter(field_name="part_id")
+    location = django_filters.NumberFilter(field_name="location_id")
 
     class Meta:
         model = StockLevel
-        fields = ["part", "location"]
+        fields = []
 
 
 class StockMovementFilterSet(django_filters.FilterSet):

@@ -166,12 +166,18 @@ class StockLevel(models.Model):
             ),
         ]
         # The API lists levels in id order (cursor pagination): (location, id) serves
-        # ?location=, the unique (part, location) serves ?part=, and the partial index
-        # holds only the low-stock rows, in id order, for ?below_reorder=true.
+        # ?location=, the unique (part, location) serves ?part=, and the partial indexes
+        # hold only the low-stock rows, in id order, for ?below_reorder=true (with or
+        # without ?location=).
         indexes = [
             models.Index(fields=["location", "id"], name="stocklevel_location_id"),
             models.Index(
                 fields=["id"], name="stocklevel_below_reorder", condition=Q(below_reorder=True)
+            ),
+            models.Index(
+                fields=["location", "id"],
+                name="stocklevel_location_low",
+                condition=Q(below_reorder=True),
             ),
         ]
 

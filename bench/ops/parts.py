@@ -99,7 +99,7 @@ def _objects():
     from parts.models import Part, StockLocation
 
     data = _data()
-    parts = Part.objects.in_bulk(data["parts"][:2000:7])
+    parts = Part.objects.filter(approved=True).in_bulk(data["parts"][:2000:7])
     locations = StockLocation.objects.in_bulk(data["locations"])
     warehouses = [locations[pk] for pk in data["warehouses"]]
     return list(parts.values()), locations, warehouses

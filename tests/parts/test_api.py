@@ -275,3 +275,22 @@ def test_refurbish_and_scrap_via_api(
     again = supervisor_client.post(f"/api/v1/ticket-parts/{second.pk}/scrap/", {}, format="json")
     assert again.status_code == 400
     assert StockMovement.objects.filter(kind="recovery").count() == 1
+
+
+def test_stock_level_fast_path_equals_drf_fields(warehouse, stock):
+    from rest_framework import serializers
+
+    from parts.api.serializers import StockLevelSerializer
+    from parts.selectors import stock_level_list
+
+    stock(PartFactory(reorder_point=3), warehouse, 2)
+    level = stock_level_list(user=warehouse_user()).get()
+    fast = StockLevelSerializer(level).data
+    slow = serializers.ModelSerializer.to_representation(StockLevelSerializer(), level)
+    assert fast == dict(slow)
+
+
+def warehouse_user():
+    from django.contrib.auth import get_user_model
+
+    return get_user_model()(is_superuser=True)
