@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.roles import DESK_ROLES
+from parts.forms import PartsUsedField
 from technicians.models import Technician
 from technicians.selectors import technician_list
 
@@ -225,6 +226,7 @@ class CompleteForm(TicketActionForm):
         coerce=lambda value: value == "true",
         widget=forms.RadioSelect,
     )
+    parts_used = PartsUsedField(required=False)
 
     def __init__(self, *args, ticket, **kwargs):
         super().__init__(*args, ticket=ticket, **kwargs)
