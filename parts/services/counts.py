@@ -38,6 +38,12 @@ def stock_count_record(*, count, part, counted, actor):
     line, _created = StockCountLine.objects.update_or_create(
         count=count, part=part, defaults={"counted": counted}
     )
+    audit_record(
+        actor=actor,
+        action="stock_count.recorded",
+        obj=count,
+        changes={"part": part.pk, "counted": counted},
+    )
     return line
 
 

@@ -294,3 +294,17 @@ def warehouse_user():
     from django.contrib.auth import get_user_model
 
     return get_user_model()(is_superuser=True)
+
+
+def test_technician_sees_own_van_and_the_stores_not_other_vans(technician_client, technician):
+    from parts import services
+    from tests.tickets.factories import TechnicianFactory
+
+    own = services.location_create_van(technician=technician, actor=None)
+    other = services.location_create_van(
+        technician=TechnicianFactory(user__username="tech7"), actor=None
+    )
+    store = LocationFactory(code="WH-9")
+    codes = {r["code"] for r in technician_client.get("/api/v1/stock-locations/").data["results"]}
+    assert codes == {own.code, store.code}
+    assert technician_client.get(f"/api/v1/stock-locations/{other.pk}/").status_code == 404
