@@ -39,7 +39,10 @@ class PartAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         fields = {f: form.cleaned_data[f] for f in CATALOGUE_FIELDS if f in form.changed_data}
         if change:
-            services.part_update(part=obj, actor=request.user, **fields)
+            # The form already copied its values onto ``obj``: the service must compare
+            # against the row as stored to see what changed (a new reorder point).
+            stored = Part.objects.get(pk=obj.pk)
+            services.part_update(part=stored, actor=request.user, **fields)
         else:
             values = {f: form.cleaned_data[f] for f in CATALOGUE_FIELDS if f in form.cleaned_data}
             part = services.part_create(actor=request.user, **values)
