@@ -9,6 +9,8 @@ from ..choices import MANUAL_KINDS, LocationKind, RecoveryStatus
 from ..models import (
     SKU_PATTERN,
     Part,
+    StockCount,
+    StockCountLine,
     StockLevel,
     StockLocation,
     StockMovement,
@@ -294,3 +296,43 @@ class RefurbishInputSerializer(serializers.Serializer):
 
 class ScrapInputSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class StockCountLineSerializer(serializers.ModelSerializer):
+    part_sku = serializers.CharField(source="part.sku", read_only=True)
+
+    class Meta:
+        model = StockCountLine
+        fields = ["id", "part", "part_sku", "counted", "expected"]
+        read_only_fields = ["expected"]
+
+
+class StockCountSerializer(serializers.ModelSerializer):
+    lines = StockCountLineSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = StockCount
+        fields = [
+            "id",
+            "location",
+            "status",
+            "note",
+            "created_by",
+            "created_at",
+            "approved_by",
+            "approved_at",
+            "lines",
+        ]
+        read_only_fields = [
+            "status",
+            "created_by",
+            "created_at",
+            "approved_by",
+            "approved_at",
+            "lines",
+        ]
+
+
+class StockCountLineInputSerializer(serializers.Serializer):
+    part = serializers.PrimaryKeyRelatedField(queryset=Part.objects.all())
+    counted = serializers.IntegerField(min_value=0, max_value=MAX_QUANTITY)

@@ -8,6 +8,7 @@ router.register("parts", views.PartViewSet, basename="part")
 router.register("stock-locations", views.StockLocationViewSet, basename="stock-location")
 router.register("stock-levels", views.StockLevelViewSet, basename="stock-level")
 router.register("stock-movements", views.StockMovementViewSet, basename="stock-movement")
+router.register("stock-counts", views.StockCountViewSet, basename="stock-count")
 router.register("ticket-parts", views.TicketPartViewSet, basename="ticket-part")
 
 urlpatterns = [

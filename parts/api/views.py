@@ -21,7 +21,7 @@ from ..filtersets import (
     StockLocationFilterSet,
     StockMovementFilterSet,
 )
-from ..models import Part, StockLevel, StockLocation, StockMovement, TicketPart
+from ..models import Part, StockCount, StockLevel, StockLocation, StockMovement, TicketPart
 from ..selectors import (
     location_list,
     movement_list,
@@ -154,6 +154,49 @@ class StockMovementViewSet(
         data.is_valid(raise_exception=True)
         movement = services.stock_movement_post(actor=request.user, **data.validated_data)
         return status.HTTP_201_CREATED, s.StockMovementSerializer(movement).data
+
+
+class StockCountViewSet(
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Count sessions (盘点): open one at a location, record counted quantities, approve
+    (the variances are posted as adjustment movements)."""
+
+    queryset = StockCount.objects.none()
+    serializer_class = s.StockCountSerializer
+    filterset_fields = ["location", "status"]
+    read_roles = (Role.AGENT, Role.SUPERVISOR, Role.AUDITOR)
+    write_roles = STOCK_MANAGERS
+    ordering_fields = []
+
+    def get_queryset(self):
+        return StockCount.objects.prefetch_related("lines__part")
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = services.stock_count_open(
+            location=data["location"], note=data.get("note", ""), actor=self.request.user
+        )
+
+    @extend_schema(request=s.StockCountLineInputSerializer, responses=s.StockCountSerializer)
+    @action(detail=True, methods=["post"])
+    def lines(self, request, pk=None):
+        """Record (or correct) the counted quantity of one part."""
+        count = self.get_object()
+        data = s.StockCountLineInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.stock_count_record(count=count, actor=request.user, **data.validated_data)
+        return Response(self.get_serializer(self.get_queryset().get(pk=count.pk)).data)
+
+    @extend_schema(request=None, responses=s.StockCountSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        """Post each line's variance against the book as an adjustment movement."""
+        count = services.stock_count_approve(count=self.get_object(), actor=request.user)
+        return Response(self.get_serializer(self.get_queryset().get(pk=count.pk)).data)
 
 
 class TicketPartViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):

@@ -308,3 +308,22 @@ def test_technician_sees_own_van_and_the_stores_not_other_vans(technician_client
     codes = {r["code"] for r in technician_client.get("/api/v1/stock-locations/").data["results"]}
     assert codes == {own.code, store.code}
     assert technician_client.get(f"/api/v1/stock-locations/{other.pk}/").status_code == 404
+
+
+def test_stock_count_via_api(supervisor_client, auditor_client, part, warehouse, stock):
+    stock(part, warehouse, 6)
+    opened = supervisor_client.post(
+        "/api/v1/stock-counts/", {"location": warehouse.pk, "note": "Q4"}, format="json"
+    )
+    assert opened.status_code == 201 and opened.data["status"] == "open"
+    url = f"/api/v1/stock-counts/{opened.data['id']}/"
+    bad = supervisor_client.post(url + "lines/", {"part": part.pk, "counted": -1}, format="json")
+    assert bad.status_code == 400 and "counted" in bad.data
+    supervisor_client.post(url + "lines/", {"part": part.pk, "counted": 4}, format="json")
+    assert auditor_client.post(url + "approve/").status_code == 403
+    approved = supervisor_client.post(url + "approve/")
+    assert approved.status_code == 200 and approved.data["status"] == "approved"
+    assert approved.data["lines"][0]["expected"] == 6
+    assert StockLevel.objects.get(part=part, location=warehouse).on_hand == 4
+    again = supervisor_client.post(url + "approve/")
+    assert again.status_code == 400
