@@ -26,6 +26,17 @@ def _van_of(ticket):
     return van
 
 
+def _line_location(ticket, line, field):
+    """The line's location, by default the technician's van. Another technician's van is
+    refused: a job takes parts from its own technician's van or from a store."""
+    location = line.get("location") or _van_of(ticket)
+    if location.technician_id is not None and location.technician_id != ticket.technician_id:
+        raise ValidationError(
+            {field: [_("%(code)s is another technician's van.") % {"code": location.code}]}
+        )
+    return location
+
+
 def _check_approved(part, field):
     if not part.approved:
         raise ValidationError(
@@ -43,7 +54,7 @@ def stock_reserve_for_ticket(*, ticket, lines, actor):
         part, quantity = line["part"], line["quantity"]
         _positive(quantity)
         _check_approved(part, "parts")
-        location = line.get("location") or _van_of(ticket)
+        location = _line_location(ticket, line, "parts")
         reserve.append((part, location, quantity))
         reservations.append(
             StockReservation(ticket=ticket, part=part, location=location, quantity=quantity)
@@ -125,7 +136,7 @@ def stock_issue_for_ticket(*, ticket, lines, actor):
         part, quantity = line["part"], line["quantity"]
         _positive(quantity)
         _check_approved(part, "parts_used")
-        location = line.get("location") or _van_of(ticket)
+        location = _line_location(ticket, line, "parts_used")
         charged = line_is_charged(ticket=ticket, part=part)
         if line.get("charged") is False and charged:
             raise ValidationError(

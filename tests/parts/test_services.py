@@ -345,3 +345,14 @@ def test_a_van_belongs_to_one_technician(supervisor):
         )
     with pytest.raises(IntegrityError), transaction.atomic():
         LocationFactory(code="WH-X", technician=TechnicianFactory(user__username="techy"))
+
+
+def test_a_job_does_not_take_parts_from_another_technicians_van(part, stock, job, technician):
+    other_van = services.location_create_van(
+        technician=TechnicianFactory(user__username="tech5"), actor=None
+    )
+    stock(part, other_van, 1)
+    ticket = job()
+    with pytest.raises(ValidationError) as error:
+        complete(ticket, technician, [{"part": part, "quantity": 1, "location": other_van}])
+    assert "parts_used" in error.value.message_dict
