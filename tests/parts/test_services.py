@@ -356,3 +356,16 @@ def test_a_job_does_not_take_parts_from_another_technicians_van(part, stock, job
     with pytest.raises(ValidationError) as error:
         complete(ticket, technician, [{"part": part, "quantity": 1, "location": other_van}])
     assert "parts_used" in error.value.message_dict
+
+
+@pytest.mark.skipif(
+    __import__("django.db").db.connection.vendor != "postgresql",
+    reason="the append-only trigger is PostgreSQL's",
+)
+def test_database_refuses_to_edit_or_delete_a_movement(part, warehouse, stock):
+    movement = stock(part, warehouse, 3)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        StockMovement.objects.filter(pk=movement.pk).update(quantity=30)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        StockMovement.objects.filter(pk=movement.pk).delete()
+    assert StockMovement.objects.get(pk=movement.pk).quantity == 3
