@@ -10,6 +10,7 @@ api_v1 = [
     path("", include("tickets.api.urls")),
     path("", include("technicians.api.urls")),
     path("", include("audits.api.urls")),
+    path("", include("parts.api.urls")),
 ]
 
 urlpatterns = [

@@ -32,7 +32,7 @@ class TechnicianAdmin(admin.ModelAdmin):
         "working_days",
         "active",
     ]
-    list_filter = ["active", "areas"]
+    list_filter = ["active", "areas", "home_outlet"]
     search_fields = ["employee_no", "full_name", "user__username"]
     filter_horizontal = ["areas"]
     list_select_related = ["user"]

@@ -37,6 +37,15 @@ class Technician(models.Model):
     employee_no = models.CharField(max_length=32, unique=True)
     phone = models.CharField(max_length=32)
     areas = models.ManyToManyField("tickets.Area", related_name="technicians", blank=True)
+    # The service outlet (网点) they work from and restock at.
+    home_outlet = models.ForeignKey(
+        "parts.StockLocation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="home_technicians",
+        limit_choices_to={"kind": "outlet"},
+    )
     max_jobs_per_day = models.PositiveSmallIntegerField(default=6)
     working_days = models.CharField(
         max_length=7, default="1234567", validators=[weekdays_validator]

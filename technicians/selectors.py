@@ -28,7 +28,7 @@ REPEAT_WINDOW = datetime.timedelta(days=30)
 
 def technician_list(*, user):
     """Desk and audit roles see every technician; a technician sees only themself."""
-    queryset = Technician.objects.select_related("user").prefetch_related("areas")
+    queryset = Technician.objects.select_related("user", "home_outlet").prefetch_related("areas")
     if has_role(user, Role.AGENT, Role.SUPERVISOR, Role.AUDITOR):
         return queryset
     return queryset.filter(user=user)

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from aftersales.roles import Role
 from audits.services import audit_record
+from parts.services import location_create_van
 from tickets.choices import TicketStatus
 
 from .choices import CertificationStatus, Ineligibility
@@ -224,6 +225,7 @@ def technician_create(
     areas=(),
     max_jobs_per_day=6,
     working_days="1234567",
+    home_outlet=None,
     password=None,
 ):
     """Create the technician and their sign-in (group ``technician``).
@@ -250,8 +252,10 @@ def technician_create(
         employee_no=employee_no,
         max_jobs_per_day=max_jobs_per_day,
         working_days=working_days,
+        home_outlet=_outlet(home_outlet),
     )
     technician.areas.set(areas)
+    location_create_van(technician=technician, actor=actor)
     audit_record(
         actor=actor,
         action="technician.created",
@@ -262,12 +266,27 @@ def technician_create(
             "areas": sorted(a.code for a in areas),
             "max_jobs_per_day": max_jobs_per_day,
             "working_days": working_days,
+            "home_outlet": home_outlet.code if home_outlet else None,
         },
     )
     return technician
 
 
-UPDATABLE_FIELDS = ("full_name", "phone", "max_jobs_per_day", "working_days", "active")
+def _outlet(location):
+    """A home outlet must be a service outlet (not a warehouse or a van)."""
+    if location is not None and location.kind != "outlet":
+        raise ValidationError({"home_outlet": [_("Choose a service outlet.")]})
+    return location
+
+
+UPDATABLE_FIELDS = (
+    "full_name",
+    "phone",
+    "max_jobs_per_day",
+    "working_days",
+    "home_outlet",
+    "active",
+)
 
 
 @transaction.atomic
@@ -285,7 +304,11 @@ def technician_update(*, technician, actor, areas=None, **fields):
     for field, value in fields.items():
         before = getattr(technician, field)
         if before != value:
-            changes[field] = [before, value]
+            if field == "home_outlet":
+                _outlet(value)
+                changes[field] = [getattr(before, "code", None), getattr(value, "code", None)]
+            else:
+                changes[field] = [before, value]
             setattr(technician, field, value)
     if changes:
         technician.full_clean(exclude=["user", "areas"])

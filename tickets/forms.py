@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
 from aftersales.roles import DESK_ROLES
+from parts.forms import PartsUsedField
 from technicians.choices import reason_label
 from technicians.models import Technician
 from technicians.selectors import dispatch_candidates, technician_list
@@ -249,6 +250,7 @@ class CompleteForm(TicketActionForm):
         coerce=lambda value: value == "true",
         widget=forms.RadioSelect,
     )
+    parts_used = PartsUsedField(required=False)
 
     def __init__(self, *args, ticket, **kwargs):
         super().__init__(*args, ticket=ticket, **kwargs)

@@ -160,6 +160,8 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 SLA_SWEEP_INTERVAL_SECONDS = env.int("SLA_SWEEP_INTERVAL_SECONDS", default=60)
+# Local hour (TIME_ZONE) at which beat mails supervisors the low-stock digest.
+REORDER_DIGEST_HOUR = env.int("REORDER_DIGEST_HOUR", default=8)
 CELERY_BEAT_SCHEDULE = {
     "sla-sweep": {
         "task": "tickets.tasks.sla_sweep_task",
@@ -172,6 +174,10 @@ CELERY_BEAT_SCHEDULE = {
     "idempotency-keys-purge": {
         "task": "tickets.tasks.idempotency_keys_purge_task",
         "schedule": 3600.0,
+    },
+    "parts-reorder-digest": {
+        "task": "parts.tasks.reorder_digest_task",
+        "schedule": crontab(hour=REORDER_DIGEST_HOUR, minute=0),
     },
 }
 

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from parts.models import StockLocation
 from tickets.models import Area, ProductCategory
 
 from ..choices import AbsenceKind, CertificationStatus
@@ -41,6 +42,12 @@ class TechnicianSerializer(serializers.ModelSerializer):
     areas = serializers.SlugRelatedField(slug_field="code", many=True, queryset=Area.objects.all())
     max_jobs_per_day = serializers.IntegerField(min_value=1, max_value=50, required=False)
     working_days = WorkingDaysField(required=False)
+    home_outlet = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=StockLocation.objects.filter(kind="outlet"),
+        required=False,
+        allow_null=True,
+    )
 
     class Meta:
         model = Technician
@@ -54,6 +61,7 @@ class TechnicianSerializer(serializers.ModelSerializer):
             "areas",
             "max_jobs_per_day",
             "working_days",
+            "home_outlet",
             "active",
             "created_at",
         ]
@@ -72,6 +80,12 @@ class TechnicianUpdateSerializer(serializers.Serializer):
     )
     max_jobs_per_day = serializers.IntegerField(min_value=1, max_value=50, required=False)
     working_days = WorkingDaysField(required=False)
+    home_outlet = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=StockLocation.objects.filter(kind="outlet"),
+        required=False,
+        allow_null=True,
+    )
     active = serializers.BooleanField(required=False)
 
 

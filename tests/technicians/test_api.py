@@ -277,3 +277,15 @@ def test_api_dispatch_of_unqualified_technician_is_409_not_qualified_with_reason
     assert response.status_code == 409
     assert response.data["code"] == "not_qualified"
     assert response.data["reasons"] == ["not_certified", "area_not_covered"]
+
+
+def test_home_outlet_must_be_a_service_outlet(supervisor_client, technician, supervisor):
+    from parts.models import StockLocation
+
+    StockLocation.objects.create(code="OUT-1", name="Outlet", kind="outlet")
+    StockLocation.objects.create(code="WH-1", name="Warehouse", kind="warehouse")
+    url = f"/api/v1/technicians/{technician.pk}/"
+    response = supervisor_client.patch(url, {"home_outlet": "OUT-1"}, format="json")
+    assert response.status_code == 200 and response.data["home_outlet"] == "OUT-1"
+    refused = supervisor_client.patch(url, {"home_outlet": "WH-1"}, format="json")
+    assert refused.status_code == 400 and "home_outlet" in refused.data

@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from aftersales.roles import DESK_ROLES
+from parts.api.serializers import PartReserveLineSerializer, PartUsedLineSerializer
 from technicians.models import Technician
 
 from .. import sla
@@ -373,6 +374,7 @@ class _AppointmentSerializer(serializers.Serializer):
 
 class TicketDispatchSerializer(_AppointmentSerializer):
     technician = serializers.PrimaryKeyRelatedField(queryset=Technician.objects.all())
+    parts = PartReserveLineSerializer(many=True, required=False, help_text="Parts to reserve.")
 
 
 class TicketRescheduleSerializer(_AppointmentSerializer):
@@ -393,6 +395,7 @@ class TicketCompleteSerializer(serializers.Serializer):
     diagnosis = serializers.CharField(max_length=5000)
     work_done = serializers.CharField(max_length=5000)
     test_passed = serializers.BooleanField()
+    parts_used = PartUsedLineSerializer(many=True, required=False)
 
 
 class TicketResolveRemotelySerializer(serializers.Serializer):

@@ -22,6 +22,11 @@ from django.utils.translation import gettext as _
 from aftersales.exceptions import ActionForbidden, InvalidTransition, NotQualified, StaleVersion
 from aftersales.roles import DESK_ROLES, Role, has_role, roles_of
 from audits.services import audit_record
+from parts.services import (
+    stock_issue_for_ticket,
+    stock_release_for_ticket,
+    stock_reserve_for_ticket,
+)
 from technicians.services import technician_eligibility, technician_lock
 
 from ..choices import (
@@ -370,7 +375,14 @@ def _on_dispatch_commit(ticket):
 
 @transaction.atomic
 def ticket_dispatch(
-    *, ticket, actor, technician, appointment_start, appointment_end, expected_version=None
+    *,
+    ticket,
+    actor,
+    technician,
+    appointment_start,
+    appointment_end,
+    expected_version=None,
+    parts=None,
 ):
     """triaged → dispatched: book a qualified technician for an agreed window (派工).
 
@@ -398,6 +410,8 @@ def ticket_dispatch(
             "appointment_end": appointment_end.isoformat(),
         },
     )
+    if parts:  # reserve {part, quantity, location?} (parts app; 409 insufficient_stock)
+        stock_reserve_for_ticket(ticket=ticket, lines=parts, actor=actor)
     _on_dispatch_commit(ticket)
     return ticket
 
@@ -464,8 +478,13 @@ def ticket_complete(
     work_done,
     test_passed,
     expected_version=None,
+    parts_used=None,
 ):
-    """on_site → awaiting_confirmation: record the diagnosis and the work (现场处理)."""
+    """on_site → awaiting_confirmation: record the diagnosis and the work (现场处理).
+
+    ``parts_used`` are issued from stock (``parts.services.stock_issue_for_ticket``), and
+    reservations not used are released.
+    """
     ticket_authorize(ticket=ticket, action=Action.COMPLETE, actor=actor)
     now = timezone.now()
     changes = {
@@ -476,7 +495,7 @@ def ticket_complete(
         "test_passed": test_passed,
         "completed_at": now,
     }
-    return _apply(
+    ticket = _apply(
         ticket=ticket,
         action=Action.COMPLETE,
         actor=actor,
@@ -484,6 +503,8 @@ def ticket_complete(
         changes=changes,
         payload={"fault_class": fault_class, "fault_code": fault_code, "test_passed": test_passed},
     )
+    stock_issue_for_ticket(ticket=ticket, lines=parts_used or [], actor=actor)
+    return ticket
 
 
 @transaction.atomic
@@ -584,7 +605,7 @@ def ticket_cancel(*, ticket, actor, reason, expected_version=None):
     ticket_authorize(ticket=ticket, action=Action.CANCEL, actor=actor)
     now = timezone.now()
     changes = {"cancelled_at": now, "cancel_reason": reason, "sla_paused_at": None}
-    return _apply(
+    ticket = _apply(
         ticket=ticket,
         action=Action.CANCEL,
         actor=actor,
@@ -592,6 +613,8 @@ def ticket_cancel(*, ticket, actor, reason, expected_version=None):
         changes=changes,
         payload={"reason": reason},
     )
+    stock_release_for_ticket(ticket=ticket, actor=actor)
+    return ticket
 
 
 @transaction.atomic

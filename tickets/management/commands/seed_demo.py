@@ -13,12 +13,15 @@ from django.utils import timezone
 from aftersales.roles import Role
 from audits.choices import AuditSource
 from audits.context import audit_context
+from parts.demo import seed_demo_parts
+from parts.models import StockLocation
 from technicians.models import Certification, CertificationType, Technician
 from technicians.selectors import dispatch_candidates
 from technicians.services import (
     certification_create,
     certification_type_create,
     technician_create,
+    technician_update,
 )
 from tickets import services
 from tickets.choices import TicketStatus
@@ -108,6 +111,13 @@ class Command(BaseCommand):
             self._reference()
             technicians = self._technicians(password, users["supervisor"])
             self._certificates(users["supervisor"])
+            seed_demo_parts(actor=users["supervisor"], technicians=technicians)
+            outlet = StockLocation.objects.get(code="OUT-PD")
+            for technician in technicians:
+                if technician.home_outlet_id is None:
+                    technician_update(
+                        technician=technician, actor=users["supervisor"], home_outlet=outlet
+                    )
             if not Ticket.objects.exists():
                 self._tickets(users, technicians)
         self._print_logins(password)

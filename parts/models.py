@@ -1,0 +1,399 @@
+"""Spare parts and their stock: parts, locations, levels, the movement ledger, counts.
+
+The ledger (``StockMovement``) is append-only; ``StockLevel`` is its running sum per
+part and location, written only by ``parts.services`` under row locks, and guarded by
+database check constraints (nothing negative, never more reserved than on hand).
+"""
+
+from django.conf import settings
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from aftersales.roles import Role, roles_of
+
+from .choices import CountStatus, LocationKind, MovementKind, RecoveryStatus, ReservationStatus
+
+# SKU coding scheme (README "SKU coding"): <CATEGORY>-<SERIAL>[-<REVISION>], e.g.
+# AC-00123 or WM-04511-B2. CATEGORY is 2–4 capital letters naming the part family,
+# SERIAL five digits allotted in order within it, REVISION two letters/digits when a
+# part is superseded by an interchangeable successor.
+SKU_PATTERN = r"^[A-Z]{2,4}-[0-9]{5}(-[A-Z0-9]{2})?$"
+sku_validator = RegexValidator(
+    SKU_PATTERN,
+    _("A SKU looks like AC-00123 or WM-04511-B2 (family, five digits, optional revision)."),
+)
+
+
+class PartQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(active=True)
+
+
+class Part(models.Model):
+    """A spare part as catalogued: price list, source certification and reorder rule.
+
+    ``approved`` marks a certified source (认证配件): only approved parts are issued to
+    jobs. ``warranty_covered`` says whether the part is free on an in-warranty repair.
+    """
+
+    sku = models.CharField(max_length=20, unique=True, validators=[sku_validator])
+    name = models.CharField(max_length=200)
+    category = models.ForeignKey(
+        "tickets.ProductCategory", on_delete=models.PROTECT, related_name="parts"
+    )
+    compatible_models = models.ManyToManyField(
+        "tickets.ProductModel", related_name="parts", blank=True
+    )
+    unit_cost = models.DecimalField(
+        max_digits=10, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    unit_price = models.DecimalField(
+        max_digits=10, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    approved = models.BooleanField(_("approved source"), default=True)
+    warranty_covered = models.BooleanField(default=True)
+    reorder_point = models.PositiveIntegerField(default=0)
+    reorder_quantity = models.PositiveIntegerField(default=0)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PartQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["sku"]
+        verbose_name = _("part")
+        verbose_name_plural = _("parts")
+        constraints = [
+            models.CheckConstraint(condition=Q(unit_cost__gte=0), name="part_cost_nonneg"),
+            models.CheckConstraint(condition=Q(unit_price__gte=0), name="part_price_nonneg"),
+        ]
+
+    def __str__(self):
+        return f"{self.sku} {self.name}"
+
+
+class StockLocationQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Technicians see their own van and the warehouses/outlets they pick from."""
+        if user.is_superuser or roles_of(user) - {Role.TECHNICIAN, Role.INTEGRATOR}:
+            return self
+        if Role.TECHNICIAN in roles_of(user):
+            return self.filter(~Q(kind=LocationKind.VAN) | Q(technician__user=user))
+        return self.none()
+
+
+class StockLocation(models.Model):
+    """Where stock is kept: a warehouse, a service outlet (网点) or a technician's van."""
+
+    code = models.CharField(max_length=32, unique=True)
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=16, choices=LocationKind.choices)
+    technician = models.OneToOneField(
+        "technicians.Technician",
+        on_delete=models.PROTECT,
+        related_name="van",
+        null=True,
+        blank=True,
+    )
+    area = models.ForeignKey(
+        "tickets.Area", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = StockLocationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("stock location")
+        verbose_name_plural = _("stock locations")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(kind=LocationKind.VAN) & Q(technician__isnull=False))
+                | (~Q(kind=LocationKind.VAN) & Q(technician__isnull=True)),
+                name="location_van_has_technician",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+
+class StockLevelQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Technicians see only their van's levels; desk roles and auditors see all."""
+        if user.is_superuser or roles_of(user) - {Role.TECHNICIAN, Role.INTEGRATOR}:
+            return self
+        if Role.TECHNICIAN in roles_of(user):
+            return self.filter(location__technician__user=user)
+        return self.none()
+
+
+class StockLevel(models.Model):
+    """Units of one part at one location: the running sum of the ledger.
+
+    ``available`` = on hand − reserved. ``below_reorder`` is stored (and maintained by
+    the stock service with the counts) so the low-stock list is an index lookup rather
+    than a comparison across two tables over millions of rows.
+    """
+
+    # The unique (part, location) and the (location, id) index serve both foreign keys.
+    part = models.ForeignKey(Part, on_delete=models.PROTECT, related_name="levels", db_index=False)
+    location = models.ForeignKey(
+        StockLocation, on_delete=models.PROTECT, related_name="levels", db_index=False
+    )
+    on_hand = models.IntegerField(default=0)
+    reserved = models.IntegerField(default=0)
+    below_reorder = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = StockLevelQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["part_id", "location_id"]
+        verbose_name = _("stock level")
+        verbose_name_plural = _("stock levels")
+        constraints = [
+            models.UniqueConstraint(fields=["part", "location"], name="stocklevel_part_location"),
+            models.CheckConstraint(condition=Q(on_hand__gte=0), name="stocklevel_on_hand_nonneg"),
+            models.CheckConstraint(condition=Q(reserved__gte=0), name="stocklevel_reserved_nonneg"),
+            models.CheckConstraint(
+                condition=Q(reserved__lte=models.F("on_hand")),
+                name="stocklevel_reserved_lte_on_hand",
+            ),
+        ]
+        # The API lists levels in id order (cursor pagination): (location, id) serves
+        # ?location=, the unique (part, location) serves ?part=, and the partial indexes
+        # hold only the low-stock rows, in id order, for ?below_reorder=true (with or
+        # without ?location=).
+        indexes = [
+            models.Index(fields=["location", "id"], name="stocklevel_location_id"),
+            models.Index(
+                fields=["id"], name="stocklevel_below_reorder", condition=Q(below_reorder=True)
+            ),
+            models.Index(
+                fields=["location", "id"],
+                name="stocklevel_location_low",
+                condition=Q(below_reorder=True),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.part_id}@{self.location_id}: {self.on_hand} ({self.reserved} reserved)"
+
+    @property
+    def available(self):
+        return self.on_hand - self.reserved
+
+
+class StockMovementQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Technicians see movements of their van and of their own jobs."""
+        if user.is_superuser or roles_of(user) - {Role.TECHNICIAN, Role.INTEGRATOR}:
+            return self
+        if Role.TECHNICIAN in roles_of(user):
+            return self.filter(
+                Q(from_location__technician__user=user)
+                | Q(to_location__technician__user=user)
+                | Q(ticket__technician__user=user)
+            )
+        return self.none()
+
+
+class StockMovement(models.Model):
+    """One line of the append-only ledger: ``quantity`` units of ``part`` leave
+    ``from_location`` and/or arrive at ``to_location``.
+
+    Never edited or deleted (the admin is read-only, the API has no PUT/PATCH/DELETE);
+    a mistake is corrected by a new movement.
+    """
+
+    kind = models.CharField(max_length=16, choices=MovementKind.choices)
+    # Foreign keys are served by the composite and partial indexes in Meta.
+    part = models.ForeignKey(
+        Part, on_delete=models.PROTECT, related_name="movements", db_index=False
+    )
+    quantity = models.PositiveIntegerField()
+    from_location = models.ForeignKey(
+        StockLocation, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        db_index=False,
+    )  # fmt: skip
+    to_location = models.ForeignKey(
+        StockLocation, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        db_index=False,
+    )  # fmt: skip
+    ticket = models.ForeignKey(
+        "tickets.Ticket",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="stock_movements",
+        db_index=False,
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = StockMovementQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("stock movement")
+        verbose_name_plural = _("stock movements")
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="movement_quantity_pos"),
+            models.CheckConstraint(
+                condition=Q(from_location__isnull=False) | Q(to_location__isnull=False),
+                name="movement_has_location",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["created_at", "id"], name="movement_created"),
+            models.Index(fields=["part", "created_at"], name="movement_part_created"),
+            models.Index(fields=["from_location", "created_at"], name="movement_from_created"),
+            models.Index(fields=["to_location", "created_at"], name="movement_to_created"),
+            models.Index(
+                fields=["ticket"], name="movement_ticket", condition=Q(ticket__isnull=False)
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.quantity} × {self.part_id}"
+
+
+class StockReservation(models.Model):
+    """Units set aside for a dispatched ticket; issued at completion or released."""
+
+    ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.PROTECT, related_name="stock_reservations"
+    )
+    part = models.ForeignKey(Part, on_delete=models.PROTECT, related_name="+")
+    location = models.ForeignKey(StockLocation, on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField()
+    status = models.CharField(
+        max_length=16, choices=ReservationStatus.choices, default=ReservationStatus.OPEN
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("stock reservation")
+        verbose_name_plural = _("stock reservations")
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="reservation_quantity_pos"),
+        ]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.part_id} for ticket {self.ticket_id}"
+
+
+class TicketPart(models.Model):
+    """A part used on a job (a line of the work order): fitted, charged or free, and the
+    defective part it replaced, recovered for refurbishment or scrap (回收/翻新)."""
+
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.PROTECT, related_name="parts")
+    part = models.ForeignKey(Part, on_delete=models.PROTECT, related_name="+")
+    location = models.ForeignKey(StockLocation, on_delete=models.PROTECT, related_name="+")
+    movement = models.OneToOneField(StockMovement, on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField()
+    charged = models.BooleanField()
+    unit_price = models.DecimalField(max_digits=10, decimal_places=2)
+    fitted_serial = models.CharField(max_length=64, blank=True)
+    removed_serial = models.CharField(max_length=64, blank=True)
+    recovery_status = models.CharField(
+        max_length=16, choices=RecoveryStatus.choices, blank=True, default=RecoveryStatus.NONE
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("part used on a ticket")
+        verbose_name_plural = _("parts used on tickets")
+        indexes = [
+            models.Index(fields=["fitted_serial"], name="ticketpart_fitted_serial"),
+            models.Index(fields=["removed_serial"], name="ticketpart_removed_serial"),
+        ]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.part_id} on ticket {self.ticket_id}"
+
+    @property
+    def amount(self):
+        return self.unit_price * self.quantity if self.charged else 0
+
+
+class ReorderAlert(models.Model):
+    """Raised once when a level's available stock falls to the part's reorder point
+    (库存预警), cleared when it is replenished above it."""
+
+    part = models.ForeignKey(Part, on_delete=models.PROTECT, related_name="+")
+    location = models.ForeignKey(StockLocation, on_delete=models.PROTECT, related_name="+")
+    available = models.IntegerField()
+    raised_at = models.DateTimeField(default=timezone.now)
+    cleared_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-raised_at"]
+        verbose_name = _("reorder alert")
+        verbose_name_plural = _("reorder alerts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["part", "location"],
+                condition=Q(cleared_at__isnull=True),
+                name="reorderalert_one_open",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.part_id}@{self.location_id} ≤ reorder point"
+
+
+class StockCount(models.Model):
+    """A count session at one location (盘点); approving it posts the variances as
+    adjustment movements."""
+
+    location = models.ForeignKey(StockLocation, on_delete=models.PROTECT, related_name="counts")
+    status = models.CharField(max_length=16, choices=CountStatus.choices, default=CountStatus.OPEN)
+    note = models.CharField(max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("stock count")
+        verbose_name_plural = _("stock counts")
+
+    def __str__(self):
+        return f"Count {self.pk} at {self.location_id}"
+
+
+class StockCountLine(models.Model):
+    """One counted part; ``expected`` is the book quantity when the count was approved."""
+
+    count = models.ForeignKey(StockCount, on_delete=models.CASCADE, related_name="lines")
+    part = models.ForeignKey(Part, on_delete=models.PROTECT, related_name="+")
+    counted = models.PositiveIntegerField()
+    expected = models.IntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("stock count line")
+        verbose_name_plural = _("stock count lines")
+        constraints = [
+            models.UniqueConstraint(fields=["count", "part"], name="countline_count_part")
+        ]
+
+    def __str__(self):
+        return f"{self.part_id}: {self.counted}"
