@@ -1,5 +1,6 @@
 """``Idempotency-Key`` support for create endpoints (the rules live in the service)."""
 
+from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
@@ -9,27 +10,37 @@ from tickets.services import idempotent_create
 class IdempotentCreateMixin:
     """Wraps ``perform_idempotent_create`` so a replayed key returns the first response.
 
-    Subclasses implement ``create_response(request) -> (status, body)``.
+    Subclasses name the service that creates (``create_service``, called with
+    ``actor=`` and the serializer's validated data) or implement
+    ``create_response(request) -> (status, body)`` themselves.
     """
+
+    create_service = None
+
+    def create_response(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        created = type(self).create_service(actor=request.user, **serializer.validated_data)
+        return status.HTTP_201_CREATED, self.get_serializer(created).data
 
     def create(self, request, *args, **kwargs):
         key = request.headers.get("Idempotency-Key")
         if key is None:
-            status, body = self.create_response(request)
-            return Response(body, status=status)
+            code, body = self.create_response(request)
+            return Response(body, status=code)
         key = key.strip()
         if not key or len(key) > 255:
             raise ValidationError(
                 {"Idempotency-Key": ["Use a non-empty key of at most 255 characters."]}
             )
-        status, body, replayed = idempotent_create(
+        code, body, replayed = idempotent_create(
             user=request.user,
             key=key,
             endpoint=request.path,
             data=request.data,
             create=lambda: self.create_response(request),
         )
-        response = Response(body, status=status)
+        response = Response(body, status=code)
         if replayed:
             response["Idempotent-Replayed"] = "true"
         return response

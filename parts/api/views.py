@@ -70,11 +70,7 @@ class PartViewSet(
     def get_queryset(self):
         return part_list()
 
-    def create_response(self, request):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        part = services.part_create(actor=request.user, **serializer.validated_data)
-        return status.HTTP_201_CREATED, self.get_serializer(part).data
+    create_service = staticmethod(services.part_create)
 
 
 @extend_schema_view(create=extend_schema(parameters=[IDEMPOTENCY_KEY]))
@@ -99,11 +95,7 @@ class StockLocationViewSet(
     def get_queryset(self):
         return location_list(user=self.request.user)
 
-    def create_response(self, request):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        location = services.location_create(actor=request.user, **serializer.validated_data)
-        return status.HTTP_201_CREATED, self.get_serializer(location).data
+    create_service = staticmethod(services.location_create)
 
 
 class StockLevelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

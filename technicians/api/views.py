@@ -236,13 +236,7 @@ class CertificationViewSet(
     def get_queryset(self):
         return certification_list(user=self.request.user)
 
-    def create_response(self, request):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        certification = services.certification_create(
-            actor=request.user, **serializer.validated_data
-        )
-        return status.HTTP_201_CREATED, self.get_serializer(certification).data
+    create_service = staticmethod(services.certification_create)
 
     @extend_schema(request=s.CertificationUpdateSerializer, responses=s.CertificationSerializer)
     def partial_update(self, request, *args, **kwargs):
@@ -287,11 +281,7 @@ class TrainingRecordViewSet(
     def get_queryset(self):
         return training_record_list(user=self.request.user)
 
-    def create_response(self, request):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        record = services.training_record_create(actor=request.user, **serializer.validated_data)
-        return status.HTTP_201_CREATED, self.get_serializer(record).data
+    create_service = staticmethod(services.training_record_create)
 
 
 class AbsenceViewSet(

@@ -105,11 +105,7 @@ class CustomerViewSet(
             phone = None
         return customer_list(user=self.request.user, phone=phone)
 
-    def create_response(self, request):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        customer = services.customer_create(actor=request.user, **serializer.validated_data)
-        return status.HTTP_201_CREATED, self.get_serializer(customer).data
+    create_service = staticmethod(services.customer_create)
 
     def perform_update(self, serializer):
         serializer.instance = services.customer_update(
@@ -147,11 +143,7 @@ class ProductViewSet(
     def get_queryset(self):
         return product_list(user=self.request.user)
 
-    def create_response(self, request):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        product = services.product_register(actor=request.user, **serializer.validated_data)
-        return status.HTTP_201_CREATED, self.get_serializer(product).data
+    create_service = staticmethod(services.product_register)
 
 
 # ``dispatch`` is APIView's request entry point, so that action's method has another name.
