@@ -1021,3 +1021,44 @@ def test_dispatch_form_ranks_technicians_and_says_why_others_may_not_go(
     assert f"{first} — 0/6 jobs booked that day" in page
     assert "✕ Uncertified Ma" in page
     assert "no valid certificate for this product category" in page
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
+def test_supervisor_dispatches_the_top_ranked_technician_on_a_phone(open_page, make_user, locale):
+    desk = make_user(Role.AGENT, username="desk")
+    make_user(Role.SUPERVISOR, username="boss")
+    best = TechnicianFactory(full_name="Zhao Gang", employee_no="T1")
+    TechnicianFactory(
+        full_name="Qian Uncertified With A Rather Long Name",
+        employee_no="T2",
+        areas=list(best.areas.all()),
+        certified_for=[],
+    )
+    product = ProductFactory(customer__area=best.areas.first())
+    ticket = services.ticket_triage(
+        ticket=make_ticket(actor=desk, product=product),
+        actor=desk,
+        priority="p2",
+        warranty_decision="in_warranty",
+    )
+    page = open_page(viewport=PHONE, is_mobile=True, has_touch=True, locale=locale)
+    _sign_in(page, "boss", "pw-boss")
+    page.goto(f"/tickets/{ticket.pk}/")
+    if not page.eval_on_selector("#action-dispatch", "panel => panel.open"):
+        page.click("#action-dispatch summary")
+    options = page.eval_on_selector_all(
+        "#id_dispatch_technician option", "options => options.map(o => o.textContent)"
+    )
+    assert options[1].startswith("1. Zhao Gang (T1)")
+    assert options[2].startswith("✕ Qian")
+    reading = {"en-US": "0/6 jobs booked that day", "zh-CN": "当天已派 0/6 单"}[locale]
+    assert reading in options[1]
+    _assert_fits(page, 360)
+    _screenshot(page, f"aftersales-phone-dispatch-{locale}.png")
+    page.select_option("#id_dispatch_technician", str(best.pk))
+    page.click("#action-dispatch button[type=submit]")
+    page.wait_for_selector(".messages")
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.technician_id) == ("dispatched", best.pk)
