@@ -157,14 +157,12 @@ def sla_policy_for(*, priority, category, customer_tier):
     return default
 
 
-def sla_met_rates(*, start, end, now=None):
-    """Response- and dispatch-SLA met % for the tickets received in [start, end).
+def sla_clock_qs(*, now):
+    """The response and dispatch clocks as filters: ``(decided, met)``, each a dict of Q.
 
-    A clock counts once it is decided: stopped (on time = met) or still running past its
-    due instant (breached). Clocks still running within their target are left out.
-    One aggregate query over the period (the created_at index).
+    A clock is decided once stopped (on time = met) or still running past its due
+    instant (breached). Shared by ``sla_met_rates`` and the KPI report (audits).
     """
-    now = now or timezone.now()
     at = Coalesce(F("sla_paused_at"), Value(now))
     response_stop = Coalesce(F("responded_at"), F("cancelled_at"))
     dispatch_stop = Coalesce(F("dispatched_at"), F("completed_at"), F("cancelled_at"))
@@ -179,6 +177,17 @@ def sla_met_rates(*, start, end, now=None):
         "dispatch": (Q(dispatched_at__isnull=False) | Q(completed_at__isnull=False))
         & Q(dispatch_due_at__gte=dispatch_stop),
     }
+    return decided, met
+
+
+def sla_met_rates(*, start, end, now=None):
+    """Response- and dispatch-SLA met % for the tickets received in [start, end).
+
+    A clock counts once it is decided: stopped (on time = met) or still running past its
+    due instant (breached). Clocks still running within their target are left out.
+    One aggregate query over the period (the created_at index).
+    """
+    decided, met = sla_clock_qs(now=now or timezone.now())
     row = Ticket.objects.filter(created_at__gte=start, created_at__lt=end).aggregate(
         tickets=Count("id"),
         **{f"{c}_decided": Count("id", filter=decided[c]) for c in decided},

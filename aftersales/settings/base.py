@@ -6,6 +6,7 @@ Every variable is documented in README.md ("Configuration").
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -30,6 +31,9 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # Trigger-based row snapshots on PostgreSQL, the audit safety net (audits/history.py).
+    "pgtrigger",
+    "pghistory",
     "audits",
     "tickets",
     "technicians",
@@ -159,6 +163,16 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 SLA_SWEEP_INTERVAL_SECONDS = env.int("SLA_SWEEP_INTERVAL_SECONDS", default=60)
+# Audit safety net (audits/history.py).
+# pghistory's triggers sit on other apps' tables (tickets, technicians, auth); generating
+# them as migrations would write migrations into those apps (and into Django's own auth).
+# Instead pgtrigger installs/updates every registered trigger after each `migrate`
+# (idempotent, PostgreSQL only), and the snapshot tables stay in audits/migrations.
+PGTRIGGER_MIGRATIONS = False
+PGTRIGGER_INSTALL_ON_MIGRATE = True
+# How often beat seals new audit events into the hash chain (audits.chain).
+AUDIT_SEAL_INTERVAL_SECONDS = env.int("AUDIT_SEAL_INTERVAL_SECONDS", default=60)
+
 CELERY_BEAT_SCHEDULE = {
     "sla-sweep": {
         "task": "tickets.tasks.sla_sweep_task",
@@ -167,6 +181,18 @@ CELERY_BEAT_SCHEDULE = {
     "idempotency-keys-purge": {
         "task": "tickets.tasks.idempotency_keys_purge_task",
         "schedule": 3600.0,
+    },
+    "audit-seal": {
+        "task": "audits.tasks.audit_seal_task",
+        "schedule": float(AUDIT_SEAL_INTERVAL_SECONDS),
+    },
+    "kpi-weekly-reports": {
+        "task": "audits.tasks.kpi_weekly_reports_generate_task",
+        "schedule": crontab(minute=0, hour=6, day_of_week="mon"),
+    },
+    "corrective-actions-escalate": {
+        "task": "audits.tasks.corrective_actions_escalate_overdue_task",
+        "schedule": crontab(minute=0, hour=8),
     },
 }
 
