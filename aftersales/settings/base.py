@@ -236,6 +236,8 @@ SPECTACULAR_SETTINGS = {
         "WarrantyDecisionEnum": "tickets.choices.WarrantyDecision",
         "ContactViaEnum": "tickets.choices.ContactVia",
         "CustomerTierEnum": "tickets.choices.CustomerTier",
+        "OpenClosedStatusEnum": "audits.choices.QualityAuditStatus",
+        "CorrectiveActionStatusEnum": "audits.choices.CorrectiveActionStatus",
     },
 }
 
