@@ -2,6 +2,9 @@
 trail; quality audits change through their services, which check roles and record)."""
 
 from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import User
+from django.db import transaction
 
 from aftersales.admin import ReadOnlyAdmin
 
@@ -54,3 +57,27 @@ class CorrectiveActionAdmin(ReadOnlyAdmin):
 class KpiReportAdmin(ReadOnlyAdmin):
     list_display = ["period_start", "period_end", "group_by", "weekly", "generated_at"]
     list_filter = ["group_by", "weekly"]
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class AuditedUserAdmin(UserAdmin):
+    """Django's UserAdmin, with the password change (a view of its own that bypasses
+    ``save_model``) recorded too; the password itself never reaches the trail."""
+
+    def user_change_password(self, request, id, form_url=""):
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            from audits.services import audit_record
+
+            with transaction.atomic():
+                audit_record(
+                    actor=request.user,
+                    action="admin.updated",
+                    object_type="auth.user",
+                    object_id=id,
+                    changes={"password": "<redacted>"},
+                )
+        return response
