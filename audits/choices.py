@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class AuditSource(models.TextChoices):
@@ -12,8 +13,8 @@ class AuditSource(models.TextChoices):
 
 
 class QualityAuditStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    CLOSED = "closed", _("Closed")
+    OPEN = "open", pgettext_lazy("audit record", "Open")
+    CLOSED = "closed", pgettext_lazy("audit record", "Closed")
 
 
 class Severity(models.TextChoices):
@@ -23,12 +24,12 @@ class Severity(models.TextChoices):
 
 
 class FindingStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    CLOSED = "closed", _("Closed")
+    OPEN = "open", pgettext_lazy("audit record", "Open")
+    CLOSED = "closed", pgettext_lazy("audit record", "Closed")
 
 
 class CorrectiveActionStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("audit record", "Open")
     SUBMITTED = "submitted", _("Evidence submitted")
     VERIFIED = "verified", _("Verified effective")
 
