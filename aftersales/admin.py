@@ -17,14 +17,10 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-def _audited_fields(model):
-    return [f for f in model._meta.concrete_fields if not f.primary_key]
-
-
 def _values(obj):
-    from audits.services.trail import plain
+    from audits.services.trail import field_values
 
-    return {f.name: plain(getattr(obj, f.attname)) for f in _audited_fields(type(obj))}
+    return field_values(obj)
 
 
 def _m2m_values(obj, names):

@@ -13,6 +13,7 @@ from .quality import (
 from .reports import kpi_report_generate, kpi_weekly_reports_generate
 from .trail import (
     SECRET_FIELDS,
+    audit_created,
     audit_pii_read,
     audit_record,
     audit_records,
@@ -23,6 +24,7 @@ from .trail import (
 
 __all__ = [
     "SECRET_FIELDS",
+    "audit_created",
     "audit_pii_read",
     "audit_record",
     "audit_records",

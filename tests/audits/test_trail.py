@@ -319,3 +319,13 @@ def test_concurrent_writers_and_sealers_keep_one_valid_chain():
     assert report["ok"], report
     assert report["checked"] == AuditEvent.objects.count() >= 120
     assert report["unsealed"] == 0
+
+
+def test_reference_data_created_through_the_api_is_recorded(supervisor_client, supervisor):
+    response = supervisor_client.post(
+        "/api/v1/areas/", {"code": "west", "name": "West"}, format="json"
+    )
+    assert response.status_code == 201
+    [event] = _events("area.created", object_id=str(response.data["id"]))
+    assert event.actor == supervisor
+    assert event.changes == {"code": [None, "west"], "name": [None, "West"]}
