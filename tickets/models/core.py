@@ -380,6 +380,9 @@ class Ticket(ChoiceLabelsMixin, models.Model):
             models.Index(
                 fields=["closed_at"], name="ticket_closed_at", condition=Q(closed_at__isnull=False)
             ),
+            # KPI first-time fix (audits.selectors): "another ticket for this product within
+            # 30 days of the close" answered from the index alone.
+            models.Index(fields=["product", "created_at"], name="ticket_product_created"),
         ]
 
     def __str__(self):
@@ -435,6 +438,12 @@ class TicketEvent(ChoiceLabelsMixin, models.Model):
         indexes = [
             models.Index(fields=["ticket", "created_at", "id"], name="ticketevent_ticket_time"),
             models.Index(fields=["kind", "created_at"], name="ticketevent_kind_time"),
+            # KPI first-time fix: the rare rejected confirmations, looked up per closed ticket.
+            models.Index(
+                fields=["ticket"],
+                name="ticketevent_rejected",
+                condition=Q(from_status="awaiting_confirmation", to_status="triaged"),
+            ),
         ]
 
     def __str__(self):
