@@ -329,3 +329,38 @@ def test_reference_data_created_through_the_api_is_recorded(supervisor_client, s
     [event] = _events("area.created", object_id=str(response.data["id"]))
     assert event.actor == supervisor
     assert event.changes == {"code": [None, "west"], "name": [None, "West"]}
+
+
+def test_api_creates_of_customers_products_and_technicians_are_recorded(
+    supervisor_client, supervisor
+):
+    from tests.tickets.factories import AreaFactory, ProductModelFactory
+
+    area = AreaFactory(code="ctr")
+    ProductModelFactory(code="FRIDGE-1")
+    customer = supervisor_client.post(
+        "/api/v1/customers/", {"name": "Zhou", "phone": "13800001111"}, format="json"
+    )
+    assert customer.status_code == 201, customer.data
+    product = supervisor_client.post(
+        "/api/v1/products/",
+        {"customer": customer.data["id"], "model": "FRIDGE-1", "serial_number": "S1",
+         "purchase_date": "2026-01-05"},
+        format="json",
+    )  # fmt: skip
+    assert product.status_code == 201, product.data
+    technician = supervisor_client.post(
+        "/api/v1/technicians/",
+        {"username": "tech9", "password": "Secret-pw-99", "full_name": "Ma Li",
+         "phone": "13700009999", "employee_no": "T99", "areas": [area.code]},
+        format="json",
+    )  # fmt: skip
+    assert technician.status_code == 201, technician.data
+    for action, object_id in [
+        ("customer.created", customer.data["id"]),
+        ("product.registered", product.data["id"]),
+        ("technician.created", technician.data["id"]),
+    ]:
+        [event] = _events(action, object_id=str(object_id))
+        assert event.actor == supervisor and event.source == "api"
+    assert "Secret-pw-99" not in str(AuditEvent.objects.values_list("changes", flat=True))
