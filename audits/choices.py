@@ -1,4 +1,6 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class AuditSource(models.TextChoices):
@@ -8,3 +10,43 @@ class AuditSource(models.TextChoices):
     WORKER = "worker", "worker"
     COMMAND = "command", "command"
     SYSTEM = "system", "system"
+
+
+class QualityAuditStatus(models.TextChoices):
+    OPEN = "open", pgettext_lazy("audit record", "Open")
+    CLOSED = "closed", pgettext_lazy("audit record", "Closed")
+
+
+class Severity(models.TextChoices):
+    MINOR = "minor", _("Minor")
+    MAJOR = "major", _("Major")
+    CRITICAL = "critical", _("Critical")
+
+
+class FindingStatus(models.TextChoices):
+    OPEN = "open", pgettext_lazy("audit record", "Open")
+    CLOSED = "closed", pgettext_lazy("audit record", "Closed")
+
+
+class CorrectiveActionStatus(models.TextChoices):
+    OPEN = "open", pgettext_lazy("audit record", "Open")
+    SUBMITTED = "submitted", _("Evidence submitted")
+    VERIFIED = "verified", _("Verified effective")
+
+
+class KpiGroupBy(models.TextChoices):
+    TECHNICIAN = "technician", _("Technician")
+    AREA = "area", _("Area")
+    CATEGORY = "category", _("Category")
+
+
+# The checklist of a sampled ticket (监督审核): each item is pre-filled from the record
+# (True/False, or None when the data cannot tell) and confirmed by the auditor.
+CHECKLIST_ITEMS = (
+    "fault_code",
+    "parts",
+    "signature",
+    "satisfaction",
+    "sla_met",
+    "charges_correct",
+)

@@ -3,14 +3,22 @@
 import uuid
 
 from .choices import AuditSource
-from .context import audit_context
+from .context import audit_context, collecting_pii_reads
 
 
 class AuditContextMiddleware:
+    """Sets the audit context for the request and writes its unmasked-data reads at the end.
+
+    The reads are written once the response is built (one INSERT for the whole page or
+    list), in their own transaction: a read happened even if the view's writes rolled back.
+    """
+
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        from .services import pii_reads_flush
+
         path = request.path_info
         if path.startswith("/api/"):
             source = AuditSource.API
@@ -21,9 +29,11 @@ class AuditContextMiddleware:
         request_id = request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex
         # REMOTE_ADDR only: X-Forwarded-For is client-controlled unless a trusted proxy
         # rewrites it, and the reverse proxy in front is configured to set REMOTE_ADDR.
-        with audit_context(
-            source=source, request_id=request_id, ip=request.META.get("REMOTE_ADDR")
+        with (
+            audit_context(source=source, request_id=request_id, ip=request.META.get("REMOTE_ADDR")),
+            collecting_pii_reads() as reads,
         ):
             response = self.get_response(request)
+            pii_reads_flush(reads)
         response["X-Request-ID"] = request_id
         return response

@@ -1,10 +1,19 @@
-"""The audit trail: one append-only row per change, written by the services."""
+"""The audit trail (append-only, hash-chained) and the quality audits built on it."""
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .choices import AuditSource
+from .choices import (
+    AuditSource,
+    CorrectiveActionStatus,
+    FindingStatus,
+    KpiGroupBy,
+    QualityAuditStatus,
+    Severity,
+)
 
 
 class AuditEventQuerySet(models.QuerySet):
@@ -21,13 +30,15 @@ class AuditEventQuerySet(models.QuerySet):
 class AuditEvent(models.Model):
     """Who did what to which record, when, from where, with the values before and after.
 
-    Written only through ``audits.services.audit_record`` in the same transaction as the
-    change it describes. Rows are never updated or deleted. ``ticket`` links events about
-    other objects (parts, technicians) to the ticket they concern, so they show on its
-    timeline. Codes and raw values only; never translated labels.
+    Written only through ``audits.services.audit_record``/``audit_records`` in the same
+    transaction as the change it describes. Rows are never updated or deleted: the model
+    and queryset refuse, and a database trigger refuses UPDATE/DELETE (migration 0003),
+    except the one-time setting of the three seal columns by ``audit_seal``, which chains
+    each row's ``hash`` to the previous sealed row (``seal_seq`` order). ``ticket`` links
+    events about other objects to the ticket they concern. Codes and raw values only.
     """
 
-    created_at = models.DateTimeField(auto_now_add=True, db_index=False)
+    created_at = models.DateTimeField(default=timezone.now, db_index=False)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -43,6 +54,12 @@ class AuditEvent(models.Model):
     )
     request_id = models.CharField(max_length=64, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
+    # Set once by the sealer (audits.chain), never by the writers: see the README.
+    seal_seq = models.BigIntegerField(null=True, blank=True, unique=True, editable=False)
+    prev_hash = models.CharField(
+        max_length=64, blank=True, default="", db_default="", editable=False
+    )
+    hash = models.CharField(max_length=64, blank=True, default="", db_default="", editable=False)
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -55,6 +72,9 @@ class AuditEvent(models.Model):
             ),
             models.Index(fields=["action", "created_at"], name="audit_action_time"),
             models.Index(fields=["created_at"], name="audit_time"),
+            models.Index(fields=["actor", "created_at"], name="audit_actor_time"),
+            # The sealer's work queue: only rows still waiting for their hash.
+            models.Index(fields=["id"], name="audit_unsealed", condition=Q(seal_seq__isnull=True)),
         ]
 
     def __str__(self):
@@ -67,3 +87,196 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("Audit events are append-only.")
+
+
+class QualityAudit(models.Model):
+    """A sampling check (抽查) of the tickets closed in a period, created by a supervisor.
+
+    The sample is drawn once, at creation, from ``seed``: per technician,
+    ``sample_percent`` % of their closed tickets, at least ``sample_min`` (or all of them
+    when they closed fewer). The same seed over the same data draws the same sample.
+    """
+
+    title = models.CharField(_("title"), max_length=200)
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"), help_text=_("Inclusive."))
+    sample_percent = models.PositiveSmallIntegerField(_("sample %"), default=10)
+    sample_min = models.PositiveSmallIntegerField(_("minimum per technician"), default=1)
+    seed = models.BigIntegerField(_("seed"))
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=QualityAuditStatus.choices,
+        default=QualityAuditStatus.OPEN,
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("quality audit")
+        verbose_name_plural = _("quality audits")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(period_end__gte=models.F("period_start")),
+                name="quality_audit_period_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(sample_percent__gte=1, sample_percent__lte=100),
+                name="quality_audit_percent_1_100",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class AuditSample(models.Model):
+    """One sampled ticket of a quality audit and its checklist.
+
+    ``prefilled`` holds what the data says for each checklist item (True/False/None);
+    ``checks`` what the auditor confirmed (``confirmed_at`` set when they did).
+    """
+
+    audit = models.ForeignKey(QualityAudit, on_delete=models.PROTECT, related_name="samples")
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.PROTECT, related_name="+")
+    technician = models.ForeignKey(
+        "technicians.Technician",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    prefilled = models.JSONField(default=dict)
+    checks = models.JSONField(default=dict, blank=True)
+    note = models.TextField(blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("audit sample")
+        verbose_name_plural = _("audit samples")
+        ordering = ["audit", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["audit", "ticket"], name="audit_sample_unique_ticket")
+        ]
+
+    def __str__(self):
+        return f"{self.audit_id}:{self.ticket_id}"
+
+    @property
+    def conforming(self):
+        values = (self.checks if self.confirmed_at else self.prefilled).values()
+        return all(value is not False for value in values)
+
+
+class Finding(models.Model):
+    """A nonconformity (不符合) found by an audit, with its severity."""
+
+    audit = models.ForeignKey(QualityAudit, on_delete=models.PROTECT, related_name="findings")
+    sample = models.ForeignKey(
+        AuditSample, null=True, blank=True, on_delete=models.PROTECT, related_name="findings"
+    )
+    severity = models.CharField(_("severity"), max_length=16, choices=Severity.choices)
+    description = models.TextField(_("description"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=FindingStatus.choices, default=FindingStatus.OPEN
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("finding")
+        verbose_name_plural = _("findings")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.get_severity_display()}: {self.description[:60]}"
+
+
+class CorrectiveActionQuerySet(models.QuerySet):
+    def overdue(self, today):
+        return self.exclude(status=CorrectiveActionStatus.VERIFIED).filter(due_on__lt=today)
+
+
+class CorrectiveAction(models.Model):
+    """What the owner does about a finding, by a due date, with evidence.
+
+    Verified by someone other than the owner (``corrective_action_verify``); once every
+    action of a finding is verified the finding closes. Overdue actions escalate one level
+    per sweep day they stay overdue (``escalation_level``, notified by Celery).
+    """
+
+    finding = models.ForeignKey(Finding, on_delete=models.PROTECT, related_name="actions")
+    description = models.TextField(_("description"))
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    due_on = models.DateField(_("due on"))
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=CorrectiveActionStatus.choices,
+        default=CorrectiveActionStatus.OPEN,
+    )
+    evidence = models.FileField(_("evidence"), upload_to="evidence/%Y/%m/", blank=True)
+    evidence_note = models.TextField(blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
+    verification_note = models.TextField(blank=True)
+    escalation_level = models.PositiveSmallIntegerField(default=0)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = CorrectiveActionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("corrective action")
+        verbose_name_plural = _("corrective actions")
+        ordering = ["due_on", "id"]
+        indexes = [models.Index(fields=["status", "due_on"], name="corrective_status_due")]
+
+    def __str__(self):
+        return self.description[:60]
+
+
+class KpiReport(models.Model):
+    """A stored KPI report: the rows of ``audits.selectors.kpi_rows`` for one period."""
+
+    period_start = models.DateTimeField()
+    period_end = models.DateTimeField()
+    group_by = models.CharField(max_length=16, choices=KpiGroupBy.choices)
+    rows = models.JSONField(default=list)
+    totals = models.JSONField(default=dict)
+    weekly = models.BooleanField(default=False)
+    generated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("KPI report")
+        verbose_name_plural = _("KPI reports")
+        ordering = ["-period_start", "group_by"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period_start", "period_end", "group_by"],
+                condition=Q(weekly=True),
+                name="kpi_report_weekly_unique",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.group_by} {self.period_start:%Y-%m-%d}–{self.period_end:%Y-%m-%d}"
+
+
+from . import history  # noqa: E402, F401  (the pghistory safety net registers its models)

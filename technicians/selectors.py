@@ -7,23 +7,20 @@ from django.db.models import (
     Avg,
     Count,
     DurationField,
-    Exists,
     ExpressionWrapper,
     F,
-    OuterRef,
     Q,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from aftersales.roles import Role, has_role
-from tickets.choices import Action, TicketCategory, TicketStatus
+from tickets.selectors import first_time_fix_marks
 
 from .models import Absence, Certification, Technician, TrainingRecord
 from .services import eligibility_facts, eligibility_reasons, local_day_bounds, training_year
 
 RANKING_WINDOW_DAYS = 90
-REPEAT_WINDOW = datetime.timedelta(days=30)
 
 
 def technician_list(*, user):
@@ -78,35 +75,16 @@ def training_compliance(*, technician_ids, day=None):
 
 
 def _jobs(technician_ids, start, end):
-    """Jobs the technicians completed in [start, end), annotated with their quality marks.
+    """Jobs the technicians completed in [start, end), with their quality marks
+    (``tickets.selectors.first_time_fix_marks``)."""
+    from tickets.models import Ticket
 
-    ``repeat``: another ticket for the same product opened within 30 days after the
-    completion; ``rejected``: the customer refused the confirmation at least once;
-    ``complained``: a complaint about the same product within 30 days.
-    """
-    from tickets.models import Ticket, TicketEvent
-
-    later = Ticket.objects.filter(
-        product_id=OuterRef("product_id"),
-        created_at__gt=OuterRef("completed_at"),
-        created_at__lte=OuterRef("completed_at") + REPEAT_WINDOW,
-    )
     jobs = Ticket.objects.filter(completed_at__gte=start, completed_at__lt=end)
     if technician_ids is not None:
         jobs = jobs.filter(technician_id__in=technician_ids)
     else:
         jobs = jobs.filter(technician_id__isnull=False)
-    return jobs.annotate(
-        repeat=Exists(later),
-        complained=Exists(later.filter(category=TicketCategory.COMPLAINT)),
-        rejected=Exists(
-            TicketEvent.objects.filter(
-                ticket_id=OuterRef("pk"),
-                action=Action.CONFIRM,
-                to_status=TicketStatus.TRIAGED,
-            )
-        ),
-    )
+    return jobs.annotate(**first_time_fix_marks())
 
 
 def first_time_fix_rate(*, fixed, closed):
@@ -131,7 +109,7 @@ def technician_performance(*, start, end, technician_ids=None, area_id=None):
         .annotate(
             jobs_done=Count("id"),
             closed_jobs=Count("id", filter=closed),
-            fixed_first_time=Count("id", filter=closed & Q(repeat=False, rejected=False)),
+            fixed_first_time=Count("id", filter=closed & Q(repeated=False, refused=False)),
             complaints=Count("id", filter=Q(complained=True)),
             satisfaction=Avg(Coalesce("follow_up_satisfaction", "satisfaction")),
             travel=Avg(

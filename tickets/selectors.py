@@ -1,13 +1,24 @@
 """Reads shared by the API, the pages and the reports."""
 
+import datetime
+
 from django.core.cache import cache
-from django.db.models import Count, F, Q, Value
+from django.db.models import (
+    Count,
+    DateTimeField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from aftersales.roles import Role, has_role
 
-from .choices import OPEN_STATUSES, Priority, SlaState
+from .choices import OPEN_STATUSES, Action, Priority, SlaState, TicketCategory, TicketStatus
 from .models import Customer, Product, SlaPolicy, Ticket, TicketEvent
 
 
@@ -157,14 +168,12 @@ def sla_policy_for(*, priority, category, customer_tier):
     return default
 
 
-def sla_met_rates(*, start, end, now=None):
-    """Response- and dispatch-SLA met % for the tickets received in [start, end).
+def sla_clock_qs(*, now):
+    """The response and dispatch clocks as filters: ``(decided, met)``, each a dict of Q.
 
-    A clock counts once it is decided: stopped (on time = met) or still running past its
-    due instant (breached). Clocks still running within their target are left out.
-    One aggregate query over the period (the created_at index).
+    A clock is decided once stopped (on time = met) or still running past its due
+    instant (breached). Shared by ``sla_met_rates`` and the KPI report (audits).
     """
-    now = now or timezone.now()
     at = Coalesce(F("sla_paused_at"), Value(now))
     response_stop = Coalesce(F("responded_at"), F("cancelled_at"))
     dispatch_stop = Coalesce(F("dispatched_at"), F("completed_at"), F("cancelled_at"))
@@ -179,6 +188,17 @@ def sla_met_rates(*, start, end, now=None):
         "dispatch": (Q(dispatched_at__isnull=False) | Q(completed_at__isnull=False))
         & Q(dispatch_due_at__gte=dispatch_stop),
     }
+    return decided, met
+
+
+def sla_met_rates(*, start, end, now=None):
+    """Response- and dispatch-SLA met % for the tickets received in [start, end).
+
+    A clock counts once it is decided: stopped (on time = met) or still running past its
+    due instant (breached). Clocks still running within their target are left out.
+    One aggregate query over the period (the created_at index).
+    """
+    decided, met = sla_clock_qs(now=now or timezone.now())
     row = Ticket.objects.filter(created_at__gte=start, created_at__lt=end).aggregate(
         tickets=Count("id"),
         **{f"{c}_decided": Count("id", filter=decided[c]) for c in decided},
@@ -198,3 +218,34 @@ def sla_met_rates(*, start, end, now=None):
         "dispatch": {"decided": row["dispatch_decided"], "met": row["dispatch_met"],
                      "met_pct": pct("dispatch")},
     }  # fmt: skip
+
+
+REPEAT_WINDOW = datetime.timedelta(days=30)
+
+
+def first_time_fix_marks():
+    """Quality marks of a job, as ``Exists`` expressions over the outer ticket.
+
+    ``refused``: the customer refused the confirmation at least once (the job was redone);
+    ``repeated``: another ticket for the same product opened within 30 days after the
+    job was completed; ``complained``: one of those was a complaint. A first-time fix is
+    a closed job with neither ``refused`` nor ``repeated`` — the one definition the
+    technician statistics, the dispatch ranking and the KPI report share. Each probe is
+    answered from an index (``ticketevent_rejections``, ``ticket_product_created``).
+    """
+    later = Ticket.objects.filter(
+        product_id=OuterRef("product_id"),
+        created_at__gt=OuterRef("completed_at"),
+        created_at__lte=ExpressionWrapper(
+            OuterRef("completed_at") + REPEAT_WINDOW, output_field=DateTimeField()
+        ),
+    )
+    return {
+        "refused": Exists(
+            TicketEvent.objects.filter(
+                ticket_id=OuterRef("pk"), action=Action.CONFIRM, to_status=TicketStatus.TRIAGED
+            )
+        ),
+        "repeated": Exists(later),
+        "complained": Exists(later.filter(category=TicketCategory.COMPLAINT)),
+    }

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from aftersales.exceptions import ActionForbidden, ApplicationError
 from aftersales.roles import Role, has_role, roles_of
+from audits.services import audit_pii_read
 from technicians.choices import reason_label
 
 from . import forms, services
@@ -279,16 +280,17 @@ def _render_detail(request, ticket, *, bound=None, error=None, status=200):
             },
         )
     customer = ticket.customer
+    show_phone = can_see_phone(user, ticket=ticket)
+    if show_phone and customer.erased_at is None:
+        audit_pii_read(actor=user, customer_id=customer.pk, ticket_id=ticket.pk)
     return render(
         request,
         "tickets/ticket_detail.html",
         {
             "ticket": ticket,
             "sla_state": ticket.sla_state(),
-            "show_phone": can_see_phone(user, ticket=ticket),
-            "phone": customer.phone
-            if can_see_phone(user, ticket=ticket)
-            else customer.masked_phone,
+            "show_phone": show_phone,
+            "phone": customer.phone if show_phone else customer.masked_phone,
             "events": ticket_events(ticket=ticket),
             "panels": panels,
             "error": error,

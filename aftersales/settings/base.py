@@ -31,6 +31,9 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # Trigger-based row snapshots on PostgreSQL, the audit safety net (audits/history.py).
+    "pgtrigger",
+    "pghistory",
     "audits",
     "tickets",
     "technicians",
@@ -162,6 +165,16 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 SLA_SWEEP_INTERVAL_SECONDS = env.int("SLA_SWEEP_INTERVAL_SECONDS", default=60)
 # Local hour (TIME_ZONE) at which beat mails supervisors the low-stock digest.
 REORDER_DIGEST_HOUR = env.int("REORDER_DIGEST_HOUR", default=8)
+# Audit safety net (audits/history.py).
+# pghistory's triggers sit on other apps' tables (tickets, technicians, auth); generating
+# them as migrations would write migrations into those apps (and into Django's own auth).
+# Instead pgtrigger installs/updates every registered trigger after each `migrate`
+# (idempotent, PostgreSQL only), and the snapshot tables stay in audits/migrations.
+PGTRIGGER_MIGRATIONS = False
+PGTRIGGER_INSTALL_ON_MIGRATE = True
+# How often beat seals new audit events into the hash chain (audits.chain).
+AUDIT_SEAL_INTERVAL_SECONDS = env.int("AUDIT_SEAL_INTERVAL_SECONDS", default=60)
+
 CELERY_BEAT_SCHEDULE = {
     "sla-sweep": {
         "task": "tickets.tasks.sla_sweep_task",
@@ -178,6 +191,18 @@ CELERY_BEAT_SCHEDULE = {
     "parts-reorder-digest": {
         "task": "parts.tasks.reorder_digest_task",
         "schedule": crontab(hour=REORDER_DIGEST_HOUR, minute=0),
+    },
+    "audit-seal": {
+        "task": "audits.tasks.audit_seal_task",
+        "schedule": float(AUDIT_SEAL_INTERVAL_SECONDS),
+    },
+    "kpi-weekly-reports": {
+        "task": "audits.tasks.kpi_weekly_reports_generate_task",
+        "schedule": crontab(minute=0, hour=6, day_of_week="mon"),
+    },
+    "corrective-actions-escalate": {
+        "task": "audits.tasks.corrective_actions_escalate_overdue_task",
+        "schedule": crontab(minute=0, hour=8),
     },
 }
 
@@ -221,6 +246,8 @@ SPECTACULAR_SETTINGS = {
         "WarrantyDecisionEnum": "tickets.choices.WarrantyDecision",
         "ContactViaEnum": "tickets.choices.ContactVia",
         "CustomerTierEnum": "tickets.choices.CustomerTier",
+        "OpenClosedStatusEnum": "audits.choices.QualityAuditStatus",
+        "CorrectiveActionStatusEnum": "audits.choices.CorrectiveActionStatus",
     },
 }
 

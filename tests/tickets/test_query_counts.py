@@ -25,11 +25,13 @@ pytestmark = pytest.mark.django_db
 # Today's counts: the token with its user, the user's groups, then the page's own reads
 # (the page; for page-number lists a COUNT too). Raise one deliberately, with the reason,
 # when a feature needs another query -- never because a row started costing one.
+# +1 on lists that show unmasked phones: the one INSERT of the request's personal-data
+# read events (audits.middleware), whatever the number of rows.
 CEILINGS = {
-    "ticket-list": 3,
-    "ticket-detail": 3,
+    "ticket-list": 4,
+    "ticket-detail": 4,
     "ticket-events": 4,
-    "customer-list": 4,
+    "customer-list": 5,
     "product-list": 4,
 }
 

@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from aftersales.roles import DESK_ROLES
+from audits.services import audit_pii_read
 from parts.api.serializers import PartReserveLineSerializer, PartUsedLineSerializer
 from technicians.models import Technician
 
@@ -89,8 +90,11 @@ class CustomerSerializer(serializers.ModelSerializer):
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
-        if not can_see_phone(_user(self), customer=instance):
+        user = _user(self)
+        if not can_see_phone(user, customer=instance):
             data["phone"] = instance.masked_phone
+        elif instance.erased_at is None:
+            audit_pii_read(actor=user, customer_id=instance.pk)
         return data
 
 
@@ -273,12 +277,13 @@ class TicketSerializer(serializers.ModelSerializer):
     def get_customer_summary(self, ticket):
         customer = ticket.customer
         user = _user(self)
+        unmasked = can_see_phone(user, ticket=ticket)
+        if unmasked and customer.erased_at is None:
+            audit_pii_read(actor=user, customer_id=customer.pk, ticket_id=ticket.pk)
         return {
             "id": customer.pk,
             "name": customer.name,
-            "phone": customer.phone
-            if can_see_phone(user, ticket=ticket)
-            else customer.masked_phone,
+            "phone": customer.phone if unmasked else customer.masked_phone,
             "address": customer.address,
             "area": customer.area.code if customer.area else None,
             "tier": customer.tier,

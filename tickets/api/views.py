@@ -1,5 +1,6 @@
 """REST adapter of the tickets app: selectors in, services out, nothing else."""
 
+from django.db import transaction
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -13,6 +14,7 @@ from aftersales.api.concurrency import etag, expected_version
 from aftersales.api.idempotency import IdempotentCreateMixin
 from aftersales.api.pagination import CursorPagination
 from aftersales.roles import Role
+from audits.services import audit_created
 from technicians.selectors import dispatch_candidates
 
 from .. import services
@@ -57,6 +59,10 @@ class ReferenceViewSet(
     write_roles = (Role.SUPERVISOR,)
     search_fields = ["code", "name"]
     ordering_fields = ["code", "name"]
+
+    def perform_create(self, serializer):
+        with transaction.atomic():
+            audit_created(actor=self.request.user, obj=serializer.save())
 
 
 class AreaViewSet(ReferenceViewSet):

@@ -1,0 +1,178 @@
+"""The one writer of the audit trail."""
+
+from django.db import transaction
+
+from ..context import current, pii_reads
+from ..models import AuditEvent
+
+# Field names whose values never reach the trail (redacted, the change itself is kept).
+SECRET_FIELDS = frozenset(
+    {"password", "secret", "token", "key", "signature", "confirmation_signature"}
+)
+REDACTED = "<redacted>"
+
+
+def _scrub(changes):
+    return {
+        field: (REDACTED if field in SECRET_FIELDS else value)
+        for field, value in (changes or {}).items()
+    }
+
+
+def _actor(actor):
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
+def audit_record(
+    *, actor, action, obj=None, object_type=None, object_id=None, ticket=None, changes=None
+):
+    """Append one audit event for ``action`` on ``obj`` (or an explicit type and id).
+
+    Must run inside the transaction of the change it records, so that both commit or
+    neither does. ``changes`` maps field → ``[before, after]`` (or a plain value for
+    creations); secret fields are redacted. Source, request id and IP come from the
+    current audit context. The row is sealed into the hash chain later (audits.chain).
+    """
+    assert transaction.get_connection().in_atomic_block, "audit_record needs a transaction"
+    ctx = current()
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = obj.pk
+    return AuditEvent.objects.create(
+        actor=_actor(actor),
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        ticket=ticket,
+        changes=_scrub(changes),
+        source=ctx["source"],
+        request_id=ctx["request_id"],
+        ip_address=ctx["ip"],
+    )
+
+
+def audit_records(*, actor, records):
+    """Append many audit events in one INSERT (batch writers such as the SLA sweep).
+
+    ``records`` are dicts of ``action``, ``obj`` (or ``object_type`` and ``object_id``),
+    optional ``ticket``/``ticket_id`` and ``changes``; the same rules as ``audit_record``
+    apply (inside the change's transaction, secrets redacted, source from the context).
+    """
+    assert transaction.get_connection().in_atomic_block, "audit_records needs a transaction"
+    ctx = current()
+    events = []
+    for record in records:
+        obj = record.get("obj")
+        events.append(
+            AuditEvent(
+                actor=_actor(record.get("actor", actor)),
+                action=record["action"],
+                object_type=obj._meta.label_lower if obj is not None else record["object_type"],
+                object_id=str(obj.pk if obj is not None else record["object_id"]),
+                ticket_id=record["ticket"].pk if record.get("ticket") else record.get("ticket_id"),
+                changes=_scrub(record.get("changes")),
+                source=ctx["source"],
+                request_id=ctx["request_id"],
+                ip_address=ctx["ip"],
+            )
+        )
+    return AuditEvent.objects.bulk_create(events)
+
+
+def audit_pii_read(*, actor, customer_id, fields=("phone",), ticket_id=None):
+    """Note that ``actor`` was shown ``customer_id``'s unmasked personal data.
+
+    Inside an HTTP request the reads are collected and written by the audit middleware
+    in one INSERT when the response is ready (a list of 50 tickets costs one statement,
+    not 50); outside a request the event is written at once.
+    """
+    collector = pii_reads()
+    key = (customer_id, tuple(fields))
+    if collector is not None:
+        if key not in collector["seen"]:
+            collector["seen"].add(key)
+            collector["reads"].append(
+                {"actor": actor, "customer_id": customer_id, "fields": list(fields),
+                 "ticket_id": ticket_id}
+            )  # fmt: skip
+        return
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action="customer.pii_read",
+            object_type="tickets.customer",
+            object_id=customer_id,
+            changes={"fields": list(fields), "ticket": ticket_id},
+        )
+
+
+def pii_reads_flush(collector):
+    """Write the collected unmasked-data reads of one request (one INSERT); see above."""
+    if not collector or not collector["reads"]:
+        return
+    # No savepoint: this is the request's last write, alone in its transaction.
+    with transaction.atomic(savepoint=False):
+        audit_records(
+            actor=None,
+            records=[
+                {
+                    "actor": read["actor"],
+                    "action": "customer.pii_read",
+                    "object_type": "tickets.customer",
+                    "object_id": read["customer_id"],
+                    "changes": {"fields": read["fields"], "ticket": read["ticket_id"]},
+                }
+                for read in collector["reads"]
+            ],
+        )
+    collector["reads"].clear()
+
+
+def diff(instance, before, fields):
+    """Field → [before, after] for the fields whose value changed (JSON-safe)."""
+    changes = {}
+    for field in fields:
+        old, new = before.get(field), getattr(instance, field)
+        if old != new:
+            changes[field] = [plain(old), plain(new)]
+    return changes
+
+
+def field_values(instance):
+    """Every concrete field of ``instance`` (bar the primary key), JSON-safe, by name."""
+    return {
+        f.name: plain(getattr(instance, f.attname))
+        for f in type(instance)._meta.concrete_fields
+        if not f.primary_key
+    }
+
+
+def audit_created(*, actor, obj, action=None):
+    """Record the creation of ``obj`` with all its field values (generic create paths such
+    as the reference-data API, which have no business service of their own)."""
+    values = field_values(obj)
+    return audit_record(
+        actor=actor,
+        action=action or f"{obj._meta.model_name}.created",
+        obj=obj,
+        changes={name: [None, value] for name, value in values.items() if value not in (None, "")},
+    )
+
+
+def snapshot(instance, fields):
+    return {field: getattr(instance, field) for field in fields}
+
+
+def plain(value):
+    """A JSON-safe form of a field value (objects by primary key, times in ISO 8601)."""
+    if hasattr(value, "pk"):
+        return value.pk
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, (int, float, str, bool)) or value is None:
+        return value
+    if isinstance(value, (list, tuple)):
+        return [plain(item) for item in value]
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    return str(value)
