@@ -60,21 +60,33 @@ def draw_sample(ids_by_group, *, percent, minimum, seed):
     return chosen
 
 
-def checklist_prefill(ticket):
-    """What the record says for each checklist item (True/False, None when unknowable)."""
+def checklist_prefill(ticket, parts=()):
+    """What the record says for each checklist item (True/False, None when unknowable).
+
+    ``parts`` are the job's ``parts.TicketPart`` lines. With lines, "parts" is recorded
+    and "charges_correct" asks whether every line the charging rule
+    (``parts.services.line_is_charged``) makes chargeable was charged; without lines both
+    are left to the auditor (a job may need no parts, and labour is not itemised).
+    """
+    from parts.services import line_is_charged
+
     response_met = ticket.responded_at is not None and ticket.responded_at <= ticket.response_due_at
     dispatch_stop = ticket.dispatched_at or ticket.completed_at
     dispatch_met = dispatch_stop is not None and dispatch_stop <= ticket.dispatch_due_at
     satisfaction = ticket.follow_up_satisfaction or ticket.satisfaction
     values = {
         "fault_code": bool(ticket.fault_code),
-        # Parts lines arrive with the parts app (issue 6); the auditor decides meanwhile.
-        "parts": None,
+        "parts": True if parts else None,
         "signature": bool(ticket.confirmation_signature),
         "satisfaction": satisfaction is not None,
         "sla_met": response_met and dispatch_met,
-        # Charges are not recorded yet: confirmed by the auditor from the work order.
-        "charges_correct": None,
+        "charges_correct": (
+            all(
+                line.charged or not line_is_charged(ticket=ticket, part=line.part) for line in parts
+            )
+            if parts
+            else None
+        ),
     }
     return {item: values[item] for item in CHECKLIST_ITEMS}
 
@@ -87,6 +99,7 @@ def quality_audit_create(
     technician — remote fixes — form one group). Supervisors only. Writes the audit, one
     ``AuditSample`` per sampled ticket with its pre-filled checklist, and an audit event.
     """
+    from parts.models import TicketPart
     from tickets.models import Ticket
 
     _require(actor, Role.SUPERVISOR)
@@ -115,12 +128,15 @@ def quality_audit_create(
         chosen = draw_sample(ids_by_group, percent=sample_percent, minimum=sample_min, seed=seed)
         ids = [ticket_id for group in chosen.values() for ticket_id in group]
         tickets = Ticket.objects.in_bulk(ids)
+        lines = {}
+        for line in TicketPart.objects.filter(ticket_id__in=ids).select_related("part"):
+            lines.setdefault(line.ticket_id, []).append(line)
         AuditSample.objects.bulk_create(
             AuditSample(
                 audit=audit,
                 ticket_id=ticket_id,
                 technician_id=tickets[ticket_id].technician_id,
-                prefilled=checklist_prefill(tickets[ticket_id]),
+                prefilled=checklist_prefill(tickets[ticket_id], lines.get(ticket_id, ())),
             )
             for ticket_id in sorted(ids)
         )

@@ -1,6 +1,7 @@
 """Quality audits: reproducible sampling with minimums, checklists, findings, corrective
 actions verified by someone other than their owner, escalation of overdue actions."""
 
+import datetime
 from datetime import date, timedelta
 
 import pytest
@@ -273,3 +274,27 @@ def test_api_bad_quality_audit_input_is_400(supervisor_client, body):
 def test_api_audit_events_are_read_only(auditor_client):
     assert auditor_client.post("/api/v1/audit-events/", {}).status_code == 405
     assert auditor_client.delete("/api/v1/audit-events/1/").status_code == 405
+
+
+def test_checklist_prefill_reads_parts_lines_and_checks_the_charging_rule():
+    from types import SimpleNamespace
+
+    from audits.services.quality import checklist_prefill
+
+    now = datetime.datetime(2026, 3, 2, tzinfo=datetime.UTC)
+    ticket = SimpleNamespace(
+        responded_at=now, response_due_at=now, dispatched_at=now, completed_at=now,
+        dispatch_due_at=now, follow_up_satisfaction=None, satisfaction=5, fault_code="E1",
+        confirmation_signature="sig", warranty_decision="out_of_warranty",
+    )  # fmt: skip
+    covered = SimpleNamespace(warranty_covered=True)
+    charged = SimpleNamespace(charged=True, part=covered)
+    waived = SimpleNamespace(charged=False, part=covered)
+    assert checklist_prefill(ticket)["parts"] is None
+    assert checklist_prefill(ticket)["charges_correct"] is None
+    assert checklist_prefill(ticket, [charged])["parts"] is True
+    assert checklist_prefill(ticket, [charged])["charges_correct"] is True
+    # Out of warranty every part is charged: a free line is a nonconformity.
+    assert checklist_prefill(ticket, [charged, waived])["charges_correct"] is False
+    ticket.warranty_decision = "in_warranty"
+    assert checklist_prefill(ticket, [waived])["charges_correct"] is True
