@@ -25,10 +25,11 @@ WITH o AS (
   SELECT t.technician_id AS k, count(*) AS closed,
          count(*) FILTER (WHERE NOT EXISTS (
              SELECT 1 FROM tickets_ticketevent e WHERE e.ticket_id = t.id
-             AND e.from_status = 'awaiting_confirmation' AND e.to_status = 'triaged')
+             AND e.action = 'confirm' AND e.to_status = 'triaged')
            AND NOT EXISTS (
              SELECT 1 FROM tickets_ticket r WHERE r.product_id = t.product_id
-             AND r.created_at > t.closed_at AND r.created_at <= t.closed_at + interval '30 days')
+             AND r.created_at > t.completed_at
+             AND r.created_at <= t.completed_at + interval '30 days')
          ) AS ftf,
          avg(COALESCE(t.follow_up_satisfaction, t.satisfaction)) AS sat,
          count(*) FILTER (WHERE t.fault_code <> '' AND t.confirmation_signature <> ''
