@@ -33,10 +33,24 @@ def ensure_parts_data(log=print):
         if parts == PARTS and levels >= PARTS * LOCATIONS * 0.9:
             return
         started = time.perf_counter()
+        # A bulk load is not a change to audit: keep the safety-net triggers off (as
+        # bench/datagen.py does), or 5 million level snapshots would be written too.
+        cursor.execute("SET session_replication_role = replica")
+        # Technicians point at their home outlet: let go of the old outlets first.
+        cursor.execute(
+            "UPDATE technicians_technician SET home_outlet_id = NULL"
+            " WHERE home_outlet_id IS NOT NULL"
+        )
         cursor.execute(
             "TRUNCATE parts_ticketpart, parts_stockreservation, parts_reorderalert, "
             "parts_stockcountline, parts_stockcount, parts_stockmovement, parts_stocklevel, "
-            "parts_stocklocation, parts_part_compatible_models, parts_part RESTART IDENTITY"
+            "parts_part_compatible_models, parts_part RESTART IDENTITY"
+        )
+        # Locations are referenced from technicians (home outlet): TRUNCATE refuses that
+        # whatever the data, so a plain DELETE of these few hundred rows.
+        cursor.execute("DELETE FROM parts_stocklocation")
+        cursor.execute(
+            "SELECT setval(pg_get_serial_sequence('parts_stocklocation', 'id'), 1, false)"
         )
         category = _scalar(cursor, "SELECT min(id) FROM tickets_productcategory")
         cursor.execute(
@@ -64,6 +78,12 @@ def ensure_parts_data(log=print):
             [VANS],
         )
         locations = _scalar(cursor, "SELECT count(*) FROM parts_stocklocation")
+        cursor.execute(
+            "UPDATE technicians_technician t SET home_outlet_id = o.id"
+            " FROM parts_stocklocation o"
+            " WHERE o.code = 'BOUT-' || (1 + t.id %% %s)",
+            [OUTLETS],
+        )
         # Part-major order matches the unique (part, location) index: a sequential build.
         cursor.execute(
             "INSERT INTO parts_stocklevel (part_id, location_id, on_hand, reserved,"
@@ -74,6 +94,7 @@ def ensure_parts_data(log=print):
             " ORDER BY p.id, l.id",
             [REORDER_POINT],
         )
+        cursor.execute("SET session_replication_role = DEFAULT")
         cursor.execute("VACUUM ANALYZE parts_stocklevel")
         cursor.execute("ANALYZE parts_part")
         cursor.execute("ANALYZE parts_stocklocation")
