@@ -28,3 +28,52 @@ def roles_of(user):
 
 def has_role(user, *roles):
     return bool(user is not None and (user.is_superuser or roles_of(user) & set(roles)))
+
+
+# What a supervisor (is_staff) may do in the admin, as Django model permissions: read the
+# records of the four apps, and keep the reference data a service centre edits by hand.
+# Everything with rules of its own (tickets, stock levels and movements, the audit trail)
+# stays read-only there; users and groups stay with the superuser.
+SUPERVISOR_ADMIN_VIEW_APPS = ("tickets", "technicians", "parts", "audits")
+SUPERVISOR_ADMIN_EDIT = {
+    "tickets.area": ("add", "change"),
+    "tickets.productcategory": ("add", "change"),
+    "tickets.productmodel": ("add", "change"),
+    "tickets.slapolicy": ("add", "change"),
+    "tickets.workingcalendar": ("add", "change"),
+    "tickets.workinghours": ("add", "change", "delete"),
+    "tickets.calendarexception": ("add", "change", "delete"),
+    "technicians.technician": ("change",),
+    "technicians.certificationtype": ("add", "change"),
+    "technicians.certification": ("add", "change"),
+    "technicians.trainingrecord": ("add", "change"),
+    "technicians.absence": ("add", "change", "delete"),
+    "parts.part": ("add", "change"),
+    "parts.stocklocation": ("add", "change"),
+    "parts.stockcount": ("add", "change"),
+}
+
+
+def grant_supervisor_admin_permissions(**kwargs):
+    """post_migrate: give the ``supervisor`` group exactly the admin permissions above.
+
+    Idempotent, and it also removes what is no longer listed (least privilege), so the
+    table here is the truth after every ``migrate``.
+    """
+    from django.contrib.auth.models import Group, Permission
+
+    group, _created = Group.objects.get_or_create(name=Role.SUPERVISOR)
+    wanted = Permission.objects.filter(
+        content_type__app_label__in=SUPERVISOR_ADMIN_VIEW_APPS, codename__startswith="view_"
+    )
+    ids = set(wanted.values_list("id", flat=True))
+    for label, actions in SUPERVISOR_ADMIN_EDIT.items():
+        app_label, model = label.split(".")
+        ids |= set(
+            Permission.objects.filter(
+                content_type__app_label=app_label,
+                content_type__model=model,
+                codename__in=[f"{action}_{model}" for action in actions],
+            ).values_list("id", flat=True)
+        )
+    group.permissions.set(ids)

@@ -5,3 +5,13 @@ from django.utils.translation import gettext_lazy as _
 class TicketsConfig(AppConfig):
     name = "tickets"
     verbose_name = _("Tickets")
+
+    def ready(self):
+        from django.db.models.signals import post_migrate
+
+        from aftersales.roles import grant_supervisor_admin_permissions
+
+        # After every migrate (and test flush): the supervisors' admin permissions.
+        post_migrate.connect(
+            grant_supervisor_admin_permissions, dispatch_uid="aftersales.supervisor_admin"
+        )

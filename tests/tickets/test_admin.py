@@ -66,3 +66,20 @@ def test_admin_cannot_add_or_delete_tickets(admin_client, agent):
         == 403
     )
     assert Ticket.objects.filter(pk=ticket.pk).exists()
+
+
+@pytest.mark.django_db
+def test_supervisors_keep_reference_data_in_the_admin_and_only_read_the_rest(client, supervisor):
+    from aftersales.roles import grant_supervisor_admin_permissions
+
+    grant_supervisor_admin_permissions()  # what every migrate does
+    supervisor.is_staff = True
+    supervisor.save()
+    client.force_login(supervisor)
+    assert client.get("/admin/").status_code == 200
+    assert client.get("/admin/tickets/area/add/").status_code == 200
+    assert client.get("/admin/technicians/certificationtype/add/").status_code == 200
+    assert client.get("/admin/tickets/ticket/").status_code == 200  # read
+    assert client.get("/admin/tickets/customer/add/").status_code == 403
+    assert client.get("/admin/auth/user/").status_code == 403
+    assert client.get("/admin/audits/auditevent/").status_code == 200
