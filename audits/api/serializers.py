@@ -1,6 +1,8 @@
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
+from aftersales.api.files import ProtectedFileField
+
 from ..choices import CHECKLIST_ITEMS, KpiGroupBy, Severity
 from ..models import AuditEvent, AuditSample, CorrectiveAction, Finding, QualityAudit
 
@@ -120,6 +122,7 @@ class CorrectiveActionSerializer(serializers.ModelSerializer):
     owner = serializers.PrimaryKeyRelatedField(
         queryset=get_user_model().objects.filter(is_active=True)
     )
+    evidence = ProtectedFileField(view_name="corrective-action-evidence-file", read_only=True)
 
     class Meta:
         model = CorrectiveAction

@@ -9,6 +9,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from aftersales.api.files import FILE_RESPONSE, file_response
 from aftersales.api.pagination import CursorPagination
 from aftersales.roles import Role
 
@@ -168,6 +169,12 @@ class CorrectiveActionViewSet(
             note=data.validated_data["note"],
         )
         return Response(self.get_serializer(corrective).data)
+
+    @extend_schema(responses=FILE_RESPONSE)
+    @action(detail=True, methods=["get"], url_path="evidence-file", filterset_class=None)
+    def evidence_file(self, request, pk=None):
+        """The uploaded evidence, for whoever may see the corrective action."""
+        return file_response(self.get_object().evidence)
 
     @extend_schema(
         request=s.CorrectiveActionVerifyInputSerializer, responses=s.CorrectiveActionSerializer

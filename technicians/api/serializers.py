@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from aftersales.api.files import ProtectedFileField
 from parts.models import StockLocation
 from tickets.models import Area, ProductCategory
 
@@ -108,6 +109,9 @@ class CertificationSerializer(serializers.ModelSerializer):
     expires_on = serializers.DateField(required=False)
     status = serializers.SerializerMethodField()
     verified_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    document = ProtectedFileField(
+        view_name="certification-document", required=False, allow_null=True
+    )
 
     class Meta:
         model = Certification

@@ -5,6 +5,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from aftersales.api.files import FILE_RESPONSE, file_response
 from aftersales.api.idempotency import IdempotentCreateMixin
 from aftersales.roles import Role
 
@@ -247,6 +248,12 @@ class CertificationViewSet(
             certification=certification, actor=request.user, **data.validated_data
         )
         return Response(self.get_serializer(certification).data)
+
+    @extend_schema(responses=FILE_RESPONSE)
+    @action(detail=True, methods=["get"], filterset_class=None)
+    def document(self, request, pk=None):
+        """The scanned certificate, for whoever may see the certificate."""
+        return file_response(self.get_object().document)
 
     @extend_schema(request=s.CertificationRevokeSerializer, responses=s.CertificationSerializer)
     @action(detail=True, methods=["post"])

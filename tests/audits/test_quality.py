@@ -234,6 +234,11 @@ def test_api_quality_audit_flow_with_roles(
     )
     assert evidence.status_code == 200, evidence.data
     assert evidence.data["status"] == "submitted"
+    # The evidence is served by the API to whoever may see the action, never as public media.
+    assert evidence.data["evidence"].endswith(url + "evidence-file/")
+    download = auditor_client.get(url + "evidence-file/")
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content) == b"%PDF-1.4 refund"
     assert agent_client.post(url + "verify/", {"effective": True}, format="json").status_code == 403
     verified = auditor_client.post(url + "verify/", {"effective": True}, format="json")
     assert verified.status_code == 200 and verified.data["status"] == "verified"

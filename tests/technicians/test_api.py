@@ -289,3 +289,43 @@ def test_home_outlet_must_be_a_service_outlet(supervisor_client, technician, sup
     assert response.status_code == 200 and response.data["home_outlet"] == "OUT-1"
     refused = supervisor_client.patch(url, {"home_outlet": "WH-1"}, format="json")
     assert refused.status_code == 400 and "home_outlet" in refused.data
+
+
+def test_certificate_document_is_served_to_who_may_see_it_only(
+    supervisor_client, technician_client, technician, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    CertificationTypeFactory(code="electrician", validity_months=12)
+    created = supervisor_client.post(
+        "/api/v1/certifications/",
+        {"technician": technician.pk, "type": "electrician", "number": "E-9",
+         "issued_on": TODAY().isoformat(),
+         "document": SimpleUploadedFile("e9.pdf", b"%PDF-1.4 card")},
+        format="multipart",
+    )  # fmt: skip
+    assert created.status_code == 201, created.data
+    url = f"/api/v1/certifications/{created.data['id']}/document/"
+    assert created.data["document"].endswith(url)
+    for client in (supervisor_client, technician_client):  # the holder sees their own
+        response = client.get(url)
+        assert response.status_code == 200
+        assert b"".join(response.streaming_content) == b"%PDF-1.4 card"
+    other = TechnicianFactory()
+    other_client = _client_for_user(other.user)
+    assert other_client.get(url).status_code == 404
+    assert (
+        client.get("/media/" + Certification.objects.get(number="E-9").document.name).status_code
+        == 404
+    )
+    no_file = technician.certifications.exclude(number="E-9").get()
+    assert (
+        supervisor_client.get(f"/api/v1/certifications/{no_file.pk}/document/").status_code == 404
+    )
+
+
+def _client_for_user(user):
+    from tests.conftest import _client_for
+
+    return _client_for(user)
