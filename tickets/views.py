@@ -6,6 +6,7 @@ import datetime
 from dataclasses import dataclass
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -197,8 +198,29 @@ def my_jobs_page(request):
     return render(
         request,
         "tickets/my_jobs.html",
-        {"current": current, "upcoming": upcoming, "today": today},
+        {"current": current, "upcoming": upcoming, "today": today, **_papers(request.user, today)},
     )
+
+
+def _papers(user, today):
+    """The technician's own certificates (status as of today) and training year."""
+    from technicians.models import Technician
+    from technicians.selectors import certification_list, training_compliance
+
+    technician = Technician.objects.filter(user=user).first()
+    if technician is None:
+        return {}
+    certificates = [
+        {"certificate": c, "status": c.status_on(today)}
+        for c in certification_list(user=user).filter(technician=technician)
+        if c.revoked_at is None and c.expires_on >= today - datetime.timedelta(days=365)
+    ]
+    training = training_compliance(technician_ids=[technician.pk], day=today)[technician.pk]
+    return {
+        "certificates": certificates,
+        "training": training,
+        "training_min": (settings.TRAINING_MIN_THEORY_HOURS, settings.TRAINING_MIN_PRACTICAL_HOURS),
+    }
 
 
 # --- A ticket and its actions ---------------------------------------------------------------

@@ -1062,3 +1062,17 @@ def test_supervisor_dispatches_the_top_ranked_technician_on_a_phone(open_page, m
     page.wait_for_selector(".messages")
     ticket.refresh_from_db()
     assert (ticket.status, ticket.technician_id) == ("dispatched", best.pk)
+
+
+def test_my_jobs_shows_the_technicians_certificates_and_training_year(login, technician):
+    from tests.tickets.factories import CertificationFactory
+
+    CertificationFactory(
+        technician=technician,
+        number="SOON-1",
+        expires_on=timezone.localdate() + datetime.timedelta(days=10),
+    )
+    page = _text(login(technician.user).get(reverse("my-jobs-page")))
+    assert "My certificates" in page
+    assert "SOON-1" in page and "Expiring within 30 days" in page
+    assert "Training over the last 12 months: 0.0 h theory (of 20.0)" in page
