@@ -18,6 +18,8 @@ from .models import (
     Ticket,
     TicketEvent,
     TicketNumberSequence,
+    Webhook,
+    WebhookDelivery,
     WorkingCalendar,
     WorkingHours,
 )
@@ -221,4 +223,21 @@ class SlaClockEntryAdmin(ReadOnlyAdmin):
     list_filter = ["reason", "policy"]
     search_fields = ["=ticket__number"]
     list_select_related = ["ticket", "policy"]
+    show_full_result_count = False
+
+
+@admin.register(Webhook)
+class WebhookAdmin(ReadOnlyAdmin):
+    """Subscriptions are made through the API (validation, audit); the secret never shows."""
+
+    list_display = ["url", "events", "active", "created_by", "created_at"]
+    list_filter = ["active"]
+    exclude = ["secret"]
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ReadOnlyAdmin):
+    list_display = ["id", "webhook", "event", "status", "attempts", "next_attempt_at"]
+    list_filter = ["status", "event"]
+    list_select_related = ["webhook"]
     show_full_result_count = False

@@ -38,3 +38,17 @@ def sla_sweep_task(self, at=None):
 def sla_notify_task():
     """After a sweep committed new escalations: tell the people of each level, once."""
     return services.sla_notify_pending()
+
+
+@shared_task(bind=True, max_retries=None)
+def webhook_deliver_task(self, delivery_id):
+    """POST one webhook delivery; on failure retry after the service's back-off."""
+    wait = services.webhook_deliver(delivery_id=delivery_id)
+    if wait is not None:
+        raise self.retry(countdown=wait)
+
+
+@shared_task
+def webhook_redeliver_task():
+    """Every 5 minutes (beat): re-queue deliveries whose retry was lost."""
+    return services.webhook_redeliver_due()

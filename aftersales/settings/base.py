@@ -184,6 +184,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "technicians.tasks.certification_expiry_sweep_task",
         "schedule": crontab(hour=6, minute=0),
     },
+    "webhook-redeliver": {
+        "task": "tickets.tasks.webhook_redeliver_task",
+        "schedule": 300.0,
+    },
     "idempotency-keys-purge": {
         "task": "tickets.tasks.idempotency_keys_purge_task",
         "schedule": 3600.0,
@@ -245,6 +249,7 @@ SPECTACULAR_SETTINGS = {
         "FaultClassEnum": "tickets.choices.FaultClass",
         "WarrantyDecisionEnum": "tickets.choices.WarrantyDecision",
         "ContactViaEnum": "tickets.choices.ContactVia",
+        "WebhookEventEnum": "tickets.models.webhooks.WebhookEvent",
         "CustomerTierEnum": "tickets.choices.CustomerTier",
         "OpenClosedStatusEnum": "audits.choices.QualityAuditStatus",
         "CorrectiveActionStatusEnum": "audits.choices.CorrectiveActionStatus",
@@ -264,6 +269,10 @@ TRAINING_BLOCKS_DISPATCH = env.bool("TRAINING_BLOCKS_DISPATCH", default=False)
 SLA_NOTIFICATION_CHANNELS = env.list(
     "SLA_NOTIFICATION_CHANNELS", default=["tickets.services.sla_notifications.email_channel"]
 )
+# Webhooks: seconds a receiver has to answer, and attempts before a delivery is failed
+# (back-off 30 s, 1, 2, 4, 8 min… between them).
+WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=10)
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=6)
 TICKET_NUMBER_PREFIX = env("TICKET_NUMBER_PREFIX", default="AS")
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="aftersales-demo")

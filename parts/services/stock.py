@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from aftersales.exceptions import ActionForbidden, InsufficientStock
 from aftersales.roles import Role, has_role
 from audits.services import audit_record
+from tickets.models import WebhookEvent
 
 from ..choices import (
     MOVEMENT_SIDES,
@@ -187,6 +188,22 @@ def _reorder_alert_flip(*, level, below, now, actor, ticket):
             obj=alert,
             ticket=ticket,
             changes={"available": level.available, "reorder_point": level.part.reorder_point},
+        )
+        # Imported here: tickets.services imports this module (dispatch reserves parts).
+        from tickets.services.webhooks import webhook_emit
+
+        webhook_emit(
+            event=WebhookEvent.STOCK_BELOW_REORDER,
+            payloads=[
+                {
+                    "part": level.part_id,
+                    "sku": level.part.sku,
+                    "location": level.location_id,
+                    "available": level.available,
+                    "reorder_point": level.part.reorder_point,
+                    "reorder_quantity": level.part.reorder_quantity,
+                }
+            ],
         )
     else:
         ReorderAlert.objects.filter(

@@ -21,12 +21,14 @@ from .sla import (
     WorkingCalendar,
     WorkingHours,
 )
+from .webhooks import DeliveryStatus, Webhook, WebhookDelivery, WebhookEvent
 
 __all__ = [
     "Area",
     "CalendarException",
     "ChoiceLabelsMixin",
     "Customer",
+    "DeliveryStatus",
     "IdempotencyKey",
     "Product",
     "ProductCategory",
@@ -37,6 +39,9 @@ __all__ = [
     "Ticket",
     "TicketEvent",
     "TicketNumberSequence",
+    "Webhook",
+    "WebhookDelivery",
+    "WebhookEvent",
     "WorkingCalendar",
     "WorkingHours",
     "add_months",

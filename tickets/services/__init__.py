@@ -25,6 +25,13 @@ from .lifecycle import (
 from .notifications import ticket_notify_customer_dispatch
 from .sla_notifications import sla_notify_pending
 from .sweep import sla_sweep
+from .webhooks import (
+    webhook_create,
+    webhook_deactivate,
+    webhook_deliver,
+    webhook_emit,
+    webhook_redeliver_due,
+)
 
 __all__ = [
     "customer_create",
@@ -55,4 +62,9 @@ __all__ = [
     "ticket_transfer_owner",
     "ticket_triage",
     "ticket_update",
+    "webhook_create",
+    "webhook_deactivate",
+    "webhook_deliver",
+    "webhook_emit",
+    "webhook_redeliver_due",
 ]

@@ -11,9 +11,10 @@ from django.utils.translation import gettext as _
 from audits.services import audit_record
 
 from ..choices import EventKind, Priority
-from ..models import Ticket, TicketEvent, TicketNumberSequence
+from ..models import Ticket, TicketEvent, TicketNumberSequence, WebhookEvent
 from ..selectors import dashboard_invalidate
 from .sla import sla_clock_record, sla_deadlines, sla_policy_matching
+from .webhooks import webhook_emit
 
 
 def ticket_number_next(*, year):
@@ -44,6 +45,20 @@ def _increment(year):
         )
         row = cursor.fetchone()
     return row[0] if row else None
+
+
+def ticket_webhook_payload(ticket, **extra):
+    """What integrators receive about a ticket: codes and ids, no personal data."""
+    return {
+        "ticket": ticket.pk,
+        "number": ticket.number,
+        "status": ticket.status,
+        "category": ticket.category,
+        "priority": ticket.priority,
+        "customer": ticket.customer_id,
+        "product": ticket.product_id,
+        **extra,
+    }
 
 
 def ticket_create(
@@ -121,5 +136,6 @@ def ticket_create(
             },
         )
         sla_clock_record(ticket=ticket, reason="intake", actor=actor)
+        webhook_emit(event=WebhookEvent.TICKET_CREATED, payloads=[ticket_webhook_payload(ticket)])
         transaction.on_commit(dashboard_invalidate)
     return ticket

@@ -37,14 +37,16 @@ from ..choices import (
     TicketStatus,
     WarrantyDecision,
 )
-from ..models import Ticket, TicketEvent
+from ..models import Ticket, TicketEvent, WebhookEvent
 from ..selectors import dashboard_invalidate
+from .intake import ticket_webhook_payload
 from .sla import (
     sla_clock_record,
     sla_paused_seconds_after_resume,
     sla_policy_of,
     sla_recompute_changes,
 )
+from .webhooks import webhook_emit
 
 MAX_ESCALATION_LEVEL = 3
 
@@ -179,6 +181,15 @@ def _apply(
     audit = {"status": [from_status, to_status]} if from_status != to_status else {}
     audit.update(_plain_changes(ticket, changes) if audit_changes is None else audit_changes)
     audit_record(actor=actor, action=f"ticket.{action}", obj=ticket, ticket=ticket, changes=audit)
+    if from_status != to_status:
+        webhook_emit(
+            event=WebhookEvent.TICKET_STATUS_CHANGED,
+            payloads=[
+                ticket_webhook_payload(
+                    ticket, status=to_status, from_status=from_status, action=action, at=now
+                )
+            ],
+        )
     transaction.on_commit(dashboard_invalidate)
     # The swap matched the version we hold and every writer bumps it, so our copy was the
     # row as it stood: applying the same changes here saves a reload (and keeps the

@@ -18,9 +18,11 @@ from audits.services import audit_records
 from .. import sla
 from ..calendar import add_working_time
 from ..choices import EventKind
-from ..models import SlaEvent, SlaPolicy, Ticket, TicketEvent
+from ..models import SlaEvent, SlaPolicy, Ticket, TicketEvent, WebhookEvent
 from ..selectors import dashboard_invalidate
+from .intake import ticket_webhook_payload
 from .sla import sla_default_policy_ensure
+from .webhooks import webhook_emit
 
 BATCH_SIZE = 500
 EVENT_KINDS = {"warning": EventKind.SLA_WARNING, "breach": EventKind.SLA_BREACH,
@@ -167,6 +169,19 @@ def _sweep_batch(*, now, batch_size):
             timeline)  # fmt: skip
     audit_records(actor=None, records=audits)
     _save(tickets)
+    by_id = {t.pk: t for t in tickets}
+    for kind, event in (
+        ("warning", WebhookEvent.SLA_WARNING),
+        ("breach", WebhookEvent.SLA_BREACHED),
+    ):
+        webhook_emit(
+            event=event,
+            payloads=[
+                ticket_webhook_payload(by_id[pk], clock=clock, at=at)
+                for pk, mark_kind, clock, _level, at, _created in new_marks
+                if mark_kind == kind
+            ],
+        )
     if new_marks:
         from ..tasks import sla_notify_task
 

@@ -1,0 +1,155 @@
+"""Webhooks: subscribed events are recorded with the change, signed, retried, logged."""
+
+import datetime
+import hashlib
+import hmac
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import pytest
+from django.db import transaction
+
+from tickets import services
+from tickets.models import WebhookDelivery
+
+from .factories import make_ticket
+
+pytestmark = pytest.mark.django_db
+
+SECRET = "s3cret-s3cret-s3cret"
+
+
+@pytest.fixture
+def receiver():
+    """A local HTTP endpoint answering with the codes queued in ``codes`` (then 200)."""
+    received, codes = [], []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append((dict(self.headers), body))
+            self.send_response(codes.pop(0) if codes else 200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/hook", received, codes
+    server.shutdown()
+
+
+def _hook(user, url="https://example.com/hook", events=("ticket.created",)):
+    return services.webhook_create(actor=user, url=url, events=list(events), secret=SECRET)
+
+
+def test_ticket_created_and_status_changed_are_recorded_for_subscribers_only(integrator, agent):
+    hook = _hook(integrator, events=["ticket.created", "ticket.status_changed"])
+    _hook(integrator, events=["sla.breached"])
+    ticket = make_ticket(actor=agent)
+    services.ticket_triage(ticket=ticket, actor=agent, priority="p2", warranty_decision="goodwill")
+    services.ticket_contact(ticket=ticket, actor=agent, via="phone", note="called back")
+
+    deliveries = list(WebhookDelivery.objects.order_by("id"))
+    assert [(d.webhook_id, d.event) for d in deliveries] == [
+        (hook.pk, "ticket.created"),
+        (hook.pk, "ticket.status_changed"),  # the contact changed no status: nothing sent
+    ]
+    created, changed = (d.payload for d in deliveries)
+    assert created["number"] == ticket.number and created["status"] == "new"
+    assert (changed["from_status"], changed["status"], changed["action"]) == (
+        "new",
+        "triaged",
+        "triage",
+    )
+    assert "phone" not in json.dumps(created)  # no personal data leaves
+
+
+def test_a_rolled_back_change_announces_nothing(integrator, agent):
+    _hook(integrator)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        make_ticket(actor=agent)
+        raise RuntimeError("intake failed later")
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_sla_marks_of_the_sweep_are_sent(integrator, agent):
+    _hook(integrator, events=["sla.warning", "sla.breached"])
+    ticket = make_ticket(actor=agent)
+    services.sla_sweep(now=ticket.response_due_at + datetime.timedelta(minutes=1))
+    events = sorted(WebhookDelivery.objects.values_list("event", "payload__clock"))
+    assert ("sla.breached", "response") in events and ("sla.warning", "response") in events
+
+
+def test_delivery_is_signed_retried_with_back_off_and_every_attempt_logged(
+    integrator, agent, receiver, settings
+):
+    url, received, codes = receiver
+    _hook(integrator, url=url)
+    make_ticket(actor=agent)
+    delivery = WebhookDelivery.objects.get()
+    codes.append(500)
+
+    assert services.webhook_deliver(delivery_id=delivery.pk) == 30  # retry in 30 s
+    assert services.webhook_deliver(delivery_id=delivery.pk) is None
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == ("delivered", 2)
+    assert [a["status_code"] for a in delivery.attempts_log] == [500, 200]
+    headers, body = received[-1]
+    expected = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+    assert headers["X-Signature"] == expected
+    assert json.loads(body)["event"] == "ticket.created"
+    assert services.webhook_deliver(delivery_id=delivery.pk) is None  # done: not sent again
+    assert len(received) == 2
+
+
+def test_delivery_fails_for_good_after_the_last_attempt(integrator, agent, receiver, settings):
+    settings.WEBHOOK_MAX_ATTEMPTS = 2
+    url, _received, codes = receiver
+    _hook(integrator, url=url)
+    make_ticket(actor=agent)
+    delivery = WebhookDelivery.objects.get()
+    codes.extend([503, 503])
+    assert services.webhook_deliver(delivery_id=delivery.pk) == 30
+    assert services.webhook_deliver(delivery_id=delivery.pk) is None
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == ("failed", 2)
+
+
+def test_an_unreachable_receiver_is_logged_not_raised(integrator, agent):
+    _hook(integrator, url="http://127.0.0.1:9/nothing-listens")
+    make_ticket(actor=agent)
+    delivery = WebhookDelivery.objects.get()
+    assert services.webhook_deliver(delivery_id=delivery.pk) == 30
+    delivery.refresh_from_db()
+    assert delivery.attempts_log[0]["status_code"] is None
+    assert delivery.attempts_log[0]["error"]
+
+
+def test_webhooks_api_roles_validation_and_deactivation(
+    integrator_client, supervisor_client, agent_client, make_user
+):
+    from aftersales.roles import Role
+    from tests.conftest import _client_for
+
+    body = {"url": "https://shop.example.com/hook", "events": ["ticket.created"], "secret": SECRET}
+    created = integrator_client.post("/api/v1/webhooks/", body, format="json")
+    assert created.status_code == 201, created.data
+    assert "secret" not in created.data
+    url = f"/api/v1/webhooks/{created.data['id']}/"
+    bad = integrator_client.post(
+        "/api/v1/webhooks/",
+        {"url": "ftp://x", "events": ["ticket.deleted"], "secret": "short"},
+        format="json",
+    )
+    assert bad.status_code == 400 and {"url", "events", "secret"} <= set(bad.data)
+    assert agent_client.get("/api/v1/webhooks/").status_code == 403
+    other = _client_for(make_user(Role.INTEGRATOR, username="other-shop"))
+    assert other.get(url).status_code == 404
+    assert supervisor_client.get(url).status_code == 200
+    assert integrator_client.get(url + "deliveries/").data["results"] == []
+    assert integrator_client.delete(url).status_code == 204
+    assert integrator_client.get(url).data["active"] is False
