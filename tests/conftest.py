@@ -196,3 +196,28 @@ def _sqlite_flush_keeps_audit_triggers():
     DatabaseOperations.sql_flush = sql_flush
     yield
     DatabaseOperations.sql_flush = original
+
+
+@pytest.fixture
+def receiver():
+    """A local webhook receiver answering with the codes queued in ``codes`` (then 200)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    received, codes = [], []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append((dict(self.headers), body))
+            self.send_response(codes.pop(0) if codes else 200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/hook", received, codes
+    server.shutdown()

@@ -127,41 +127,21 @@ def test_complaint_escalates_at_four_hours_through_the_worker(worker, agent):
 
 
 @pytest.mark.broker
-def test_webhook_reaches_the_receiver_through_the_worker_signed(worker, agent, integrator):
+def test_webhook_reaches_the_receiver_through_the_worker_signed(
+    worker, agent, integrator, receiver
+):
     import hashlib
     import hmac
     import json
-    import threading
-    from http.server import BaseHTTPRequestHandler, HTTPServer
 
     from tickets.models import WebhookDelivery
 
-    received = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            received.append(
-                (dict(self.headers), self.rfile.read(int(self.headers["Content-Length"])))
-            )
-            self.send_response(204)
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = HTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        services.webhook_create(
-            actor=integrator,
-            url=f"http://127.0.0.1:{server.server_port}/",
-            events=["ticket.created"],
-            secret="worker-secret-123456",
-        )
-        ticket = make_ticket(actor=agent)
-        assert _wait_for(lambda: received), "the worker never delivered the webhook"
-    finally:
-        server.shutdown()
+    url, received, _codes = receiver
+    services.webhook_create(
+        actor=integrator, url=url, events=["ticket.created"], secret="worker-secret-123456"
+    )
+    ticket = make_ticket(actor=agent)
+    assert _wait_for(lambda: received), "the worker never delivered the webhook"
     headers, body = received[0]
     assert json.loads(body)["data"]["number"] == ticket.number
     signature = hmac.new(b"worker-secret-123456", body, hashlib.sha256).hexdigest()

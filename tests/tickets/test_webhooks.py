@@ -4,8 +4,6 @@ import datetime
 import hashlib
 import hmac
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 from django.db import transaction
@@ -18,28 +16,6 @@ from .factories import make_ticket
 pytestmark = pytest.mark.django_db
 
 SECRET = "s3cret-s3cret-s3cret"
-
-
-@pytest.fixture
-def receiver():
-    """A local HTTP endpoint answering with the codes queued in ``codes`` (then 200)."""
-    received, codes = [], []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            received.append((dict(self.headers), body))
-            self.send_response(codes.pop(0) if codes else 200)
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = HTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/hook", received, codes
-    server.shutdown()
 
 
 def _hook(user, url="https://example.com/hook", events=("ticket.created",)):
