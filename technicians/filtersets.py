@@ -5,11 +5,11 @@ from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.dates import local_day_bounds
 from tickets.choices import TicketStatus
 
 from .choices import CertificationStatus
 from .models import EXPIRING_WITHIN_DAYS, Absence, Certification, Technician, TrainingRecord
-from .services import local_day_bounds
 
 _EXPIRING = datetime.timedelta(days=EXPIRING_WITHIN_DAYS)
 

@@ -14,11 +14,12 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from aftersales.dates import local_day_bounds
 from aftersales.roles import Role, has_role
 from tickets.selectors import first_time_fix_marks
 
 from .models import Absence, Certification, Technician, TrainingRecord
-from .services import eligibility_facts, eligibility_reasons, local_day_bounds, training_year
+from .services import eligibility_facts, eligibility_reasons, training_year
 
 RANKING_WINDOW_DAYS = 90
 

@@ -19,6 +19,7 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aftersales.dates import local_day_bounds
 from aftersales.roles import Role
 from audits.services import audit_record
 from parts.services import location_create_van
@@ -73,14 +74,6 @@ def eligibility_reasons(*, technician, day, facts, training_blocks=False):
     if training_blocks and not facts.training_compliant:
         reasons.append(Ineligibility.TRAINING_INCOMPLETE.value)
     return reasons
-
-
-def local_day_bounds(day):
-    """[start, end) of a local calendar day as aware datetimes."""
-    start = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
-    return start, timezone.make_aware(
-        datetime.datetime.combine(day, datetime.time.min) + datetime.timedelta(days=1)
-    )
 
 
 def bookings_on(*, day, technician_ids, exclude_ticket_id=None):
@@ -633,8 +626,7 @@ def absence_create(*, actor, technician, kind, starts_on, ends_on, note=""):
             "ends_on": ends_on.isoformat(),
         },
     )
-    start, _end = local_day_bounds(starts_on)
-    _start, end = local_day_bounds(ends_on)
+    start, end = local_day_bounds(starts_on, ends_on)
     return absence, list(
         Ticket.objects.filter(
             technician=technician,

@@ -3,13 +3,13 @@
 import math
 import random
 import secrets
-from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from aftersales.dates import local_day_bounds
 from aftersales.exceptions import ActionForbidden, ApplicationError
 from aftersales.roles import Role, has_role
 from tickets.choices import TicketStatus
@@ -35,14 +35,6 @@ def _notify(recipients, subject, body):
 def _require(actor, *roles):
     if not has_role(actor, *roles):
         raise ActionForbidden("Your role may not do this.")
-
-
-def _day_bounds(start, end):
-    tz = timezone.get_current_timezone()
-    return (
-        timezone.make_aware(datetime.combine(start, time.min), tz),
-        timezone.make_aware(datetime.combine(end + timedelta(days=1), time.min), tz),
-    )
 
 
 def draw_sample(ids_by_group, *, percent, minimum, seed):
@@ -108,7 +100,7 @@ def quality_audit_create(
     if not 1 <= sample_percent <= 100:
         raise ApplicationError("The sample percentage is 1–100.", code="invalid_sample")
     seed = seed if seed is not None else secrets.randbelow(2**62)
-    start, end = _day_bounds(period_start, period_end)
+    start, end = local_day_bounds(period_start, period_end)
     with transaction.atomic():
         audit = QualityAudit.objects.create(
             title=title,

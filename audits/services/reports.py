@@ -1,9 +1,11 @@
 """KPI reports kept for management (weekly statistics, 每周统计)."""
 
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
+
+from aftersales.dates import local_day_bounds
 
 from ..choices import KpiGroupBy
 from ..models import KpiReport
@@ -45,9 +47,7 @@ def kpi_weekly_reports_generate(*, today=None):
     per grouping; run by beat every Monday. Returns the stored reports."""
     today = today or timezone.localdate()
     monday = today - timedelta(days=today.weekday())
-    tz = timezone.get_current_timezone()
-    end = timezone.make_aware(datetime.combine(monday, time.min), tz)
-    start = timezone.make_aware(datetime.combine(monday - timedelta(days=7), time.min), tz)
+    start, end = local_day_bounds(monday - timedelta(days=7), monday - timedelta(days=1))
     return [
         kpi_report_generate(start=start, end=end, group_by=group_by, weekly=True)
         for group_by in KpiGroupBy

@@ -4,6 +4,7 @@ import datetime
 
 from django.utils import timezone
 
+from aftersales.dates import local_day_bounds
 from bench.harness import Operation, operation
 from tickets import services
 from tickets.models import Customer
@@ -331,7 +332,7 @@ def dispatch_candidates(ctx):
     ticket = _ticket_with_product(ctx)
     category = ticket.product.model.category_id
     day = timezone.localdate() + datetime.timedelta(days=1)
-    start = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+    start, end = local_day_bounds(day)
     return Operation(
         name="dispatch candidates, 2,000 technicians (API)",
         iterations=30,
@@ -346,7 +347,7 @@ def dispatch_candidates(ctx):
             {
                 "area": ticket.area_id,
                 "start": start,
-                "end": start + datetime.timedelta(days=1),
+                "end": end,
                 "category": category,
                 "day": day,
             },

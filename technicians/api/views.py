@@ -7,6 +7,7 @@ from rest_framework.response import Response
 
 from aftersales.api.files import FILE_RESPONSE, file_response
 from aftersales.api.idempotency import IdempotentCreateMixin
+from aftersales.dates import local_day_bounds
 from aftersales.roles import Role
 
 from .. import services
@@ -25,7 +26,6 @@ from ..selectors import (
     training_compliance,
     training_record_list,
 )
-from ..services import local_day_bounds
 from . import serializers as s
 
 IDEMPOTENCY_KEY = OpenApiParameter(
@@ -44,8 +44,7 @@ PERIOD = [
 
 
 def _performance_rows(technicians, query):
-    start, _ = local_day_bounds(query["date_from"])
-    _, end = local_day_bounds(query["date_to"])
+    start, end = local_day_bounds(query["date_from"], query["date_to"])
     area = query.get("area")
     stats = technician_performance(
         start=start,
