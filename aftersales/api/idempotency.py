@@ -1,10 +1,19 @@
 """``Idempotency-Key`` support for create endpoints (the rules live in the service)."""
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from tickets.services import idempotent_create
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="Replaying the same key with the same body returns the first result.",
+)
 
 
 class IdempotentCreateMixin:
@@ -23,6 +32,7 @@ class IdempotentCreateMixin:
         created = type(self).create_service(actor=request.user, **serializer.validated_data)
         return status.HTTP_201_CREATED, self.get_serializer(created).data
 
+    @extend_schema(parameters=[IDEMPOTENCY_KEY])  # documented once, for every create
     def create(self, request, *args, **kwargs):
         key = request.headers.get("Idempotency-Key")
         if key is None:

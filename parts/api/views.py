@@ -1,7 +1,6 @@
 """REST adapter of the parts app: selectors in, services out, nothing else."""
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
@@ -34,12 +33,6 @@ from . import serializers as s
 
 READERS = (Role.AGENT, Role.SUPERVISOR, Role.AUDITOR, Role.TECHNICIAN)
 STOCK_MANAGERS = (Role.SUPERVISOR,)
-IDEMPOTENCY_KEY = OpenApiParameter(
-    "Idempotency-Key",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    description="Replaying the same key with the same body returns the first result.",
-)
 
 
 class LevelPagination(CursorPagination):
@@ -49,7 +42,6 @@ class LevelPagination(CursorPagination):
     ordering = ("id",)
 
 
-@extend_schema_view(create=extend_schema(parameters=[IDEMPOTENCY_KEY]))
 class PartViewSet(
     IdempotentCreateMixin,
     mixins.CreateModelMixin,
@@ -73,7 +65,6 @@ class PartViewSet(
     create_service = staticmethod(services.part_create)
 
 
-@extend_schema_view(create=extend_schema(parameters=[IDEMPOTENCY_KEY]))
 class StockLocationViewSet(
     IdempotentCreateMixin,
     mixins.CreateModelMixin,
@@ -117,7 +108,6 @@ class StockLevelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     create=extend_schema(
         request=s.StockMovementCreateSerializer,
         responses={201: s.StockMovementSerializer},
-        parameters=[IDEMPOTENCY_KEY],
     )
 )
 class StockMovementViewSet(

@@ -1,6 +1,6 @@
 import datetime
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -28,12 +28,6 @@ from ..selectors import (
 )
 from . import serializers as s
 
-IDEMPOTENCY_KEY = OpenApiParameter(
-    "Idempotency-Key",
-    str,
-    OpenApiParameter.HEADER,
-    description="Same key and body: the first result again, never a duplicate.",
-)
 READERS = (Role.AGENT, Role.SUPERVISOR, Role.AUDITOR, Role.TECHNICIAN)
 MANAGERS = (Role.SUPERVISOR,)
 PERIOD = [
@@ -73,7 +67,6 @@ def _performance_rows(technicians, query):
     ]
 
 
-@extend_schema_view(create=extend_schema(parameters=[IDEMPOTENCY_KEY]))
 class TechnicianViewSet(
     IdempotentCreateMixin,
     mixins.CreateModelMixin,
@@ -213,7 +206,6 @@ class CertificationTypeViewSet(
         )
 
 
-@extend_schema_view(create=extend_schema(parameters=[IDEMPOTENCY_KEY]))
 class CertificationViewSet(
     IdempotentCreateMixin,
     mixins.CreateModelMixin,
@@ -267,7 +259,6 @@ class CertificationViewSet(
         return Response(self.get_serializer(certification).data)
 
 
-@extend_schema_view(create=extend_schema(parameters=[IDEMPOTENCY_KEY]))
 class TrainingRecordViewSet(
     IdempotentCreateMixin,
     mixins.CreateModelMixin,

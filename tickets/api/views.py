@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from aftersales.api.concurrency import etag, expected_version
-from aftersales.api.idempotency import IdempotentCreateMixin
+from aftersales.api.idempotency import IDEMPOTENCY_KEY, IdempotentCreateMixin
 from aftersales.api.pagination import CursorPagination
 from aftersales.roles import Role
 from audits.services import audit_created
@@ -39,12 +39,6 @@ IF_MATCH = OpenApiParameter(
     OpenApiTypes.STR,
     OpenApiParameter.HEADER,
     description='The ticket version last read (7 or "7"); a stale one gets 409 stale_version.',
-)
-IDEMPOTENCY_KEY = OpenApiParameter(
-    "Idempotency-Key",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    description="Replaying the same key with the same body returns the first result.",
 )
 
 
@@ -81,7 +75,6 @@ class ProductModelViewSet(ReferenceViewSet):
     filterset_fields = ["category__code"]
 
 
-@extend_schema_view(create=extend_schema(parameters=[IDEMPOTENCY_KEY]))
 class CustomerViewSet(
     IdempotentCreateMixin,
     mixins.CreateModelMixin,
@@ -131,7 +124,6 @@ class CustomerViewSet(
         return Response(self.get_serializer(customer).data)
 
 
-@extend_schema_view(create=extend_schema(parameters=[IDEMPOTENCY_KEY]))
 class ProductViewSet(
     IdempotentCreateMixin,
     mixins.CreateModelMixin,
@@ -185,7 +177,7 @@ def _ticket_action(input_serializer, service, *, summary):
     create=extend_schema(
         request=s.TicketCreateSerializer,
         responses={201: s.TicketSerializer},
-        parameters=[IDEMPOTENCY_KEY],
+        parameters=[IDEMPOTENCY_KEY],  # create is overridden below: declare it again
     ),
     partial_update=extend_schema(
         request=s.TicketUpdateSerializer, responses=s.TicketSerializer, parameters=[IF_MATCH]
