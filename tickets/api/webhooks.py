@@ -1,9 +1,8 @@
 """REST adapter of the webhooks: integrators (their own) and supervisors (all)."""
 
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.response import Response
 
 from aftersales.api.idempotency import IdempotentCreateMixin
 from aftersales.roles import Role, has_role
@@ -69,10 +68,6 @@ class WebhookViewSet(
 
     def perform_destroy(self, instance):
         services.webhook_deactivate(webhook=instance, actor=self.request.user)
-
-    def destroy(self, request, *args, **kwargs):
-        self.perform_destroy(self.get_object())
-        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(responses=WebhookDeliverySerializer(many=True))
     @action(detail=True, methods=["get"])

@@ -169,20 +169,20 @@ def _sweep_batch(*, now, batch_size):
             timeline)  # fmt: skip
     audit_records(actor=None, records=audits)
     _save(tickets)
-    by_id = {t.pk: t for t in tickets}
-    for kind, event in (
-        ("warning", WebhookEvent.SLA_WARNING),
-        ("breach", WebhookEvent.SLA_BREACHED),
-    ):
-        webhook_emit(
-            event=event,
-            payloads=[
-                ticket_webhook_payload(by_id[pk], clock=clock, at=at)
-                for pk, mark_kind, clock, _level, at, _created in new_marks
-                if mark_kind == kind
-            ],
-        )
     if new_marks:
+        by_id = {t.pk: t for t in tickets}
+        for kind, event in (
+            ("warning", WebhookEvent.SLA_WARNING),
+            ("breach", WebhookEvent.SLA_BREACHED),
+        ):
+            webhook_emit(  # a generator: built only when someone subscribed
+                event=event,
+                payloads=(
+                    ticket_webhook_payload(by_id[pk], clock=clock, at=at)
+                    for pk, mark_kind, clock, _level, at, _created in new_marks
+                    if mark_kind == kind
+                ),
+            )
         from ..tasks import sla_notify_task
 
         transaction.on_commit(sla_notify_task.delay)

@@ -98,9 +98,14 @@ def webhook_deactivate(*, webhook, actor):
 
 def webhook_emit(*, event, payloads):
     """Record ``event`` with each of ``payloads`` for every subscribed webhook and queue the
-    deliveries after commit. One cached lookup when nobody listens; one INSERT otherwise."""
+    deliveries after commit. One cached lookup when nobody listens, and ``payloads`` (any
+    iterable, e.g. a generator) is not even consumed then; one INSERT otherwise."""
     hooks = _subscriptions().get(event)
-    if not hooks or not payloads:
+    if not hooks:
+        return []
+    # JSON-ready once per payload, whatever the number of subscribers.
+    payloads = [json.loads(json.dumps(p, cls=DjangoJSONEncoder)) for p in payloads]
+    if not payloads:
         return []
     assert transaction.get_connection().in_atomic_block, "webhook_emit needs a transaction"
     now = timezone.now()
@@ -108,7 +113,7 @@ def webhook_emit(*, event, payloads):
         WebhookDelivery(
             webhook_id=hook,
             event=event,
-            payload=json.loads(json.dumps(payload, cls=DjangoJSONEncoder)),
+            payload=payload,
             created_at=now,
             next_attempt_at=now,
         )
