@@ -37,12 +37,9 @@ class ProtectedFileField(serializers.FileField):
         super().__init__(**kwargs)
 
     def get_attribute(self, instance):
-        self._instance = instance
-        return super().get_attribute(instance)
+        # The URL needs the record, not the file: hand the record on when there is a file
+        # (None makes DRF answer null without calling to_representation).
+        return instance if super().get_attribute(instance) else None
 
-    def to_representation(self, value):
-        if not value:
-            return None
-        return reverse(
-            self.view_name, args=[self._instance.pk], request=self.context.get("request")
-        )
+    def to_representation(self, instance):
+        return reverse(self.view_name, args=[instance.pk], request=self.context.get("request"))
