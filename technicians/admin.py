@@ -1,6 +1,5 @@
 """Admin adapter: certificates are added through the service and never re-dated here."""
 
-from dateutil.relativedelta import relativedelta
 from django import forms
 from django.contrib import admin, messages
 from django.utils import timezone
@@ -56,8 +55,8 @@ class CertificationAdminForm(forms.ModelForm):
         data = super().clean()
         if self.instance.pk is None and {"type", "number", "issued_on"} <= set(data):
             cert_type = data["type"]
-            expires_on = data.get("expires_on") or data["issued_on"] + relativedelta(
-                months=cert_type.validity_months
+            expires_on = data.get("expires_on") or services.certification_latest_expiry(
+                type=cert_type, issued_on=data["issued_on"]
             )
             data["expires_on"] = expires_on
             for field, errors in services.certification_errors(

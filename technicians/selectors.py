@@ -19,46 +19,49 @@ from aftersales.roles import Role, has_role
 from tickets.selectors import first_time_fix_marks
 
 from .models import Absence, Certification, Technician, TrainingRecord
-from .services import eligibility_facts, eligibility_reasons, training_year
+from .services import (
+    eligibility_facts,
+    eligibility_reasons,
+    training_compliant,
+    training_hours,
+    training_year,
+)
 
 RANKING_WINDOW_DAYS = 90
+
+
+SEE_ALL = (Role.AGENT, Role.SUPERVISOR, Role.AUDITOR)
+
+
+def _visible(queryset, user, own):
+    """Desk and audit roles see every row; a technician only the rows ``own`` marks theirs."""
+    return queryset if has_role(user, *SEE_ALL) else queryset.filter(**{own: user})
 
 
 def technician_list(*, user):
     """Desk and audit roles see every technician; a technician sees only themself."""
     queryset = Technician.objects.select_related("user", "home_outlet").prefetch_related("areas")
-    if has_role(user, Role.AGENT, Role.SUPERVISOR, Role.AUDITOR):
-        return queryset
-    return queryset.filter(user=user)
+    return _visible(queryset, user, "user")
 
 
 def certification_list(*, user):
     """Certificates: desk and audit roles see all, a technician their own."""
-    queryset = Certification.objects.select_related("type", "technician")
-    if has_role(user, Role.AGENT, Role.SUPERVISOR, Role.AUDITOR):
-        return queryset
-    return queryset.filter(technician__user=user)
+    return _visible(
+        Certification.objects.select_related("type", "technician"), user, "technician__user"
+    )
 
 
 def training_record_list(*, user):
-    queryset = TrainingRecord.objects.select_related("technician")
-    if has_role(user, Role.AGENT, Role.SUPERVISOR, Role.AUDITOR):
-        return queryset
-    return queryset.filter(technician__user=user)
+    return _visible(TrainingRecord.objects.select_related("technician"), user, "technician__user")
 
 
 def absence_list(*, user):
-    queryset = Absence.objects.select_related("technician")
-    if has_role(user, Role.AGENT, Role.SUPERVISOR, Role.AUDITOR):
-        return queryset
-    return queryset.filter(technician__user=user)
+    return _visible(Absence.objects.select_related("technician"), user, "technician__user")
 
 
 def training_compliance(*, technician_ids, day=None):
     """Technician id → ``{"theory_hours", "practical_hours", "compliant"}`` over the
     training year ending on ``day`` (today by default). One query."""
-    from .services import training_compliant, training_hours
-
     start, end = training_year(day or timezone.localdate())
     hours = training_hours(technician_ids=technician_ids, start=start, end=end)
     out = {}

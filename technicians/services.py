@@ -320,11 +320,17 @@ def technician_update(*, technician, actor, areas=None, **fields):
 # --- Certificates --------------------------------------------------------------------------
 
 
+def certification_latest_expiry(*, type, issued_on):
+    """The expiry a certificate of ``type`` issued on ``issued_on`` gets by default, and
+    may not exceed: the type's validity in calendar months."""
+    return issued_on + relativedelta(months=type.validity_months)
+
+
 def certification_errors(*, type, number, issued_on, expires_on):
     """Field → messages against recording this certificate (empty: fine). The one check
     the API and the admin share: dates in order and within the type's validity, issued
     already, number not yet recorded for the type."""
-    latest = issued_on + relativedelta(months=type.validity_months)
+    latest = certification_latest_expiry(type=type, issued_on=issued_on)
     errors = {}
     if expires_on <= issued_on:
         errors["expires_on"] = [_("A certificate must expire after its issue date.")]
@@ -358,7 +364,7 @@ def certification_create(
     it. A renewal is a new certificate: the old one stays as history. Writes a
     ``certification.created`` audit event.
     """
-    expires_on = expires_on or issued_on + relativedelta(months=type.validity_months)
+    expires_on = expires_on or certification_latest_expiry(type=type, issued_on=issued_on)
     errors = certification_errors(
         type=type, number=number, issued_on=issued_on, expires_on=expires_on
     )
@@ -404,22 +410,18 @@ def certification_update(*, certification, actor, **fields):
     The dates are not editable (a renewal is a new certificate) and a revoked
     certificate is closed. Writes ``certification.updated`` with before/after values.
     """
-    if set(fields) - {"number", "issuer", "document"}:
-        raise ValidationError(
-            {
-                field: [_("Dates and type are fixed; record a renewal as a new certificate.")]
-                for field in set(fields) - {"number", "issuer", "document"}
-            }
-        )
+    fixed = set(fields) - {"number", "issuer", "document"}
+    if fixed:
+        message = _("Dates and type are fixed; record a renewal as a new certificate.")
+        raise ValidationError({field: [message] for field in fixed})
     certification = Certification.objects.select_for_update().get(pk=certification.pk)
     if certification.revoked_at is not None:
         raise ValidationError({"non_field_errors": [_("A revoked certificate cannot change.")]})
     changes = {}
     for field, value in fields.items():
         before = getattr(certification, field)
-        if field == "document":
-            before, value = before.name if before else "", value
-            changes[field] = [before, getattr(value, "name", value)]
+        if field == "document":  # a new upload always replaces; the audit keeps the names
+            changes[field] = [before.name or "", getattr(value, "name", value)]
             certification.document = value
             continue
         if before != value:

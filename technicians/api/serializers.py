@@ -258,6 +258,7 @@ class PerformanceSerializer(serializers.Serializer):
     first_time_fix_rate = serializers.FloatField(allow_null=True)
     avg_satisfaction = serializers.FloatField(allow_null=True)
     complaints = serializers.IntegerField()
+    area_jobs = serializers.IntegerField(help_text="Jobs in the ``area`` asked for (0 without).")
 
 
 class TrainingComplianceSerializer(serializers.Serializer):

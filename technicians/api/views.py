@@ -19,6 +19,7 @@ from ..filtersets import (
 )
 from ..models import Absence, Certification, CertificationType, Technician, TrainingRecord
 from ..selectors import (
+    EMPTY_PERFORMANCE,
     absence_list,
     certification_list,
     technician_list,
@@ -46,14 +47,6 @@ def _performance_rows(technicians, query):
         technician_ids=[t.pk for t in technicians],
         area_id=area.pk if area else None,
     )
-    empty = {
-        "jobs_done": 0,
-        "closed_jobs": 0,
-        "avg_dispatch_to_on_site_minutes": None,
-        "first_time_fix_rate": None,
-        "avg_satisfaction": None,
-        "complaints": 0,
-    }
     return [
         {
             "technician": t.pk,
@@ -61,7 +54,7 @@ def _performance_rows(technicians, query):
             "full_name": t.full_name,
             "period_start": query["date_from"],
             "period_end": query["date_to"],
-            **{k: v for k, v in stats.get(t.pk, empty).items() if k in empty},
+            **stats.get(t.pk, EMPTY_PERFORMANCE),
         }
         for t in technicians
     ]
