@@ -34,7 +34,7 @@ def has_role(user, *roles):
 # records of the four apps, and keep the reference data a service centre edits by hand.
 # Everything with rules of its own (tickets, stock levels and movements, the audit trail)
 # stays read-only there; users and groups stay with the superuser.
-SUPERVISOR_ADMIN_VIEW_APPS = ("tickets", "technicians", "parts", "audits")
+SUPERVISOR_ADMIN_VIEW_APPS = ("tickets", "technicians", "parts", "audits", "platform")
 SUPERVISOR_ADMIN_EDIT = {
     "tickets.area": ("add", "change"),
     "tickets.productcategory": ("add", "change"),

@@ -8,7 +8,6 @@ from .models import (
     Area,
     CalendarException,
     Customer,
-    IdempotencyKey,
     Product,
     ProductCategory,
     ProductModel,
@@ -18,8 +17,6 @@ from .models import (
     Ticket,
     TicketEvent,
     TicketNumberSequence,
-    Webhook,
-    WebhookDelivery,
     WorkingCalendar,
     WorkingHours,
 )
@@ -140,19 +137,6 @@ class TicketNumberSequenceAdmin(ReadOnlyAdmin):
     list_display = ["year", "last_value"]
 
 
-@admin.register(IdempotencyKey)
-class IdempotencyKeyAdmin(admin.ModelAdmin):
-    list_display = ["key", "user", "endpoint", "response_status", "created_at"]
-    search_fields = ["=key"]
-    list_select_related = ["user"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
 class WorkingHoursInline(admin.TabularInline):
     model = WorkingHours
     extra = 0
@@ -223,21 +207,4 @@ class SlaClockEntryAdmin(ReadOnlyAdmin):
     list_filter = ["reason", "policy"]
     search_fields = ["=ticket__number"]
     list_select_related = ["ticket", "policy"]
-    show_full_result_count = False
-
-
-@admin.register(Webhook)
-class WebhookAdmin(ReadOnlyAdmin):
-    """Subscriptions are made through the API (validation, audit); the secret never shows."""
-
-    list_display = ["url", "events", "active", "created_by", "created_at"]
-    list_filter = ["active"]
-    exclude = ["secret"]
-
-
-@admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(ReadOnlyAdmin):
-    list_display = ["id", "webhook", "event", "status", "attempts", "next_attempt_at"]
-    list_filter = ["status", "event"]
-    list_select_related = ["webhook"]
     show_full_result_count = False

@@ -17,12 +17,6 @@ def ticket_notify_dispatch_task(self, ticket_id, version):
         return services.ticket_notify_customer_dispatch(ticket_id=ticket_id, version=version)
 
 
-@shared_task
-def idempotency_keys_purge_task():
-    """Hourly: forget expired Idempotency-Keys."""
-    return services.idempotency_keys_purge()
-
-
 @shared_task(bind=True)
 def sla_sweep_task(self, at=None):
     """Beat, every SLA_SWEEP_INTERVAL_SECONDS: mark what came due (safe to overlap).
@@ -38,17 +32,3 @@ def sla_sweep_task(self, at=None):
 def sla_notify_task():
     """After a sweep committed new escalations: tell the people of each level, once."""
     return services.sla_notify_pending()
-
-
-@shared_task(bind=True, max_retries=None)
-def webhook_deliver_task(self, delivery_id):
-    """POST one webhook delivery; on failure retry after the service's back-off."""
-    wait = services.webhook_deliver(delivery_id=delivery_id)
-    if wait is not None:
-        raise self.retry(countdown=wait)
-
-
-@shared_task
-def webhook_redeliver_task():
-    """Every 5 minutes (beat): re-queue deliveries whose retry was lost."""
-    return services.webhook_redeliver_due()

@@ -6,7 +6,7 @@ from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from tickets.services import idempotent_create
+from aftersales.platform.services import idempotent_create
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",

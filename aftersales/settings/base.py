@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     # Trigger-based row snapshots on PostgreSQL, the audit safety net (audits/history.py).
     "pgtrigger",
     "pghistory",
+    "aftersales.platform",
     "audits",
     "tickets",
     "technicians",
@@ -249,7 +250,7 @@ SPECTACULAR_SETTINGS = {
         "FaultClassEnum": "tickets.choices.FaultClass",
         "WarrantyDecisionEnum": "tickets.choices.WarrantyDecision",
         "ContactViaEnum": "tickets.choices.ContactVia",
-        "WebhookEventEnum": "tickets.models.webhooks.WebhookEvent",
+        "WebhookEventEnum": "aftersales.platform.models.WebhookEvent",
         "CustomerTierEnum": "tickets.choices.CustomerTier",
         "OpenClosedStatusEnum": "audits.choices.QualityAuditStatus",
         "CorrectiveActionStatusEnum": "audits.choices.CorrectiveActionStatus",

@@ -23,9 +23,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aftersales.exceptions import ActionForbidden, InsufficientStock
+from aftersales.platform.models import WebhookEvent
+from aftersales.platform.services import webhook_emit
 from aftersales.roles import Role, has_role
 from audits.services import audit_record
-from tickets.models import WebhookEvent
 
 from ..choices import (
     MOVEMENT_SIDES,
@@ -190,8 +191,6 @@ def _reorder_alert_flip(*, level, below, now, actor, ticket):
             changes={"available": level.available, "reorder_point": level.part.reorder_point},
         )
         # Imported here: tickets.services imports this module (dispatch reserves parts).
-        from tickets.services.webhooks import webhook_emit
-
         webhook_emit(
             event=WebhookEvent.STOCK_BELOW_REORDER,
             payloads=[

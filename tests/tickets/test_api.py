@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
+from aftersales.platform.models import IdempotencyKey
 from aftersales.roles import Role
 from audits.models import AuditEvent
 from tests.tickets.factories import (
@@ -24,7 +25,6 @@ from tickets.choices import TicketStatus
 from tickets.models import (
     Area,
     Customer,
-    IdempotencyKey,
     Product,
     ProductCategory,
     ProductModel,

@@ -8,7 +8,7 @@ from django.core import mail
 from tests.conftest import wait_for as _wait_for
 from tickets import services
 from tickets.choices import EventKind
-from tickets.models import IdempotencyKey, TicketEvent
+from tickets.models import TicketEvent
 
 from .factories import ProductFactory, appointment, make_ticket
 
@@ -48,27 +48,6 @@ def test_ticket_dispatch_mails_customer_technician_name_and_id_once(
         is False
     )
     assert len(mail.outbox) == 1
-
-
-@pytest.mark.broker
-def test_idempotency_purge_task_runs_on_worker_and_drops_only_expired_keys(worker, agent):
-    import datetime
-
-    from django.utils import timezone
-
-    from tickets.tasks import idempotency_keys_purge_task
-
-    old = IdempotencyKey.objects.create(
-        user=agent,
-        key="old",
-        endpoint="/x",
-        request_hash="h",
-        created_at=timezone.now() - datetime.timedelta(days=3),
-    )
-    fresh = IdempotencyKey.objects.create(user=agent, key="fresh", endpoint="/x", request_hash="h")
-    idempotency_keys_purge_task.delay()
-    assert _wait_for(lambda: not IdempotencyKey.objects.filter(pk=old.pk).exists())
-    assert IdempotencyKey.objects.filter(pk=fresh.pk).exists()
 
 
 @pytest.mark.broker
@@ -124,26 +103,3 @@ def test_complaint_escalates_at_four_hours_through_the_worker(worker, agent):
     sla_sweep_task.delay(at=(ticket.created_at + datetime.timedelta(hours=4)).isoformat())
     assert _wait_for(lambda: Ticket.objects.get(pk=ticket.pk).escalation_level == 2)
     assert SlaEvent.objects.filter(ticket=ticket, kind="breach", clock="response").count() == 1
-
-
-@pytest.mark.broker
-def test_webhook_reaches_the_receiver_through_the_worker_signed(
-    worker, agent, integrator, receiver
-):
-    import hashlib
-    import hmac
-    import json
-
-    from tickets.models import WebhookDelivery
-
-    url, received, _codes = receiver
-    services.webhook_create(
-        actor=integrator, url=url, events=["ticket.created"], secret="worker-secret-123456"
-    )
-    ticket = make_ticket(actor=agent)
-    assert _wait_for(lambda: received), "the worker never delivered the webhook"
-    headers, body = received[0]
-    assert json.loads(body)["data"]["number"] == ticket.number
-    signature = hmac.new(b"worker-secret-123456", body, hashlib.sha256).hexdigest()
-    assert headers["X-Signature"] == f"sha256={signature}"
-    assert _wait_for(lambda: WebhookDelivery.objects.get().status == "delivered")

@@ -4,7 +4,6 @@ from .core import (
     Area,
     ChoiceLabelsMixin,
     Customer,
-    IdempotencyKey,
     Product,
     ProductCategory,
     ProductModel,
@@ -21,15 +20,12 @@ from .sla import (
     WorkingCalendar,
     WorkingHours,
 )
-from .webhooks import DeliveryStatus, Webhook, WebhookDelivery, WebhookEvent
 
 __all__ = [
     "Area",
     "CalendarException",
     "ChoiceLabelsMixin",
     "Customer",
-    "DeliveryStatus",
-    "IdempotencyKey",
     "Product",
     "ProductCategory",
     "ProductModel",
@@ -39,9 +35,6 @@ __all__ = [
     "Ticket",
     "TicketEvent",
     "TicketNumberSequence",
-    "Webhook",
-    "WebhookDelivery",
-    "WebhookEvent",
     "WorkingCalendar",
     "WorkingHours",
     "add_months",

@@ -474,28 +474,3 @@ class TicketNumberSequence(models.Model):
 
     def __str__(self):
         return f"{self.year}: {self.last_value}"
-
-
-class IdempotencyKey(models.Model):
-    """The first response to a create request sent with an ``Idempotency-Key`` header.
-
-    Unique per (user, key): a replay with the same body returns the stored response; a
-    replay with another body is refused. Rows expire after IDEMPOTENCY_KEY_TTL_HOURS.
-    """
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=255)
-    endpoint = models.CharField(max_length=255)
-    request_hash = models.CharField(max_length=64)
-    response_status = models.PositiveSmallIntegerField(null=True)
-    response_body = models.JSONField(null=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-
-    class Meta:
-        verbose_name = _("idempotency key")
-        constraints = [
-            models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique_per_user")
-        ]
-
-    def __str__(self):
-        return self.key

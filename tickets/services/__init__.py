@@ -1,7 +1,6 @@
 """Every write in the tickets app. Import services from here."""
 
 from .customers import customer_create, customer_erase, customer_update, product_register
-from .idempotency import idempotency_keys_purge, idempotent_create
 from .intake import ticket_create, ticket_number_next
 from .lifecycle import (
     ticket_allowed_actions,
@@ -25,20 +24,11 @@ from .lifecycle import (
 from .notifications import ticket_notify_customer_dispatch
 from .sla_notifications import sla_notify_pending
 from .sweep import sla_sweep
-from .webhooks import (
-    webhook_create,
-    webhook_deactivate,
-    webhook_deliver,
-    webhook_emit,
-    webhook_redeliver_due,
-)
 
 __all__ = [
     "customer_create",
     "customer_erase",
     "customer_update",
-    "idempotency_keys_purge",
-    "idempotent_create",
     "product_register",
     "sla_notify_pending",
     "sla_sweep",
@@ -62,9 +52,4 @@ __all__ = [
     "ticket_transfer_owner",
     "ticket_triage",
     "ticket_update",
-    "webhook_create",
-    "webhook_deactivate",
-    "webhook_deliver",
-    "webhook_emit",
-    "webhook_redeliver_due",
 ]

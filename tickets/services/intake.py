@@ -8,13 +8,14 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aftersales.platform.models import WebhookEvent
+from aftersales.platform.services import webhook_emit
 from audits.services import audit_record
 
 from ..choices import EventKind, Priority
-from ..models import Ticket, TicketEvent, TicketNumberSequence, WebhookEvent
+from ..models import Ticket, TicketEvent, TicketNumberSequence
 from ..selectors import dashboard_invalidate
 from .sla import sla_clock_record, sla_deadlines, sla_policy_matching
-from .webhooks import webhook_emit
 
 
 def ticket_number_next(*, year):

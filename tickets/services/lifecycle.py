@@ -20,6 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aftersales.exceptions import ActionForbidden, InvalidTransition, NotQualified, StaleVersion
+from aftersales.platform.models import WebhookEvent
+from aftersales.platform.services import webhook_emit
 from aftersales.roles import DESK_ROLES, Role, has_role, roles_of
 from audits.services import audit_record
 from parts.services import (
@@ -37,7 +39,7 @@ from ..choices import (
     TicketStatus,
     WarrantyDecision,
 )
-from ..models import Ticket, TicketEvent, WebhookEvent
+from ..models import Ticket, TicketEvent
 from ..selectors import dashboard_invalidate
 from .intake import ticket_webhook_payload
 from .sla import (
@@ -46,7 +48,6 @@ from .sla import (
     sla_policy_of,
     sla_recompute_changes,
 )
-from .webhooks import webhook_emit
 
 MAX_ESCALATION_LEVEL = 3
 

@@ -13,16 +13,17 @@ import json
 from django.db import connection, transaction
 from django.utils import timezone
 
+from aftersales.platform.models import WebhookEvent
+from aftersales.platform.services import webhook_emit
 from audits.services import audit_records
 
 from .. import sla
 from ..calendar import add_working_time
 from ..choices import EventKind
-from ..models import SlaEvent, SlaPolicy, Ticket, TicketEvent, WebhookEvent
+from ..models import SlaEvent, SlaPolicy, Ticket, TicketEvent
 from ..selectors import dashboard_invalidate
 from .intake import ticket_webhook_payload
 from .sla import sla_default_policy_ensure
-from .webhooks import webhook_emit
 
 BATCH_SIZE = 500
 EVENT_KINDS = {"warning": EventKind.SLA_WARNING, "breach": EventKind.SLA_BREACH,

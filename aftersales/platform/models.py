@@ -1,8 +1,12 @@
-"""Webhooks: integrators subscribe a URL to events; each delivery and attempt is kept."""
+"""The platform's records: idempotency keys, webhook subscriptions and their outbox.
+
+The tables were created by the tickets app and keep their names (``db_table``).
+"""
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -34,6 +38,7 @@ class Webhook(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        db_table = "tickets_webhook"
         ordering = ["id"]
         verbose_name = _("webhook")
         verbose_name_plural = _("webhooks")
@@ -57,6 +62,7 @@ class WebhookDelivery(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
+        db_table = "tickets_webhookdelivery"
         ordering = ["-id"]
         verbose_name = _("webhook delivery")
         verbose_name_plural = _("webhook deliveries")
@@ -71,3 +77,29 @@ class WebhookDelivery(models.Model):
 
     def __str__(self):
         return f"{self.event} → {self.webhook_id}"
+
+
+class IdempotencyKey(models.Model):
+    """The first response to a create request sent with an ``Idempotency-Key`` header.
+
+    Unique per (user, key): a replay with the same body returns the stored response; a
+    replay with another body is refused. Rows expire after IDEMPOTENCY_KEY_TTL_HOURS.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    endpoint = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    response_status = models.PositiveSmallIntegerField(null=True)
+    response_body = models.JSONField(null=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        db_table = "tickets_idempotencykey"
+        verbose_name = _("idempotency key")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique_per_user")
+        ]
+
+    def __str__(self):
+        return self.key

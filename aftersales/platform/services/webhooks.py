@@ -26,8 +26,10 @@ from django.utils.translation import gettext as _
 from audits.services import audit_record
 
 from ..models import DeliveryStatus, Webhook, WebhookDelivery, WebhookEvent
+from ..queue import publish, publish_on_commit
 
-SUBSCRIPTIONS_KEY = "tickets:webhooks:subscriptions"
+SUBSCRIPTIONS_KEY = "tickets:webhooks:subscriptions"  # kept: running processes share it
+WEBHOOK_DELIVER_TASK = "tickets.tasks.webhook_deliver_task"  # aftersales.platform.tasks
 BACKOFF_SECONDS = 30  # 30 s, 60 s, 2 min, 4 min … between attempts
 
 
@@ -120,10 +122,9 @@ def webhook_emit(*, event, payloads):
         for hook in hooks
         for payload in payloads
     )
-    from ..tasks import webhook_deliver_task
-
     ids = [d.pk for d in deliveries]
-    transaction.on_commit(lambda: [webhook_deliver_task.delay(pk) for pk in ids])
+    for pk in ids:
+        publish_on_commit(WEBHOOK_DELIVER_TASK, pk)
     return deliveries
 
 
@@ -203,8 +204,6 @@ def webhook_redeliver_due(*, now=None, limit=500):
     """Re-queue pending deliveries whose attempt is overdue (a worker restarted and lost
     its countdown). The beat runs it every few minutes; an attempt is idempotent for the
     receiver through ``X-Delivery``."""
-    from ..tasks import webhook_deliver_task
-
     now = now or timezone.now()
     ids = list(
         WebhookDelivery.objects.filter(
@@ -215,5 +214,5 @@ def webhook_redeliver_due(*, now=None, limit=500):
         .values_list("id", flat=True)[:limit]
     )
     for pk in ids:
-        webhook_deliver_task.delay(pk)
+        publish(WEBHOOK_DELIVER_TASK, pk)
     return len(ids)

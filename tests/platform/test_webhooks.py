@@ -8,10 +8,10 @@ import json
 import pytest
 from django.db import transaction
 
-from tickets import services
-from tickets.models import WebhookDelivery
-
-from .factories import make_ticket
+from aftersales.platform import services
+from aftersales.platform.models import WebhookDelivery
+from tests.tickets.factories import make_ticket
+from tickets import services as ticket_services
 
 pytestmark = pytest.mark.django_db
 
@@ -26,8 +26,10 @@ def test_ticket_created_and_status_changed_are_recorded_for_subscribers_only(int
     hook = _hook(integrator, events=["ticket.created", "ticket.status_changed"])
     _hook(integrator, events=["sla.breached"])
     ticket = make_ticket(actor=agent)
-    services.ticket_triage(ticket=ticket, actor=agent, priority="p2", warranty_decision="goodwill")
-    services.ticket_contact(ticket=ticket, actor=agent, via="phone", note="called back")
+    ticket_services.ticket_triage(
+        ticket=ticket, actor=agent, priority="p2", warranty_decision="goodwill"
+    )
+    ticket_services.ticket_contact(ticket=ticket, actor=agent, via="phone", note="called back")
 
     deliveries = list(WebhookDelivery.objects.order_by("id"))
     assert [(d.webhook_id, d.event) for d in deliveries] == [
@@ -55,7 +57,7 @@ def test_a_rolled_back_change_announces_nothing(integrator, agent):
 def test_sla_marks_of_the_sweep_are_sent(integrator, agent):
     _hook(integrator, events=["sla.warning", "sla.breached"])
     ticket = make_ticket(actor=agent)
-    services.sla_sweep(now=ticket.response_due_at + datetime.timedelta(minutes=1))
+    ticket_services.sla_sweep(now=ticket.response_due_at + datetime.timedelta(minutes=1))
     events = sorted(WebhookDelivery.objects.values_list("event", "payload__clock"))
     assert ("sla.breached", "response") in events and ("sla.warning", "response") in events
 

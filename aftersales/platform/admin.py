@@ -1,0 +1,37 @@
+"""Admin of the platform's records: read-only (the services write them)."""
+
+from django.contrib import admin
+
+from aftersales.admin import ReadOnlyAdmin
+
+from .models import IdempotencyKey, Webhook, WebhookDelivery
+
+
+@admin.register(IdempotencyKey)
+class IdempotencyKeyAdmin(admin.ModelAdmin):
+    list_display = ["key", "user", "endpoint", "response_status", "created_at"]
+    search_fields = ["=key"]
+    list_select_related = ["user"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Webhook)
+class WebhookAdmin(ReadOnlyAdmin):
+    """Subscriptions are made through the API (validation, audit); the secret never shows."""
+
+    list_display = ["url", "events", "active", "created_by", "created_at"]
+    list_filter = ["active"]
+    exclude = ["secret"]
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ReadOnlyAdmin):
+    list_display = ["id", "webhook", "event", "status", "attempts", "next_attempt_at"]
+    list_filter = ["status", "event"]
+    list_select_related = ["webhook"]
+    show_full_result_count = False
