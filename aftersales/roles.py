@@ -3,6 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .exceptions import ActionForbidden
+
 
 class Role(models.TextChoices):
     AGENT = "agent", _("Call-centre agent")
@@ -28,6 +30,20 @@ def roles_of(user):
 
 def has_role(user, *roles):
     return bool(user is not None and (user.is_superuser or roles_of(user) & set(roles)))
+
+
+def role_require(actor, *roles, message=None):
+    """The one role check of every app's services: raise ``ActionForbidden`` (403) unless
+    ``actor`` has one of ``roles``. ``actor=None`` is the system (workers, commands,
+    migrations) and passes; so does a superuser."""
+    if actor is not None and not has_role(actor, *roles):
+        raise ActionForbidden(message or _("Your role may not do this."))
+
+
+def acting_user(actor):
+    """The user to store as the one who acted: ``None`` for the system or an anonymous
+    caller (a customer's signature link, a worker)."""
+    return actor if getattr(actor, "is_authenticated", False) else None
 
 
 # What a supervisor (is_staff) may do in the admin, as Django model permissions: read the

@@ -10,6 +10,7 @@ api_v1 = [
     path("", include("technicians.api.urls")),
     path("", include("audits.api.urls")),
     path("", include("parts.api.urls")),
+    path("", include("audits.quality.api.urls")),
     path("", include("aftersales.platform.api.urls")),
 ]
 

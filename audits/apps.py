@@ -12,10 +12,10 @@ class AuditsConfig(AppConfig):
 
         # Admin edits of every app are audited, whatever their ModelAdmin. Every app's
         # admin module is registered by now: django.contrib.admin autodiscovers in its
-        # own ready(), and it is listed before us in INSTALLED_APPS.
-        from aftersales.admin import audit_admin_site
-
+        # own ready(), and it is listed before us in INSTALLED_APPS. (Imported here, not at
+        # the top: admin and receivers need the models, which are not loaded yet.)
         from . import receivers
+        from .admin import audit_admin_site
 
         audit_admin_site(admin.site)
         user_logged_in.connect(receivers.signed_in, dispatch_uid="audits.signed_in")

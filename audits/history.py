@@ -7,33 +7,15 @@ row into ``audits_<model>history`` on INSERT, UPDATE (only when a value changed)
 DELETE, in the same transaction. ``audits.selectors.history_for`` reads them with the
 field-by-field diff. On SQLite no trigger is installed (pgtrigger is a no-op there).
 
-Adding a model to the net is one line below, then
+This module is the registry (``track`` and ``TRACKED``), on the ground floor with the
+rest of the trail. The models are registered by ``audits/safety_net/models.py``, which
+alone imports every app's models: adding a model to the net is one line there, then
 ``manage.py makemigrations audits`` (the snapshot table and its triggers live in
 audits/migrations). Secrets (passwords, signatures, tokens) are excluded from snapshots.
 """
 
 import pghistory
-from django.contrib.auth.models import Group, User
 from django.db import models
-
-from parts.models import Part, StockCount, StockLevel, StockLocation
-from technicians.models import (
-    Absence,
-    Certification,
-    CertificationType,
-    Technician,
-    TrainingRecord,
-)
-from tickets.models import (
-    Area,
-    Customer,
-    Product,
-    ProductCategory,
-    ProductModel,
-    SlaPolicy,
-    Ticket,
-    WorkingCalendar,
-)
 
 TRACKED = {}
 
@@ -61,27 +43,3 @@ def track(model, *, exclude=()):
     )
     TRACKED[model._meta.label_lower] = event_model
     return event_model
-
-
-# One line per tracked model (README, "Adding a model to the safety net").
-TicketHistory = track(Ticket, exclude=["confirmation_signature"])
-CustomerHistory = track(Customer)
-ProductHistory = track(Product)
-ProductModelHistory = track(ProductModel)
-AreaHistory = track(Area)
-ProductCategoryHistory = track(ProductCategory)
-SlaPolicyHistory = track(SlaPolicy)
-WorkingCalendarHistory = track(WorkingCalendar)
-TechnicianHistory = track(Technician)
-UserHistory = track(User, exclude=["password"])
-GroupHistory = track(Group)
-CertificationTypeHistory = track(CertificationType)
-CertificationHistory = track(Certification)
-TrainingRecordHistory = track(TrainingRecord)
-AbsenceHistory = track(Absence)
-PartHistory = track(Part)
-StockLocationHistory = track(StockLocation)
-# Levels are the running sum of the ledger (movements are append-only by their own
-# trigger); a level written around the stock service shows here.
-StockLevelHistory = track(StockLevel)
-StockCountHistory = track(StockCount)

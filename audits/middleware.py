@@ -4,6 +4,7 @@ import uuid
 
 from .choices import AuditSource
 from .context import audit_context, collecting_pii_reads
+from .services import pii_reads_flush
 
 
 class AuditContextMiddleware:
@@ -17,8 +18,6 @@ class AuditContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from .services import pii_reads_flush
-
         path = request.path_info
         if path.startswith("/api/"):
             source = AuditSource.API

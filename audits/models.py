@@ -277,6 +277,3 @@ class KpiReport(models.Model):
 
     def __str__(self):
         return f"{self.group_by} {self.period_start:%Y-%m-%d}–{self.period_end:%Y-%m-%d}"
-
-
-from . import history  # noqa: E402, F401  (the pghistory safety net registers its models)

@@ -5,17 +5,15 @@ through ``authenticate()`` here). Usernames are recorded, passwords never.
 
 from django.db import transaction
 
+from .services import audit_record
+
 
 def signed_in(sender, request, user, **kwargs):
-    from .services import audit_record
-
     with transaction.atomic():
         audit_record(actor=user, action="auth.signed_in", obj=user, changes={"via": "session"})
 
 
 def sign_in_failed(sender, credentials, request=None, **kwargs):
-    from .services import audit_record
-
     username = str(credentials.get("username", ""))[:64]
     with transaction.atomic():
         audit_record(

@@ -32,7 +32,9 @@ def auditing_off():
         "tickets.services.customers",
         "tickets.services.sweep",
         "tickets.services.notifications",
-        "technicians.services",
+        "technicians.services.profiles",
+        "technicians.services.certifications",
+        "technicians.services.availability",
         "tickets.api.serializers",
         "tickets.views",
     ]

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import services
+from .eligibility import certification_latest_expiry
 from .models import Absence, Certification, CertificationType, Technician, TrainingRecord
 
 
@@ -55,7 +56,7 @@ class CertificationAdminForm(forms.ModelForm):
         data = super().clean()
         if self.instance.pk is None and {"type", "number", "issued_on"} <= set(data):
             cert_type = data["type"]
-            expires_on = data.get("expires_on") or services.certification_latest_expiry(
+            expires_on = data.get("expires_on") or certification_latest_expiry(
                 type=cert_type, issued_on=data["issued_on"]
             )
             data["expires_on"] = expires_on

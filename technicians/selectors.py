@@ -10,22 +10,24 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     Q,
+    Sum,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from aftersales.dates import local_day_bounds
 from aftersales.roles import Role, has_role
+from tickets.choices import TicketStatus
+from tickets.models import Product, Ticket
 from tickets.selectors import first_time_fix_marks
 
-from .models import Absence, Certification, Technician, TrainingRecord
-from .services import (
-    eligibility_facts,
+from .eligibility import (
+    EligibilityFacts,
     eligibility_reasons,
     training_compliant,
-    training_hours,
     training_year,
 )
+from .models import Absence, Certification, Technician, TrainingRecord
 
 RANKING_WINDOW_DAYS = 90
 
@@ -256,3 +258,109 @@ def dispatch_candidates(*, ticket, day):
             }
         )
     return entries
+
+
+# --- Eligibility facts (the rule itself is technicians.eligibility) -------------------------
+
+
+def bookings_on(*, day, technician_ids, exclude_ticket_id=None):
+    """Technician id → number of jobs booked on ``day`` (one grouped query).
+
+    Every booking with an appointment that day counts, done or not; cancelled ones don't.
+    """
+    start, end = local_day_bounds(day)
+    rows = (
+        Ticket.objects.filter(
+            technician_id__in=technician_ids,
+            appointment_start__gte=start,
+            appointment_start__lt=end,
+        )
+        .exclude(status=TicketStatus.CANCELLED)
+        .exclude(pk=exclude_ticket_id)
+        .values("technician_id")
+        .annotate(n=Count("id"))
+    )
+    return {row["technician_id"]: row["n"] for row in rows}
+
+
+def ticket_category_id(ticket):
+    """The product category the job needs a certificate for (None without a product)."""
+    if ticket.product_id is None:
+        return None
+    return (
+        Product.objects.filter(pk=ticket.product_id).values_list("model__category_id", flat=True)
+    ).first()
+
+
+def certified_technician_ids(*, technician_ids, category_id, day):
+    """Ids among ``technician_ids`` holding a certificate valid on ``day`` for the category.
+
+    Without a category (a ticket with no registered product) any valid certificate
+    counts: nobody goes out uncertified.
+    """
+    certificates = Certification.objects.valid_on(day).filter(technician_id__in=technician_ids)
+    if category_id is not None:
+        certificates = certificates.for_category(category_id)
+    return set(certificates.order_by().values_list("technician_id", flat=True).distinct())
+
+
+def training_hours(*, technician_ids, start, end):
+    """Technician id → (theory, practical) hours completed in [start, end] (one query)."""
+    rows = (
+        TrainingRecord.objects.filter(
+            technician_id__in=technician_ids, completed_on__gte=start, completed_on__lte=end
+        )
+        .values("technician_id")
+        .annotate(theory=Sum("theory_hours"), practical=Sum("practical_hours"))
+    )
+    return {row["technician_id"]: (row["theory"], row["practical"]) for row in rows}
+
+
+def eligibility_facts(*, technician_ids, ticket, day):
+    """Technician id → ``EligibilityFacts`` for ``ticket`` on ``day``, in five queries
+    whatever the number of technicians (category, area cover, certificates, absences,
+    bookings, training hours share one query each)."""
+    area_id = ticket.area_id
+    covering = (
+        set(
+            Technician.areas.through.objects.filter(
+                area_id=area_id, technician_id__in=technician_ids
+            ).values_list("technician_id", flat=True)
+        )
+        if area_id is not None
+        else set(technician_ids)
+    )
+    certified = certified_technician_ids(
+        technician_ids=technician_ids, category_id=ticket_category_id(ticket), day=day
+    )
+    absent = set(
+        Absence.objects.on(day)
+        .filter(technician_id__in=technician_ids)
+        .order_by()
+        .values_list("technician_id", flat=True)
+    )
+    booked = bookings_on(day=day, technician_ids=technician_ids, exclude_ticket_id=ticket.pk)
+    start, end = training_year(day)
+    hours = training_hours(technician_ids=technician_ids, start=start, end=end)
+    return {
+        pk: EligibilityFacts(
+            covers_area=pk in covering,
+            certified=pk in certified,
+            absent=pk in absent,
+            booked=booked.get(pk, 0),
+            training_compliant=training_compliant(*hours.get(pk, (0, 0))),
+        )
+        for pk in technician_ids
+    }
+
+
+def technician_eligibility(*, technician, ticket, start, end):
+    """Reasons why ``technician`` may not take ``ticket`` in [start, end); empty = eligible."""
+    day = timezone.localtime(start).date()
+    facts = eligibility_facts(technician_ids=[technician.pk], ticket=ticket, day=day)
+    return eligibility_reasons(
+        technician=technician,
+        day=day,
+        facts=facts[technician.pk],
+        training_blocks=settings.TRAINING_BLOCKS_DISPATCH,
+    )

@@ -81,7 +81,7 @@ class TicketAdmin(admin.ModelAdmin):
     """Read-mostly: status, owner, technician, version and the SLA clock are read-only;
     transitions go through the services (API or pages) so that they are checked and logged."""
 
-    audited_by_service = True  # ticket_update records the audit event (aftersales.admin)
+    audited_by_service = True  # ticket_update records the audit event (audits.admin)
 
     list_display = [
         "number",

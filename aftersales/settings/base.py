@@ -39,6 +39,9 @@ INSTALLED_APPS = [
     "tickets",
     "technicians",
     "parts",
+    # The top floor: quality audits and KPI reports; the safety net's registrations.
+    "audits.quality",
+    "audits.safety_net",
 ]
 
 MIDDLEWARE = [

@@ -1,16 +1,8 @@
-"""Every write of the audits app: the trail, quality audits, KPI reports."""
+"""Every write of the audit trail, the ground floor every app records its changes in.
 
-from .quality import (
-    audit_sample_confirm,
-    corrective_action_create,
-    corrective_action_submit,
-    corrective_action_verify,
-    corrective_actions_escalate_overdue,
-    finding_open,
-    quality_audit_close,
-    quality_audit_create,
-)
-from .reports import kpi_report_generate, kpi_weekly_reports_generate
+Quality audits and KPI reports, which read the other apps, are ``audits.quality``.
+"""
+
 from .trail import (
     SECRET_FIELDS,
     audit_created,
@@ -18,6 +10,7 @@ from .trail import (
     audit_record,
     audit_records,
     diff,
+    field_values,
     pii_reads_flush,
     snapshot,
 )
@@ -28,17 +21,8 @@ __all__ = [
     "audit_pii_read",
     "audit_record",
     "audit_records",
-    "audit_sample_confirm",
-    "corrective_action_create",
-    "corrective_action_submit",
-    "corrective_action_verify",
-    "corrective_actions_escalate_overdue",
     "diff",
-    "finding_open",
-    "kpi_report_generate",
-    "kpi_weekly_reports_generate",
+    "field_values",
     "pii_reads_flush",
-    "quality_audit_close",
-    "quality_audit_create",
     "snapshot",
 ]

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from audits.models import KpiReport
-from audits.selectors import kpi_report
+from audits.quality.selectors import kpi_report
 from tests.audits.conftest import at
 from tests.tickets.factories import AreaFactory, ProductFactory, TechnicianFactory
 from tickets.models import TicketEvent
@@ -150,8 +150,8 @@ def test_kpi_api_bad_input_is_400(auditor_client, params):
 
 
 def test_weekly_task_keeps_one_report_per_grouping_for_last_week(fixture_tickets, settings):
-    from audits.services import kpi_weekly_reports_generate
-    from audits.tasks import kpi_weekly_reports_generate_task
+    from audits.quality.services import kpi_weekly_reports_generate
+    from audits.quality.tasks import kpi_weekly_reports_generate_task
 
     settings.TIME_ZONE = "UTC"
     reports = kpi_weekly_reports_generate(today=date(2026, 3, 9))  # a Monday

@@ -9,9 +9,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
 from aftersales.exceptions import ActionForbidden, ApplicationError
-from audits import services
 from audits.models import AuditEvent, CorrectiveAction, Finding
-from audits.services.quality import draw_sample
+from audits.quality import services
+from audits.quality.services.quality import draw_sample
 from tests.tickets.factories import TechnicianFactory
 
 pytestmark = pytest.mark.django_db
@@ -169,7 +169,7 @@ def test_overdue_corrective_actions_escalate_once_per_level(
 
 
 def test_escalation_task_runs_the_service(finding, auditor, agent, settings):
-    from audits.tasks import corrective_actions_escalate_overdue_task
+    from audits.quality.tasks import corrective_actions_escalate_overdue_task
 
     action = services.corrective_action_create(
         finding=finding,
@@ -284,7 +284,7 @@ def test_api_audit_events_are_read_only(auditor_client):
 def test_checklist_prefill_reads_parts_lines_and_checks_the_charging_rule():
     from types import SimpleNamespace
 
-    from audits.services.quality import checklist_prefill
+    from audits.quality.services.quality import checklist_prefill
 
     now = datetime.datetime(2026, 3, 2, tzinfo=datetime.UTC)
     ticket = SimpleNamespace(

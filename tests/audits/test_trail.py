@@ -262,7 +262,7 @@ def test_queryset_bulk_update_is_caught_by_the_safety_net_with_before_and_after(
 
 @postgres_only
 def test_bulk_create_and_queryset_delete_are_caught_by_the_safety_net():
-    from audits.history import AreaHistory
+    from audits.safety_net.models import AreaHistory
 
     Area.objects.bulk_create([Area(code="b1", name="B1"), Area(code="b2", name="B2")])
     Area.objects.filter(code__in=["b1", "b2"]).delete()
@@ -276,7 +276,7 @@ def test_bulk_create_and_queryset_delete_are_caught_by_the_safety_net():
 
 @postgres_only
 def test_snapshots_refuse_updates():
-    from audits.history import AreaHistory
+    from audits.safety_net.models import AreaHistory
 
     AreaFactory(code="s1")
     with pytest.raises(DatabaseError), transaction.atomic():

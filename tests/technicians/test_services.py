@@ -11,8 +11,8 @@ from aftersales.exceptions import NotQualified
 from audits.models import AuditEvent
 from technicians import services
 from technicians.choices import CertificationStatus
+from technicians.eligibility import EligibilityFacts, eligibility_reasons
 from technicians.models import Certification
-from technicians.services import EligibilityFacts, eligibility_reasons
 from tests.tickets.factories import (
     AreaFactory,
     CertificationFactory,

@@ -29,7 +29,8 @@ from parts.services import (
     stock_release_for_ticket,
     stock_reserve_for_ticket,
 )
-from technicians.services import technician_eligibility, technician_lock
+from technicians.selectors import technician_eligibility
+from technicians.services import technician_lock
 
 from ..choices import (
     CONFIRM_REJECTED_STATUS,

@@ -6,9 +6,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from aftersales.dates import local_day_bounds
+from audits.choices import KpiGroupBy
+from audits.models import KpiReport
 
-from ..choices import KpiGroupBy
-from ..models import KpiReport
 from ..selectors import kpi_report
 
 

@@ -12,16 +12,18 @@ from django.utils.module_loading import import_string
 from aftersales.dates import local_day_bounds
 from aftersales.exceptions import ActionForbidden, ApplicationError
 from aftersales.roles import Role, has_role
-from tickets.choices import TicketStatus
-
-from ..choices import (
+from audits.choices import (
     CHECKLIST_ITEMS,
     CorrectiveActionStatus,
     FindingStatus,
     QualityAuditStatus,
 )
-from ..models import AuditSample, CorrectiveAction, Finding, QualityAudit
-from .trail import audit_record
+from audits.models import AuditSample, CorrectiveAction, Finding, QualityAudit
+from audits.services import audit_record
+from parts.models import TicketPart
+from parts.services import line_is_charged
+from tickets.choices import TicketStatus
+from tickets.models import Ticket
 
 CLOSED_STATUSES = (TicketStatus.CLOSED, TicketStatus.FOLLOWED_UP)
 
@@ -60,8 +62,6 @@ def checklist_prefill(ticket, parts=()):
     (``parts.services.line_is_charged``) makes chargeable was charged; without lines both
     are left to the auditor (a job may need no parts, and labour is not itemised).
     """
-    from parts.services import line_is_charged
-
     response_met = ticket.responded_at is not None and ticket.responded_at <= ticket.response_due_at
     dispatch_stop = ticket.dispatched_at or ticket.completed_at
     dispatch_met = dispatch_stop is not None and dispatch_stop <= ticket.dispatch_due_at
@@ -91,8 +91,6 @@ def quality_audit_create(
     technician — remote fixes — form one group). Supervisors only. Writes the audit, one
     ``AuditSample`` per sampled ticket with its pre-filled checklist, and an audit event.
     """
-    from parts.models import TicketPart
-    from tickets.models import Ticket
 
     _require(actor, Role.SUPERVISOR)
     if period_end < period_start:

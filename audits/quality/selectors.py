@@ -1,0 +1,198 @@
+"""Reads of quality audits and KPI reports: they read tickets, technicians and parts."""
+
+from datetime import timedelta
+
+from django.db.models import Avg, Count, Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from aftersales.roles import Role, has_role
+from audits.choices import KpiGroupBy
+from audits.models import AuditSample, CorrectiveAction, Finding, QualityAudit
+from technicians.models import Technician
+from tickets.choices import TicketCategory
+from tickets.models import Area, Ticket
+from tickets.selectors import first_time_fix_marks, sla_clock_qs
+
+FIRST_TIME_FIX_WINDOW = timedelta(days=30)
+
+
+KPI_GROUP_FIELDS = {
+    KpiGroupBy.TECHNICIAN: "technician_id",
+    KpiGroupBy.AREA: "area_id",
+    KpiGroupBy.CATEGORY: "category",
+}
+
+
+KPI_COLUMNS = (
+    "key",
+    "label",
+    "opened",
+    "closed",
+    "complaints",
+    "response_sla_met_pct",
+    "dispatch_sla_met_pct",
+    "first_time_fix_pct",
+    "avg_satisfaction",
+    "record_completeness_pct",
+    "response_decided",
+    "response_met",
+    "dispatch_decided",
+    "dispatch_met",
+    "first_time_fixes",
+    "satisfaction_answers",
+    "complete_records",
+)
+
+
+def quality_audit_list(*, user):
+    return QualityAudit.objects.select_related("created_by")
+
+
+def audit_sample_list(*, user):
+    return AuditSample.objects.select_related("audit", "ticket", "confirmed_by")
+
+
+def finding_list(*, user):
+    return Finding.objects.select_related("audit", "created_by")
+
+
+def corrective_action_list(*, user):
+    """Auditors and supervisors see every action; anyone else only the ones they own."""
+    actions = CorrectiveAction.objects.select_related("finding", "owner", "verified_by")
+    if has_role(user, Role.AUDITOR, Role.SUPERVISOR):
+        return actions
+    return actions.filter(owner=user)
+
+
+def _pct(part, whole):
+    return round(100 * part / whole, 1) if whole else None
+
+
+def kpi_rows(*, start, end, group_by, now=None):
+    """KPI figures for [start, end), one row per technician, area or category.
+
+    Tickets *opened* in the period give: opened, complaints, response- and dispatch-SLA
+    met % (``tickets.selectors.sla_clock_qs``: of the decided clocks, the share met).
+    Tickets *closed* in the period give: closed, first-time-fix % (no rejected
+    confirmation sending it back, and no ticket for the same product within 30 days of
+    the job's completion: ``tickets.selectors.first_time_fix_marks``), average
+    satisfaction (follow-up answer, else the one given at confirmation), record
+    completeness % (fault code, signature and a satisfaction answer present). Tickets
+    without a technician or area form their own row (key None). Three queries whatever
+    the period: two grouped aggregates over the created_at and closed_at indexes, and
+    one for the labels.
+    """
+
+    key = KPI_GROUP_FIELDS[KpiGroupBy(group_by)]
+    decided, met = sla_clock_qs(now=now or timezone.now())
+    opened = (
+        Ticket.objects.filter(created_at__gte=start, created_at__lt=end)
+        .values(key)
+        .annotate(
+            opened=Count("id"),
+            complaints=Count("id", filter=Q(category=TicketCategory.COMPLAINT)),
+            response_decided=Count("id", filter=decided["response"]),
+            response_met=Count("id", filter=met["response"]),
+            dispatch_decided=Count("id", filter=decided["dispatch"]),
+            dispatch_met=Count("id", filter=met["dispatch"]),
+        )
+        .order_by()
+    )
+    marks = first_time_fix_marks()
+    satisfaction = Coalesce("follow_up_satisfaction", "satisfaction")
+    closed = (
+        Ticket.objects.filter(closed_at__gte=start, closed_at__lt=end)
+        .values(key)
+        .annotate(
+            closed=Count("id"),
+            first_time_fixes=Count("id", filter=Q(~marks["refused"], ~marks["repeated"])),
+            avg_satisfaction=Avg(satisfaction),
+            satisfaction_answers=Count(satisfaction),
+            complete_records=Count(
+                "id",
+                filter=~Q(fault_code="")
+                & ~Q(confirmation_signature="")
+                & (Q(satisfaction__isnull=False) | Q(follow_up_satisfaction__isnull=False)),
+            ),
+        )
+        .order_by()
+    )
+    rows = {}
+    for source in (opened, closed):
+        for values in source:
+            rows.setdefault(values.pop(key), {}).update(values)
+    labels = _kpi_labels(group_by, [k for k in rows if k is not None])
+    result = [_kpi_row(k, labels.get(k), figures) for k, figures in rows.items()]
+    result.sort(key=lambda row: (row["key"] is None, str(row["label"] or "")))
+    return result
+
+
+def kpi_totals(rows):
+    """The report's totals row, from the counts (not an average of percentages)."""
+    total = dict.fromkeys(KPI_COLUMNS[2:], 0)
+    weighted_satisfaction = 0.0
+    for row in rows:
+        for column in ("opened", "closed", "complaints", *KPI_COLUMNS[10:]):
+            total[column] += row[column]
+        weighted_satisfaction += (row["avg_satisfaction"] or 0) * row["satisfaction_answers"]
+    return _kpi_row(
+        None,
+        "total",
+        {
+            **total,
+            "avg_satisfaction": (
+                weighted_satisfaction / total["satisfaction_answers"]
+                if total["satisfaction_answers"]
+                else None
+            ),
+        },
+    )
+
+
+def _kpi_row(key, label, figures):
+    get = figures.get
+    return {
+        "key": key,
+        "label": label,
+        "opened": get("opened", 0),
+        "closed": get("closed", 0),
+        "complaints": get("complaints", 0),
+        "response_sla_met_pct": _pct(get("response_met", 0), get("response_decided", 0)),
+        "dispatch_sla_met_pct": _pct(get("dispatch_met", 0), get("dispatch_decided", 0)),
+        "first_time_fix_pct": _pct(get("first_time_fixes", 0), get("closed", 0)),
+        "avg_satisfaction": (
+            round(float(get("avg_satisfaction")), 2)
+            if get("avg_satisfaction") is not None
+            else None
+        ),
+        "record_completeness_pct": _pct(get("complete_records", 0), get("closed", 0)),
+        "response_decided": get("response_decided", 0),
+        "response_met": get("response_met", 0),
+        "dispatch_decided": get("dispatch_decided", 0),
+        "dispatch_met": get("dispatch_met", 0),
+        "first_time_fixes": get("first_time_fixes", 0),
+        "satisfaction_answers": get("satisfaction_answers", 0),
+        "complete_records": get("complete_records", 0),
+    }
+
+
+def _kpi_labels(group_by, keys):
+
+    if group_by == KpiGroupBy.TECHNICIAN:
+        return dict(Technician.objects.filter(pk__in=keys).values_list("pk", "full_name"))
+    if group_by == KpiGroupBy.AREA:
+        return dict(Area.objects.filter(pk__in=keys).values_list("pk", "code"))
+    return {key: key for key in keys if key in TicketCategory.values}
+
+
+def kpi_report(*, start, end, group_by, now=None):
+    """The report as the API and the weekly job give it: period, rows and totals."""
+    rows = kpi_rows(start=start, end=end, group_by=group_by, now=now)
+    return {
+        "from": start.isoformat(),
+        "to": end.isoformat(),
+        "group_by": str(group_by),
+        "rows": rows,
+        "totals": kpi_totals(rows),
+    }

@@ -1,0 +1,73 @@
+"""The dispatch eligibility rule and the other pure decisions of the technicians app.
+
+Plain values in, plain values out: no database, so they are tested without one and the
+single dispatch and the ranked list of 2,000 candidates decide alike
+(``selectors.eligibility_facts`` gathers the facts, ``technician_eligibility`` asks).
+"""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
+
+from .choices import Ineligibility
+
+
+@dataclass(frozen=True)
+class EligibilityFacts:
+    """What the rule needs to know about one technician for one job on one day."""
+
+    covers_area: bool
+    certified: bool
+    absent: bool
+    booked: int
+    training_compliant: bool
+
+
+def eligibility_reasons(*, technician, day, facts, training_blocks=False):
+    """The rule, on plain facts: reason codes against sending ``technician``; empty = eligible.
+
+    In order: inactive, no valid certificate for the product category on ``day``, area
+    not covered, not a working day, absent, day full, and — only when
+    ``training_blocks`` — annual training incomplete.
+    """
+    reasons = []
+    if not technician.active:
+        reasons.append(Ineligibility.INACTIVE.value)
+    if not facts.certified:
+        reasons.append(Ineligibility.NOT_CERTIFIED.value)
+    if not facts.covers_area:
+        reasons.append(Ineligibility.AREA_NOT_COVERED.value)
+    if str(day.isoweekday()) not in technician.working_days:
+        reasons.append(Ineligibility.NOT_WORKING_DAY.value)
+    if facts.absent:
+        reasons.append(Ineligibility.ABSENT.value)
+    if facts.booked >= technician.max_jobs_per_day:
+        reasons.append(Ineligibility.DAY_FULL.value)
+    if training_blocks and not facts.training_compliant:
+        reasons.append(Ineligibility.TRAINING_INCOMPLETE.value)
+    return reasons
+
+
+def training_year(day):
+    """The training cycle ending on ``day``: the 365 days up to and including it.
+
+    A rolling year rather than the calendar year, so compliance does not drop for
+    everyone on 1 January.
+    """
+    return day - datetime.timedelta(days=364), day
+
+
+def training_compliant(theory, practical):
+    """Pure: do these annual hours meet the thresholds (TRAINING_MIN_*_HOURS)?"""
+    return Decimal(theory or 0) >= Decimal(settings.TRAINING_MIN_THEORY_HOURS) and Decimal(
+        practical or 0
+    ) >= Decimal(settings.TRAINING_MIN_PRACTICAL_HOURS)
+
+
+def certification_latest_expiry(*, type, issued_on):
+    """The expiry a certificate of ``type`` issued on ``issued_on`` gets by default, and
+    may not exceed: the type's validity in calendar months."""
+    return issued_on + relativedelta(months=type.validity_months)

@@ -1,0 +1,299 @@
+"""Certificates and their types: record, correct, revoke, keep their status true."""
+
+import datetime
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
+
+from aftersales.platform.queue import publish_on_commit
+from aftersales.roles import Role, acting_user
+from audits.services import audit_record
+
+from ..choices import CertificationStatus
+from ..eligibility import certification_latest_expiry
+from ..models import Certification, CertificationType, certification_status
+
+REMINDER_DAYS = (30, 7)
+NOTIFY_EXPIRY_TASK = "technicians.tasks.certification_notify_expiry_task"
+
+
+def certification_errors(*, type, number, issued_on, expires_on):
+    """Field → messages against recording this certificate (empty: fine). The one check
+    the API and the admin share: dates in order and within the type's validity, issued
+    already, number not yet recorded for the type."""
+    latest = certification_latest_expiry(type=type, issued_on=issued_on)
+    errors = {}
+    if expires_on <= issued_on:
+        errors["expires_on"] = [_("A certificate must expire after its issue date.")]
+    elif expires_on > latest:
+        errors["expires_on"] = [
+            _("A %(type)s certificate is valid for at most %(months)s months (until %(date)s).")
+            % {"type": type.name, "months": type.validity_months, "date": latest.isoformat()}
+        ]
+    if issued_on > timezone.localdate():
+        errors["issued_on"] = [_("The issue date cannot be in the future.")]
+    if Certification.objects.filter(type=type, number=number).exists():
+        errors["number"] = [_("A certificate of this type with this number is already recorded.")]
+    return errors
+
+
+@transaction.atomic
+def certification_create(
+    *,
+    actor,
+    technician,
+    type,
+    number,
+    issued_on,
+    expires_on=None,
+    issuer="",
+    document=None,
+):
+    """Record a certificate a supervisor has checked (they become ``verified_by``).
+
+    ``expires_on`` defaults to ``issued_on`` + the type's validity and may not exceed
+    it. A renewal is a new certificate: the old one stays as history. Writes a
+    ``certification.created`` audit event.
+    """
+    expires_on = expires_on or certification_latest_expiry(type=type, issued_on=issued_on)
+    errors = certification_errors(
+        type=type, number=number, issued_on=issued_on, expires_on=expires_on
+    )
+    if errors:
+        raise ValidationError(errors)
+    today = timezone.localdate()
+    certification = Certification.objects.create(
+        technician=technician,
+        type=type,
+        number=number,
+        issuer=issuer,
+        issued_on=issued_on,
+        expires_on=expires_on,
+        document=document or "",
+        verified_by=acting_user(actor),
+        verified_at=timezone.now(),
+        status=certification_status(
+            issued_on=issued_on, expires_on=expires_on, revoked=False, day=today
+        ),
+        # Reminders whose moment has passed are not sent late for a paper just recorded.
+        notified_30_on=today if (expires_on - today).days < 7 else None,
+    )
+    audit_record(
+        actor=actor,
+        action="certification.created",
+        obj=certification,
+        changes={
+            "technician": technician.pk,
+            "type": type.code,
+            "number": number,
+            "issuer": issuer,
+            "issued_on": issued_on.isoformat(),
+            "expires_on": expires_on.isoformat(),
+        },
+    )
+    return certification
+
+
+@transaction.atomic
+def certification_update(*, certification, actor, **fields):
+    """Correct a certificate's paperwork: ``number``, ``issuer`` or ``document``.
+
+    The dates are not editable (a renewal is a new certificate) and a revoked
+    certificate is closed. Writes ``certification.updated`` with before/after values.
+    """
+    fixed = set(fields) - {"number", "issuer", "document"}
+    if fixed:
+        message = _("Dates and type are fixed; record a renewal as a new certificate.")
+        raise ValidationError({field: [message] for field in fixed})
+    certification = Certification.objects.select_for_update().get(pk=certification.pk)
+    if certification.revoked_at is not None:
+        raise ValidationError({"non_field_errors": [_("A revoked certificate cannot change.")]})
+    changes = {}
+    for field, value in fields.items():
+        before = getattr(certification, field)
+        if field == "document":  # a new upload always replaces; the audit keeps the names
+            changes[field] = [before.name or "", getattr(value, "name", value)]
+            certification.document = value
+            continue
+        if before != value:
+            changes[field] = [before, value]
+            setattr(certification, field, value)
+    if changes:
+        certification.save(update_fields=list(changes))
+        audit_record(
+            actor=actor, action="certification.updated", obj=certification, changes=changes
+        )
+    return certification
+
+
+@transaction.atomic
+def certification_revoke(*, certification, actor, reason):
+    """Withdraw a certificate (fraud, misconduct, failed re-assessment); final.
+
+    Writes ``certification.revoked``. Jobs already booked keep their technician: the
+    supervisor sees the reason on the next reschedule, which re-checks eligibility.
+    """
+    if not (reason or "").strip():
+        raise ValidationError({"reason": [_("Say why the certificate is revoked.")]})
+    certification = Certification.objects.select_for_update().get(pk=certification.pk)
+    if certification.revoked_at is not None:
+        raise ValidationError({"non_field_errors": [_("This certificate is already revoked.")]})
+    before = certification.status
+    certification.revoked_at = timezone.now()
+    certification.revoked_by = acting_user(actor)
+    certification.revoke_reason = reason.strip()
+    certification.status = CertificationStatus.REVOKED
+    certification.save(update_fields=["revoked_at", "revoked_by", "revoke_reason", "status"])
+    audit_record(
+        actor=actor,
+        action="certification.revoked",
+        obj=certification,
+        changes={"status": [before, CertificationStatus.REVOKED], "reason": reason.strip()},
+    )
+    return certification
+
+
+@transaction.atomic
+def certification_expiry_sweep(*, today=None):
+    """The daily pass: keep ``status`` true and queue the 30- and 7-day expiry reminders.
+
+    Only certificates not revoked and expiring within 30 days (or just expired) are
+    read, under ``SKIP LOCKED`` so two workers never both take one. A reminder is
+    marked sent in the same transaction that queues it (after commit), so each is sent
+    once — a missed day still sends it, a second run the same day sends nothing.
+    Returns ``(status_changes, reminders_queued)``.
+    """
+    today = today or timezone.localdate()
+    horizon = today + datetime.timedelta(days=max(REMINDER_DAYS))
+    certificates = list(
+        Certification.objects.filter(revoked_at__isnull=True, expires_on__lte=horizon)
+        .exclude(status=CertificationStatus.EXPIRED, notified_7_on__isnull=False)
+        .select_for_update(skip_locked=True)
+        .order_by("expires_on", "pk")
+    )
+    changed = reminders = 0
+    for certification in certificates:
+        update, audit = [], {}
+        status = certification.status_on(today)
+        if status != certification.status:
+            audit["status"] = [certification.status, status]
+            certification.status = status
+            update.append("status")
+            changed += 1
+        days_left = (certification.expires_on - today).days
+        due = None
+        if 0 <= days_left <= 7 and certification.notified_7_on is None:
+            due = 7
+            certification.notified_7_on = today
+            update.append("notified_7_on")
+            if certification.notified_30_on is None:  # one message, not two, on a late start
+                certification.notified_30_on = today
+                update.append("notified_30_on")
+        elif 7 < days_left <= 30 and certification.notified_30_on is None:
+            due = 30
+            certification.notified_30_on = today
+            update.append("notified_30_on")
+        elif days_left < 0 and certification.notified_7_on is None:
+            # Expired before any reminder could go: mark it so it is not read again.
+            certification.notified_7_on = today
+            update.append("notified_7_on")
+        if not update:
+            continue
+        certification.save(update_fields=update)
+        if due:
+            audit["reminder_days"] = due
+            reminders += 1
+            pk = certification.pk
+            publish_on_commit(NOTIFY_EXPIRY_TASK, pk, due)
+        audit_record(actor=None, action="certification.swept", obj=certification, changes=audit)
+    return changed, reminders
+
+
+def certification_notify_expiry(*, certification_id, days):
+    """Tell the holder and the supervisors that a certificate expires in ``days`` days.
+
+    Sent through the SLA notification channels (e-mail by default). Called by the task
+    queued after the sweep's commit; the sweep guarantees once per reminder.
+    """
+    certification = Certification.objects.select_related("technician__user", "type").get(
+        pk=certification_id
+    )
+    technician = certification.technician
+    supervisors = set(
+        get_user_model()
+        .objects.filter(groups__name=Role.SUPERVISOR, is_active=True)
+        .exclude(email="")
+        .values_list("email", flat=True)
+    )
+    recipients = supervisors | ({technician.user.email} if technician.user.email else set())
+    subject = (
+        f"[Aftersales] Certificate {certification.type.code} {certification.number} of "
+        f"{technician.full_name} expires in {days} days"
+    )
+    body = (
+        f"{technician.full_name} ({technician.employee_no}): certificate "
+        f"{certification.type.name} no. {certification.number} expires on "
+        f"{certification.expires_on.isoformat()}.\n"
+        "After that date they can no longer be dispatched for the product categories it "
+        "covers. Record the renewed certificate in Aftersales once it is issued."
+    )
+    for path in settings.SLA_NOTIFICATION_CHANNELS:
+        import_string(path)(recipients, subject, body)
+    return sorted(recipients)
+
+
+@transaction.atomic
+def certification_type_create(*, actor, code, name, validity_months, categories=()):
+    """Add a kind of certificate and the product categories it qualifies for."""
+    if CertificationType.objects.filter(code=code).exists():
+        raise ValidationError({"code": [_("This code is taken.")]})
+    cert_type = CertificationType.objects.create(
+        code=code, name=name, validity_months=validity_months
+    )
+    cert_type.categories.set(categories)
+    audit_record(
+        actor=actor,
+        action="certification_type.created",
+        obj=cert_type,
+        changes={
+            "code": code,
+            "name": name,
+            "validity_months": validity_months,
+            "categories": sorted(c.code for c in categories),
+        },
+    )
+    return cert_type
+
+
+@transaction.atomic
+def certification_type_update(
+    *, cert_type, actor, name=None, validity_months=None, categories=None
+):
+    """Rename, change the validity of new certificates, or the categories it qualifies for.
+
+    Certificates already recorded keep their dates; a category change applies to
+    dispatch at once (it is what the type qualifies for).
+    """
+    changes = {}
+    for field, value in (("name", name), ("validity_months", validity_months)):
+        if value is not None and getattr(cert_type, field) != value:
+            changes[field] = [getattr(cert_type, field), value]
+            setattr(cert_type, field, value)
+    if changes:
+        cert_type.save(update_fields=list(changes))
+    if categories is not None:
+        before = sorted(cert_type.categories.values_list("code", flat=True))
+        after = sorted(c.code for c in categories)
+        if before != after:
+            cert_type.categories.set(categories)
+            changes["categories"] = [before, after]
+    if changes:
+        audit_record(
+            actor=actor, action="certification_type.updated", obj=cert_type, changes=changes
+        )
+    return cert_type
