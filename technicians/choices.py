@@ -3,6 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.roles import Role
+
 
 class CertificationStatus(models.TextChoices):
     VALID = "valid", _("Valid")
@@ -59,3 +61,8 @@ def reason_label(code):
             }.get(name, value)
         )
     return str(labels[name]) % {"value": value}
+
+
+# Who keeps technicians' records (profiles, certificates, training, absences): the one
+# role list the services check and the API's write permission uses.
+MANAGER_ROLES = (Role.SUPERVISOR,)

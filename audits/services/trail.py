@@ -2,6 +2,8 @@
 
 from django.db import transaction
 
+from aftersales.roles import acting_user
+
 from ..context import current, pii_reads
 from ..models import AuditEvent
 
@@ -17,10 +19,6 @@ def _scrub(changes):
         field: (REDACTED if field in SECRET_FIELDS else value)
         for field, value in (changes or {}).items()
     }
-
-
-def _actor(actor):
-    return actor if getattr(actor, "is_authenticated", False) else None
 
 
 def audit_record(
@@ -39,7 +37,7 @@ def audit_record(
         object_type = object_type or obj._meta.label_lower
         object_id = obj.pk
     return AuditEvent.objects.create(
-        actor=_actor(actor),
+        actor=acting_user(actor),
         action=action,
         object_type=object_type,
         object_id=str(object_id),
@@ -65,7 +63,7 @@ def audit_records(*, actor, records):
         obj = record.get("obj")
         events.append(
             AuditEvent(
-                actor=_actor(record.get("actor", actor)),
+                actor=acting_user(record.get("actor", actor)),
                 action=record["action"],
                 object_type=obj._meta.label_lower if obj is not None else record["object_type"],
                 object_id=str(obj.pk if obj is not None else record["object_id"]),

@@ -5,11 +5,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aftersales.roles import acting_user
 from audits.services import audit_record
 
 from ..choices import CountStatus, MovementKind
 from ..models import StockCount, StockCountLine
-from .stock import _authorize, _lock_levels, _Move, _post
+from .stock import _lock_levels, _Move, _post, stock_authorize
 
 # --- Counts ------------------------------------------------------------------------------
 
@@ -17,11 +18,11 @@ from .stock import _authorize, _lock_levels, _Move, _post
 @transaction.atomic
 def stock_count_open(*, location, actor, note=""):
     """Start a count session at ``location``."""
-    _authorize(actor)
+    stock_authorize(actor)
     count = StockCount.objects.create(
         location=location,
         note=note,
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_by=acting_user(actor),
     )
     audit_record(actor=actor, action="stock_count.opened", obj=count, changes={"note": note})
     return count
@@ -30,7 +31,7 @@ def stock_count_open(*, location, actor, note=""):
 @transaction.atomic
 def stock_count_record(*, count, part, counted, actor):
     """Record (or correct) the counted quantity of one part in an open count."""
-    _authorize(actor)
+    stock_authorize(actor)
     if count.status != CountStatus.OPEN:
         raise ValidationError({"count": [_("This count is already approved.")]})
     if counted < 0:
@@ -52,7 +53,7 @@ def stock_count_approve(*, count, actor):
     """Approve a count: each line's variance against the book (on hand) is posted as an
     adjustment movement, all under one set of row locks. A counted quantity below what is
     reserved for jobs is refused (409 ``insufficient_stock``): release those first."""
-    _authorize(actor)
+    stock_authorize(actor)
     count = StockCount.objects.select_for_update().get(pk=count.pk)
     if count.status != CountStatus.OPEN:
         raise ValidationError({"count": [_("This count is already approved.")]})
@@ -89,7 +90,7 @@ def stock_count_approve(*, count, actor):
     StockCount.objects.filter(pk=count.pk).update(
         status=CountStatus.APPROVED,
         approved_at=now,
-        approved_by=actor if getattr(actor, "is_authenticated", False) else None,
+        approved_by=acting_user(actor),
     )
     variances = {line.part_id: line.counted - line.expected for line in lines}
     _post(

@@ -22,10 +22,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from aftersales.exceptions import ActionForbidden, InsufficientStock
+from aftersales.exceptions import InsufficientStock
 from aftersales.platform.models import WebhookEvent
 from aftersales.platform.services import webhook_emit
-from aftersales.roles import Role, has_role
+from aftersales.roles import Role, acting_user, role_require
 from audits.services import audit_record
 
 from ..choices import (
@@ -57,9 +57,9 @@ class _Move:
     reason: str = ""
 
 
-def _authorize(actor, *roles):
-    if actor is not None and not has_role(actor, *(roles or STOCK_ROLES)):
-        raise ActionForbidden(_("Your role may not change stock."))
+def stock_authorize(actor):
+    """Only supervisors (and the system) change stock outside a job."""
+    role_require(actor, *STOCK_ROLES, message=_("Your role may not change stock."))
 
 
 def _lock_levels(keys):
@@ -124,7 +124,7 @@ def _post(*, moves=(), reserve=(), actor, action, audit_obj=None, ticket=None, e
         if move.target:
             levels[(move.part.pk, move.target.pk)].on_hand += move.quantity
     now = timezone.now()
-    user = actor if getattr(actor, "is_authenticated", False) else None
+    user = acting_user(actor)
     movements = StockMovement.objects.bulk_create(
         StockMovement(
             kind=m.kind,
@@ -216,7 +216,7 @@ def _reorder_alert_flip(*, level, below, now, actor, ticket):
 @transaction.atomic
 def part_create(*, actor, compatible_models=(), **fields):
     """Add a part to the catalogue (supervisors). Writes ``part.created``."""
-    _authorize(actor)
+    stock_authorize(actor)
     part = Part(**fields)
     part.full_clean()
     part.save()
@@ -235,7 +235,7 @@ def part_create(*, actor, compatible_models=(), **fields):
 def part_update(*, part, actor, **fields):
     """Change catalogue fields; a new reorder point re-evaluates every level of the part
     (raising or clearing alerts as the new line says). Writes ``part.updated``."""
-    _authorize(actor)
+    stock_authorize(actor)
     before = {field: getattr(part, field) for field in fields}
     for field, value in fields.items():
         setattr(part, field, value)
@@ -259,7 +259,7 @@ def part_update(*, part, actor, **fields):
 @transaction.atomic
 def location_create(*, actor, code, name, kind, technician=None, area=None):
     """Add a stock location. A van belongs to exactly one technician."""
-    _authorize(actor)
+    stock_authorize(actor)
     if kind == LocationKind.VAN and technician is None:
         raise ValidationError({"technician": [_("A van belongs to a technician.")]})
     if kind != LocationKind.VAN and technician is not None:
@@ -322,7 +322,7 @@ def stock_movement_post(
     takes exactly one (``to`` adds, ``from`` removes) and a reason. Issues and returns
     belong to tickets. 409 ``insufficient_stock`` when the source has too little available.
     """
-    _authorize(actor)
+    stock_authorize(actor)
     _positive(quantity)
     if kind not in MOVEMENT_SIDES or kind in (MovementKind.ISSUE, MovementKind.RETURN):
         raise ValidationError({"kind": [_("Issues and returns go through the ticket.")]})

@@ -11,7 +11,7 @@ from audits.services import audit_record
 
 from ..choices import MovementKind, RecoveryStatus, ReservationStatus
 from ..models import StockReservation, TicketPart
-from .stock import _authorize, _Move, _positive, _post
+from .stock import _Move, _positive, _post, stock_authorize
 
 # --- Tickets -----------------------------------------------------------------------------
 
@@ -196,7 +196,7 @@ def stock_issue_for_ticket(*, ticket, lines, actor):
 def recovered_part_refurbish(*, ticket_part, location, actor):
     """The defective part removed on a job comes back refurbished: one unit into
     ``location`` (a ``recovery`` movement linked to the ticket)."""
-    _authorize(actor)
+    stock_authorize(actor)
     line = TicketPart.objects.select_for_update().select_related("part").get(pk=ticket_part.pk)
     if line.recovery_status != RecoveryStatus.PENDING:
         raise ValidationError({"recovery_status": [_("Nothing is awaiting refurbishment.")]})
@@ -222,7 +222,7 @@ def recovered_part_refurbish(*, ticket_part, location, actor):
 @transaction.atomic
 def recovered_part_scrap(*, ticket_part, actor, reason=""):
     """The defective part removed on a job is beyond repair: recorded as scrapped."""
-    _authorize(actor)
+    stock_authorize(actor)
     line = TicketPart.objects.select_for_update().get(pk=ticket_part.pk)
     if line.recovery_status != RecoveryStatus.PENDING:
         raise ValidationError({"recovery_status": [_("Nothing is awaiting refurbishment.")]})

@@ -11,6 +11,7 @@ from aftersales.dates import local_day_bounds
 from aftersales.roles import Role
 
 from .. import services
+from ..choices import MANAGER_ROLES
 from ..filtersets import (
     AbsenceFilterSet,
     CertificationFilterSet,
@@ -30,7 +31,7 @@ from ..selectors import (
 from . import serializers as s
 
 READERS = (Role.AGENT, Role.SUPERVISOR, Role.AUDITOR, Role.TECHNICIAN)
-MANAGERS = (Role.SUPERVISOR,)
+MANAGERS = MANAGER_ROLES
 PERIOD = [
     OpenApiParameter("from", datetime.date, description="First day (default: 89 days before 'to')"),
     OpenApiParameter("to", datetime.date, description="Last day, inclusive (default: today)"),

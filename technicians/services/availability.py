@@ -6,11 +6,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aftersales.dates import local_day_bounds
-from aftersales.roles import acting_user
+from aftersales.roles import acting_user, role_require
 from audits.services import audit_record
 from tickets.choices import TicketStatus
 from tickets.models import Ticket
 
+from ..choices import MANAGER_ROLES
 from ..models import Absence, TrainingRecord
 from .profiles import technician_lock
 
@@ -20,6 +21,7 @@ def training_record_create(
     *, actor, technician, course, completed_on, theory_hours=0, practical_hours=0, score=None
 ):
     """Record a completed course; writes ``training.recorded``."""
+    role_require(actor, *MANAGER_ROLES)
     errors = {}
     if not (theory_hours or practical_hours):
         errors["theory_hours"] = [_("A course has theory or practical hours.")]
@@ -59,6 +61,7 @@ def absence_create(*, actor, technician, kind, starts_on, ends_on, note=""):
     Jobs already booked in the period are not moved; they are returned so the caller
     can show who needs rescheduling.
     """
+    role_require(actor, *MANAGER_ROLES)
     if ends_on < starts_on:
         raise ValidationError({"ends_on": [_("An absence cannot end before it starts.")]})
     technician_lock(technician_id=technician.pk)
@@ -95,6 +98,7 @@ def absence_create(*, actor, technician, kind, starts_on, ends_on, note=""):
 @transaction.atomic
 def absence_cancel(*, absence, actor):
     """Withdraw a recorded absence (leave cancelled). Writes ``absence.cancelled``."""
+    role_require(actor, *MANAGER_ROLES)
     audit_record(
         actor=actor,
         action="absence.cancelled",

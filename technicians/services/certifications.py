@@ -11,10 +11,10 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from aftersales.platform.queue import publish_on_commit
-from aftersales.roles import Role, acting_user
+from aftersales.roles import Role, acting_user, role_require
 from audits.services import audit_record
 
-from ..choices import CertificationStatus
+from ..choices import MANAGER_ROLES, CertificationStatus
 from ..eligibility import certification_latest_expiry
 from ..models import Certification, CertificationType, certification_status
 
@@ -60,6 +60,7 @@ def certification_create(
     it. A renewal is a new certificate: the old one stays as history. Writes a
     ``certification.created`` audit event.
     """
+    role_require(actor, *MANAGER_ROLES)
     expires_on = expires_on or certification_latest_expiry(type=type, issued_on=issued_on)
     errors = certification_errors(
         type=type, number=number, issued_on=issued_on, expires_on=expires_on
@@ -106,6 +107,7 @@ def certification_update(*, certification, actor, **fields):
     The dates are not editable (a renewal is a new certificate) and a revoked
     certificate is closed. Writes ``certification.updated`` with before/after values.
     """
+    role_require(actor, *MANAGER_ROLES)
     fixed = set(fields) - {"number", "issuer", "document"}
     if fixed:
         message = _("Dates and type are fixed; record a renewal as a new certificate.")
@@ -138,6 +140,7 @@ def certification_revoke(*, certification, actor, reason):
     Writes ``certification.revoked``. Jobs already booked keep their technician: the
     supervisor sees the reason on the next reschedule, which re-checks eligibility.
     """
+    role_require(actor, *MANAGER_ROLES)
     if not (reason or "").strip():
         raise ValidationError({"reason": [_("Say why the certificate is revoked.")]})
     certification = Certification.objects.select_for_update().get(pk=certification.pk)
@@ -250,6 +253,7 @@ def certification_notify_expiry(*, certification_id, days):
 @transaction.atomic
 def certification_type_create(*, actor, code, name, validity_months, categories=()):
     """Add a kind of certificate and the product categories it qualifies for."""
+    role_require(actor, *MANAGER_ROLES)
     if CertificationType.objects.filter(code=code).exists():
         raise ValidationError({"code": [_("This code is taken.")]})
     cert_type = CertificationType.objects.create(
@@ -279,6 +283,7 @@ def certification_type_update(
     Certificates already recorded keep their dates; a category change applies to
     dispatch at once (it is what the type qualifies for).
     """
+    role_require(actor, *MANAGER_ROLES)
     changes = {}
     for field, value in (("name", name), ("validity_months", validity_months)):
         if value is not None and getattr(cert_type, field) != value:

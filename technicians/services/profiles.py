@@ -6,10 +6,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from aftersales.roles import Role
+from aftersales.roles import Role, role_require
 from audits.services import audit_record
 from parts.services import location_create_van
 
+from ..choices import MANAGER_ROLES
 from ..models import Technician
 
 
@@ -37,6 +38,7 @@ def technician_create(
     Without a password the account cannot sign in until one is set. Writes a
     ``technician.created`` audit event (the password never enters it).
     """
+    role_require(actor, *MANAGER_ROLES)
     user_model = get_user_model()
     if user_model.objects.filter(username__iexact=username).exists():
         raise ValidationError({"username": [_("This username is taken.")]})
@@ -100,6 +102,7 @@ def technician_update(*, technician, actor, areas=None, **fields):
     Locks the row (dispatch reads capacity under the same lock). Writes one
     ``technician.updated`` audit event with before/after values of what changed.
     """
+    role_require(actor, *MANAGER_ROLES)
     unknown = set(fields) - set(UPDATABLE_FIELDS)
     if unknown:
         raise ValueError(f"not updatable: {sorted(unknown)}")

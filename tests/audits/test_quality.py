@@ -5,10 +5,11 @@ import datetime
 from datetime import date, timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
-from aftersales.exceptions import ActionForbidden, ApplicationError
+from aftersales.exceptions import ActionForbidden
 from audits.models import AuditEvent, CorrectiveAction, Finding
 from audits.quality import services
 from audits.quality.services.quality import draw_sample
@@ -88,7 +89,7 @@ def test_checklist_prefill_flags_a_missing_record_and_a_late_response(
     [sample] = audit.samples.all()
     assert sample.prefilled["fault_code"] is False
     assert sample.prefilled["sla_met"] is False
-    with pytest.raises(ApplicationError, match="parts"):
+    with pytest.raises(ValidationError, match="parts"):
         services.audit_sample_confirm(sample=sample, actor=auditor, checks={})
     confirmed = services.audit_sample_confirm(
         sample=sample, actor=auditor, checks={"parts": True, "charges_correct": True}

@@ -5,6 +5,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aftersales.roles import acting_user
 from audits.services import audit_record, diff, snapshot
 
 from ..models import Customer, Product
@@ -56,7 +57,7 @@ def customer_create(
         area=area,
         consent_service=consent_service,
         consent_marketing=consent_marketing,
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_by=acting_user(actor),
     )
     if tier:
         customer.tier = tier

@@ -12,6 +12,8 @@ import datetime
 from django.conf import settings
 from django.db import transaction
 
+from aftersales.roles import acting_user
+
 from .. import sla
 from ..calendar import working_time_between
 from ..models import SlaClockEntry, SlaPolicy, WorkingCalendar, WorkingHours
@@ -106,5 +108,5 @@ def sla_clock_record(*, ticket, reason, actor):
         response_due_at=ticket.response_due_at,
         dispatch_due_at=ticket.dispatch_due_at,
         resolution_due_at=ticket.resolution_due_at,
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor=acting_user(actor),
     )

@@ -5,13 +5,15 @@ import random
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
 from aftersales.dates import local_day_bounds
 from aftersales.exceptions import ActionForbidden, ApplicationError
-from aftersales.roles import Role, has_role
+from aftersales.roles import Role, role_require
 from audits.choices import (
     CHECKLIST_ITEMS,
     CorrectiveActionStatus,
@@ -32,11 +34,6 @@ def _notify(recipients, subject, body):
     """Through the same pluggable channels as the SLA escalations (e-mail by default)."""
     for path in settings.SLA_NOTIFICATION_CHANNELS:
         import_string(path)(set(recipients), subject, body)
-
-
-def _require(actor, *roles):
-    if not has_role(actor, *roles):
-        raise ActionForbidden("Your role may not do this.")
 
 
 def draw_sample(ids_by_group, *, percent, minimum, seed):
@@ -92,11 +89,11 @@ def quality_audit_create(
     ``AuditSample`` per sampled ticket with its pre-filled checklist, and an audit event.
     """
 
-    _require(actor, Role.SUPERVISOR)
+    role_require(actor, Role.SUPERVISOR)
     if period_end < period_start:
-        raise ApplicationError("The period ends before it starts.", code="invalid_period")
+        raise ValidationError({"period_end": [_("The period ends before it starts.")]})
     if not 1 <= sample_percent <= 100:
-        raise ApplicationError("The sample percentage is 1–100.", code="invalid_sample")
+        raise ValidationError({"sample_percent": [_("The sample percentage is 1–100.")]})
     seed = seed if seed is not None else secrets.randbelow(2**62)
     start, end = local_day_bounds(period_start, period_end)
     with transaction.atomic():
@@ -151,21 +148,25 @@ def audit_sample_confirm(*, sample, actor, checks, note=""):
     Auditors and supervisors; the audit must be open. ``checks`` maps checklist items to
     True/False (missing items keep their pre-filled value; None ones must be given).
     """
-    _require(actor, Role.AUDITOR, Role.SUPERVISOR)
+    role_require(actor, Role.AUDITOR, Role.SUPERVISOR)
     unknown = set(checks) - set(CHECKLIST_ITEMS)
     if unknown:
-        raise ApplicationError(
-            f"Unknown checklist items: {', '.join(sorted(unknown))}.", code="invalid_checklist"
+        raise ValidationError(
+            {
+                "checks": [
+                    _("Unknown checklist items: %(items)s.") % {"items": ", ".join(sorted(unknown))}
+                ]
+            }
         )
     with transaction.atomic():
         sample = AuditSample.objects.select_for_update().select_related("audit").get(pk=sample.pk)
         if sample.audit.status != QualityAuditStatus.OPEN:
-            raise ApplicationError("The audit is closed.", code="audit_closed")
+            raise ApplicationError(_("The audit is closed."), code="audit_closed")
         confirmed = {item: checks.get(item, sample.prefilled.get(item)) for item in CHECKLIST_ITEMS}
         missing = [item for item, value in confirmed.items() if value is None]
         if missing:
-            raise ApplicationError(
-                f"Confirm these items: {', '.join(missing)}.", code="invalid_checklist"
+            raise ValidationError(
+                {"checks": [_("Confirm these items: %(items)s.") % {"items": ", ".join(missing)}]}
             )
         before = sample.checks
         sample.checks, sample.note = confirmed, note
@@ -183,11 +184,11 @@ def audit_sample_confirm(*, sample, actor, checks, note=""):
 
 def finding_open(*, audit, actor, severity, description, sample=None):
     """Record a nonconformity found by ``audit`` (auditors and supervisors; open audits)."""
-    _require(actor, Role.AUDITOR, Role.SUPERVISOR)
+    role_require(actor, Role.AUDITOR, Role.SUPERVISOR)
     if sample is not None and sample.audit_id != audit.pk:
-        raise ApplicationError("The sample belongs to another audit.", code="invalid_sample")
+        raise ValidationError({"sample": [_("The sample belongs to another audit.")]})
     if audit.status != QualityAuditStatus.OPEN:
-        raise ApplicationError("The audit is closed.", code="audit_closed")
+        raise ApplicationError(_("The audit is closed."), code="audit_closed")
     with transaction.atomic():
         finding = Finding.objects.create(
             audit=audit, sample=sample, severity=severity, description=description,
@@ -205,9 +206,9 @@ def finding_open(*, audit, actor, severity, description, sample=None):
 
 def corrective_action_create(*, finding, actor, owner, description, due_on):
     """Assign a corrective action on an open finding to ``owner``, due ``due_on``."""
-    _require(actor, Role.AUDITOR, Role.SUPERVISOR)
+    role_require(actor, Role.AUDITOR, Role.SUPERVISOR)
     if finding.status != FindingStatus.OPEN:
-        raise ApplicationError("The finding is closed.", code="finding_closed")
+        raise ApplicationError(_("The finding is closed."), code="finding_closed")
     with transaction.atomic():
         action = CorrectiveAction.objects.create(
             finding=finding, owner=owner, description=description, due_on=due_on,
@@ -225,13 +226,13 @@ def corrective_action_create(*, finding, actor, owner, description, due_on):
 def corrective_action_submit(*, action, actor, evidence=None, note=""):
     """The owner submits the evidence that the action is done (file and/or note)."""
     if actor.pk != action.owner_id:
-        raise ActionForbidden("Only the owner submits evidence for this action.")
+        raise ActionForbidden(_("Only the owner submits evidence for this action."))
     if not evidence and not note:
-        raise ApplicationError("Give an evidence file or a note.", code="evidence_required")
+        raise ValidationError({"evidence": [_("Give an evidence file or a note.")]})
     with transaction.atomic():
         action = CorrectiveAction.objects.select_for_update().get(pk=action.pk)
         if action.status == CorrectiveActionStatus.VERIFIED:
-            raise ApplicationError("The action is already verified.", code="already_verified")
+            raise ApplicationError(_("The action is already verified."), code="already_verified")
         before = action.status
         if evidence:
             action.evidence = evidence
@@ -258,16 +259,16 @@ def corrective_action_verify(*, action, actor, effective, note=""):
     Effective: the action is verified, and its finding closes when all of its actions
     are. Not effective: back to open for the owner, with the verifier's note.
     """
-    _require(actor, Role.AUDITOR, Role.SUPERVISOR)
+    role_require(actor, Role.AUDITOR, Role.SUPERVISOR)
     if actor.pk == action.owner_id:
         raise ActionForbidden(
-            "The owner of a corrective action may not verify it.", code="verifier_is_owner"
+            _("The owner of a corrective action may not verify it."), code="verifier_is_owner"
         )
     with transaction.atomic():
         action = CorrectiveAction.objects.select_for_update().get(pk=action.pk)
         if action.status != CorrectiveActionStatus.SUBMITTED:
             raise ApplicationError(
-                "Only an action with submitted evidence can be verified.",
+                _("Only an action with submitted evidence can be verified."),
                 code="evidence_required",
             )
         before = action.status
@@ -300,13 +301,13 @@ def corrective_action_verify(*, action, actor, effective, note=""):
 
 def quality_audit_close(*, audit, actor):
     """Close an audit once every sample is confirmed (supervisors)."""
-    _require(actor, Role.SUPERVISOR)
+    role_require(actor, Role.SUPERVISOR)
     with transaction.atomic():
         audit = QualityAudit.objects.select_for_update().get(pk=audit.pk)
         if audit.status != QualityAuditStatus.OPEN:
-            raise ApplicationError("The audit is already closed.", code="audit_closed")
+            raise ApplicationError(_("The audit is already closed."), code="audit_closed")
         if audit.samples.filter(confirmed_at__isnull=True).exists():
-            raise ApplicationError("Confirm every sample first.", code="samples_unconfirmed")
+            raise ApplicationError(_("Confirm every sample first."), code="samples_unconfirmed")
         audit.status, audit.closed_at = QualityAuditStatus.CLOSED, timezone.now()
         audit.save(update_fields=["status", "closed_at"])
         audit_record(
