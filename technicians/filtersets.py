@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales.dates import local_day_bounds
 from tickets.choices import TicketStatus
+from tickets.models import Ticket
 
 from .choices import CertificationStatus
 from .models import EXPIRING_WITHIN_DAYS, Absence, Certification, Technician, TrainingRecord
@@ -41,8 +42,6 @@ class TechnicianFilterSet(django_filters.FilterSet):
         return queryset.filter(Exists(valid))
 
     def filter_available_on(self, queryset, name, value):
-        from tickets.models import Ticket
-
         start, end = local_day_bounds(value)
         booked = (
             Ticket.objects.filter(

@@ -83,8 +83,6 @@ def training_compliance(*, technician_ids, day=None):
 def _jobs(technician_ids, start, end):
     """Jobs the technicians completed in [start, end), with their quality marks
     (``tickets.selectors.first_time_fix_marks``)."""
-    from tickets.models import Ticket
-
     jobs = Ticket.objects.filter(completed_at__gte=start, completed_at__lt=end)
     if technician_ids is not None:
         jobs = jobs.filter(technician_id__in=technician_ids)

@@ -20,6 +20,7 @@ from .models import (
     WorkingCalendar,
     WorkingHours,
 )
+from .services import ticket_update
 
 
 @admin.register(Area)
@@ -116,8 +117,6 @@ class TicketAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        from .services import ticket_update
-
         ticket = Ticket.objects.get(pk=obj.pk)
         ticket_update(ticket=ticket, actor=request.user, description=obj.description)
 

@@ -1,5 +1,8 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+from aftersales.roles import grant_supervisor_admin_permissions
 
 
 class TicketsConfig(AppConfig):
@@ -7,10 +10,6 @@ class TicketsConfig(AppConfig):
     verbose_name = _("Tickets")
 
     def ready(self):
-        from django.db.models.signals import post_migrate
-
-        from aftersales.roles import grant_supervisor_admin_permissions
-
         # After every migrate (and test flush): the supervisors' admin permissions.
         post_migrate.connect(
             grant_supervisor_admin_permissions, dispatch_uid="aftersales.supervisor_admin"

@@ -23,6 +23,8 @@ from aftersales.exceptions import ActionForbidden, ApplicationError
 from aftersales.roles import Role, has_role, roles_of
 from audits.services import audit_pii_read
 from technicians.choices import reason_label
+from technicians.models import Technician
+from technicians.selectors import certification_list, training_compliance
 
 from . import forms, services
 from .choices import Action, TicketStatus
@@ -204,9 +206,6 @@ def my_jobs_page(request):
 
 def _papers(user, today):
     """The technician's own certificates (status as of today) and training year."""
-    from technicians.models import Technician
-    from technicians.selectors import certification_list, training_compliance
-
     technician = Technician.objects.filter(user=user).first()
     if technician is None:
         return {}

@@ -7,8 +7,8 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from aftersales.api.idempotency import IdempotentCreateMixin
 from aftersales.api.pagination import CursorPagination
+from aftersales.platform.api.idempotency import IdempotentCreateMixin
 from aftersales.roles import Role
 from tickets.models import Ticket
 from tickets.selectors import product_list

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audits.services import audit_record
+from tickets.choices import WarrantyDecision
 
 from ..choices import MovementKind, RecoveryStatus, ReservationStatus
 from ..models import StockReservation, TicketPart
@@ -103,8 +104,6 @@ def stock_release_for_ticket(*, ticket, actor):
 def line_is_charged(*, ticket, part):
     """The charging rule: out of warranty → charged; in warranty (or goodwill) → free
     unless the part is not covered by the warranty."""
-    from tickets.choices import WarrantyDecision
-
     if ticket.warranty_decision == WarrantyDecision.OUT_OF_WARRANTY:
         return True
     if ticket.warranty_decision == WarrantyDecision.GOODWILL:

@@ -6,8 +6,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from aftersales.api.files import FILE_RESPONSE, file_response
-from aftersales.api.idempotency import IdempotentCreateMixin
 from aftersales.dates import local_day_bounds
+from aftersales.platform.api.idempotency import IdempotentCreateMixin
 from aftersales.roles import Role
 
 from .. import services

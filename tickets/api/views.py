@@ -11,8 +11,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from aftersales.api.concurrency import etag, expected_version
-from aftersales.api.idempotency import IDEMPOTENCY_KEY, IdempotentCreateMixin
 from aftersales.api.pagination import CursorPagination
+from aftersales.platform.api.idempotency import IDEMPOTENCY_KEY, IdempotentCreateMixin
 from aftersales.roles import Role
 from audits.services import audit_created
 from technicians.selectors import dispatch_candidates

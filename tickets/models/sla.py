@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from ..calendar import CalendarSpec
 from ..choices import CustomerTier, Priority, TicketCategory
 
 MINUTES_PER_DAY = 1440
@@ -41,8 +42,6 @@ class WorkingCalendar(models.Model):
 
     def spec(self):
         """The calendar as plain values for ``tickets.calendar`` (two queries)."""
-        from ..calendar import CalendarSpec
-
         weekly = [[] for _day in range(7)]
         for hours in self.hours.order_by("weekday", "start_minute"):
             weekly[hours.weekday].append((hours.start_minute, hours.end_minute))
@@ -109,8 +108,6 @@ class CalendarException(models.Model):
         return f"{self.date} {self.name}".strip()
 
     def clean(self):
-        from ..calendar import CalendarSpec
-
         try:
             CalendarSpec(
                 time_zone="UTC",

@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 
-from aftersales.api.idempotency import IdempotentCreateMixin
+from aftersales.platform.api.idempotency import IdempotentCreateMixin
 from aftersales.roles import Role, has_role
 
 from .. import services
