@@ -15,6 +15,8 @@ class Role(models.TextChoices):
 
 
 DESK_ROLES = frozenset({Role.AGENT, Role.SUPERVISOR})
+# Who may record a request (and register its customer and unit): the desk and integrators.
+INTAKE_ROLES = frozenset({Role.AGENT, Role.SUPERVISOR, Role.INTEGRATOR})
 
 
 def roles_of(user):

@@ -10,7 +10,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import F, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,7 +20,6 @@ from django.views.decorators.http import require_POST
 
 from aftersales.exceptions import ActionForbidden, ApplicationError
 from aftersales.roles import Role, has_role, roles_of
-from audits.services import audit_pii_read
 from technicians.choices import reason_label
 from technicians.models import Technician
 from technicians.selectors import certification_list, training_compliance
@@ -29,7 +27,8 @@ from technicians.selectors import certification_list, training_compliance
 from . import forms, services
 from .choices import Action, TicketStatus
 from .filtersets import TicketFilterSet
-from .selectors import can_see_phone, customer_list, dashboard_summary, ticket_events, ticket_list
+from .presenters import PiiReads, customer_phone, pii_reads_record
+from .selectors import customer_list, dashboard_summary, ticket_events, ticket_list
 
 PAGE_SIZE = 50
 DESK = (Role.AGENT, Role.SUPERVISOR)
@@ -300,10 +299,11 @@ def _render_detail(request, ticket, *, bound=None, error=None, status=200):
                 "stale": True,
             },
         )
-    customer = ticket.customer
-    show_phone = can_see_phone(user, ticket=ticket)
-    if show_phone and customer.erased_at is None:
-        audit_pii_read(actor=user, customer_id=customer.pk, ticket_id=ticket.pk)
+    reads = PiiReads()
+    phone, show_phone = customer_phone(
+        user=user, customer=ticket.customer, ticket=ticket, reads=reads
+    )
+    pii_reads_record(actor=user, reads=reads)
     return render(
         request,
         "tickets/ticket_detail.html",
@@ -311,7 +311,7 @@ def _render_detail(request, ticket, *, bound=None, error=None, status=200):
             "ticket": ticket,
             "sla_state": ticket.sla_state(),
             "show_phone": show_phone,
-            "phone": customer.phone if show_phone else customer.masked_phone,
+            "phone": phone,
             "events": ticket_events(ticket=ticket),
             "panels": panels,
             "error": error,
@@ -392,22 +392,16 @@ def _create_from_intake(request, *, customer, customer_form, product_form, intak
     Returns the ticket, or None with the service's errors attached to the form they
     belong to.
     """
-    stage = customer_form
     try:
-        with transaction.atomic():
-            if customer is None:
-                customer = services.customer_create(
-                    actor=request.user, **customer_form.cleaned_data
-                )
-            fields = intake.ticket_kwargs()
-            if product_form is not None:
-                stage = product_form
-                fields["product"] = services.product_register(
-                    actor=request.user, customer=customer, **product_form.cleaned_data
-                )
-            stage = intake
-            return services.ticket_create(actor=request.user, customer=customer, **fields)
-    except ValidationError as exc:
+        return services.ticket_intake(
+            actor=request.user,
+            customer=customer,
+            new_customer=customer_form.cleaned_data if customer is None else None,
+            new_product=product_form.cleaned_data if product_form is not None else None,
+            **intake.ticket_kwargs(),
+        )
+    except services.IntakeRejected as exc:
+        stage = {"customer": customer_form, "product": product_form}.get(exc.part, intake)
         forms.add_service_errors(stage, exc)
     return None
 

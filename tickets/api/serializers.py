@@ -6,7 +6,6 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from aftersales.roles import DESK_ROLES
-from audits.services import audit_pii_read
 from parts.api.serializers import PartReserveLineSerializer, PartUsedLineSerializer
 from technicians.models import Technician
 
@@ -22,13 +21,19 @@ from ..choices import (
     WarrantyDecision,
 )
 from ..models import Area, Customer, Product, ProductCategory, ProductModel, Ticket, TicketEvent
-from ..selectors import can_see_phone, customer_list
+from ..presenters import PiiReads, customer_phone
+from ..selectors import customer_list
 from ..services import ticket_allowed_actions
 from ..validators import validate_signature
 
 
 def _user(serializer):
     return serializer.context["request"].user
+
+
+def _pii_reads(serializer):
+    """Where the view collects what this response shows unmasked (it records them)."""
+    return serializer.context.setdefault("pii_reads", PiiReads())
 
 
 # --- Reference data ----------------------------------------------------------------------
@@ -90,11 +95,9 @@ class CustomerSerializer(serializers.ModelSerializer):
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
-        user = _user(self)
-        if not can_see_phone(user, customer=instance):
-            data["phone"] = instance.masked_phone
-        elif instance.erased_at is None:
-            audit_pii_read(actor=user, customer_id=instance.pk)
+        data["phone"], _unmasked = customer_phone(
+            user=_user(self), customer=instance, reads=_pii_reads(self)
+        )
         return data
 
 
@@ -276,14 +279,13 @@ class TicketSerializer(serializers.ModelSerializer):
     @extend_schema_field(TicketCustomerSummarySerializer)
     def get_customer_summary(self, ticket):
         customer = ticket.customer
-        user = _user(self)
-        unmasked = can_see_phone(user, ticket=ticket)
-        if unmasked and customer.erased_at is None:
-            audit_pii_read(actor=user, customer_id=customer.pk, ticket_id=ticket.pk)
+        phone, _unmasked = customer_phone(
+            user=_user(self), customer=customer, ticket=ticket, reads=_pii_reads(self)
+        )
         return {
             "id": customer.pk,
             "name": customer.name,
-            "phone": customer.phone if unmasked else customer.masked_phone,
+            "phone": phone,
             "address": customer.address,
             "area": customer.area.code if customer.area else None,
             "tier": customer.tier,

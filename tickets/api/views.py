@@ -2,6 +2,7 @@
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.functional import cached_property
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -22,6 +23,7 @@ from ..choices import TRANSITIONS
 from ..filtersets import CustomerFilterSet, TicketFilterSet
 from ..models import Area, Customer, Product, ProductCategory, ProductModel, Ticket
 from ..phones import normalize_phone
+from ..presenters import PiiReads, pii_reads_record
 from ..selectors import (
     customer_list,
     dashboard_summary,
@@ -40,6 +42,23 @@ IF_MATCH = OpenApiParameter(
     OpenApiParameter.HEADER,
     description='The ticket version last read (7 or "7"); a stale one gets 409 stale_version.',
 )
+
+
+class PiiReadsMixin:
+    """Records the personal data the response showed unmasked (``tickets.presenters``):
+    serializers note it in the context, the view records it once the response is built."""
+
+    @cached_property
+    def pii_reads(self):
+        return PiiReads()
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "pii_reads": self.pii_reads}
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        pii_reads_record(actor=request.user, reads=self.pii_reads)
+        return response
 
 
 class ReferenceViewSet(
@@ -76,6 +95,7 @@ class ProductModelViewSet(ReferenceViewSet):
 
 
 class CustomerViewSet(
+    PiiReadsMixin,
     IdempotentCreateMixin,
     mixins.CreateModelMixin,
     mixins.ListModelMixin,
@@ -184,6 +204,7 @@ def _ticket_action(input_serializer, service, *, summary):
     ),
 )
 class TicketViewSet(
+    PiiReadsMixin,
     IdempotentCreateMixin,
     mixins.CreateModelMixin,
     mixins.ListModelMixin,
@@ -233,7 +254,7 @@ class TicketViewSet(
         serializer.is_valid(raise_exception=True)
         # The customer came from the serializer's queryset with its area, the owner is the
         # actor: everything the representation reads is already loaded.
-        ticket = services.ticket_create(actor=request.user, **serializer.validated_data)
+        ticket = services.ticket_intake(actor=request.user, **serializer.validated_data)
         return status.HTTP_201_CREATED, self.get_serializer(ticket).data
 
     def create(self, request, *args, **kwargs):

@@ -1,7 +1,7 @@
 """Every write in the tickets app. Import services from here."""
 
 from .customers import customer_create, customer_erase, customer_update, product_register
-from .intake import ticket_create, ticket_number_next
+from .intake import IntakeRejected, ticket_create, ticket_intake, ticket_number_next
 from .lifecycle import (
     ticket_allowed_actions,
     ticket_authorize,
@@ -26,6 +26,7 @@ from .sla_notifications import sla_notify_pending
 from .sweep import sla_sweep
 
 __all__ = [
+    "IntakeRejected",
     "customer_create",
     "customer_erase",
     "customer_update",
@@ -43,6 +44,7 @@ __all__ = [
     "ticket_dispatch",
     "ticket_escalate",
     "ticket_follow_up",
+    "ticket_intake",
     "ticket_notify_customer_dispatch",
     "ticket_number_next",
     "ticket_pause",

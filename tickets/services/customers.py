@@ -5,7 +5,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from aftersales.roles import acting_user
+from aftersales.roles import DESK_ROLES, INTAKE_ROLES, Role, acting_user, role_require
 from audits.services import audit_record, diff, snapshot
 
 from ..models import Customer, Product
@@ -49,6 +49,7 @@ def customer_create(
 
     Writes the customer and its ``customer.created`` audit event.
     """
+    role_require(actor, *INTAKE_ROLES)
     customer = Customer(
         name=name.strip(),
         phone=_normalized_phone(phone),
@@ -80,6 +81,7 @@ def customer_create(
 @transaction.atomic
 def customer_update(*, customer, actor, **fields):
     """Correct a customer's data (the right to correct). Audited with before/after values."""
+    role_require(actor, *DESK_ROLES)
     if customer.erased_at:
         raise ValidationError({"non_field_errors": [_("This customer's data was erased.")]})
     before = snapshot(customer, CUSTOMER_FIELDS)
@@ -101,6 +103,7 @@ def customer_erase(*, customer, actor, reason):
     The phone becomes a unique placeholder so the number can register again. Idempotent
     in effect, but erasing twice is refused so the audit shows one erasure.
     """
+    role_require(actor, Role.SUPERVISOR)
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
     if customer.erased_at:
         raise ValidationError({"non_field_errors": [_("This customer's data was already erased.")]})
@@ -123,6 +126,7 @@ def customer_erase(*, customer, actor, reason):
 
 def product_register(*, actor, customer, model, serial_number, purchase_date):
     """Register a customer's unit: (model, serial) is unique, the purchase not in the future."""
+    role_require(actor, *INTAKE_ROLES)
     serial_number = serial_number.strip()
     if purchase_date > timezone.localdate():
         raise ValidationError({"purchase_date": [_("The purchase date cannot be in the future.")]})

@@ -10,11 +10,13 @@ from django.utils.translation import gettext as _
 
 from aftersales.platform.models import WebhookEvent
 from aftersales.platform.services import webhook_emit
+from aftersales.roles import INTAKE_ROLES, role_require
 from audits.services import audit_record
 
 from ..choices import EventKind, Priority
 from ..models import Ticket, TicketEvent, TicketNumberSequence
 from ..selectors import dashboard_invalidate
+from .customers import customer_create, product_register
 from .sla import sla_clock_record, sla_deadlines, sla_policy_matching
 
 
@@ -75,10 +77,12 @@ def ticket_create(
 ):
     """Record a request. The actor becomes its first-contact owner (首问负责制).
 
-    Preconditions: the customer is not erased; the product (if any) is theirs; the fault
-    did not start in the future. Writes the ticket with its SLA deadlines, a ``created``
-    timeline event and a ``ticket.created`` audit event, in one transaction.
+    Preconditions: the actor may take calls (``INTAKE_ROLES``); the customer is not
+    erased; the product (if any) is theirs; the fault did not start in the future. Writes
+    the ticket with its SLA deadlines, a ``created`` timeline event and a
+    ``ticket.created`` audit event, in one transaction.
     """
+    role_require(actor, *INTAKE_ROLES)
     now = timezone.now()
     if customer.erased_at:
         raise ValidationError({"customer": [_("This customer's data was erased.")]})
@@ -140,3 +144,38 @@ def ticket_create(
         webhook_emit(event=WebhookEvent.TICKET_CREATED, payloads=[ticket_webhook_payload(ticket)])
         transaction.on_commit(dashboard_invalidate)
     return ticket
+
+
+class IntakeRejected(ValidationError):
+    """An intake refused by one of its steps; ``part`` says which: ``customer`` (the new
+    customer's details), ``product`` (the new unit) or ``ticket`` (the request itself)."""
+
+    def __init__(self, error, *, part):
+        super().__init__(error.error_dict if hasattr(error, "error_dict") else error.error_list)
+        self.part = part
+
+
+@transaction.atomic
+def ticket_intake(*, actor, customer=None, new_customer=None, new_product=None, **request):
+    """A call taken, from phone ring to ticket: "customer + product + ticket" all or nothing.
+
+    ``customer`` is the customer found (by phone), or ``new_customer`` the fields to
+    register them with (``customer_create``); ``new_product`` optionally registers the
+    unit the call is about (``product_register``) and files the ticket against it;
+    ``request`` are ``ticket_create``'s fields (``product`` for a unit already known).
+    Each step writes its own audit event; a refusal of any step rolls back the others and
+    raises ``IntakeRejected`` naming the step. Used by the intake page and the REST API.
+    """
+    if (customer is None) == (new_customer is None):
+        raise ValueError("give either customer or new_customer")
+    part = "customer"
+    try:
+        if customer is None:
+            customer = customer_create(actor=actor, **new_customer)
+        if new_product is not None:
+            part = "product"
+            request["product"] = product_register(actor=actor, customer=customer, **new_product)
+        part = "ticket"
+        return ticket_create(actor=actor, customer=customer, **request)
+    except ValidationError as exc:
+        raise IntakeRejected(exc, part=part) from exc
