@@ -2,11 +2,11 @@
 
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
-from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from aftersales.api.actions import service_action
 from aftersales.api.pagination import CursorPagination
 from aftersales.platform.api.idempotency import IdempotentCreateMixin
 from aftersales.roles import Role
@@ -163,22 +163,25 @@ class StockCountViewSet(
             location=data["location"], note=data.get("note", ""), actor=self.request.user
         )
 
-    @extend_schema(request=s.StockCountLineInputSerializer, responses=s.StockCountSerializer)
-    @action(detail=True, methods=["post"])
-    def lines(self, request, pk=None):
-        """Record (or correct) the counted quantity of one part."""
-        count = self.get_object()
-        data = s.StockCountLineInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.stock_count_record(count=count, actor=request.user, **data.validated_data)
+    def count_response(self, count):
+        """The count as listed (its lines prefetched again after the change)."""
         return Response(self.get_serializer(self.get_queryset().get(pk=count.pk)).data)
 
-    @extend_schema(request=None, responses=s.StockCountSerializer)
-    @action(detail=True, methods=["post"])
-    def approve(self, request, pk=None):
-        """Post each line's variance against the book as an adjustment movement."""
-        count = services.stock_count_approve(count=self.get_object(), actor=request.user)
-        return Response(self.get_serializer(self.get_queryset().get(pk=count.pk)).data)
+    lines = service_action(
+        services.stock_count_record,
+        subject="count",
+        name="lines",
+        input=s.StockCountLineInputSerializer,
+        output=s.StockCountSerializer,
+        respond=lambda view, line: view.count_response(line.count),
+    )
+    approve = service_action(
+        services.stock_count_approve,
+        subject="count",
+        name="approve",
+        output=s.StockCountSerializer,
+        respond=lambda view, count: view.count_response(count),
+    )
 
 
 class TicketPartViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -195,30 +198,20 @@ class TicketPartViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         tickets = Ticket.objects.visible_to(self.request.user)
         return TicketPart.objects.filter(ticket__in=tickets.values("pk")).select_related("part")
 
-    @extend_schema(request=s.RefurbishInputSerializer, responses=s.StockMovementSerializer)
-    @action(detail=True, methods=["post"])
-    def refurbish(self, request, pk=None):
-        """The removed defective part comes back refurbished into a location."""
-        line = self.get_object()
-        data = s.RefurbishInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        movement = services.recovered_part_refurbish(
-            ticket_part=line, actor=request.user, **data.validated_data
-        )
-        return Response(s.StockMovementSerializer(movement).data)
-
-    @extend_schema(request=s.ScrapInputSerializer, responses=s.TicketPartSerializer)
-    @action(detail=True, methods=["post"])
-    def scrap(self, request, pk=None):
-        """The removed defective part is scrapped."""
-        line = self.get_object()
-        data = s.ScrapInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        line = services.recovered_part_scrap(
-            ticket_part=line, actor=request.user, **data.validated_data
-        )
-        line.refresh_from_db()
-        return Response(s.TicketPartSerializer(line).data)
+    refurbish = service_action(
+        services.recovered_part_refurbish,
+        subject="ticket_part",
+        name="refurbish",
+        input=s.RefurbishInputSerializer,
+        output=s.StockMovementSerializer,
+    )
+    scrap = service_action(
+        services.recovered_part_scrap,
+        subject="ticket_part",
+        name="scrap",
+        input=s.ScrapInputSerializer,
+        output=s.TicketPartSerializer,
+    )
 
 
 class TicketPartsSummaryView(APIView):

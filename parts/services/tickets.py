@@ -226,6 +226,7 @@ def recovered_part_scrap(*, ticket_part, actor, reason=""):
     if line.recovery_status != RecoveryStatus.PENDING:
         raise ValidationError({"recovery_status": [_("Nothing is awaiting refurbishment.")]})
     TicketPart.objects.filter(pk=line.pk).update(recovery_status=RecoveryStatus.SCRAPPED)
+    line.recovery_status = RecoveryStatus.SCRAPPED
     audit_record(
         actor=actor,
         action="stock.recovered_scrapped",

@@ -5,6 +5,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from aftersales.api.actions import service_action
 from aftersales.api.files import FILE_RESPONSE, file_response
 from aftersales.dates import local_day_bounds
 from aftersales.platform.api.idempotency import IdempotentCreateMixin
@@ -240,17 +241,12 @@ class CertificationViewSet(
         """The scanned certificate, for whoever may see the certificate."""
         return file_response(self.get_object().document)
 
-    @extend_schema(request=s.CertificationRevokeSerializer, responses=s.CertificationSerializer)
-    @action(detail=True, methods=["post"])
-    def revoke(self, request, pk=None):
-        """Withdraw the certificate (final), with the reason."""
-        certification = self.get_object()
-        data = s.CertificationRevokeSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        certification = services.certification_revoke(
-            certification=certification, actor=request.user, reason=data.validated_data["reason"]
-        )
-        return Response(self.get_serializer(certification).data)
+    revoke = service_action(
+        services.certification_revoke,
+        subject="certification",
+        name="revoke",
+        input=s.CertificationRevokeSerializer,
+    )
 
 
 class TrainingRecordViewSet(

@@ -11,6 +11,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from aftersales.api.actions import service_action
 from aftersales.api.concurrency import etag, expected_version
 from aftersales.api.pagination import CursorPagination
 from aftersales.platform.api.idempotency import IDEMPOTENCY_KEY, IdempotentCreateMixin
@@ -169,28 +170,21 @@ METHOD_NAMES = {"dispatch": "dispatch_ticket"}
 
 
 def _ticket_action(input_serializer, service, *, summary):
-    """Build one ``POST /tickets/{id}/<action>/`` endpoint: validate, call the service, return."""
+    """One ``POST /tickets/{id}/<action>/`` endpoint (``aftersales.api.actions``): the
+    ``If-Match`` version goes to the service, the answer carries the new ``ETag``."""
     name = service.__name__.removeprefix("ticket_")
-
-    @extend_schema(
-        request=input_serializer,
-        responses=s.TicketSerializer,
-        parameters=[IF_MATCH],
+    return service_action(
+        service,
+        subject="ticket",
+        name=name,
+        input=input_serializer,
+        output=s.TicketSerializer,
+        respond=lambda view, ticket: view.ticket_response(ticket),
+        extra=lambda request: {"expected_version": expected_version(request)},
+        method_name=METHOD_NAMES.get(name),
         summary=summary,
+        parameters=[IF_MATCH],
     )
-    def handler(self, request, pk=None):
-        ticket = self.get_object()
-        version = expected_version(request)
-        data = input_serializer(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        ticket = service(
-            ticket=ticket, actor=request.user, expected_version=version, **data.validated_data
-        )
-        return self.ticket_response(ticket)
-
-    handler.__name__ = METHOD_NAMES.get(name, name)
-    handler.__doc__ = service.__doc__
-    return action(detail=True, methods=["post"], url_path=name, url_name=name)(handler)
 
 
 @extend_schema_view(

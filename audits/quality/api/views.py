@@ -9,6 +9,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from aftersales.api.actions import service_action
 from aftersales.api.files import FILE_RESPONSE, file_response
 from aftersales.roles import Role
 from audits.api.views import AUDIT_READERS
@@ -55,11 +56,7 @@ class QualityAuditViewSet(
             actor=self.request.user, **serializer.validated_data
         )
 
-    @extend_schema(request=None, responses=s.QualityAuditSerializer)
-    @action(detail=True, methods=["post"])
-    def close(self, request, pk=None):
-        audit = services.quality_audit_close(audit=self.get_object(), actor=request.user)
-        return Response(self.get_serializer(audit).data)
+    close = service_action(services.quality_audit_close, subject="audit", name="close")
 
 
 class AuditSampleViewSet(viewsets.ReadOnlyModelViewSet):
@@ -74,15 +71,12 @@ class AuditSampleViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return audit_sample_list(user=self.request.user)
 
-    @extend_schema(request=s.AuditSampleConfirmInputSerializer, responses=s.AuditSampleSerializer)
-    @action(detail=True, methods=["post"])
-    def confirm(self, request, pk=None):
-        data = s.AuditSampleConfirmInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        sample = services.audit_sample_confirm(
-            sample=self.get_object(), actor=request.user, **data.validated_data
-        )
-        return Response(self.get_serializer(sample).data)
+    confirm = service_action(
+        services.audit_sample_confirm,
+        subject="sample",
+        name="confirm",
+        input=s.AuditSampleConfirmInputSerializer,
+    )
 
 
 class FindingViewSet(
@@ -136,21 +130,12 @@ class CorrectiveActionViewSet(
             actor=self.request.user, **serializer.validated_data
         )
 
-    @extend_schema(
-        request={"multipart/form-data": s.CorrectiveActionEvidenceInputSerializer},
-        responses=s.CorrectiveActionSerializer,
+    evidence = service_action(
+        services.corrective_action_submit,
+        subject="action",
+        name="evidence",
+        input=s.CorrectiveActionEvidenceInputSerializer,
     )
-    @action(detail=True, methods=["post"])
-    def evidence(self, request, pk=None):
-        data = s.CorrectiveActionEvidenceInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        corrective = services.corrective_action_submit(
-            action=self.get_object(),
-            actor=request.user,
-            evidence=data.validated_data.get("evidence"),
-            note=data.validated_data["note"],
-        )
-        return Response(self.get_serializer(corrective).data)
 
     @extend_schema(responses=FILE_RESPONSE)
     @action(detail=True, methods=["get"], url_path="evidence-file", filterset_class=None)
@@ -158,17 +143,12 @@ class CorrectiveActionViewSet(
         """The uploaded evidence, for whoever may see the corrective action."""
         return file_response(self.get_object().evidence)
 
-    @extend_schema(
-        request=s.CorrectiveActionVerifyInputSerializer, responses=s.CorrectiveActionSerializer
+    verify = service_action(
+        services.corrective_action_verify,
+        subject="action",
+        name="verify",
+        input=s.CorrectiveActionVerifyInputSerializer,
     )
-    @action(detail=True, methods=["post"])
-    def verify(self, request, pk=None):
-        data = s.CorrectiveActionVerifyInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        corrective = services.corrective_action_verify(
-            action=self.get_object(), actor=request.user, **data.validated_data
-        )
-        return Response(self.get_serializer(corrective).data)
 
 
 class CsvRenderer(renderers.BaseRenderer):
