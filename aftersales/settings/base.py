@@ -31,7 +31,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    # Trigger-based row snapshots on PostgreSQL, the audit safety net (audits/history.py).
+    # Trigger-based row snapshots on PostgreSQL, the audit safety net (audits/safety_net/).
     "pgtrigger",
     "pghistory",
     "aftersales.platform",
@@ -169,7 +169,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 SLA_SWEEP_INTERVAL_SECONDS = env.int("SLA_SWEEP_INTERVAL_SECONDS", default=60)
 # Local hour (TIME_ZONE) at which beat mails supervisors the low-stock digest.
 REORDER_DIGEST_HOUR = env.int("REORDER_DIGEST_HOUR", default=8)
-# Audit safety net (audits/history.py).
+# Audit safety net (audits/history.py, audits/safety_net/).
 # pghistory's triggers sit on other apps' tables (tickets, technicians, auth); generating
 # them as migrations would write migrations into those apps (and into Django's own auth).
 # Instead pgtrigger installs/updates every registered trigger after each `migrate`

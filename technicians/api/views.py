@@ -1,5 +1,6 @@
 import datetime
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -195,7 +196,7 @@ class CertificationTypeViewSet(
         if "code" in data and data.pop("code") != serializer.instance.code:
             from rest_framework.exceptions import ValidationError
 
-            raise ValidationError({"code": ["The code of a certification type is fixed."]})
+            raise ValidationError({"code": [_("The code of a certification type is fixed.")]})
         serializer.instance = services.certification_type_update(
             cert_type=serializer.instance, actor=self.request.user, **data
         )

@@ -3,6 +3,7 @@
 from django.db import transaction
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -399,5 +400,5 @@ class SlaRatesView(APIView):
         period.is_valid(raise_exception=True)
         start, end = period.validated_data["from"], period.validated_data["to"]
         if end <= start:
-            raise ValidationError({"to": ["The period must end after it starts."]})
+            raise ValidationError({"to": [_("The period must end after it starts.")]})
         return Response(sla_met_rates(start=start, end=end))

@@ -1,4 +1,5 @@
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from aftersales.api.files import ProtectedFileField
@@ -49,13 +50,6 @@ class QualityAuditSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["status", "created_by", "created_at", "closed_at"]
         extra_kwargs = {"seed": {"required": False}}
-
-    def validate(self, attrs):
-        if attrs["period_end"] < attrs["period_start"]:
-            raise serializers.ValidationError({"period_end": ["The period ends before it starts."]})
-        if not 1 <= attrs.get("sample_percent", 10) <= 100:
-            raise serializers.ValidationError({"sample_percent": ["Between 1 and 100."]})
-        return attrs
 
 
 class AuditSampleConfirmInputSerializer(serializers.Serializer):
@@ -136,11 +130,6 @@ class CorrectiveActionEvidenceInputSerializer(serializers.Serializer):
     evidence = serializers.FileField(required=False, max_length=200)
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
 
-    def validate(self, attrs):
-        if not attrs.get("evidence") and not attrs.get("note"):
-            raise serializers.ValidationError({"evidence": ["Give an evidence file or a note."]})
-        return attrs
-
 
 class CorrectiveActionVerifyInputSerializer(serializers.Serializer):
     effective = serializers.BooleanField()
@@ -159,7 +148,7 @@ class KpiQuerySerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if attrs["to"] <= attrs["from"]:
-            raise serializers.ValidationError({"to": ["The period must end after it starts."]})
+            raise serializers.ValidationError({"to": [_("The period must end after it starts.")]})
         return attrs
 
 
