@@ -28,4 +28,4 @@ def publish(task_name, *args, **kwargs):
 
 def publish_on_commit(task_name, *args, **kwargs):
     """Publish ``task_name`` once the current transaction commits (at once outside one)."""
-    transaction.on_commit(lambda: publish(task_name, *args, **kwargs))
+    transaction.on_commit(lambda: publish(task_name, *args, **kwargs), robust=True)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -45,6 +46,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz and /readyz, before the host check and the HTTPS redirect (aftersales/health.py).
+    "aftersales.health.HealthProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -54,7 +57,28 @@ MIDDLEWARE = [
     "audits.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "aftersales.middleware.NoStoreMiddleware",
 ]
+
+# Content-Security-Policy (django-csp): scripts, styles, fonts and images only from our own
+# origin (everything is vendored under static/, service centres run on closed networks), no
+# inline script or style, no plugins, no framing, forms post only to us. Images may be data:
+# URLs (the customer's signature preview, the two-factor QR code).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 ROOT_URLCONF = "aftersales.urls"
 WSGI_APPLICATION = "aftersales.wsgi.application"
@@ -126,13 +150,23 @@ LOGOUT_REDIRECT_URL = "login"
 # --- Redis: broker and cache when REDIS_URL is set -----------------------------------
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
+    # The cache is an optimisation, never a dependency (style.md §8): with Redis down a
+    # read misses (and falls back to the database), a write or delete is dropped, both
+    # logged by django-redis; short socket timeouts so a dead server costs milliseconds.
     CACHES = {
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "aftersales",
+            "OPTIONS": {
+                "SOCKET_CONNECT_TIMEOUT": env.float("REDIS_CONNECT_TIMEOUT", default=0.5),
+                "SOCKET_TIMEOUT": env.float("REDIS_TIMEOUT", default=0.5),
+                "IGNORE_EXCEPTIONS": True,
+            },
         }
     }
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+    DJANGO_REDIS_LOGGER = "aftersales.cache"
 else:
     # A file cache is shared by web, worker and beat (throttle counters must be).
     CACHES = {
@@ -159,6 +193,10 @@ else:
         "store_processed": False,
     }
 CELERY_TASK_IGNORE_RESULT = True
+# Publishing happens after commit and must not hold a request when the broker is down:
+# one quick try, then the outbox sweep publishes again (aftersales/platform/queue.py).
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=1.0)
+CELERY_TASK_PUBLISH_RETRY = False
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -167,6 +205,8 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 SLA_SWEEP_INTERVAL_SECONDS = env.int("SLA_SWEEP_INTERVAL_SECONDS", default=60)
+# /readyz reports the sweep as lagging once its oldest due ticket waits longer than this.
+READYZ_SWEEP_LAG_SECONDS = env.int("READYZ_SWEEP_LAG_SECONDS", default=600)
 # Local hour (TIME_ZONE) at which beat mails supervisors the low-stock digest.
 REORDER_DIGEST_HOUR = env.int("REORDER_DIGEST_HOUR", default=8)
 # Audit safety net (audits/history.py, audits/safety_net/).

@@ -142,7 +142,7 @@ def ticket_create(
         )
         sla_clock_record(ticket=ticket, reason="intake", actor=actor)
         webhook_emit(event=WebhookEvent.TICKET_CREATED, payloads=[ticket_webhook_payload(ticket)])
-        transaction.on_commit(dashboard_invalidate)
+        transaction.on_commit(dashboard_invalidate, robust=True)
     return ticket
 
 

@@ -192,7 +192,7 @@ def _apply(
                 )
             ],
         )
-    transaction.on_commit(dashboard_invalidate)
+    transaction.on_commit(dashboard_invalidate, robust=True)
     # The swap matched the version we hold and every writer bumps it, so our copy was the
     # row as it stood: applying the same changes here saves a reload (and keeps the
     # related objects already loaded).

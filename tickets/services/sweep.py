@@ -187,5 +187,5 @@ def _sweep_batch(*, now, batch_size):
         from ..tasks import sla_notify_task
 
         transaction.on_commit(sla_notify_task.delay)
-        transaction.on_commit(dashboard_invalidate)
+        transaction.on_commit(dashboard_invalidate, robust=True)
     return {"tickets": len(tickets), "marks": len(new_marks), "escalations": escalations}

@@ -49,7 +49,7 @@ def _subscriptions_changed():
     # Now for this transaction's own later emits, and again after commit in case another
     # process refilled the cache from the database before it could see the change.
     cache.delete(SUBSCRIPTIONS_KEY)
-    transaction.on_commit(lambda: cache.delete(SUBSCRIPTIONS_KEY))
+    transaction.on_commit(lambda: cache.delete(SUBSCRIPTIONS_KEY), robust=True)
 
 
 @transaction.atomic
