@@ -1,6 +1,5 @@
 """REST adapter of the tickets app: selectors in, services out, nothing else."""
 
-from django.db import transaction
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -14,7 +13,6 @@ from aftersales.api.concurrency import etag, expected_version
 from aftersales.api.idempotency import IDEMPOTENCY_KEY, IdempotentCreateMixin
 from aftersales.api.pagination import CursorPagination
 from aftersales.roles import Role
-from audits.services import audit_created
 from technicians.selectors import dispatch_candidates
 
 from .. import services
@@ -48,30 +46,36 @@ class ReferenceViewSet(
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Reference data: every role reads, supervisors add."""
+    """Reference data: every role reads, supervisors add — through the same service as
+    the admin (``reference_create``)."""
 
     write_roles = (Role.SUPERVISOR,)
     search_fields = ["code", "name"]
     ordering_fields = ["code", "name"]
+    reference_create = None
 
     def perform_create(self, serializer):
-        with transaction.atomic():
-            audit_created(actor=self.request.user, obj=serializer.save())
+        serializer.instance = type(self).reference_create(
+            actor=self.request.user, **serializer.validated_data
+        )
 
 
 class AreaViewSet(ReferenceViewSet):
     queryset = Area.objects.all()
     serializer_class = s.AreaSerializer
+    reference_create = staticmethod(services.area_create)
 
 
 class ProductCategoryViewSet(ReferenceViewSet):
     queryset = ProductCategory.objects.all()
     serializer_class = s.ProductCategorySerializer
+    reference_create = staticmethod(services.product_category_create)
 
 
 class ProductModelViewSet(ReferenceViewSet):
     queryset = ProductModel.objects.select_related("category")
     serializer_class = s.ProductModelSerializer
+    reference_create = staticmethod(services.product_model_create)
     filterset_fields = ["category__code"]
 
 
