@@ -141,14 +141,11 @@ class StockCountLineInline(ServiceInline, admin.TabularInline):
     can_delete = False
 
     def has_change_permission(self, request, obj=None):
-        return (obj is None or obj.status == CountStatus.OPEN) and super().has_change_permission(
-            request, obj
-        )
+        # The count's own permission (``parts.change_stockcount``) gates the page; its
+        # lines are part of it, open or closed with it.
+        return obj is None or obj.status == CountStatus.OPEN
 
-    def has_add_permission(self, request, obj=None):
-        return (obj is None or obj.status == CountStatus.OPEN) and super().has_add_permission(
-            request, obj
-        )
+    has_add_permission = has_change_permission
 
     def service_create(self, request, form, parent):
         data = form.cleaned_data
