@@ -281,3 +281,44 @@ def test_admin_certificate_dates_are_fixed_once_recorded(supervisor_admin, techn
     assert (certification.issuer, certification.expires_on) == ("SAMR", expires_on)
     [event] = AuditEvent.objects.filter(object_type="technicians.certification")
     assert event.action == "certification.updated"
+
+
+def test_admin_refused_delete_keeps_the_rows_and_says_why(
+    supervisor_admin, supervisor, technician, monkeypatch
+):
+    from django.core.exceptions import ValidationError
+
+    from technicians import services
+
+    today = timezone.localdate()
+    absences = [
+        services.absence_create(
+            actor=supervisor,
+            technician=technician,
+            kind="leave",
+            starts_on=today + datetime.timedelta(days=n),
+            ends_on=today + datetime.timedelta(days=n),
+        )[0]
+        for n in (1, 2)
+    ]
+    original = services.absence_cancel
+
+    def cancel_first_only(*, absence, actor):
+        if absence.pk == absences[1].pk:
+            raise ValidationError("This absence is locked by payroll.")
+        original(absence=absence, actor=actor)
+
+    monkeypatch.setattr(services, "absence_cancel", cancel_first_only)
+    delete = reverse("admin:technicians_absence_delete", args=[absences[1].pk])
+    response = supervisor_admin.post(delete, {"post": "yes"}, follow=True)
+    assert response.status_code == 200
+    assert "locked by payroll" in " ".join(str(m) for m in response.context["messages"])
+    bulk = supervisor_admin.post(
+        reverse("admin:technicians_absence_changelist"),
+        {"action": "delete_selected", "_selected_action": [a.pk for a in absences], "post": "yes"},
+        follow=True,
+    )
+    assert bulk.status_code == 200
+    assert "locked by payroll" in " ".join(str(m) for m in bulk.context["messages"])
+    assert Absence.objects.count() == 2  # all or nothing: the first one is back too
+    assert not AuditEvent.objects.filter(action="absence.cancelled").exists()
