@@ -103,8 +103,15 @@ def audit_admin_site(site):
         cls = type(model_admin)
         if isinstance(model_admin, (AuditedAdminMixin, ReadOnlyAdmin)):
             continue
+        # The mixin comes first in the MRO, so its ``audited_by_service = False`` would
+        # shadow the admin's own flag: carry the admin's value onto the new class.
         audited = type(
-            f"Audited{cls.__name__}", (AuditedAdminMixin, cls), {"__module__": cls.__module__}
+            f"Audited{cls.__name__}",
+            (AuditedAdminMixin, cls),
+            {
+                "__module__": cls.__module__,
+                "audited_by_service": getattr(cls, "audited_by_service", False),
+            },
         )
         site._registry[model] = audited(model, site)
 

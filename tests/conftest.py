@@ -145,6 +145,20 @@ def technician_client(technician):
     return _client_for(technician.user)
 
 
+@pytest.fixture
+def supervisor_admin(client, supervisor):
+    """A Django test client signed in to the admin as a supervisor (``is_staff``, with the
+    admin permissions every ``migrate`` grants the group)."""
+    from aftersales.roles import grant_supervisor_admin_permissions
+
+    grant_supervisor_admin_permissions()
+    supervisor.is_staff = True
+    supervisor.save()
+    client.force_login(supervisor)
+    client.user = supervisor
+    return client
+
+
 def wait_for(predicate, timeout=15.0):
     """Poll ``predicate`` until true or ``timeout`` seconds pass (for worker round trips)."""
     import time

@@ -1,9 +1,11 @@
-"""Admin adapter: browse and correct reference data; tickets change only through services."""
+"""Admin adapter: browse and correct reference data and customers, each write through
+its service (``aftersales.admin.ServiceModelAdmin``); tickets change only through services."""
 
 from django.contrib import admin
 
-from aftersales.admin import ReadOnlyAdmin
+from aftersales.admin import ReadOnlyAdmin, ServiceInline, ServiceModelAdmin
 
+from . import services
 from .models import (
     Area,
     CalendarException,
@@ -20,23 +22,96 @@ from .models import (
     WorkingCalendar,
     WorkingHours,
 )
-from .services import ticket_update
+from .services.customers import CUSTOMER_FIELDS
+
+
+class ReferenceDataAdmin(ServiceModelAdmin):
+    """Reference data through its services (``tickets.services.reference``): codes are
+    fixed once created; deletes are refused while something refers to the row. The
+    events keep the admin's ``admin.created`` / ``admin.updated`` / ``admin.deleted``."""
+
+    entity = None  # the services' name for the row: area → area_create(area=…)
+    fixed_after_create = ["code"]
+
+    def _service(self, verb):
+        return getattr(services, f"{self.entity}_{verb}")
+
+    def get_readonly_fields(self, request, obj=None):
+        fixed = self.fixed_after_create if obj else []
+        return [*fixed, *super().get_readonly_fields(request, obj)]
+
+    def service_create(self, request, form):
+        return self._service("create")(
+            actor=request.user, audit_action="admin.created", **form.cleaned_data
+        )
+
+    def service_update(self, request, obj, form):
+        fields = {name: form.cleaned_data[name] for name in form.changed_data}
+        return self._service("update")(
+            **{self.entity: obj}, actor=request.user, audit_action="admin.updated", **fields
+        )
+
+    def service_delete(self, request, obj):
+        self._service("delete")(
+            **{self.entity: obj}, actor=request.user, audit_action="admin.deleted"
+        )
+
+
+class ReferenceDataInline(ServiceInline):
+    """A row of a working calendar (its hours, its exceptions) through its own services;
+    the row stays on its calendar."""
+
+    entity = None
+    parent_field = "calendar"
+
+    def _service(self, verb):
+        return getattr(services, f"{self.entity}_{verb}")
+
+    def service_create(self, request, form, parent):
+        fields = {name: form.cleaned_data[name] for name in self.editable_fields(form)}
+        return self._service("create")(
+            actor=request.user,
+            audit_action="admin.created",
+            **fields,
+            **{self.parent_field: parent},
+        )
+
+    def service_update(self, request, obj, form):
+        fields = {name: form.cleaned_data[name] for name in form.changed_data}
+        fields = {
+            name: value for name, value in fields.items() if name in self.editable_fields(form)
+        }
+        return self._service("update")(
+            **{self.entity: obj}, actor=request.user, audit_action="admin.updated", **fields
+        )
+
+    def service_delete(self, request, obj):
+        self._service("delete")(
+            **{self.entity: obj}, actor=request.user, audit_action="admin.deleted"
+        )
+
+    def editable_fields(self, form):
+        """The row's own fields on the inline form (not its id, parent or delete box)."""
+        return [name for name in form.fields if name not in ("id", "DELETE", self.parent_field)]
 
 
 @admin.register(Area)
-class AreaAdmin(admin.ModelAdmin):
+class AreaAdmin(ReferenceDataAdmin):
+    entity = "area"
     list_display = ["code", "name"]
     search_fields = ["code", "name"]
 
 
 @admin.register(ProductCategory)
-class ProductCategoryAdmin(admin.ModelAdmin):
+class ProductCategoryAdmin(ReferenceDataAdmin):
+    entity = "product_category"
     list_display = ["code", "name"]
     search_fields = ["code", "name"]
 
 
 @admin.register(ProductModel)
-class ProductModelAdmin(admin.ModelAdmin):
+class ProductModelAdmin(ReferenceDataAdmin):
+    entity = "product_model"
     list_display = ["code", "name", "category", "warranty_months"]
     list_filter = ["category"]
     search_fields = ["code", "name"]
@@ -44,7 +119,11 @@ class ProductModelAdmin(admin.ModelAdmin):
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(ServiceModelAdmin):
+    """``customer_create`` / ``customer_update``: the phone is normalised and must be new.
+    Erasure (``customer_erase``, the API's ``erase`` action) keeps the tickets, so there
+    is no delete here, and an erased customer's data no longer changes (view only)."""
+
     list_display = ["name", "masked_phone", "area", "tier", "erased_at", "created_at"]
     list_filter = ["tier", "area", ("erased_at", admin.EmptyFieldListFilter)]
     search_fields = ["name", "=phone", "email"]
@@ -52,18 +131,41 @@ class CustomerAdmin(admin.ModelAdmin):
     readonly_fields = ["erased_at", "created_by", "created_at", "updated_at"]
     show_full_result_count = False
 
-    def has_delete_permission(self, request, obj=None):
-        return False  # erasure (anonymisation) keeps the tickets; see the API's erase action
+    def has_change_permission(self, request, obj=None):
+        return (obj is None or obj.erased_at is None) and super().has_change_permission(
+            request, obj
+        )
+
+    def service_create(self, request, form):
+        fields = {name: form.cleaned_data[name] for name in CUSTOMER_FIELDS}
+        return services.customer_create(actor=request.user, **fields)
+
+    def service_update(self, request, obj, form):
+        fields = {name: form.cleaned_data[name] for name in form.changed_data}
+        return services.customer_update(customer=obj, actor=request.user, **fields)
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(ServiceModelAdmin):
+    """Units are registered through ``product_register`` (serial unique per model, no
+    future purchase date); nothing corrects or deletes one afterwards (view only)."""
+
     list_display = ["serial_number", "model", "customer", "purchase_date"]
     list_filter = ["model__category"]
     search_fields = ["=serial_number", "customer__name"]
     list_select_related = ["model", "customer"]
     raw_id_fields = ["customer"]
     show_full_result_count = False
+
+    def service_create(self, request, form):
+        data = form.cleaned_data
+        return services.product_register(
+            actor=request.user,
+            customer=data["customer"],
+            model=data["model"],
+            serial_number=data["serial_number"],
+            purchase_date=data["purchase_date"],
+        )
 
 
 class TicketEventInline(admin.TabularInline):
@@ -78,11 +180,10 @@ class TicketEventInline(admin.TabularInline):
 
 
 @admin.register(Ticket)
-class TicketAdmin(admin.ModelAdmin):
+class TicketAdmin(ServiceModelAdmin):
     """Read-mostly: status, owner, technician, version and the SLA clock are read-only;
-    transitions go through the services (API or pages) so that they are checked and logged."""
-
-    audited_by_service = True  # ticket_update records the audit event (audits.admin)
+    transitions go through the services (API or pages) so that they are checked and logged.
+    The description is corrected through ``ticket_update`` (a timeline event, the audit)."""
 
     list_display = [
         "number",
@@ -110,15 +211,11 @@ class TicketAdmin(admin.ModelAdmin):
         if getattr(f, "concrete", False) and f.name not in {"description"}
     ]
 
-    def has_add_permission(self, request):
-        return False  # intake goes through ticket_create (numbering, SLA, events)
+    # No add (intake goes through ticket_create: numbering, SLA, events) and no delete.
 
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def save_model(self, request, obj, form, change):
-        ticket = Ticket.objects.get(pk=obj.pk)
-        ticket_update(ticket=ticket, actor=request.user, description=obj.description)
+    def service_update(self, request, obj, form):
+        fields = {name: form.cleaned_data[name] for name in form.changed_data}
+        return services.ticket_update(ticket=obj, actor=request.user, **fields)
 
 
 @admin.register(TicketEvent)
@@ -136,28 +233,33 @@ class TicketNumberSequenceAdmin(ReadOnlyAdmin):
     list_display = ["year", "last_value"]
 
 
-class WorkingHoursInline(admin.TabularInline):
+class WorkingHoursInline(ReferenceDataInline, admin.TabularInline):
+    entity = "working_hours"
     model = WorkingHours
     extra = 0
 
 
-class CalendarExceptionInline(admin.TabularInline):
+class CalendarExceptionInline(ReferenceDataInline, admin.TabularInline):
     """Holidays (no windows) and adjusted working days (windows as [[480, 1200]])."""
 
+    entity = "calendar_exception"
     model = CalendarException
     extra = 0
     fields = ["date", "name", "windows"]
 
 
 @admin.register(WorkingCalendar)
-class WorkingCalendarAdmin(admin.ModelAdmin):
+class WorkingCalendarAdmin(ReferenceDataAdmin):
+    entity = "working_calendar"
     list_display = ["code", "name", "time_zone"]
     search_fields = ["code", "name"]
     inlines = [WorkingHoursInline, CalendarExceptionInline]
 
 
 @admin.register(CalendarException)
-class CalendarExceptionAdmin(admin.ModelAdmin):
+class CalendarExceptionAdmin(ReferenceDataAdmin):
+    entity = "calendar_exception"
+    fixed_after_create = ["calendar"]
     list_display = ["calendar", "date", "name", "windows"]
     list_filter = ["calendar"]
     search_fields = ["name"]
@@ -165,7 +267,9 @@ class CalendarExceptionAdmin(admin.ModelAdmin):
 
 
 @admin.register(SlaPolicy)
-class SlaPolicyAdmin(admin.ModelAdmin):
+class SlaPolicyAdmin(ReferenceDataAdmin):
+    entity = "sla_policy"
+    fixed_after_create = []
     list_display = [
         "name",
         "priority",

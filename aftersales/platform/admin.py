@@ -8,16 +8,13 @@ from .models import IdempotencyKey, Webhook, WebhookDelivery
 
 
 @admin.register(IdempotencyKey)
-class IdempotencyKeyAdmin(admin.ModelAdmin):
+class IdempotencyKeyAdmin(ReadOnlyAdmin):
+    """Keys expire through ``idempotency_keys_purge`` (a periodic task); deleting one by
+    hand would let a client's retry create a second record, so there is no delete."""
+
     list_display = ["key", "user", "endpoint", "response_status", "created_at"]
     search_fields = ["=key"]
     list_select_related = ["user"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Webhook)

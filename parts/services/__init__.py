@@ -5,6 +5,7 @@ from .counts import stock_count_approve, stock_count_open, stock_count_record
 from .stock import (
     location_create,
     location_create_van,
+    location_update,
     part_create,
     part_update,
     stock_movement_post,
@@ -24,6 +25,7 @@ __all__ = [
     "line_is_charged",
     "location_create",
     "location_create_van",
+    "location_update",
     "part_create",
     "part_update",
     "recovered_part_refurbish",

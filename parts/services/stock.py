@@ -232,9 +232,10 @@ def part_create(*, actor, compatible_models=(), **fields):
 
 
 @transaction.atomic
-def part_update(*, part, actor, **fields):
-    """Change catalogue fields; a new reorder point re-evaluates every level of the part
-    (raising or clearing alerts as the new line says). Writes ``part.updated``."""
+def part_update(*, part, actor, compatible_models=None, **fields):
+    """Change catalogue fields (and, given, the compatible models); a new reorder point
+    re-evaluates every level of the part (raising or clearing alerts as the new line
+    says). Writes ``part.updated``."""
     stock_authorize(actor)
     before = {field: getattr(part, field) for field in fields}
     for field, value in fields.items():
@@ -244,6 +245,12 @@ def part_update(*, part, actor, **fields):
     changes = {
         f: [str(before[f]), str(getattr(part, f))] for f in fields if before[f] != getattr(part, f)
     }
+    if compatible_models is not None:
+        old = sorted(part.compatible_models.values_list("code", flat=True))
+        new = sorted(m.code for m in compatible_models)
+        if old != new:
+            part.compatible_models.set(compatible_models)
+            changes["compatible_models"] = [old, new]
     if "reorder_point" in changes:
         now = timezone.now()
         levels = StockLevel.objects.select_for_update().filter(part=part).order_by("location_id")
@@ -277,6 +284,33 @@ def location_create(*, actor, code, name, kind, technician=None, area=None):
         obj=location,
         changes={"code": code, "kind": kind, "technician": getattr(technician, "pk", None)},
     )
+    return location
+
+
+LOCATION_UPDATABLE = ("name", "area", "active")
+
+
+@transaction.atomic
+def location_update(*, location, actor, **fields):
+    """Rename a location, move it to another area, or (de)activate it. Its code, kind and
+    technician are fixed (a van is its technician's). Writes ``stock_location.updated``
+    with before/after values when something changed."""
+    stock_authorize(actor)
+    fixed = set(fields) - set(LOCATION_UPDATABLE)
+    if fixed:
+        message = _("The code, kind and technician of a location are fixed.")
+        raise ValidationError({field: [message] for field in fixed})
+    location = StockLocation.objects.select_for_update().get(pk=location.pk)
+    changes = {}
+    for field, value in fields.items():
+        before = getattr(location, field)
+        if before != value:
+            changes[field] = [getattr(before, "pk", before), getattr(value, "pk", value)]
+            setattr(location, field, value)
+    if changes:
+        location.full_clean()
+        location.save(update_fields=list(changes))
+        audit_record(actor=actor, action="stock_location.updated", obj=location, changes=changes)
     return location
 
 

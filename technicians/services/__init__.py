@@ -4,7 +4,12 @@ The pure rules are ``technicians.eligibility``; the reads (eligibility facts, li
 ranking) are ``technicians.selectors``.
 """
 
-from .availability import absence_cancel, absence_create, training_record_create
+from .availability import (
+    absence_cancel,
+    absence_create,
+    training_record_create,
+    training_record_update,
+)
 from .certifications import (
     REMINDER_DAYS,
     certification_create,
@@ -35,4 +40,5 @@ __all__ = [
     "technician_lock",
     "technician_update",
     "training_record_create",
+    "training_record_update",
 ]

@@ -54,6 +54,45 @@ def training_record_create(
     return record
 
 
+def _plain(value):
+    """As ``training.recorded`` stores them: dates in ISO 8601, hours and scores as text."""
+    if value is None or isinstance(value, str):
+        return value
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+TRAINING_FIELDS = ("course", "completed_on", "theory_hours", "practical_hours", "score")
+
+
+@transaction.atomic
+def training_record_update(*, record, actor, **fields):
+    """Correct a training record (course, date, hours, score) with the checks of
+    ``training_record_create``; the technician is fixed. Writes ``training.updated`` with
+    before/after values of what changed."""
+    unknown = set(fields) - set(TRAINING_FIELDS)
+    if unknown:
+        raise ValidationError({field: [_("This field cannot be changed.")] for field in unknown})
+    record = TrainingRecord.objects.select_for_update().get(pk=record.pk)
+    changes = {}
+    for field, value in fields.items():
+        before = getattr(record, field)
+        if before != value:
+            changes[field] = [_plain(before), _plain(value)]
+            setattr(record, field, value)
+    errors = {}
+    if not (record.theory_hours or record.practical_hours):
+        errors["theory_hours"] = [_("A course has theory or practical hours.")]
+    if record.completed_on > timezone.localdate():
+        errors["completed_on"] = [_("The completion date cannot be in the future.")]
+    if errors:
+        raise ValidationError(errors)
+    if changes:
+        record.full_clean(exclude=["technician", "recorded_by"])
+        record.save(update_fields=list(changes))
+        audit_record(actor=actor, action="training.updated", obj=record, changes=changes)
+    return record
+
+
 @transaction.atomic
 def absence_create(*, actor, technician, kind, starts_on, ends_on, note=""):
     """Record leave or sick days (inclusive). Writes ``absence.recorded``.

@@ -1,6 +1,5 @@
 """REST adapter of the tickets app: selectors in, services out, nothing else."""
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
@@ -17,7 +16,6 @@ from aftersales.api.concurrency import etag, expected_version
 from aftersales.api.pagination import CursorPagination
 from aftersales.platform.api.idempotency import IDEMPOTENCY_KEY, IdempotentCreateMixin
 from aftersales.roles import Role
-from audits.services import audit_created
 from technicians.selectors import dispatch_candidates
 
 from .. import services
@@ -69,30 +67,36 @@ class ReferenceViewSet(
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Reference data: every role reads, supervisors add."""
+    """Reference data: every role reads, supervisors add — through the same service as
+    the admin (``reference_create``)."""
 
     write_roles = (Role.SUPERVISOR,)
     search_fields = ["code", "name"]
     ordering_fields = ["code", "name"]
+    reference_create = None
 
     def perform_create(self, serializer):
-        with transaction.atomic():
-            audit_created(actor=self.request.user, obj=serializer.save())
+        serializer.instance = type(self).reference_create(
+            actor=self.request.user, **serializer.validated_data
+        )
 
 
 class AreaViewSet(ReferenceViewSet):
     queryset = Area.objects.all()
     serializer_class = s.AreaSerializer
+    reference_create = staticmethod(services.area_create)
 
 
 class ProductCategoryViewSet(ReferenceViewSet):
     queryset = ProductCategory.objects.all()
     serializer_class = s.ProductCategorySerializer
+    reference_create = staticmethod(services.product_category_create)
 
 
 class ProductModelViewSet(ReferenceViewSet):
     queryset = ProductModel.objects.select_related("category")
     serializer_class = s.ProductModelSerializer
+    reference_create = staticmethod(services.product_model_create)
     filterset_fields = ["category__code"]
 
 
