@@ -221,3 +221,21 @@ def receiver():
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}/hook", received, codes
     server.shutdown()
+
+
+@pytest.fixture
+def deliver_notifications(db):
+    """deliver_notifications() → one delivery attempt of every pending notification, here
+    and now, as the worker does after commit (tests inside a rolled-back transaction never
+    reach the commit). Returns how many were sent."""
+    from aftersales.platform.models import Notification, NotificationStatus
+    from aftersales.platform.services import notification_deliver
+
+    def deliver():
+        pending = Notification.objects.filter(status=NotificationStatus.PENDING)
+        ids = list(pending.order_by("id").values_list("id", flat=True))
+        for pk in ids:
+            notification_deliver(notification_id=pk)
+        return Notification.objects.filter(pk__in=ids, status=NotificationStatus.SENT).count()
+
+    return deliver

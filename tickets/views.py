@@ -20,6 +20,8 @@ from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 
 from aftersales.exceptions import ActionForbidden, ApplicationError
+from aftersales.platform.models import NotificationChannel
+from aftersales.platform.selectors import ticket_notifications
 from aftersales.roles import Role, has_role, roles_of
 from audits.services import audit_pii_read
 from technicians.choices import reason_label
@@ -27,6 +29,7 @@ from technicians.choices import reason_label
 from . import forms, services
 from .choices import Action, TicketStatus
 from .filtersets import TicketFilterSet
+from .phones import mask_phone
 from .selectors import can_see_phone, customer_list, dashboard_summary, ticket_events, ticket_list
 
 PAGE_SIZE = 50
@@ -270,6 +273,20 @@ def _lifecycle(ticket):
     ]
 
 
+def _messages_log(ticket, show_phone):
+    """The "Messages" card: the ticket's communication log (one query), phones masked for
+    the roles that see masked phones elsewhere."""
+    rows = list(ticket_notifications(ticket=ticket))
+    for row in rows:
+        if row.channel == NotificationChannel.INBOX:
+            row.shown_address = ""
+        elif row.channel == NotificationChannel.SMS and not show_phone:
+            row.shown_address = mask_phone(row.address) if row.address else ""
+        else:
+            row.shown_address = row.address
+    return rows
+
+
 def _render_detail(request, ticket, *, bound=None, error=None, status=200):
     """The ticket page; ``bound`` is the (action, form) that just failed, shown open."""
     user = request.user
@@ -314,6 +331,7 @@ def _render_detail(request, ticket, *, bound=None, error=None, status=200):
             "show_phone": show_phone,
             "phone": customer.phone if show_phone else customer.masked_phone,
             "events": ticket_events(ticket=ticket),
+            "messages_log": _messages_log(ticket, show_phone),
             "panels": panels,
             "error": error,
             "lifecycle": _lifecycle(ticket),

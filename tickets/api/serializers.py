@@ -5,6 +5,12 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from aftersales.platform.models import (
+    Notification,
+    NotificationChannel,
+    NotificationKind,
+    NotificationStatus,
+)
 from aftersales.roles import DESK_ROLES
 from audits.services import audit_pii_read
 from parts.api.serializers import PartReserveLineSerializer, PartUsedLineSerializer
@@ -22,6 +28,7 @@ from ..choices import (
     WarrantyDecision,
 )
 from ..models import Area, Customer, Product, ProductCategory, ProductModel, Ticket, TicketEvent
+from ..phones import mask_phone
 from ..selectors import can_see_phone, customer_list
 from ..services import ticket_allowed_actions
 from ..validators import validate_signature
@@ -79,6 +86,7 @@ class CustomerSerializer(serializers.ModelSerializer):
             "tier",
             "consent_service",
             "consent_marketing",
+            "language",
             "erased",
             "created_at",
             "updated_at",
@@ -455,6 +463,48 @@ class TicketEventSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = fields
+
+
+class TicketNotificationSerializer(serializers.ModelSerializer):
+    """One message of the ticket's communication log. Phone numbers are masked unless
+    the context's ``show_phone`` (``can_see_phone`` for the ticket) says otherwise."""
+
+    kind = serializers.ChoiceField(choices=NotificationKind.choices, read_only=True)
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    channel = serializers.ChoiceField(choices=NotificationChannel.choices, read_only=True)
+    channel_label = serializers.CharField(source="get_channel_display", read_only=True)
+    status = serializers.ChoiceField(choices=NotificationStatus.choices, read_only=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    recipient = serializers.CharField(source="recipient_name", read_only=True)
+    address = serializers.SerializerMethodField()
+    last_error = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Notification
+        fields = [
+            "id",
+            "uuid",
+            "kind",
+            "kind_label",
+            "channel",
+            "channel_label",
+            "recipient",
+            "address",
+            "status",
+            "status_label",
+            "attempts",
+            "last_error",
+            "created_at",
+            "sent_at",
+        ]
+        read_only_fields = fields
+
+    def get_address(self, obj) -> str:
+        if obj.channel == NotificationChannel.INBOX:
+            return ""
+        if obj.channel == NotificationChannel.SMS and not self.context.get("show_phone"):
+            return mask_phone(obj.address) if obj.address else ""
+        return obj.address
 
 
 class CandidateTechnicianSerializer(serializers.Serializer):

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from aftersales.api.concurrency import etag, expected_version
 from aftersales.api.idempotency import IDEMPOTENCY_KEY, IdempotentCreateMixin
 from aftersales.api.pagination import CursorPagination
+from aftersales.platform.selectors import ticket_notifications
 from aftersales.roles import Role
 from audits.services import audit_created
 from technicians.selectors import dispatch_candidates
@@ -23,6 +24,7 @@ from ..filtersets import CustomerFilterSet, TicketFilterSet
 from ..models import Area, Customer, Product, ProductCategory, ProductModel, Ticket
 from ..phones import normalize_phone
 from ..selectors import (
+    can_see_phone,
     customer_list,
     dashboard_summary,
     product_list,
@@ -206,7 +208,7 @@ class TicketViewSet(
     }
 
     def get_queryset(self):
-        if self.action == "events":  # the timeline needs only the visibility check
+        if self.action in ("events", "notifications"):  # only the visibility check
             return Ticket.objects.visible_to(self.request.user)
         if self.action == "dispatch_candidates":
             return Ticket.objects.visible_to(self.request.user)
@@ -295,6 +297,16 @@ class TicketViewSet(
         """The ticket's timeline, oldest first."""
         ticket = self.get_object()
         return Response(s.TicketEventSerializer(ticket_events(ticket=ticket), many=True).data)
+
+    @extend_schema(responses=s.TicketNotificationSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    def notifications(self, request, pk=None):
+        """The ticket's communication log: every message about it — to whom, when, by
+        which channel, and whether it was delivered — oldest first."""
+        ticket = self.get_object()
+        rows = ticket_notifications(ticket=ticket)
+        context = {"show_phone": can_see_phone(request.user, ticket=ticket)}
+        return Response(s.TicketNotificationSerializer(rows, many=True, context=context).data)
 
     triage = _ticket_action(
         s.TicketTriageSerializer, services.ticket_triage, summary="new → triaged (first response)"

@@ -21,7 +21,7 @@ from .lifecycle import (
     ticket_triage,
     ticket_update,
 )
-from .notifications import ticket_notify_customer_dispatch
+from .notifications import ticket_dispatch_notice_queue, ticket_notify_customer_dispatch
 from .sla_notifications import sla_notify_pending
 from .sweep import sla_sweep
 
@@ -41,6 +41,7 @@ __all__ = [
     "ticket_contact",
     "ticket_create",
     "ticket_dispatch",
+    "ticket_dispatch_notice_queue",
     "ticket_escalate",
     "ticket_follow_up",
     "ticket_notify_customer_dispatch",
