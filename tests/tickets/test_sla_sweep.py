@@ -125,9 +125,7 @@ def test_two_sweeps_at_once_make_each_mark_once(agent):
     assert TicketEvent.objects.filter(kind="escalation").count() == 30 * 3
 
 
-def test_escalations_are_notified_once_by_level(
-    agent, make_user, settings, deliver_notifications
-):
+def test_escalations_are_notified_once_by_level(agent, make_user, settings, deliver_notifications):
     settings.SLA_MANAGER_EMAILS = ["manager@example.com"]
     supervisor = make_user("supervisor", email="lead@example.com")
     agent.email = "owner@example.com"
