@@ -200,7 +200,8 @@ def _sqlite_flush_keeps_audit_triggers():
 
 @pytest.fixture
 def receiver():
-    """A local webhook receiver answering with the codes queued in ``codes`` (then 200)."""
+    """A local HTTP receiver answering with the codes queued in ``codes`` (then 200); an
+    item may also be ``(code, body_bytes)`` for receivers that read the answer (SMS)."""
     import threading
     from http.server import BaseHTTPRequestHandler, HTTPServer
 
@@ -210,8 +211,12 @@ def receiver():
         def do_POST(self):
             body = self.rfile.read(int(self.headers["Content-Length"]))
             received.append((dict(self.headers), body))
-            self.send_response(codes.pop(0) if codes else 200)
+            item = codes.pop(0) if codes else 200
+            code, answer = item if isinstance(item, tuple) else (item, b"")
+            self.send_response(code)
+            self.send_header("Content-Length", str(len(answer)))
             self.end_headers()
+            self.wfile.write(answer)
 
         def log_message(self, *args):
             pass
