@@ -244,11 +244,14 @@ def test_corrective_action_escalation_goes_through_the_outbox(
 def test_a_rolled_back_change_queues_and_sends_nothing(
     agent, supervisor, technician, django_capture_on_commit_callbacks
 ):
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic():
-            _dispatched(agent, supervisor, technician, email="chen@example.com")
-            assert Notification.objects.filter(kind="dispatch_notice").count() == 1
-            raise RuntimeError("the booking fails after the notice was queued")
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        _dispatched(agent, supervisor, technician, email="chen@example.com")
+        assert Notification.objects.filter(kind="dispatch_notice").count() == 1
+        raise RuntimeError("the booking fails after the notice was queued")
     assert callbacks == []  # nothing was left to publish
     assert not Notification.objects.filter(kind="dispatch_notice").exists()
     assert mail.outbox == []
