@@ -503,6 +503,7 @@ class Generator:
                     "vip" if self.rng.random() < 0.05 else "standard",
                     True,
                     False,
+                    "en" if cid % 4 == 0 else "zh-hans",  # no rng draw: later rows unchanged
                     None,
                     None,
                     created,
@@ -522,6 +523,7 @@ class Generator:
                 "tier",
                 "consent_service",
                 "consent_marketing",
+                "language",
                 "erased_at",
                 "created_by_id",
                 "created_at",

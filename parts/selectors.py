@@ -4,7 +4,9 @@ from decimal import Decimal
 
 from django.db.models import F, Prefetch
 
-from .choices import ReservationStatus
+from tickets.models import Ticket
+
+from .choices import LocationKind, ReservationStatus
 from .models import (
     Part,
     ReorderAlert,
@@ -64,8 +66,6 @@ def open_reorder_alerts():
 
 def suggested_transfer_source(*, part, exclude_location):
     """The warehouse holding the most available units of ``part`` (a transfer suggestion)."""
-    from .choices import LocationKind
-
     level = (
         StockLevel.objects.filter(part=part, location__kind=LocationKind.WAREHOUSE)
         .exclude(location=exclude_location)
@@ -103,8 +103,6 @@ def product_service_history(*, product, user):
     """Every ticket of one unit (by product), oldest first, with the parts fitted and the
     defective parts removed (serials side by side) — one query for the tickets, one for
     their part lines."""
-    from tickets.models import Ticket
-
     return (
         Ticket.objects.visible_to(user)
         .filter(product=product)

@@ -5,8 +5,8 @@ from celery import shared_task
 from . import services
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task
 def reorder_digest_task():
-    """Beat, daily at REORDER_DIGEST_HOUR: mail supervisors the parts at or below their
-    reorder point, with a suggested transfer (retried on mail errors)."""
+    """Beat, daily at REORDER_DIGEST_HOUR: queue the supervisors' digest of the parts at
+    or below their reorder point, with a suggested transfer (delivered by the outbox)."""
     return services.reorder_digest_send()

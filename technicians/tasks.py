@@ -18,7 +18,8 @@ def certification_expiry_sweep_task(self, today=None):
         return services.certification_expiry_sweep(today=day)
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task
 def certification_notify_expiry_task(certification_id, days):
-    """Tell the holder and the supervisors a certificate expires soon (retried on mail errors)."""
+    """Queue a certificate's expiry reminder unless it already is (the sweep queues its
+    reminders itself; kept for messages published under this name before it did)."""
     return services.certification_notify_expiry(certification_id=certification_id, days=days)

@@ -214,7 +214,8 @@ def _sqlite_flush_keeps_audit_triggers():
 
 @pytest.fixture
 def receiver():
-    """A local webhook receiver answering with the codes queued in ``codes`` (then 200)."""
+    """A local HTTP receiver answering with the codes queued in ``codes`` (then 200); an
+    item may also be ``(code, body_bytes)`` for receivers that read the answer (SMS)."""
     import threading
     from http.server import BaseHTTPRequestHandler, HTTPServer
 
@@ -224,8 +225,12 @@ def receiver():
         def do_POST(self):
             body = self.rfile.read(int(self.headers["Content-Length"]))
             received.append((dict(self.headers), body))
-            self.send_response(codes.pop(0) if codes else 200)
+            item = codes.pop(0) if codes else 200
+            code, answer = item if isinstance(item, tuple) else (item, b"")
+            self.send_response(code)
+            self.send_header("Content-Length", str(len(answer)))
             self.end_headers()
+            self.wfile.write(answer)
 
         def log_message(self, *args):
             pass
@@ -235,3 +240,21 @@ def receiver():
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}/hook", received, codes
     server.shutdown()
+
+
+@pytest.fixture
+def deliver_notifications(db):
+    """deliver_notifications() → one delivery attempt of every pending notification, here
+    and now, as the worker does after commit (tests inside a rolled-back transaction never
+    reach the commit). Returns how many were sent."""
+    from aftersales.platform.models import Notification, NotificationStatus
+    from aftersales.platform.services import notification_deliver
+
+    def deliver():
+        pending = Notification.objects.filter(status=NotificationStatus.PENDING)
+        ids = list(pending.order_by("id").values_list("id", flat=True))
+        for pk in ids:
+            notification_deliver(notification_id=pk)
+        return Notification.objects.filter(pk__in=ids, status=NotificationStatus.SENT).count()
+
+    return deliver

@@ -10,6 +10,9 @@ class TicketsConfig(AppConfig):
     verbose_name = _("Tickets")
 
     def ready(self):
+        # Registers the "customer notified" hook of the dispatch notice with the platform.
+        from .services import notifications  # noqa: F401
+
         # After every migrate (and test flush): the supervisors' admin permissions.
         post_migrate.connect(
             grant_supervisor_admin_permissions, dispatch_uid="aftersales.supervisor_admin"

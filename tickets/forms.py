@@ -8,6 +8,7 @@ The hidden ``version`` is the ticket version the page showed (the page's If-Matc
 import datetime
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.forms.models import ModelChoiceIterator
@@ -376,6 +377,16 @@ class CustomerForm(forms.Form):
     tier = forms.ChoiceField(
         label=_("Customer tier"), choices=CustomerTier.choices, initial=CustomerTier.STANDARD
     )
+    language = forms.ChoiceField(
+        label=_("Language for messages"),
+        choices=settings.LANGUAGES,
+        required=False,
+        help_text=_("SMS and e-mail to the customer are written in it."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["language"].initial = settings.LANGUAGE_CODE
 
 
 class ProductRegisterForm(forms.Form):

@@ -8,8 +8,10 @@ write nothing themselves.
 
 from dataclasses import dataclass, field
 
+from aftersales.platform.models import NotificationChannel
 from audits.services import audit_pii_read
 
+from .phones import mask_phone
 from .selectors import can_see_phone
 
 
@@ -37,6 +39,21 @@ def customer_phone(*, user, customer, ticket=None, reads):
     if customer.erased_at is None:
         reads.note(customer_id=customer.pk, ticket_id=ticket.pk if ticket else None)
     return customer.phone, True
+
+
+def message_address(*, user, notification, ticket, reads):
+    """Where a message of ``ticket``'s communication log went, as ``user`` may see it: a
+    customer's phone (SMS) follows the phone rule above, e-mail addresses are shown, the
+    in-app inbox has none."""
+    if notification.channel == NotificationChannel.INBOX or not notification.address:
+        return ""
+    if notification.channel != NotificationChannel.SMS:
+        return notification.address
+    if not can_see_phone(user, ticket=ticket):
+        return mask_phone(notification.address)
+    if notification.customer_id:
+        reads.note(customer_id=notification.customer_id, ticket_id=ticket.pk)
+    return notification.address
 
 
 def pii_reads_record(*, actor, reads):

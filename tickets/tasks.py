@@ -10,9 +10,13 @@ from audits.context import audit_context
 from . import services
 
 
-@shared_task(bind=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task(bind=True)
 def ticket_notify_dispatch_task(self, ticket_id, version):
-    """Mail the customer the booked technician's name and ID (retried on mail errors)."""
+    """Queue the customer's dispatch notice of a booking, unless it already is.
+
+    The lifecycle now queues the notice in the booking's transaction; this task remains
+    so that messages published under its name before that change are still handled.
+    """
     with audit_context(source=AuditSource.WORKER, request_id=self.request.id or ""):
         return services.ticket_notify_customer_dispatch(ticket_id=ticket_id, version=version)
 
@@ -28,7 +32,8 @@ def sla_sweep_task(self, at=None):
         return services.sla_sweep(now=now)
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task
 def sla_notify_task():
-    """After a sweep committed new escalations: tell the people of each level, once."""
+    """After a sweep committed new escalations (and every 5 minutes by beat): queue the
+    messages of each escalation level, once."""
     return services.sla_notify_pending()

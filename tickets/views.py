@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 
 from aftersales.exceptions import ActionForbidden, ApplicationError
+from aftersales.platform.selectors import ticket_notifications
 from aftersales.roles import Role, has_role, roles_of
 from technicians.choices import reason_label
 from technicians.models import Technician
@@ -27,7 +28,7 @@ from technicians.selectors import certification_list, training_compliance
 from . import forms, services
 from .choices import Action, TicketStatus
 from .filtersets import TicketFilterSet
-from .presenters import PiiReads, customer_phone, pii_reads_record
+from .presenters import PiiReads, customer_phone, message_address, pii_reads_record
 from .selectors import customer_list, dashboard_summary, ticket_events, ticket_list
 
 PAGE_SIZE = 50
@@ -268,6 +269,15 @@ def _lifecycle(ticket):
     ]
 
 
+def _messages_log(ticket, user, reads):
+    """The "Messages" card: the ticket's communication log (one query), addresses as
+    ``presenters.message_address`` lets ``user`` see them."""
+    rows = list(ticket_notifications(ticket=ticket))
+    for row in rows:
+        row.shown_address = message_address(user=user, notification=row, ticket=ticket, reads=reads)
+    return rows
+
+
 def _render_detail(request, ticket, *, bound=None, error=None, status=200):
     """The ticket page; ``bound`` is the (action, form) that just failed, shown open."""
     user = request.user
@@ -303,6 +313,7 @@ def _render_detail(request, ticket, *, bound=None, error=None, status=200):
     phone, show_phone = customer_phone(
         user=user, customer=ticket.customer, ticket=ticket, reads=reads
     )
+    messages_log = _messages_log(ticket, user, reads)
     pii_reads_record(actor=user, reads=reads)
     return render(
         request,
@@ -313,6 +324,7 @@ def _render_detail(request, ticket, *, bound=None, error=None, status=200):
             "show_phone": show_phone,
             "phone": phone,
             "events": ticket_events(ticket=ticket),
+            "messages_log": messages_log,
             "panels": panels,
             "error": error,
             "lifecycle": _lifecycle(ticket),

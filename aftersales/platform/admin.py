@@ -4,7 +4,7 @@ from django.contrib import admin
 
 from aftersales.admin import ReadOnlyAdmin
 
-from .models import IdempotencyKey, Webhook, WebhookDelivery
+from .models import IdempotencyKey, Notification, Webhook, WebhookDelivery
 
 
 @admin.register(IdempotencyKey)
@@ -32,3 +32,27 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
     list_filter = ["status", "event"]
     list_select_related = ["webhook"]
     show_full_result_count = False
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    """The notification outbox: what was sent to whom, when, how, and every attempt."""
+
+    list_display = [
+        "id",
+        "kind",
+        "channel",
+        "status",
+        "recipient_name",
+        "address",
+        "ticket",
+        "attempts",
+        "created_at",
+        "sent_at",
+    ]
+    list_filter = ["status", "channel", "kind", "language"]
+    list_select_related = ["ticket"]
+    search_fields = ["=uuid", "=address", "recipient_name", "=ticket__number"]
+    readonly_fields = [field.name for field in Notification._meta.fields]
+    show_full_result_count = False
+    date_hierarchy = "created_at"

@@ -1,7 +1,10 @@
-"""The platform's records: idempotency keys, webhook subscriptions and their outbox.
+"""The platform's records: idempotency keys, the webhook and the notification outboxes.
 
-The tables were created by the tickets app and keep their names (``db_table``).
+The idempotency and webhook tables were created by the tickets app and keep their names
+(``db_table``); the notification outbox was born here.
 """
+
+import uuid
 
 from django.conf import settings
 from django.db import models
@@ -103,3 +106,133 @@ class IdempotencyKey(models.Model):
 
     def __str__(self):
         return self.key
+
+
+class NotificationKind(models.TextChoices):
+    """Every message the platform sends; each has templates in ``notifications/<kind>/``."""
+
+    SLA_ESCALATION = "sla_escalation", _("SLA escalation")
+    CERTIFICATE_EXPIRY = "certificate_expiry", _("Certificate expiry reminder")
+    REORDER_DIGEST = "reorder_digest", _("Low-stock digest")
+    CORRECTIVE_ACTION_ESCALATION = "corrective_action_escalation", _("Overdue corrective action")
+    DISPATCH_NOTICE = "dispatch_notice", _("Technician visit notice")
+
+
+class NotificationChannel(models.TextChoices):
+    EMAIL = "email", _("E-mail")
+    SMS = "sms", _("SMS")
+    INBOX = "inbox", _("In-app inbox")
+
+
+class NotificationStatus(models.TextChoices):
+    PENDING = "pending", pgettext_lazy("notification", "Pending")
+    SENT = "sent", pgettext_lazy("notification", "Sent")
+    FAILED = "failed", pgettext_lazy("notification", "Failed")
+    NO_RECIPIENT = "no_recipient", pgettext_lazy("notification", "No address")
+
+
+class NotificationQuerySet(models.QuerySet):
+    def inbox_of(self, user):
+        """``user``'s own in-app messages, newest first."""
+        return self.filter(user=user, channel=NotificationChannel.INBOX).order_by("-id")
+
+    def due_for_redelivery(self, *, before, now):
+        """Pending rows whose attempt should have happened before ``before`` and that no
+        worker holds a claim on (a lost broker message, a worker that died mid-send)."""
+        return self.filter(status=NotificationStatus.PENDING, next_attempt_at__lt=before).filter(
+            Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+        )
+
+
+class Notification(models.Model):
+    """One message to one recipient through one channel: the notification outbox.
+
+    Written by ``notify`` in the transaction of the change that causes it, already
+    rendered in the recipient's language (so the row is what was sent), and delivered
+    after commit by ``notification_deliver_task``. ``uuid`` is the id a receiver
+    de-duplicates by (the e-mail's Message-ID, the SMS provider's OutId). ``status``:
+    ``pending`` until an attempt succeeds (``sent``) or the attempts run out or the
+    provider refuses for good (``failed``); ``no_recipient`` when the recipient had no
+    address for the channel (nothing is attempted). In-app (``inbox``) rows are
+    ``sent`` when committed: the row is the message. Every attempt is logged in
+    ``attempts_log`` (time, outcome, error, duration). ``dedupe_key`` makes a repeated
+    ``notify`` for the same fact a no-op per (recipient, channel).
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(max_length=40, choices=NotificationKind.choices)
+    channel = models.CharField(max_length=16, choices=NotificationChannel.choices)
+    status = models.CharField(
+        max_length=16, choices=NotificationStatus.choices, default=NotificationStatus.PENDING
+    )
+    # Who: a user, a customer, or a bare address; ``address`` is the one used (or none).
+    recipient_key = models.CharField(max_length=120)
+    recipient_name = models.CharField(max_length=200, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="notifications",
+    )
+    customer = models.ForeignKey(
+        "tickets.Customer", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    address = models.CharField(max_length=254, blank=True)
+    language = models.CharField(max_length=16)
+    ticket = models.ForeignKey(
+        "tickets.Ticket",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="notifications",
+    )
+    dedupe_key = models.CharField(max_length=200, blank=True)
+    # What: rendered at queue time; ``context`` keeps the values it was rendered from.
+    subject = models.CharField(max_length=255, blank=True)
+    body = models.TextField(blank=True)
+    sms_params = models.JSONField(default=dict, blank=True)
+    context = models.JSONField(default=dict, blank=True)
+    # Delivery.
+    attempts = models.PositiveSmallIntegerField(default=0)
+    attempts_log = models.JSONField(default=list, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dedupe_key", "channel", "recipient_key"],
+                condition=~Q(dedupe_key=""),
+                name="notification_once_per_fact",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["ticket", "id"], name="notification_ticket"),
+            models.Index(
+                fields=["user", "-id"],
+                name="notification_inbox",
+                condition=Q(channel="inbox"),
+            ),
+            models.Index(
+                fields=["next_attempt_at"],
+                name="notification_pending",
+                condition=Q(status="pending"),
+            ),
+            models.Index(fields=["kind", "created_at"], name="notification_kind_time"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} → {self.recipient_name or self.address} ({self.channel})"
+
+    @property
+    def last_error(self):
+        return (self.attempts_log[-1].get("error") or "") if self.attempts_log else ""

@@ -1,16 +1,21 @@
 """Celery tasks of the platform: thin wrappers that load ids and call one service.
 
-The names are those the tasks had in ``tickets.tasks`` before the platform moved out of
-the tickets app, so messages already queued under those names are still consumed.
+The webhook and idempotency names are those the tasks had in ``tickets.tasks`` before the
+platform moved out of the tickets app, so messages already queued under them still run.
 """
 
 from celery import shared_task
 
+from audits.choices import AuditSource
+from audits.context import audit_context
+
 from . import services
+from .services.notifications import NOTIFICATION_DELIVER_TASK
 from .services.webhooks import WEBHOOK_DELIVER_TASK
 
 WEBHOOK_REDELIVER = "tickets.tasks.webhook_redeliver_task"
 IDEMPOTENCY_KEYS_PURGE = "tickets.tasks.idempotency_keys_purge_task"
+NOTIFICATIONS_REDELIVER = "aftersales.platform.tasks.notifications_redeliver_due_task"
 
 
 @shared_task(name=IDEMPOTENCY_KEYS_PURGE)
@@ -31,3 +36,19 @@ def webhook_deliver_task(self, delivery_id):
 def webhook_redeliver_task():
     """Every 5 minutes (beat): re-queue deliveries whose retry was lost."""
     return services.webhook_redeliver_due()
+
+
+@shared_task(bind=True, max_retries=None, name=NOTIFICATION_DELIVER_TASK)
+def notification_deliver_task(self, notification_id):
+    """Deliver one notification; on failure retry after the service's back-off (the
+    service counts the attempts and marks the row failed after the last)."""
+    with audit_context(source=AuditSource.WORKER, request_id=self.request.id or ""):
+        wait = services.notification_deliver(notification_id=notification_id)
+    if wait is not None:
+        raise self.retry(countdown=wait)
+
+
+@shared_task(name=NOTIFICATIONS_REDELIVER)
+def notifications_redeliver_due_task():
+    """Beat, every NOTIFICATION_REDELIVER_INTERVAL_SECONDS: publish overdue pending rows."""
+    return services.notifications_redeliver_due()

@@ -207,6 +207,10 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 SLA_SWEEP_INTERVAL_SECONDS = env.int("SLA_SWEEP_INTERVAL_SECONDS", default=60)
 # /readyz reports the sweep as lagging once its oldest due ticket waits longer than this.
 READYZ_SWEEP_LAG_SECONDS = env.int("READYZ_SWEEP_LAG_SECONDS", default=600)
+# How often beat publishes again the notifications whose delivery is overdue.
+NOTIFICATION_REDELIVER_INTERVAL_SECONDS = env.int(
+    "NOTIFICATION_REDELIVER_INTERVAL_SECONDS", default=120
+)
 # Local hour (TIME_ZONE) at which beat mails supervisors the low-stock digest.
 REORDER_DIGEST_HOUR = env.int("REORDER_DIGEST_HOUR", default=8)
 # Audit safety net (audits/history.py, audits/safety_net/).
@@ -247,6 +251,14 @@ CELERY_BEAT_SCHEDULE = {
     "kpi-weekly-reports": {
         "task": "audits.tasks.kpi_weekly_reports_generate_task",
         "schedule": crontab(minute=0, hour=6, day_of_week="mon"),
+    },
+    "sla-notify": {  # escalations whose notification the sweep could not publish
+        "task": "tickets.tasks.sla_notify_task",
+        "schedule": 300.0,
+    },
+    "notifications-redeliver": {
+        "task": "aftersales.platform.tasks.notifications_redeliver_due_task",
+        "schedule": float(NOTIFICATION_REDELIVER_INTERVAL_SECONDS),
     },
     "corrective-actions-escalate": {
         "task": "audits.tasks.corrective_actions_escalate_overdue_task",
@@ -294,6 +306,9 @@ SPECTACULAR_SETTINGS = {
         "WarrantyDecisionEnum": "tickets.choices.WarrantyDecision",
         "ContactViaEnum": "tickets.choices.ContactVia",
         "WebhookEventEnum": "aftersales.platform.models.WebhookEvent",
+        "NotificationKindEnum": "aftersales.platform.models.NotificationKind",
+        "NotificationChannelEnum": "aftersales.platform.models.NotificationChannel",
+        "NotificationStatusEnum": "aftersales.platform.models.NotificationStatus",
         "CustomerTierEnum": "tickets.choices.CustomerTier",
         "OpenClosedStatusEnum": "audits.choices.QualityAuditStatus",
         "CorrectiveActionStatusEnum": "audits.choices.CorrectiveActionStatus",
@@ -310,9 +325,26 @@ SLA_MANAGER_EMAILS = env.list("SLA_MANAGER_EMAILS", default=[])
 TRAINING_MIN_THEORY_HOURS = env.float("TRAINING_MIN_THEORY_HOURS", default=20.0)
 TRAINING_MIN_PRACTICAL_HOURS = env.float("TRAINING_MIN_PRACTICAL_HOURS", default=10.0)
 TRAINING_BLOCKS_DISPATCH = env.bool("TRAINING_BLOCKS_DISPATCH", default=False)
-SLA_NOTIFICATION_CHANNELS = env.list(
-    "SLA_NOTIFICATION_CHANNELS", default=["tickets.services.sla_notifications.email_channel"]
-)
+# --- Notifications (aftersales.platform.notifications; README "Notifications") ---------
+# Channels per kind ("default" for every kind not named): email, sms, inbox.
+NOTIFICATION_CHANNELS = {
+    "default": env.list("NOTIFICATION_STAFF_CHANNELS", default=["email", "inbox"]),
+    "dispatch_notice": env.list("NOTIFICATION_CUSTOMER_CHANNELS", default=["email"]),
+}
+# Attempts before a message is marked failed; back-off 30 s, 1, 2, 4 min… between them.
+NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
+NOTIFICATION_RETRY_BACKOFF_SECONDS = env.float("NOTIFICATION_RETRY_BACKOFF_SECONDS", default=30)
+# SMS: "logging" (writes to the log) or "aliyun" (Aliyun Dysms SendSms, signed POST).
+SMS_GATEWAY = env("SMS_GATEWAY", default="logging")
+SMS_ENDPOINT = env("SMS_ENDPOINT", default="https://dysmsapi.aliyuncs.com/")
+SMS_ACCESS_KEY_ID = env("SMS_ACCESS_KEY_ID", default="")
+SMS_ACCESS_KEY_SECRET = env("SMS_ACCESS_KEY_SECRET", default="")
+SMS_SIGN_NAME = env("SMS_SIGN_NAME", default="")
+SMS_REGION = env("SMS_REGION", default="cn-hangzhou")
+SMS_TIMEOUT_SECONDS = env.int("SMS_TIMEOUT_SECONDS", default=10)
+# Notification kind → the provider's approved template id ("dispatch_notice=SMS_123,...").
+SMS_TEMPLATES = env.dict("SMS_TEMPLATES", default={})
+
 # Webhooks: seconds a receiver has to answer, and attempts before a delivery is failed
 # (back-off 30 s, 1, 2, 4, 8 min… between them).
 WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=10)

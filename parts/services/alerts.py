@@ -1,9 +1,11 @@
 """The daily reorder digest (库存预警): open alerts to the supervisors, with a suggestion."""
 
-from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
-from django.utils.translation import gettext as _
+from django.db import transaction
+from django.utils import timezone
 
+from aftersales.platform.models import NotificationKind
+from aftersales.platform.selectors import staff_to_notify
+from aftersales.platform.services import notify
 from aftersales.roles import Role
 
 from ..selectors import open_reorder_alerts, suggested_transfer_source
@@ -32,38 +34,23 @@ def reorder_digest_lines():
     return lines
 
 
-def reorder_digest_send():
-    """Mail the open alerts to every active supervisor with an address; returns the
-    number of lines sent (0: nothing low, or nobody to tell). Reads only: no transaction,
-    nothing to audit."""
+@transaction.atomic
+def reorder_digest_send(*, today=None):
+    """Queue the digest of the open alerts for the supervisors; returns the number of
+    lines queued (0: nothing low, nobody to tell, or today's digest already queued).
+
+    Writes one ``Notification`` per supervisor and channel (``dedupe_key``
+    ``reorder-digest:<local date>``: a retried or repeated run the same day adds
+    nothing); delivery follows the commit. Reads the alerts only; nothing to audit.
+    """
     lines = reorder_digest_lines()
-    recipients = sorted(
-        get_user_model()
-        .objects.filter(groups__name=Role.SUPERVISOR, is_active=True)
-        .exclude(email="")
-        .values_list("email", flat=True)
-    )
-    if not lines or not recipients:
+    if not lines:
         return 0
-    body = "\n".join(
-        _("%(sku)s %(part)s at %(location)s: %(available)s available (reorder point %(point)s)")
-        % {**line, "point": line["reorder_point"]}
-        + (
-            _("; suggest %(qty)s from %(source)s (%(has)s available)")
-            % {
-                "qty": line["reorder_quantity"],
-                "source": line["suggested_source"],
-                "has": line["source_available"],
-            }
-            if line["suggested_source"]
-            else ""
-        )
-        for line in lines
+    day = today or timezone.localdate()
+    rows = notify(
+        kind=NotificationKind.REORDER_DIGEST,
+        recipients=staff_to_notify(role=Role.SUPERVISOR),
+        context={"lines": lines},
+        dedupe_key=f"reorder-digest:{day.isoformat()}",
     )
-    send_mail(
-        _("Low stock: %(n)s part(s) at or below the reorder point") % {"n": len(lines)},
-        body,
-        None,
-        recipients,
-    )
-    return len(lines)
+    return len(lines) if rows else 0

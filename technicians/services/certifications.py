@@ -2,15 +2,14 @@
 
 import datetime
 
-from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
-from aftersales.platform.queue import publish_on_commit
+from aftersales.platform.models import Notification, NotificationChannel, NotificationKind
+from aftersales.platform.selectors import staff_to_notify
+from aftersales.platform.services import notify
 from aftersales.roles import Role, acting_user, role_require
 from audits.services import audit_record
 
@@ -19,7 +18,6 @@ from ..eligibility import certification_latest_expiry
 from ..models import Certification, CertificationType, certification_status
 
 REMINDER_DAYS = (30, 7)
-NOTIFY_EXPIRY_TASK = "technicians.tasks.certification_notify_expiry_task"
 
 
 def certification_errors(*, type, number, issued_on, expires_on):
@@ -167,19 +165,21 @@ def certification_expiry_sweep(*, today=None):
 
     Only certificates not revoked and expiring within 30 days (or just expired) are
     read, under ``SKIP LOCKED`` so two workers never both take one. A reminder is
-    marked sent in the same transaction that queues it (after commit), so each is sent
-    once — a missed day still sends it, a second run the same day sends nothing.
-    Returns ``(status_changes, reminders_queued)``.
+    marked sent in the same transaction that writes its notifications (the outbox,
+    delivered after commit), so each is sent once — a missed day still sends it, a
+    second run the same day sends nothing. Returns ``(status_changes, reminders_queued)``.
     """
     today = today or timezone.localdate()
     horizon = today + datetime.timedelta(days=max(REMINDER_DAYS))
     certificates = list(
         Certification.objects.filter(revoked_at__isnull=True, expires_on__lte=horizon)
         .exclude(status=CertificationStatus.EXPIRED, notified_7_on__isnull=False)
-        .select_for_update(skip_locked=True)
+        .select_related("technician__user", "type")
+        .select_for_update(skip_locked=True, of=("self",))
         .order_by("expires_on", "pk")
     )
     changed = reminders = 0
+    supervisors = None
     for certification in certificates:
         update, audit = [], {}
         status = certification.status_on(today)
@@ -211,43 +211,55 @@ def certification_expiry_sweep(*, today=None):
         if due:
             audit["reminder_days"] = due
             reminders += 1
-            pk = certification.pk
-            publish_on_commit(NOTIFY_EXPIRY_TASK, pk, due)
+            if supervisors is None:
+                supervisors = staff_to_notify(role=Role.SUPERVISOR)
+            _expiry_reminder_queue(certification, due, supervisors=supervisors)
         audit_record(actor=None, action="certification.swept", obj=certification, changes=audit)
     return changed, reminders
 
 
-def certification_notify_expiry(*, certification_id, days):
-    """Tell the holder and the supervisors that a certificate expires in ``days`` days.
+def _expiry_reminder_queue(certification, days, *, supervisors=None):
+    """Write the reminder's notifications: the holder and the supervisors."""
+    technician = certification.technician
+    if supervisors is None:
+        supervisors = staff_to_notify(role=Role.SUPERVISOR)
+    rows = notify(
+        kind=NotificationKind.CERTIFICATE_EXPIRY,
+        recipients=[technician.user, *supervisors],
+        context={
+            "type_code": certification.type.code,
+            "type_name": certification.type.name,
+            "number": certification.number,
+            "holder": technician.full_name,
+            "employee_no": technician.employee_no,
+            "expires_on": certification.expires_on,
+            "days": days,
+        },
+        dedupe_key=f"certificate-expiry:{certification.pk}:{days}",
+    )
+    return rows
 
-    Sent through the SLA notification channels (e-mail by default). Called by the task
-    queued after the sweep's commit; the sweep guarantees once per reminder.
+
+@transaction.atomic
+def certification_notify_expiry(*, certification_id, days):
+    """Queue the reminder that a certificate expires in ``days`` days, unless it already is.
+
+    The sweep queues reminders itself; this remains for messages of the former
+    ``certification_notify_expiry_task``. Returns the e-mail addresses the reminder goes to
+    (whether queued now or before).
     """
     certification = Certification.objects.select_related("technician__user", "type").get(
         pk=certification_id
     )
-    technician = certification.technician
-    supervisors = set(
-        get_user_model()
-        .objects.filter(groups__name=Role.SUPERVISOR, is_active=True)
-        .exclude(email="")
-        .values_list("email", flat=True)
+    _expiry_reminder_queue(certification, days)
+    return sorted(
+        Notification.objects.filter(
+            dedupe_key=f"certificate-expiry:{certification.pk}:{days}",
+            channel=NotificationChannel.EMAIL,
+        )
+        .exclude(address="")
+        .values_list("address", flat=True)
     )
-    recipients = supervisors | ({technician.user.email} if technician.user.email else set())
-    subject = (
-        f"[Aftersales] Certificate {certification.type.code} {certification.number} of "
-        f"{technician.full_name} expires in {days} days"
-    )
-    body = (
-        f"{technician.full_name} ({technician.employee_no}): certificate "
-        f"{certification.type.name} no. {certification.number} expires on "
-        f"{certification.expires_on.isoformat()}.\n"
-        "After that date they can no longer be dispatched for the product categories it "
-        "covers. Record the renewed certificate in Aftersales once it is issued."
-    )
-    for path in settings.SLA_NOTIFICATION_CHANNELS:
-        import_string(path)(recipients, subject, body)
-    return sorted(recipients)
 
 
 @transaction.atomic

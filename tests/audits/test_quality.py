@@ -152,7 +152,7 @@ def test_only_the_owner_submits_evidence(finding, auditor, agent, supervisor):
 
 
 def test_overdue_corrective_actions_escalate_once_per_level(
-    finding, auditor, agent, mailoutbox, django_capture_on_commit_callbacks
+    finding, auditor, agent, mailoutbox, django_capture_on_commit_callbacks, deliver_notifications
 ):
     agent.email = "agent@example.com"
     agent.save()
@@ -165,6 +165,7 @@ def test_overdue_corrective_actions_escalate_once_per_level(
         assert services.corrective_actions_escalate_overdue(today=date(2026, 4, 9)) == [action.pk]
     action.refresh_from_db()
     assert action.escalation_level == 3
+    deliver_notifications()  # the outbox's worker, after the commits above
     assert len(mailoutbox) == 2 and mailoutbox[0].to == ["agent@example.com"]
     assert AuditEvent.objects.filter(action="corrective_action.escalated").count() == 2
 

@@ -9,6 +9,7 @@ from django.db import connection
 from django.db.models import Sum
 
 from aftersales.exceptions import InsufficientStock
+from aftersales.platform.models import Notification
 from aftersales.roles import Role
 from parts import services
 from parts.models import StockLevel, StockMovement, TicketPart
@@ -33,18 +34,6 @@ pytestmark = [
 ]
 
 TECHNICIANS, UNITS = 20, 5
-
-
-@pytest.fixture(autouse=True)
-def quiet_notifications(monkeypatch):
-    from tickets import tasks
-
-    class Recorder:
-        @staticmethod
-        def delay(*args):
-            pass
-
-    monkeypatch.setattr(tasks, "ticket_notify_dispatch_task", Recorder)
 
 
 def test_twenty_technicians_issue_the_last_five_units(make_user):
@@ -106,6 +95,9 @@ def test_twenty_technicians_issue_the_last_five_units(make_user):
     assert TicketPart.objects.count() == UNITS
     assert Ticket.objects.filter(status="awaiting_confirmation").count() == UNITS
     assert Ticket.objects.filter(status="on_site").count() == TECHNICIANS - UNITS
+    # The setup's bookings were each announced once, in the outbox (never by the race).
+    notices = Notification.objects.filter(kind="dispatch_notice")
+    assert sorted(notices.values_list("ticket_id", flat=True)) == sorted(t for t, _ in jobs)
 
 
 def test_opposite_transfers_do_not_deadlock(make_user):

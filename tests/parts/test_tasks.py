@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_digest_mails_supervisors_with_a_suggested_transfer(
-    make_user, mailoutbox, stock, warehouse, supervisor
+    make_user, mailoutbox, stock, warehouse, supervisor, deliver_notifications
 ):
     make_user("supervisor", username="boss", email="boss@example.com")
     make_user("agent", username="desk", email="desk@example.com")
@@ -19,6 +19,7 @@ def test_digest_mails_supervisors_with_a_suggested_transfer(
     stock(part, warehouse, 20)
     stock(part, outlet, 1)
     assert tasks.reorder_digest_task.apply().get() == 1
+    deliver_notifications()  # the outbox's worker, after the commit
     [mail] = mailoutbox
     assert mail.to == ["boss@example.com"]
     assert part.sku in mail.body and "OUT-1" in mail.body and "WH-MAIN" in mail.body

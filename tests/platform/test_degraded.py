@@ -65,7 +65,7 @@ def redis(settings, monkeypatch):
                         "IGNORE_EXCEPTIONS": True},
         }
     }  # fmt: skip
-    broker = Celery("outage", broker=URL)
+    broker = Celery("outage", broker=URL, set_as_current=False)
     broker.conf.update(broker_connection_timeout=0.5, task_publish_retry=False)
     monkeypatch.setattr(queue, "current_app", broker)
     yield server

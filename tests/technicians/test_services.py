@@ -318,7 +318,7 @@ def _certificate_expiring_in(days, technician):
 
 
 def test_expiry_sweep_sends_each_reminder_once_not_daily(
-    supervisor, technician, django_capture_on_commit_callbacks
+    supervisor, technician, django_capture_on_commit_callbacks, deliver_notifications
 ):
     supervisor.email = "boss@example.com"
     supervisor.save()
@@ -347,6 +347,7 @@ def test_expiry_sweep_sends_each_reminder_once_not_daily(
     )
     recipients = services.certification_notify_expiry(certification_id=certificate.pk, days=7)
     assert recipients == ["boss@example.com", "tech1@example.com"]
+    deliver_notifications()  # the outbox's worker, after the commits above
     assert certificate.number in mail.outbox[0].subject
     assert certificate.expires_on.isoformat() in mail.outbox[0].body
 

@@ -28,19 +28,16 @@ pytestmark = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def queued_notifications(monkeypatch):
-    """Dispatch notifications queued on commit, recorded instead of sent to the broker."""
-    from tickets import tasks
+@pytest.fixture
+def queued_notifications():
+    """queued_notifications() → the dispatch notices in the outbox, one (ticket id, booking
+    version) per notice and channel: what the committed bookings queued."""
+    from aftersales.platform.models import Notification
 
-    queued = []
+    def queued():
+        notices = Notification.objects.filter(kind="dispatch_notice").order_by("id")
+        return [(n.ticket_id, n.context["version"]) for n in notices]
 
-    class Recorder:
-        @staticmethod
-        def delay(ticket_id, version):
-            queued.append((ticket_id, version))
-
-    monkeypatch.setattr(tasks, "ticket_notify_dispatch_task", Recorder)
     return queued
 
 
@@ -136,7 +133,7 @@ def test_two_simultaneous_dispatches_to_different_technicians_book_one(
     assert stored.technician_id == won[0].technician_id
     events = TicketEvent.objects.filter(ticket=new_ticket, action="dispatch")
     assert [e.payload["technician"] for e in events] == [stored.technician_id]
-    assert queued_notifications == [(stored.pk, stored.version)]  # only the winner's commit
+    assert queued_notifications() == [(stored.pk, stored.version)]  # only the winner's commit
 
 
 def test_two_dispatchers_cannot_both_book_the_last_slot_of_a_day(
@@ -178,7 +175,7 @@ def test_two_dispatchers_cannot_both_book_the_last_slot_of_a_day(
     assert lost[0].extra["reasons"] == ["day_full"]
     assert Ticket.objects.filter(technician=technician, status=TicketStatus.DISPATCHED).count() == 1
     assert TicketEvent.objects.filter(action="dispatch").count() == 1
-    assert len(queued_notifications) == 1
+    assert len(queued_notifications()) == 1
 
 
 def test_dispatch_and_cancel_at_once_only_one_happens(new_ticket, agent, supervisor, technician):

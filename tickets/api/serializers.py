@@ -5,6 +5,12 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from aftersales.platform.models import (
+    Notification,
+    NotificationChannel,
+    NotificationKind,
+    NotificationStatus,
+)
 from aftersales.roles import DESK_ROLES
 from parts.api.serializers import PartReserveLineSerializer, PartUsedLineSerializer
 from technicians.models import Technician
@@ -21,7 +27,7 @@ from ..choices import (
     WarrantyDecision,
 )
 from ..models import Area, Customer, Product, ProductCategory, ProductModel, Ticket, TicketEvent
-from ..presenters import PiiReads, customer_phone
+from ..presenters import PiiReads, customer_phone, message_address
 from ..selectors import customer_list
 from ..services import ticket_allowed_actions
 from ..validators import validate_signature
@@ -84,6 +90,7 @@ class CustomerSerializer(serializers.ModelSerializer):
             "tier",
             "consent_service",
             "consent_marketing",
+            "language",
             "erased",
             "created_at",
             "updated_at",
@@ -457,6 +464,49 @@ class TicketEventSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = fields
+
+
+class TicketNotificationSerializer(serializers.ModelSerializer):
+    """One message of the ticket's communication log (the context's ``ticket``); phone
+    numbers as ``presenters.message_address`` lets the reader see them."""
+
+    kind = serializers.ChoiceField(choices=NotificationKind.choices, read_only=True)
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    channel = serializers.ChoiceField(choices=NotificationChannel.choices, read_only=True)
+    channel_label = serializers.CharField(source="get_channel_display", read_only=True)
+    status = serializers.ChoiceField(choices=NotificationStatus.choices, read_only=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    recipient = serializers.CharField(source="recipient_name", read_only=True)
+    address = serializers.SerializerMethodField()
+    last_error = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Notification
+        fields = [
+            "id",
+            "uuid",
+            "kind",
+            "kind_label",
+            "channel",
+            "channel_label",
+            "recipient",
+            "address",
+            "status",
+            "status_label",
+            "attempts",
+            "last_error",
+            "created_at",
+            "sent_at",
+        ]
+        read_only_fields = fields
+
+    def get_address(self, obj) -> str:
+        return message_address(
+            user=_user(self),
+            notification=obj,
+            ticket=self.context["ticket"],
+            reads=_pii_reads(self),
+        )
 
 
 class CandidateTechnicianSerializer(serializers.Serializer):

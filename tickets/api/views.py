@@ -15,6 +15,7 @@ from aftersales.api.actions import service_action
 from aftersales.api.concurrency import etag, expected_version
 from aftersales.api.pagination import CursorPagination
 from aftersales.platform.api.idempotency import IDEMPOTENCY_KEY, IdempotentCreateMixin
+from aftersales.platform.selectors import ticket_notifications
 from aftersales.roles import Role
 from technicians.selectors import dispatch_candidates
 
@@ -226,7 +227,7 @@ class TicketViewSet(
     }
 
     def get_queryset(self):
-        if self.action == "events":  # the timeline needs only the visibility check
+        if self.action in ("events", "notifications"):  # only the visibility check
             return Ticket.objects.visible_to(self.request.user)
         if self.action == "dispatch_candidates":
             return Ticket.objects.visible_to(self.request.user)
@@ -315,6 +316,16 @@ class TicketViewSet(
         """The ticket's timeline, oldest first."""
         ticket = self.get_object()
         return Response(s.TicketEventSerializer(ticket_events(ticket=ticket), many=True).data)
+
+    @extend_schema(responses=s.TicketNotificationSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    def notifications(self, request, pk=None):
+        """The ticket's communication log: every message about it — to whom, when, by
+        which channel, and whether it was delivered — oldest first."""
+        ticket = self.get_object()
+        rows = ticket_notifications(ticket=ticket)
+        context = {**self.get_serializer_context(), "ticket": ticket}
+        return Response(s.TicketNotificationSerializer(rows, many=True, context=context).data)
 
     triage = _ticket_action(
         s.TicketTriageSerializer, services.ticket_triage, summary="new → triaged (first response)"

@@ -119,6 +119,11 @@ class CustomerQuerySet(models.QuerySet):
         return self.filter(visible).distinct()
 
 
+def default_language():
+    """A new customer's language: the site's (``LANGUAGE_CODE``), read when the row is made."""
+    return settings.LANGUAGE_CODE
+
+
 class Customer(ChoiceLabelsMixin, models.Model):
     """A person or company served. ``phone`` is normalised (digits, optional +) and unique.
 
@@ -140,6 +145,13 @@ class Customer(ChoiceLabelsMixin, models.Model):
         default=True, help_text=_("May be contacted about service.")
     )
     consent_marketing = models.BooleanField(default=False)
+    # The language of every message to this customer (notifications are rendered in it).
+    language = models.CharField(
+        _("language"),
+        max_length=16,
+        choices=settings.LANGUAGES,
+        default=default_language,
+    )
     erased_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

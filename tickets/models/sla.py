@@ -249,7 +249,15 @@ class SlaEvent(models.Model):
                 fields=["ticket", "kind", "clock", "level"], name="slaevent_once_per_mark"
             )
         ]
-        indexes = [models.Index(fields=["kind", "created_at"], name="slaevent_kind_time")]
+        indexes = [
+            models.Index(fields=["kind", "created_at"], name="slaevent_kind_time"),
+            # The escalations not yet queued for notification (``pending_notification``).
+            models.Index(
+                fields=["id"],
+                name="slaevent_to_notify",
+                condition=models.Q(kind="escalation", notified_at__isnull=True),
+            ),
+        ]
 
     def __str__(self):
         return f"{self.ticket_id} {self.kind} {self.clock} {self.level}"

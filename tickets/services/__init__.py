@@ -21,7 +21,7 @@ from .lifecycle import (
     ticket_triage,
     ticket_update,
 )
-from .notifications import ticket_notify_customer_dispatch
+from .notifications import ticket_dispatch_notice_queue, ticket_notify_customer_dispatch
 from .reference import (
     area_create,
     area_delete,
@@ -80,6 +80,7 @@ __all__ = [
     "ticket_contact",
     "ticket_create",
     "ticket_dispatch",
+    "ticket_dispatch_notice_queue",
     "ticket_escalate",
     "ticket_follow_up",
     "ticket_intake",

@@ -5,6 +5,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aftersales.platform.services import notifications_redact_customer
 from aftersales.roles import DESK_ROLES, INTAKE_ROLES, Role, acting_user, role_require
 from audits.services import audit_record, diff, snapshot
 
@@ -20,6 +21,7 @@ CUSTOMER_FIELDS = (
     "tier",
     "consent_service",
     "consent_marketing",
+    "language",
 )
 
 
@@ -44,6 +46,7 @@ def customer_create(
     tier=None,
     consent_service=True,
     consent_marketing=False,
+    language=None,
 ):
     """Register a customer. The phone is normalised and must be new (400 otherwise).
 
@@ -62,6 +65,8 @@ def customer_create(
     )
     if tier:
         customer.tier = tier
+    if language:
+        customer.language = language
     try:
         with transaction.atomic():
             customer.save()
@@ -100,7 +105,8 @@ def customer_update(*, customer, actor, **fields):
 def customer_erase(*, customer, actor, reason):
     """Privacy erasure: anonymise the PII in place; tickets and products stay for the records.
 
-    The phone becomes a unique placeholder so the number can register again. Idempotent
+    The phone becomes a unique placeholder so the number can register again; the
+    customer's messages on the communication log lose their addresses and text. Idempotent
     in effect, but erasing twice is refused so the audit shows one erasure.
     """
     role_require(actor, Role.SUPERVISOR)
@@ -115,6 +121,7 @@ def customer_erase(*, customer, actor, reason):
     customer.consent_marketing = False
     customer.erased_at = timezone.now()
     customer.save()
+    notifications_redact_customer(customer_id=customer.pk)
     audit_record(
         actor=actor,
         action="customer.erased",

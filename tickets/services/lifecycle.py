@@ -7,7 +7,8 @@ Every function here follows one recipe, inside one transaction:
    and treat "no row changed" as a lost race (409 ``stale_version``); this behaves the
    same on PostgreSQL and SQLite, where ``select_for_update`` does nothing;
 4. write the timeline event and the audit event in the same transaction;
-5. queue side effects (notifications) with ``transaction.on_commit``.
+5. queue side effects in the same transaction: notifications (the platform's outbox,
+   delivered after commit) and webhooks.
 Nothing else in the code base writes ``Ticket.status``.
 """
 
@@ -43,6 +44,7 @@ from ..choices import (
 from ..models import Ticket, TicketEvent
 from ..selectors import dashboard_invalidate
 from .intake import ticket_webhook_payload
+from .notifications import ticket_dispatch_notice_queue
 from .sla import (
     sla_clock_record,
     sla_paused_seconds_after_resume,
@@ -379,13 +381,6 @@ def _appointment_changes(*, ticket, technician_id, start, end):
     return {"technician": technician, "appointment_start": start, "appointment_end": end}
 
 
-def _on_dispatch_commit(ticket):
-    from ..tasks import ticket_notify_dispatch_task
-
-    version = ticket.version
-    transaction.on_commit(lambda: ticket_notify_dispatch_task.delay(ticket.pk, version))
-
-
 @transaction.atomic
 def ticket_dispatch(
     *,
@@ -399,8 +394,8 @@ def ticket_dispatch(
 ):
     """triaged → dispatched: book a qualified technician for an agreed window (派工).
 
-    409 ``not_qualified`` with the reasons when the eligibility hook refuses. On commit
-    the customer is told the technician's name and ID.
+    409 ``not_qualified`` with the reasons when the eligibility hook refuses. Queues the
+    customer's notice of the technician's name and ID (delivered after commit).
     """
     ticket_authorize(ticket=ticket, action=Action.DISPATCH, actor=actor)
     _check_state(ticket=ticket, action=Action.DISPATCH, expected_version=expected_version)
@@ -425,7 +420,7 @@ def ticket_dispatch(
     )
     if parts:  # reserve {part, quantity, location?} (parts app; 409 insufficient_stock)
         stock_reserve_for_ticket(ticket=ticket, lines=parts, actor=actor)
-    _on_dispatch_commit(ticket)
+    ticket_dispatch_notice_queue(ticket=ticket)
     return ticket
 
 
@@ -461,7 +456,7 @@ def ticket_reschedule(
             "appointment_end": appointment_end.isoformat(),
         },
     )
-    _on_dispatch_commit(ticket)
+    ticket_dispatch_notice_queue(ticket=ticket)
     return ticket
 
 

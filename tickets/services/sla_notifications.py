@@ -1,45 +1,44 @@
-"""Who hears of an escalation, and how: level 1 the owner and the supervisors, level 2 the
-supervisors, level 3 the service managers (SLA_MANAGER_EMAILS, else the supervisors).
+"""Who hears of an SLA escalation (三级响应): level 1 the owner and the supervisors, level 2
+the supervisors, level 3 the service managers (``SLA_MANAGER_EMAILS``, else the
+supervisors) — ``aftersales.platform.selectors.staff_to_notify`` answers who they are.
 
-Channels are pluggable (SLA_NOTIFICATION_CHANNELS: dotted paths of callables taking
-``(recipients, subject, body)``); e-mail through Django's mail backend is the default.
-Sent after commit by a Celery task, each escalation once (``notified_at``).
+Messages go through the platform's notification outbox (channels per
+``NOTIFICATION_CHANNELS``), each escalation once: ``notified_at`` is set in the
+transaction that queues its messages, and nothing is sent while the rows are locked.
 """
 
-from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
+from aftersales.platform.models import NotificationKind
+from aftersales.platform.selectors import MANAGER, staff_to_notify
+from aftersales.platform.services import notify
 from aftersales.roles import Role
 
+from ..choices import TicketStatus
 from ..models import SlaEvent
 
-
-def email_channel(recipients, subject, body):
-    if recipients:
-        send_mail(subject, body, None, sorted(recipients))
+SLA_NOTIFY_TASK = "tickets.tasks.sla_notify_task"
 
 
-def _supervisor_emails():
-    users = get_user_model().objects.filter(groups__name=Role.SUPERVISOR, is_active=True)
-    return {email for email in users.values_list("email", flat=True) if email}
-
-
-def _recipients(event, supervisors):
+def _recipients(event, supervisors, managers):
     if event.level == 1:
-        owner = event.ticket.owner.email
-        return supervisors | ({owner} if owner else set())
+        return [*supervisors, event.ticket.owner]
     if event.level == 3:
-        return set(settings.SLA_MANAGER_EMAILS) or supervisors
+        return managers
     return supervisors
 
 
 @transaction.atomic
 def sla_notify_pending(*, limit=500):
-    """Notify the escalations not yet notified; returns how many were sent."""
+    """Queue the messages of the escalations not yet notified; returns how many.
+
+    Takes up to ``limit`` pending escalations under ``SKIP LOCKED`` (two runs never take
+    one), writes their ``Notification`` rows (``dedupe_key`` ``sla-escalation:<id>``) and
+    sets ``notified_at``, all in one short transaction; delivery follows its commit. Run
+    after each sweep that escalated (``sla_notify_task``) and by beat, which catches an
+    escalation whose task was lost.
+    """
     events = list(
         SlaEvent.objects.pending_notification()
         .select_related("ticket", "ticket__owner")
@@ -48,18 +47,23 @@ def sla_notify_pending(*, limit=500):
     )
     if not events:
         return 0
-    channels = [import_string(path) for path in settings.SLA_NOTIFICATION_CHANNELS]
-    supervisors = _supervisor_emails()
+    supervisors = staff_to_notify(role=Role.SUPERVISOR)
+    managers = staff_to_notify(role=MANAGER)
     for event in events:
         ticket = event.ticket
-        subject = f"[{ticket.number}] SLA escalation level {event.level}"
-        body = (
-            f"Ticket {ticket.number} ({ticket.get_status_display()}, priority "
-            f"{ticket.priority}) reached escalation level {event.level}.\n"
-            f"Response due {timezone.localtime(ticket.response_due_at):%Y-%m-%d %H:%M}, "
-            f"dispatch due {timezone.localtime(ticket.dispatch_due_at):%Y-%m-%d %H:%M}."
+        notify(
+            kind=NotificationKind.SLA_ESCALATION,
+            recipients=_recipients(event, supervisors, managers),
+            context={
+                "number": ticket.number,
+                "status": TicketStatus(ticket.status).label,
+                "priority": ticket.priority,
+                "level": event.level,
+                "response_due_at": ticket.response_due_at,
+                "dispatch_due_at": ticket.dispatch_due_at,
+            },
+            ticket=ticket,
+            dedupe_key=f"sla-escalation:{event.pk}",
         )
-        for channel in channels:
-            channel(_recipients(event, supervisors), subject, body)
     SlaEvent.objects.filter(pk__in=[e.pk for e in events]).update(notified_at=timezone.now())
     return len(events)

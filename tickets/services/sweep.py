@@ -14,6 +14,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from aftersales.platform.models import WebhookEvent
+from aftersales.platform.queue import publish_on_commit
 from aftersales.platform.services import webhook_emit
 from audits.services import audit_records
 
@@ -24,6 +25,7 @@ from ..models import SlaEvent, SlaPolicy, Ticket, TicketEvent
 from ..selectors import dashboard_invalidate
 from .intake import ticket_webhook_payload
 from .sla import sla_default_policy_ensure
+from .sla_notifications import SLA_NOTIFY_TASK
 
 BATCH_SIZE = 500
 EVENT_KINDS = {"warning": EventKind.SLA_WARNING, "breach": EventKind.SLA_BREACH,
@@ -184,8 +186,6 @@ def _sweep_batch(*, now, batch_size):
                     if mark_kind == kind
                 ),
             )
-        from ..tasks import sla_notify_task
-
-        transaction.on_commit(sla_notify_task.delay)
+        publish_on_commit(SLA_NOTIFY_TASK)
         transaction.on_commit(dashboard_invalidate, robust=True)
     return {"tickets": len(tickets), "marks": len(new_marks), "escalations": escalations}

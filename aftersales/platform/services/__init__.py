@@ -1,6 +1,15 @@
-"""Every write of the platform: idempotent creates and the webhook outbox."""
+"""Every write of the platform: idempotent creates, the webhook and notification outboxes."""
 
 from .idempotency import IdempotencyKeyReused, idempotency_keys_purge, idempotent_create
+from .notifications import (
+    NOTIFICATION_DELIVER_TASK,
+    notification_deliver,
+    notification_mark_read,
+    notifications_mark_all_read,
+    notifications_redact_customer,
+    notifications_redeliver_due,
+    notify,
+)
 from .webhooks import (
     webhook_create,
     webhook_deactivate,
@@ -10,9 +19,16 @@ from .webhooks import (
 )
 
 __all__ = [
+    "NOTIFICATION_DELIVER_TASK",
     "IdempotencyKeyReused",
     "idempotency_keys_purge",
     "idempotent_create",
+    "notification_deliver",
+    "notification_mark_read",
+    "notifications_mark_all_read",
+    "notifications_redact_customer",
+    "notifications_redeliver_due",
+    "notify",
     "webhook_create",
     "webhook_deactivate",
     "webhook_deliver",

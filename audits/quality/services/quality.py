@@ -4,15 +4,16 @@ import math
 import random
 import secrets
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from aftersales.dates import local_day_bounds
 from aftersales.exceptions import ActionForbidden, ApplicationError
+from aftersales.platform.models import NotificationKind
+from aftersales.platform.selectors import staff_to_notify
+from aftersales.platform.services import notify
 from aftersales.roles import Role, role_require
 from audits.choices import (
     CHECKLIST_ITEMS,
@@ -28,12 +29,6 @@ from tickets.choices import TicketStatus
 from tickets.models import Ticket
 
 CLOSED_STATUSES = (TicketStatus.CLOSED, TicketStatus.FOLLOWED_UP)
-
-
-def _notify(recipients, subject, body):
-    """Through the same pluggable channels as the SLA escalations (e-mail by default)."""
-    for path in settings.SLA_NOTIFICATION_CHANNELS:
-        import_string(path)(set(recipients), subject, body)
 
 
 def draw_sample(ids_by_group, *, percent, minimum, seed):
@@ -322,14 +317,16 @@ def quality_audit_close(*, audit, actor):
 def corrective_actions_escalate_overdue(*, today=None):
     """Raise the escalation level of every unverified action past its due date, once a day.
 
-    Level = days overdue capped at 3 (1: owner reminded, 2: supervisors, 3: managers);
-    an action is touched only when its level rises, so repeated runs the same day do
-    nothing. Notifications go out after commit. Returns the escalated actions' ids.
+    Level = days overdue capped at 3: the owner is told at every level, the supervisors
+    too from level 2 (also at level 3: there is no separate manager list for quality).
+    An action is touched only when its level rises, so repeated runs the same day do
+    nothing. Writes ``corrective_action.escalated`` and the notifications (one per
+    recipient and channel, ``dedupe_key`` ``corrective-action:<id>:<level>``) in one
+    transaction; delivery follows its commit. Returns the escalated actions' ids.
     """
-    from django.contrib.auth import get_user_model
-
     today = today or timezone.localdate()
     escalated = []
+    supervisors = None
     with transaction.atomic():
         overdue = CorrectiveAction.objects.overdue(today).select_for_update(skip_locked=True)
         for action in overdue.select_related("owner").order_by("id"):
@@ -345,19 +342,21 @@ def corrective_actions_escalate_overdue(*, today=None):
                 obj=action,
                 changes={"escalation_level": [before, level], "due_on": action.due_on.isoformat()},
             )
-            recipients = [action.owner.email] if action.owner.email else []
+            recipients = [action.owner]
             if level >= 2:
-                recipients += list(
-                    get_user_model()
-                    .objects.filter(groups__name=Role.SUPERVISOR, is_active=True)
-                    .exclude(email="")
-                    .values_list("email", flat=True)
-                )
-            subject = (
-                f"Corrective action #{action.pk} overdue since {action.due_on} (level {level})"
-            )
-            transaction.on_commit(
-                lambda r=recipients, s=subject, b=action.description: _notify(r, s, b)
+                if supervisors is None:
+                    supervisors = staff_to_notify(role=Role.SUPERVISOR)
+                recipients += supervisors
+            notify(
+                kind=NotificationKind.CORRECTIVE_ACTION_ESCALATION,
+                recipients=recipients,
+                context={
+                    "action": action.pk,
+                    "due_on": action.due_on,
+                    "level": level,
+                    "description": action.description,
+                },
+                dedupe_key=f"corrective-action:{action.pk}:{level}",
             )
             escalated.append(action.pk)
     return escalated
