@@ -107,6 +107,20 @@ def test_an_unreachable_receiver_is_logged_not_raised(integrator, agent):
     assert delivery.attempts_log[0]["error"]
 
 
+def test_a_non_http_url_written_around_the_service_is_never_opened(integrator, agent, tmp_path):
+    """bandit B310: urlopen would read file: and ftp: URLs; only http(s) is ever opened."""
+    secret_file = tmp_path / "secret.txt"
+    secret_file.write_text("not for webhooks")
+    hook = _hook(integrator)
+    type(hook).objects.filter(pk=hook.pk).update(url=secret_file.as_uri())
+    make_ticket(actor=agent)
+    delivery = WebhookDelivery.objects.get()
+    assert services.webhook_deliver(delivery_id=delivery.pk) == 30
+    delivery.refresh_from_db()
+    assert delivery.attempts_log[0]["status_code"] is None
+    assert delivery.attempts_log[0]["error"] == "refused URL scheme"
+
+
 def test_webhooks_api_roles_validation_and_deactivation(
     integrator_client, supervisor_client, agent_client, make_user
 ):

@@ -95,10 +95,12 @@ def _insert(model, columns, rows, on_conflict=""):
         return
     from psycopg2.extras import execute_values
 
+    # bandit B608: the table, the columns and ON CONFLICT come from this module's own
+    # constants (model metadata and literals), never from input; the rows are bound.
     with connection.cursor() as cursor:
         execute_values(
             cursor.cursor,
-            f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) VALUES %s {on_conflict}",
+            f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) VALUES %s {on_conflict}",  # nosec B608
             rows,
             page_size=1000,
         )
