@@ -3,6 +3,7 @@
 Every variable is documented in README.md ("Configuration").
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -35,6 +36,13 @@ INSTALLED_APPS = [
     # Trigger-based row snapshots on PostgreSQL, the audit safety net (audits/safety_net/).
     "pgtrigger",
     "pghistory",
+    # Sign-in hardening: lockouts (axes), the second factor (django-otp's TOTP devices and
+    # backup codes), and our pages and rules for both (aftersales/signin/).
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "aftersales.signin",
     "aftersales.platform",
     "audits",
     "tickets",
@@ -54,11 +62,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "audits.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "aftersales.signin.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "aftersales.middleware.NoStoreMiddleware",
+    # Last, as axes asks: turns a lockout flagged during authenticate() into the 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 # Content-Security-Policy (django-csp): scripts, styles, fonts and images only from our own
@@ -119,9 +131,14 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Applied by the admin's user forms, the technician API and technician_create, and
+# seed_demo's DEMO_PASSWORD (README, "Sign-in and sessions").
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env.int("PASSWORD_MIN_LENGTH", default=10)},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -146,6 +163,42 @@ MEDIA_URL = "media/"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
+
+# --- Sign-in and sessions (README, "Sign-in and sessions") ------------------------------
+# Client address: REMOTE_ADDR, or with N trusted reverse proxies in front the Nth
+# X-Forwarded-For entry from the right (aftersales.http.client_ip, used by the lockouts,
+# the API throttles and the audit trail alike).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Lockout (django-axes, database handler: works without Redis): this many failures within
+# the cool-off lock the account, or the client address, until the cool-off passes without
+# a new failure (failures while locked restart it) or someone unlocks.
+SIGNIN_ACCOUNT_FAILURE_LIMIT = env.int("SIGNIN_ACCOUNT_FAILURE_LIMIT", default=10)
+SIGNIN_ADDRESS_FAILURE_LIMIT = env.int("SIGNIN_ADDRESS_FAILURE_LIMIT", default=30)
+SIGNIN_LOCKOUT_MINUTES = env.int("SIGNIN_LOCKOUT_MINUTES", default=15)
+AUTHENTICATION_BACKENDS = [
+    "aftersales.signin.lockout.SignInLockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "aftersales.signin.lockout.SignInLockoutHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = SIGNIN_ACCOUNT_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=SIGNIN_LOCKOUT_MINUTES)
+AXES_CLIENT_IP_CALLABLE = "aftersales.http.client_ip"
+AXES_LOCKOUT_CALLABLE = "aftersales.signin.lockout.lockout_response"
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True
+# A success does not wipe the failures: it would let one known account clear the address
+# counter that protects everyone else behind it.
+AXES_RESET_ON_SUCCESS = False
+# Second factor (django-otp): the issuer shown in authenticator apps.
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Aftersales")
+# Idle desk sessions: the session lives SESSION_IDLE_MINUTES after the last request
+# (sliding: every request saves it) and dies with the browser. 30 minutes: a desk PC left
+# unattended shows customers' phone numbers and addresses; a technician's phone between
+# two jobs signs in again (the form remembers nothing secret).
+SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=30)
+SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env.bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", default=True)
 
 # --- Redis: broker and cache when REDIS_URL is set -----------------------------------
 REDIS_URL = env("REDIS_URL", default="")
@@ -270,7 +323,7 @@ CELERY_BEAT_SCHEDULE = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "aftersales.api.authentication.VerifiedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["aftersales.api.permissions.RolePermission"],
     "DEFAULT_FILTER_BACKENDS": [
