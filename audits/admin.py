@@ -121,7 +121,7 @@ class AuditEventAdmin(ReadOnlyAdmin):
     """Read-only everywhere: the trail is append-only. Filter by object, actor, action, time."""
 
     list_display = ["created_at", "action", "object_type", "object_id", "actor", "source"]
-    list_filter = ["source", "action", "object_type"]
+    list_filter = ["source", "seal_flag", "action", "object_type"]
     search_fields = ["=object_id", "action", "=request_id", "=actor__username"]
     list_select_related = ["actor"]
     date_hierarchy = "created_at"

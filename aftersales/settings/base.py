@@ -273,8 +273,15 @@ REORDER_DIGEST_HOUR = env.int("REORDER_DIGEST_HOUR", default=8)
 # (idempotent, PostgreSQL only), and the snapshot tables stay in audits/migrations.
 PGTRIGGER_MIGRATIONS = False
 PGTRIGGER_INSTALL_ON_MIGRATE = True
-# How often beat seals new audit events into the hash chain (audits.chain).
-AUDIT_SEAL_INTERVAL_SECONDS = env.int("AUDIT_SEAL_INTERVAL_SECONDS", default=60)
+# How often beat seals new audit events into the hash chain (audits.chain): the longest
+# a new event waits unchained (it carries its own row MAC meanwhile, audits.anchor).
+AUDIT_SEAL_INTERVAL_SECONDS = env.int("AUDIT_SEAL_INTERVAL_SECONDS", default=5)
+# The key of the chain's anchor (checkpoint signatures, row MACs; audits.anchor). Empty:
+# derived from SECRET_KEY. Keep it out of the database's reach (environment, a secret).
+AUDIT_CHECKPOINT_KEY = env("AUDIT_CHECKPOINT_KEY", default="")
+AUDIT_CHECKPOINT_KEY_FALLBACKS = env.list("AUDIT_CHECKPOINT_KEY_FALLBACKS", default=[])
+# A file each checkpoint is appended to (JSON lines), e.g. on another host's mount.
+AUDIT_CHECKPOINT_FILE = env("AUDIT_CHECKPOINT_FILE", default="")
 
 CELERY_BEAT_SCHEDULE = {
     "sla-sweep": {

@@ -4,6 +4,7 @@ from django.db import transaction
 
 from aftersales.roles import acting_user
 
+from ..anchor import event_mac
 from ..context import current, pii_reads
 from ..models import AuditEvent
 
@@ -29,14 +30,15 @@ def audit_record(
     Must run inside the transaction of the change it records, so that both commit or
     neither does. ``changes`` maps field → ``[before, after]`` (or a plain value for
     creations); secret fields are redacted. Source, request id and IP come from the
-    current audit context. The row is sealed into the hash chain later (audits.chain).
+    current audit context. The row carries its own MAC (``row_mac``, audits.anchor) and
+    is sealed into the hash chain later (audits.chain).
     """
     assert transaction.get_connection().in_atomic_block, "audit_record needs a transaction"
     ctx = current()
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = obj.pk
-    return AuditEvent.objects.create(
+    event = AuditEvent(
         actor=acting_user(actor),
         action=action,
         object_type=object_type,
@@ -47,6 +49,9 @@ def audit_record(
         request_id=ctx["request_id"],
         ip_address=ctx["ip"],
     )
+    event.row_mac = event_mac(event)
+    event.save(force_insert=True)
+    return event
 
 
 def audit_records(*, actor, records):
@@ -74,6 +79,8 @@ def audit_records(*, actor, records):
                 ip_address=ctx["ip"],
             )
         )
+    for event in events:
+        event.row_mac = event_mac(event)
     return AuditEvent.objects.bulk_create(events)
 
 
