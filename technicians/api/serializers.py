@@ -4,7 +4,9 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from aftersales.api.files import ProtectedFileField
+from aftersales.api.fields import DateField
+from aftersales.api.files import ProtectedFileField, UploadField
+from aftersales.uploads import CERTIFICATE_DOCUMENT
 from parts.models import StockLocation
 from tickets.models import Area, ProductCategory
 
@@ -110,7 +112,10 @@ class CertificationSerializer(serializers.ModelSerializer):
     status = serializers.SerializerMethodField()
     verified_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     document = ProtectedFileField(
-        view_name="certification-document", required=False, allow_null=True
+        view_name="certification-document",
+        kind=CERTIFICATE_DOCUMENT,
+        required=False,
+        allow_null=True,
     )
 
     class Meta:
@@ -145,7 +150,7 @@ class CertificationUpdateSerializer(serializers.Serializer):
 
     number = serializers.CharField(max_length=64, required=False)
     issuer = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    document = serializers.FileField(required=False)
+    document = UploadField(kind=CERTIFICATE_DOCUMENT, required=False)
 
     def validate(self, attrs):
         fixed = {"issued_on", "expires_on", "type", "technician"} & set(self.initial_data)
@@ -213,8 +218,8 @@ class AbsenceSerializer(serializers.ModelSerializer):
 class PeriodQuerySerializer(serializers.Serializer):
     """``from``/``to`` dates, inclusive; the last 90 days by default."""
 
-    date_from = serializers.DateField(required=False)
-    date_to = serializers.DateField(required=False)
+    date_from = DateField(required=False)
+    date_to = DateField(required=False)
     area = serializers.SlugRelatedField(
         slug_field="code", queryset=Area.objects.all(), required=False
     )
@@ -271,5 +276,5 @@ class TrainingComplianceSerializer(serializers.Serializer):
 
 
 class TrainingComplianceQuerySerializer(serializers.Serializer):
-    on = serializers.DateField(required=False)
+    on = DateField(required=False)
     compliant = serializers.BooleanField(required=False, allow_null=True, default=None)

@@ -5,6 +5,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from aftersales.api.fields import DateField, DateTimeField
 from aftersales.roles import DESK_ROLES
 from parts.api.serializers import PartReserveLineSerializer, PartUsedLineSerializer
 from technicians.models import Technician
@@ -473,7 +474,7 @@ class DispatchCandidateSerializer(serializers.Serializer):
 
 
 class DispatchCandidatesQuerySerializer(serializers.Serializer):
-    date = serializers.DateField(required=False)
+    date = DateField(required=False)
 
 
 class DashboardOpenSerializer(serializers.Serializer):
@@ -499,8 +500,8 @@ class DashboardSerializer(serializers.Serializer):
 
 class SlaRatesQuerySerializer(serializers.Serializer):
     # "from" is a Python keyword, so the fields are declared through the class namespace.
-    vars()["from"] = serializers.DateTimeField()
-    vars()["to"] = serializers.DateTimeField()
+    vars()["from"] = DateTimeField()
+    vars()["to"] = DateTimeField()
 
 
 class SlaClockRateSerializer(serializers.Serializer):

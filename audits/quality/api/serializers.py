@@ -2,7 +2,9 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
-from aftersales.api.files import ProtectedFileField
+from aftersales.api.fields import DateTimeField
+from aftersales.api.files import ProtectedFileField, UploadField
+from aftersales.uploads import EVIDENCE
 from audits.choices import CHECKLIST_ITEMS, KpiGroupBy, Severity
 from audits.models import AuditSample, CorrectiveAction, Finding, QualityAudit
 
@@ -127,7 +129,7 @@ class CorrectiveActionSerializer(serializers.ModelSerializer):
 
 
 class CorrectiveActionEvidenceInputSerializer(serializers.Serializer):
-    evidence = serializers.FileField(required=False, max_length=200)
+    evidence = UploadField(kind=EVIDENCE, required=False, max_length=200)
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
 
 
@@ -138,12 +140,12 @@ class CorrectiveActionVerifyInputSerializer(serializers.Serializer):
 
 class KpiQuerySerializer(serializers.Serializer):
     # "from" is a Python keyword: declared below under its wire name.
-    to = serializers.DateTimeField()
+    to = DateTimeField()
     group_by = serializers.ChoiceField(choices=KpiGroupBy.choices, default=KpiGroupBy.TECHNICIAN)
 
     def get_fields(self):
         fields = super().get_fields()
-        fields["from"] = serializers.DateTimeField()
+        fields["from"] = DateTimeField()
         return fields
 
     def validate(self, attrs):
