@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from aftersales.api.fields import DateTimeField
 from aftersales.api.files import ProtectedFileField, UploadField
+from aftersales.api.serializers import StrictFieldsMixin
 from aftersales.uploads import EVIDENCE
 from audits.choices import CHECKLIST_ITEMS, KpiGroupBy, Severity
 from audits.models import AuditSample, CorrectiveAction, Finding, QualityAudit
@@ -31,7 +32,7 @@ class AuditSampleSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class QualityAuditSerializer(serializers.ModelSerializer):
+class QualityAuditSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     sample_size = serializers.IntegerField(source="samples.count", read_only=True)
 
     class Meta:
@@ -54,7 +55,7 @@ class QualityAuditSerializer(serializers.ModelSerializer):
         extra_kwargs = {"seed": {"required": False}}
 
 
-class AuditSampleConfirmInputSerializer(serializers.Serializer):
+class AuditSampleConfirmInputSerializer(StrictFieldsMixin, serializers.Serializer):
     checks = serializers.DictField(child=serializers.BooleanField(), required=False, default=dict)
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -65,7 +66,7 @@ class AuditSampleConfirmInputSerializer(serializers.Serializer):
         return value
 
 
-class FindingSerializer(serializers.ModelSerializer):
+class FindingSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     audit = serializers.PrimaryKeyRelatedField(queryset=QualityAudit.objects.all())
     sample = serializers.PrimaryKeyRelatedField(
         queryset=AuditSample.objects.all(), required=False, allow_null=True
@@ -88,7 +89,7 @@ class FindingSerializer(serializers.ModelSerializer):
         read_only_fields = ["status", "created_by", "created_at", "closed_at"]
 
 
-class CorrectiveActionSerializer(serializers.ModelSerializer):
+class CorrectiveActionSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     finding = serializers.PrimaryKeyRelatedField(queryset=Finding.objects.all())
     owner = serializers.PrimaryKeyRelatedField(
         queryset=get_user_model().objects.filter(is_active=True)
@@ -128,12 +129,12 @@ class CorrectiveActionSerializer(serializers.ModelSerializer):
         ]
 
 
-class CorrectiveActionEvidenceInputSerializer(serializers.Serializer):
+class CorrectiveActionEvidenceInputSerializer(StrictFieldsMixin, serializers.Serializer):
     evidence = UploadField(kind=EVIDENCE, required=False, max_length=200)
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
 
 
-class CorrectiveActionVerifyInputSerializer(serializers.Serializer):
+class CorrectiveActionVerifyInputSerializer(StrictFieldsMixin, serializers.Serializer):
     effective = serializers.BooleanField()
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
 
