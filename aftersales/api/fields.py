@@ -13,8 +13,11 @@ from aftersales.dates import EARLIEST_DAY, LATEST_DAY, day_in_range
 
 class _InRange:
     def to_internal_value(self, data):
-        value = super().to_internal_value(data)
-        if not day_in_range(value):
+        try:
+            value = super().to_internal_value(data)
+        except OverflowError:  # making year 1 aware in a zone east of UTC
+            value = None
+        if value is None or not day_in_range(value):
             raise serializers.ValidationError(
                 _("Give a date between %(earliest)s and %(latest)s.")
                 % {"earliest": EARLIEST_DAY.isoformat(), "latest": LATEST_DAY.isoformat()},
