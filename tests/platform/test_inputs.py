@@ -439,3 +439,28 @@ def test_read_only_keys_are_refused_in_updates_and_actions(
         format="json",
     )
     assert webhook.status_code == 400 and webhook.data["active"] == ["This field is read-only."]
+
+
+def test_every_write_endpoint_takes_a_strict_serializer():
+    """Guard: a new write endpoint must refuse unknown and read-only keys too."""
+    from drf_spectacular.generators import SchemaGenerator
+    from rest_framework import serializers
+
+    from aftersales.api.serializers import StrictFieldsMixin
+
+    generator = SchemaGenerator()
+    generator._initialise_endpoints()
+    lax, checked = [], 0
+    for path, _regex, method, view in generator._get_paths_and_endpoints():
+        if method not in ("POST", "PUT", "PATCH") or path.startswith("/api/v1/auth/"):
+            continue
+        request = view.schema.get_request_serializer()
+        if request is None:
+            continue  # an action without a body
+        serializer = request if isinstance(request, type) else type(request)
+        if issubclass(serializer, serializers.ListSerializer):
+            serializer = type(request.child)
+        checked += 1
+        if not issubclass(serializer, StrictFieldsMixin):
+            lax.append(f"{method} {path}: {serializer.__name__}")
+    assert checked > 30 and lax == []
