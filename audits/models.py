@@ -1,10 +1,13 @@
 """The audit trail (append-only, hash-chained) and the quality audits built on it."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from aftersales.uploads import EVIDENCE, validate_new_upload
 
 from .choices import (
     AuditSource,
@@ -313,6 +316,13 @@ class CorrectiveAction(models.Model):
 
     def __str__(self):
         return self.description[:60]
+
+    def clean(self):
+        # New evidence must be a PDF or an image of the allowed size (aftersales.uploads).
+        try:
+            validate_new_upload(self.evidence, kind=EVIDENCE)
+        except ValidationError as exc:
+            raise ValidationError({"evidence": exc.messages}) from exc
 
 
 class KpiReport(models.Model):

@@ -18,6 +18,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from aftersales.roles import second_factor_required
@@ -45,6 +46,8 @@ class TokenObtainView(APIView):
     authentication_classes = []
     throttle_classes = [SignInRateThrottle]
     throttle_scope = "auth"
+    # ObtainAuthToken names DRF's parsers; ours refuse oversize and deeply nested JSON.
+    parser_classes = api_settings.DEFAULT_PARSER_CLASSES
 
     @extend_schema(
         request=TokenObtainInputSerializer,

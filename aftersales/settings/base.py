@@ -160,6 +160,30 @@ STORAGES = {
 MEDIA_ROOT = env("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 MEDIA_URL = "media/"
 
+# --- Uploads and request bodies (aftersales/uploads.py) ---------------------------------
+# Per kind of upload, the largest file accepted, in bytes; the type is sniffed from the
+# content against the kind's allow-list (PDF, PNG, JPEG, WebP; signatures PNG/JPEG).
+UPLOAD_MAX_BYTES = {
+    "certificate_document": env.int("UPLOAD_MAX_CERTIFICATE_BYTES", default=10 * 1024 * 1024),
+    "evidence": env.int("UPLOAD_MAX_EVIDENCE_BYTES", default=20 * 1024 * 1024),
+    "signature": env.int("UPLOAD_MAX_SIGNATURE_BYTES", default=256 * 1024),
+}
+# Images are decoded and re-encoded; more pixels than this is refused before decoding
+# (a decompression bomb: a few KB of PNG that inflates to gigabytes).
+UPLOAD_MAX_IMAGE_PIXELS = env.int("UPLOAD_MAX_IMAGE_PIXELS", default=40_000_000)
+# Non-file request data (a JSON body, form fields): 2.5 MB, Django's default, explicit;
+# the API's JSON parser enforces it too. Files above 2.5 MB stream to a temporary file.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+FILE_UPLOAD_HANDLERS = [
+    # Stops a file beyond the largest UPLOAD_MAX_BYTES while it streams (400).
+    "aftersales.uploads.UploadSizeLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+# JSON bodies nested deeper than this are refused with 400 (aftersales.api.parsers).
+API_JSON_MAX_DEPTH = env.int("API_JSON_MAX_DEPTH", default=64)
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
@@ -337,6 +361,12 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
+    ],
+    # A JSON parser with a size and nesting limit (deep JSON is a 400, never a 500).
+    "DEFAULT_PARSER_CLASSES": [
+        "aftersales.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_PAGINATION_CLASS": "aftersales.api.pagination.PageNumberPagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

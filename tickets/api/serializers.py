@@ -5,6 +5,8 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from aftersales.api.fields import DateField, DateTimeField
+from aftersales.api.serializers import StrictFieldsMixin
 from aftersales.platform.models import (
     Notification,
     NotificationChannel,
@@ -45,19 +47,19 @@ def _pii_reads(serializer):
 # --- Reference data ----------------------------------------------------------------------
 
 
-class AreaSerializer(serializers.ModelSerializer):
+class AreaSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     class Meta:
         model = Area
         fields = ["id", "code", "name"]
 
 
-class ProductCategorySerializer(serializers.ModelSerializer):
+class ProductCategorySerializer(StrictFieldsMixin, serializers.ModelSerializer):
     class Meta:
         model = ProductCategory
         fields = ["id", "code", "name"]
 
 
-class ProductModelSerializer(serializers.ModelSerializer):
+class ProductModelSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     category = serializers.SlugRelatedField(
         slug_field="code", queryset=ProductCategory.objects.all()
     )
@@ -70,7 +72,7 @@ class ProductModelSerializer(serializers.ModelSerializer):
 # --- Customers and products --------------------------------------------------------------
 
 
-class CustomerSerializer(serializers.ModelSerializer):
+class CustomerSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     area = serializers.SlugRelatedField(
         slug_field="code", queryset=Area.objects.all(), required=False, allow_null=True
     )
@@ -108,11 +110,11 @@ class CustomerSerializer(serializers.ModelSerializer):
         return data
 
 
-class CustomerEraseInputSerializer(serializers.Serializer):
+class CustomerEraseInputSerializer(StrictFieldsMixin, serializers.Serializer):
     reason = serializers.CharField(max_length=500)
 
 
-class ProductSerializer(serializers.ModelSerializer):
+class ProductSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     model = serializers.CharField(
         help_text="Product model code or id.", write_only=True, max_length=64
     )
@@ -181,7 +183,7 @@ class TicketCustomerSummarySerializer(serializers.Serializer):
     tier = serializers.CharField()
 
 
-class TicketSerializer(serializers.ModelSerializer):
+class TicketSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     """The ticket as integrators and pages read it; every field is read-only here."""
 
     owner = serializers.PrimaryKeyRelatedField(read_only=True)
@@ -329,7 +331,7 @@ def _dt(value, tz):
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
-class TicketCreateSerializer(serializers.Serializer):
+class TicketCreateSerializer(StrictFieldsMixin, serializers.Serializer):
     customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.none())
     product = serializers.PrimaryKeyRelatedField(
         queryset=Product.objects.none(), required=False, allow_null=True
@@ -351,13 +353,14 @@ class TicketCreateSerializer(serializers.Serializer):
         )
 
 
-class TicketUpdateSerializer(serializers.Serializer):
+class TicketUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
+    represented_by = TicketSerializer
     description = serializers.CharField(max_length=5000, required=False)
     product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.all(), required=False)
     fault_occurred_at = serializers.DateTimeField(required=False, allow_null=True)
 
 
-class TicketTriageSerializer(serializers.Serializer):
+class TicketTriageSerializer(StrictFieldsMixin, serializers.Serializer):
     priority = serializers.ChoiceField(choices=Priority.choices)
     category = serializers.ChoiceField(choices=TicketCategory.choices, required=False)
     fault_class = serializers.ChoiceField(choices=FaultClass.choices, required=False)
@@ -365,16 +368,16 @@ class TicketTriageSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 
 
-class TicketContactSerializer(serializers.Serializer):
+class TicketContactSerializer(StrictFieldsMixin, serializers.Serializer):
     note = serializers.CharField(max_length=2000)
     via = serializers.ChoiceField(choices=ContactVia.choices)
 
 
-class TicketReasonSerializer(serializers.Serializer):
+class TicketReasonSerializer(StrictFieldsMixin, serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
 
 
-class _AppointmentSerializer(serializers.Serializer):
+class _AppointmentSerializer(StrictFieldsMixin, serializers.Serializer):
     appointment_start = serializers.DateTimeField()
     appointment_end = serializers.DateTimeField()
 
@@ -398,12 +401,12 @@ class TicketRescheduleSerializer(_AppointmentSerializer):
     reason = serializers.CharField(max_length=2000)
 
 
-class TicketCheckInSerializer(serializers.Serializer):
+class TicketCheckInSerializer(StrictFieldsMixin, serializers.Serializer):
     latitude = serializers.FloatField(required=False, min_value=-90, max_value=90)
     longitude = serializers.FloatField(required=False, min_value=-180, max_value=180)
 
 
-class TicketCompleteSerializer(serializers.Serializer):
+class TicketCompleteSerializer(StrictFieldsMixin, serializers.Serializer):
     fault_class = serializers.ChoiceField(choices=FaultClass.choices)
     fault_code = serializers.CharField(max_length=64)
     diagnosis = serializers.CharField(max_length=5000)
@@ -412,11 +415,11 @@ class TicketCompleteSerializer(serializers.Serializer):
     parts_used = PartUsedLineSerializer(many=True, required=False)
 
 
-class TicketResolveRemotelySerializer(serializers.Serializer):
+class TicketResolveRemotelySerializer(StrictFieldsMixin, serializers.Serializer):
     resolution = serializers.CharField(max_length=5000)
 
 
-class TicketConfirmSerializer(serializers.Serializer):
+class TicketConfirmSerializer(StrictFieldsMixin, serializers.Serializer):
     accepted = serializers.BooleanField()
     signature = serializers.CharField(
         required=False,
@@ -430,13 +433,13 @@ class TicketConfirmSerializer(serializers.Serializer):
     )
 
 
-class TicketFollowUpSerializer(serializers.Serializer):
+class TicketFollowUpSerializer(StrictFieldsMixin, serializers.Serializer):
     satisfaction = serializers.IntegerField(min_value=1, max_value=5)
     comment = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     via = serializers.ChoiceField(choices=ContactVia.choices)
 
 
-class TicketTransferOwnerSerializer(serializers.Serializer):
+class TicketTransferOwnerSerializer(StrictFieldsMixin, serializers.Serializer):
     owner = serializers.PrimaryKeyRelatedField(queryset=get_user_model().objects.none())
     reason = serializers.CharField(max_length=2000)
 
@@ -523,7 +526,7 @@ class DispatchCandidateSerializer(serializers.Serializer):
 
 
 class DispatchCandidatesQuerySerializer(serializers.Serializer):
-    date = serializers.DateField(required=False)
+    date = DateField(required=False)
 
 
 class DashboardOpenSerializer(serializers.Serializer):
@@ -549,8 +552,8 @@ class DashboardSerializer(serializers.Serializer):
 
 class SlaRatesQuerySerializer(serializers.Serializer):
     # "from" is a Python keyword, so the fields are declared through the class namespace.
-    vars()["from"] = serializers.DateTimeField()
-    vars()["to"] = serializers.DateTimeField()
+    vars()["from"] = DateTimeField()
+    vars()["to"] = DateTimeField()
 
 
 class SlaClockRateSerializer(serializers.Serializer):
