@@ -112,8 +112,11 @@ def notify(*, kind, recipients, context, ticket=None, dedupe_key=None):
                 )
             )
     created = Notification.objects.bulk_create(rows) if rows else []
+    for row in created:
+        if row.status == NotificationStatus.SENT:  # an immediate channel (the inbox)
+            _run_on_sent(row)
     pending = [n.pk for n in created if n.status == NotificationStatus.PENDING]
-    transaction.on_commit(lambda: _publish_all(pending))
+    transaction.on_commit(lambda: _publish_all(pending), robust=True)
     return created
 
 
