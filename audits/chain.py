@@ -28,6 +28,7 @@ from datetime import UTC
 from django.db import connection, transaction
 
 from .anchor import (
+    CONTENT_FIELDS,
     checkpoint_latest,
     checkpoint_record,
     checkpoint_signature_ok,
@@ -40,20 +41,24 @@ from .models import AuditEvent
 logger = logging.getLogger("audits.anchor")
 
 GENESIS = "0" * 64
-HASHED_FIELDS = (
-    "id",
-    "created_at",
-    "actor_id",
-    "action",
-    "object_type",
-    "object_id",
-    "ticket_id",
-    "changes",
-    "source",
-    "request_id",
-    "ip_address",
-)
+# The chain hashes the row's id and the content its row MAC covers (audits.anchor).
+HASHED_FIELDS = ("id", *CONTENT_FIELDS)
 _SEAL_LOCK = 7_420_001  # pg_advisory_xact_lock key of the sealer
+
+
+def _locked_head():
+    """The chain's newest sealed (seal_seq, hash), under the sealer's advisory lock (taken
+    for the rest of the caller's transaction; one sealer or re-anchor at a time)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_SEAL_LOCK])
+    head = (
+        AuditEvent.objects.filter(seal_seq__isnull=False)
+        .order_by("-seal_seq")
+        .values_list("seal_seq", "hash")
+        .first()
+    )
+    return head or (0, GENESIS)
 
 
 def canonical(row):
@@ -119,16 +124,7 @@ def audit_seal(*, batch_size=5000, max_batches=None):
     sealed = batches = 0
     while max_batches is None or batches < max_batches:
         with transaction.atomic():
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_SEAL_LOCK])
-            head = (
-                AuditEvent.objects.filter(seal_seq__isnull=False)
-                .order_by("-seal_seq")
-                .values_list("seal_seq", "hash")
-                .first()
-            )
-            seq, prev = head or (0, GENESIS)
+            seq, prev = _locked_head()
             anchored = _check_anchor(seq, prev)
             rows = list(
                 AuditEvent.objects.filter(seal_seq__isnull=True)
@@ -356,16 +352,7 @@ def audit_reanchor():
     if report["broken"]:
         raise AuditChainBroken("Audit chain links are broken; not re-anchoring.")
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_SEAL_LOCK])
-        head = (
-            AuditEvent.objects.filter(seal_seq__isnull=False)
-            .order_by("-seal_seq")
-            .values_list("seal_seq", "hash")
-            .first()
-        )
-        seq, digest = head or (0, GENESIS)
+        seq, digest = _locked_head()
         logger.warning("audit chain re-anchored at seal_seq=%s by an operator", seq)
         return checkpoint_record(
             seal_seq=seq, hash=digest, event_count=0, kind=CheckpointKind.REANCHOR
