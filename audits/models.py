@@ -155,6 +155,32 @@ class AuditCheckpoint(models.Model):
         raise TypeError("Audit checkpoints are append-only.")
 
 
+class PersonalDataKey(models.Model):
+    """One data subject's key for their personal values in the trail (``audits.personal``).
+
+    ``wrapped_key`` is the subject's Fernet key encrypted with the master key
+    (``PII_MASTER_KEY``). Erasure deletes the row: the values it encrypted in audit events
+    become unreadable while the events and their hashes stay untouched (crypto-shredding).
+    """
+
+    subject_type = models.CharField(max_length=64)
+    subject_id = models.CharField(max_length=64)
+    wrapped_key = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("personal data key")
+        verbose_name_plural = _("personal data keys")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subject_type", "subject_id"], name="personal_data_key_one_per_subject"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.subject_type}:{self.subject_id}"
+
+
 class QualityAudit(models.Model):
     """A sampling check (抽查) of the tickets closed in a period, created by a supervisor.
 

@@ -17,6 +17,12 @@ VAR_DIR = BASE_DIR / "var"
 env = environ.Env()
 
 SECRET_KEY = env("SECRET_KEY", default="insecure-local-development-key-change-me")
+# Master keys wrapping the per-customer keys of the personal data in the audit trail
+# (README, "Personal data"): comma-separated, the first wraps, all unwrap (rotation).
+# Empty: a key derived from SECRET_KEY.
+PII_MASTER_KEYS = env.list("PII_MASTER_KEY", default=[])
+# A CJK-capable TrueType font for the customer data export PDF (Debian: fonts-wqy-zenhei).
+PII_EXPORT_FONT = env("PII_EXPORT_FONT", default="/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -456,4 +462,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    # fpdf2's font subsetting logs every glyph at INFO (customer export PDF).
+    "loggers": {"fontTools": {"level": "WARNING"}},
 }

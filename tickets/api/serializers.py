@@ -2,6 +2,7 @@
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -30,7 +31,7 @@ from ..choices import (
 )
 from ..models import Area, Customer, Product, ProductCategory, ProductModel, Ticket, TicketEvent
 from ..presenters import PiiReads, customer_phone, message_address
-from ..selectors import customer_list
+from ..selectors import customer_details_visible, customer_list
 from ..services import ticket_allowed_actions
 from ..validators import validate_signature
 
@@ -103,15 +104,45 @@ class CustomerSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         return obj.erased_at is not None
 
     def to_representation(self, instance):
+        user = _user(self)
+        if user is not None and not customer_details_visible(user, instance):
+            # An integrator's view of a customer it did not register: existence and id.
+            return {"id": instance.pk, "exists": True}
         data = super().to_representation(instance)
         data["phone"], _unmasked = customer_phone(
-            user=_user(self), customer=instance, reads=_pii_reads(self)
+            user=user, customer=instance, reads=_pii_reads(self)
         )
         return data
 
 
+class CustomerLookupSerializer(serializers.Serializer):
+    """The integrators' answer to ``GET /customers/?phone=``: the customer exists, and the
+    id to file a ticket with; never who they are."""
+
+    id = serializers.IntegerField(read_only=True)
+    exists = serializers.BooleanField(read_only=True)
+
+
 class CustomerEraseInputSerializer(StrictFieldsMixin, serializers.Serializer):
     reason = serializers.CharField(max_length=500)
+
+
+class CustomerConsentInputSerializer(StrictFieldsMixin, serializers.Serializer):
+    """Which consent the customer withdraws (at least one)."""
+
+    service = serializers.BooleanField(
+        default=False, help_text="Withdraw consent to service contact (dispatch notices)."
+    )
+    marketing = serializers.BooleanField(
+        default=False, help_text="Withdraw consent to marketing messages."
+    )
+
+    def validate(self, attrs):
+        if not (attrs["service"] or attrs["marketing"]):
+            raise serializers.ValidationError(
+                {"non_field_errors": [_("Name the consent to withdraw: service and/or marketing.")]}
+            )
+        return attrs
 
 
 class ProductSerializer(StrictFieldsMixin, serializers.ModelSerializer):
@@ -291,11 +322,12 @@ class TicketSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         phone, _unmasked = customer_phone(
             user=_user(self), customer=customer, ticket=ticket, reads=_pii_reads(self)
         )
+        details = customer_details_visible(_user(self), customer)
         return {
             "id": customer.pk,
-            "name": customer.name,
+            "name": customer.name if details else "",
             "phone": phone,
-            "address": customer.address,
+            "address": customer.address if details else "",
             "area": customer.area.code if customer.area else None,
             "tier": customer.tier,
         }
@@ -346,7 +378,8 @@ class TicketCreateSerializer(StrictFieldsMixin, serializers.Serializer):
         super().__init__(*args, **kwargs)
         if "request" not in self.context:  # schema generation
             return
-        customers = customer_list(user=_user(self))  # with its area, for the response
+        # With its area, for the response; an integrator may file for a customer it found.
+        customers = customer_list(user=_user(self), for_filing=True)
         self.fields["customer"].queryset = customers
         self.fields["product"].queryset = Product.objects.filter(
             customer__in=customers.values("pk")

@@ -269,6 +269,15 @@ def notifications_mark_all_read(*, actor):
     )
 
 
+def notifications_cancel_customer(*, customer_id):
+    """Consent withdrawn: the customer's messages still waiting in the outbox are not
+    sent (marked ``no_recipient``: there is no longer anyone who may be written to).
+    Called by the consent service in its transaction. Returns how many were cancelled."""
+    return Notification.objects.filter(
+        customer_id=customer_id, status=NotificationStatus.PENDING
+    ).update(status=NotificationStatus.NO_RECIPIENT, next_attempt_at=None)
+
+
 def notifications_redact_customer(*, customer_id):
     """Privacy erasure: blank the personal data in a customer's messages (address, name,
     text, parameters); what was sent when and how stays. Called by ``customer_erase``
