@@ -14,3 +14,17 @@ def local_day_bounds(first, last=None):
         datetime.datetime.combine(last + datetime.timedelta(days=1), datetime.time.min)
     )
     return start, end
+
+
+# The calendar the platform reasons in. Query parameters outside it are refused (400):
+# reports and eligibility add and subtract days and months, and at year 1 or 9999 that
+# arithmetic overflows (a 500). Far wider than any service record.
+EARLIEST_DAY = datetime.date(1900, 1, 1)
+LATEST_DAY = datetime.date(2999, 12, 31)
+
+
+def day_in_range(day):
+    """Whether ``day`` (a date, or a datetime by its date) lies in EARLIEST_DAY … LATEST_DAY."""
+    if isinstance(day, datetime.datetime):
+        day = day.date()
+    return EARLIEST_DAY <= day <= LATEST_DAY

@@ -34,6 +34,17 @@ def has_role(user, *roles):
     return bool(user is not None and (user.is_superuser or roles_of(user) & set(roles)))
 
 
+def second_factor_required(user):
+    """Whether ``user`` must confirm each sign-in with a one-time code (TOTP): everyone who
+    can reach the admin (staff, superusers) and supervisors. Others may enrol a device, and
+    once they have, it is asked for too (``aftersales.signin``)."""
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and (user.is_staff or user.is_superuser or Role.SUPERVISOR in roles_of(user))
+    )
+
+
 def role_require(actor, *roles, message=None):
     """The one role check of every app's services: raise ``ActionForbidden`` (403) unless
     ``actor`` has one of ``roles``. ``actor=None`` is the system (workers, commands,
@@ -54,6 +65,9 @@ def acting_user(actor):
 # stays read-only there; users and groups stay with the superuser.
 SUPERVISOR_ADMIN_VIEW_APPS = ("tickets", "technicians", "parts", "audits", "platform")
 SUPERVISOR_ADMIN_EDIT = {
+    # Sign-in lockouts (django-axes): a supervisor may see who is locked out and unlock
+    # them by deleting the attempts (README, "Sign-in and sessions").
+    "axes.accessattempt": ("view", "delete"),
     "tickets.area": ("add", "change"),
     "tickets.productcategory": ("add", "change"),
     "tickets.productmodel": ("add", "change"),

@@ -20,6 +20,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("aftersales.signin.urls")),
     path("", include("tickets.urls")),
 ]
 # MEDIA_ROOT is not published, not even in DEBUG: uploads are served by the API views

@@ -1,14 +1,18 @@
 """Admin adapter: the trail and the quality records are read-only here (append-only
 trail; quality audits change through their services, which check roles and record)."""
 
+import json
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from aftersales.admin import ReadOnlyAdmin
 
 from .models import AuditEvent, AuditSample, CorrectiveAction, Finding, KpiReport, QualityAudit
+from .selectors import audit_event_changes
 from .services import audit_record, field_values
 
 
@@ -121,11 +125,26 @@ class AuditEventAdmin(ReadOnlyAdmin):
     """Read-only everywhere: the trail is append-only. Filter by object, actor, action, time."""
 
     list_display = ["created_at", "action", "object_type", "object_id", "actor", "source"]
-    list_filter = ["source", "action", "object_type"]
+    list_filter = ["source", "seal_flag", "action", "object_type"]
     search_fields = ["=object_id", "action", "=request_id", "=actor__username"]
     list_select_related = ["actor"]
     date_hierarchy = "created_at"
     show_full_result_count = False
+    # ``changes`` is shown through the personal-data rule (README, "Personal data"):
+    # decrypted for desk roles and superusers, masked for the others.
+    exclude = ["changes"]
+    readonly_fields = ["changes_shown"]
+
+    def get_object(self, request, object_id, from_field=None):
+        event = super().get_object(request, object_id, from_field)
+        if event is not None:
+            event.reader = request.user
+        return event
+
+    @admin.display(description=_("changes"))
+    def changes_shown(self, event):
+        changes = audit_event_changes(event=event, user=getattr(event, "reader", None))
+        return json.dumps(changes, ensure_ascii=False, sort_keys=True, indent=1)
 
 
 class AuditSampleInline(admin.TabularInline):

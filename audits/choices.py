@@ -50,3 +50,19 @@ CHECKLIST_ITEMS = (
     "sla_met",
     "charges_correct",
 )
+
+
+class SealFlag(models.TextChoices):
+    """What the sealer found wrong with an event it sealed (empty: nothing).
+
+    Stored in the event's ``seal_flag`` and covered by its chain hash, so the finding
+    cannot be erased afterwards without breaking the chain.
+    """
+
+    ALTERED = "altered", "altered before sealing (row MAC does not match)"
+    UNSIGNED = "unsigned", "written without a row MAC"
+
+
+class CheckpointKind(models.TextChoices):
+    SEAL = "seal", "seal"
+    REANCHOR = "reanchor", "re-anchored by an operator"

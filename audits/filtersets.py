@@ -1,5 +1,7 @@
 import django_filters
 
+from aftersales.filters import IsoDateTimeFilter
+
 from .models import AuditEvent
 
 
@@ -11,8 +13,8 @@ class AuditEventFilterSet(django_filters.FilterSet):
     ticket = django_filters.NumberFilter(field_name="ticket_id")
     source = django_filters.CharFilter()
     request_id = django_filters.CharFilter()
-    after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = AuditEvent

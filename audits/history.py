@@ -15,7 +15,8 @@ audits/migrations). Secrets (passwords, signatures, tokens) are excluded from sn
 """
 
 import pghistory
-from django.db import models
+import pgtrigger
+from django.db import connection, models
 
 TRACKED = {}
 
@@ -43,3 +44,20 @@ def track(model, *, exclude=()):
     )
     TRACKED[model._meta.label_lower] = event_model
     return event_model
+
+
+def history_redact(model, *, pk, values):
+    """Erasure: overwrite ``values`` (column → value) in every safety-net snapshot of the
+    row ``pk`` of ``model``; returns how many snapshots were rewritten.
+
+    The snapshot tables are append-only by a pgtrigger ``append_only`` trigger; this is
+    the one controlled exception, ignored for this statement only (``pgtrigger.ignore``
+    sets a transaction-local flag the trigger reads) and run inside the erasure's own
+    transaction. Nothing to do when the model is not tracked or on SQLite.
+    """
+    event_model = TRACKED.get(model._meta.label_lower)
+    if event_model is None or connection.vendor != "postgresql":
+        return 0
+    uri = f"{event_model._meta.app_label}.{event_model.__name__}:append_only"
+    with pgtrigger.ignore(uri):
+        return event_model.objects.filter(pgh_obj_id=pk).update(**values)

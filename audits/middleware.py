@@ -2,6 +2,8 @@
 
 import uuid
 
+from aftersales.http import client_ip
+
 from .choices import AuditSource
 from .context import audit_context, collecting_pii_reads
 from .services import pii_reads_flush
@@ -26,10 +28,10 @@ class AuditContextMiddleware:
         else:
             source = AuditSource.WEB
         request_id = request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex
-        # REMOTE_ADDR only: X-Forwarded-For is client-controlled unless a trusted proxy
-        # rewrites it, and the reverse proxy in front is configured to set REMOTE_ADDR.
+        # The address as far as we trust it (TRUSTED_PROXY_COUNT): a forged
+        # X-Forwarded-For does not reach the trail.
         with (
-            audit_context(source=source, request_id=request_id, ip=request.META.get("REMOTE_ADDR")),
+            audit_context(source=source, request_id=request_id, ip=client_ip(request)),
             collecting_pii_reads() as reads,
         ):
             response = self.get_response(request)

@@ -1,17 +1,22 @@
 """The audit trail (append-only, hash-chained) and the quality audits built on it."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.uploads import EVIDENCE, validate_new_upload
+
 from .choices import (
     AuditSource,
+    CheckpointKind,
     CorrectiveActionStatus,
     FindingStatus,
     KpiGroupBy,
     QualityAuditStatus,
+    SealFlag,
     Severity,
 )
 
@@ -34,8 +39,10 @@ class AuditEvent(models.Model):
     transaction as the change it describes. Rows are never updated or deleted: the model
     and queryset refuse, and a database trigger refuses UPDATE/DELETE (migration 0003),
     except the one-time setting of the three seal columns by ``audit_seal``, which chains
-    each row's ``hash`` to the previous sealed row (``seal_seq`` order). ``ticket`` links
-    events about other objects to the ticket they concern. Codes and raw values only.
+    each row's ``hash`` to the previous sealed row (``seal_seq`` order) and notes in
+    ``seal_flag`` a row whose ``row_mac`` (an HMAC the writer computes with the audit key,
+    ``audits.anchor.event_mac``) does not match its content. ``ticket`` links events about
+    other objects to the ticket they concern. Codes and raw values only.
     """
 
     created_at = models.DateTimeField(default=timezone.now, db_index=False)
@@ -60,6 +67,16 @@ class AuditEvent(models.Model):
         max_length=64, blank=True, default="", db_default="", editable=False
     )
     hash = models.CharField(max_length=64, blank=True, default="", db_default="", editable=False)
+    seal_flag = models.CharField(
+        max_length=16,
+        choices=SealFlag.choices,
+        blank=True,
+        default="",
+        db_default="",
+        editable=False,
+    )
+    # Set by the writer (audits.services), checked by the sealer: see audits.anchor.
+    row_mac = models.CharField(max_length=64, blank=True, default="", db_default="", editable=False)
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -87,6 +104,81 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("Audit events are append-only.")
+
+
+class AuditCheckpointQuerySet(models.QuerySet):
+    def latest_first(self):
+        return self.order_by("-id")
+
+    def update(self, **kwargs):
+        raise TypeError("Audit checkpoints are append-only.")
+
+    def delete(self):
+        raise TypeError("Audit checkpoints are append-only.")
+
+
+class AuditCheckpoint(models.Model):
+    """The chain's head as it was after one seal: the anchor outside the audit table.
+
+    Written by ``audits.chain.audit_seal`` in the transaction of each sealed batch (and by
+    an operator's ``audit_verify --reanchor``), signed with an HMAC of the audit key
+    (``audits.anchor``), and repeated in the log and ``AUDIT_CHECKPOINT_FILE`` after
+    commit. ``event_count`` is how many events that seal added. Append-only: a trigger
+    refuses UPDATE/DELETE, and on PostgreSQL the table belongs to the role
+    ``aftersales_audit_anchor``, the application's role holding only SELECT and INSERT
+    (migration 0006). The latest checkpoint must be the chain's head: ``audit_verify``
+    reports a head behind it (a truncated tail), ahead of it, or a different hash.
+    """
+
+    created_at = models.DateTimeField(default=timezone.now)
+    seal_seq = models.BigIntegerField()
+    hash = models.CharField(max_length=64)
+    event_count = models.BigIntegerField()
+    kind = models.CharField(max_length=16, choices=CheckpointKind.choices)
+    signature = models.CharField(max_length=64)
+
+    objects = AuditCheckpointQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("audit checkpoint")
+        verbose_name_plural = _("audit checkpoints")
+
+    def __str__(self):
+        return f"checkpoint seq={self.seal_seq} {self.hash[:12]}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise TypeError("Audit checkpoints are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("Audit checkpoints are append-only.")
+
+
+class PersonalDataKey(models.Model):
+    """One data subject's key for their personal values in the trail (``audits.personal``).
+
+    ``wrapped_key`` is the subject's Fernet key encrypted with the master key
+    (``PII_MASTER_KEY``). Erasure deletes the row: the values it encrypted in audit events
+    become unreadable while the events and their hashes stay untouched (crypto-shredding).
+    """
+
+    subject_type = models.CharField(max_length=64)
+    subject_id = models.CharField(max_length=64)
+    wrapped_key = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("personal data key")
+        verbose_name_plural = _("personal data keys")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subject_type", "subject_id"], name="personal_data_key_one_per_subject"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.subject_type}:{self.subject_id}"
 
 
 class QualityAudit(models.Model):
@@ -250,6 +342,13 @@ class CorrectiveAction(models.Model):
 
     def __str__(self):
         return self.description[:60]
+
+    def clean(self):
+        # New evidence must be a PDF or an image of the allowed size (aftersales.uploads).
+        try:
+            validate_new_upload(self.evidence, kind=EVIDENCE)
+        except ValidationError as exc:
+            raise ValidationError({"evidence": exc.messages}) from exc
 
 
 class KpiReport(models.Model):

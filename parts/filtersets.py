@@ -3,6 +3,8 @@
 import django_filters
 from django.db.models import Q
 
+from aftersales.filters import IsoDateTimeFilter
+
 from .choices import LocationKind, MovementKind
 from .models import Part, StockLevel, StockLocation, StockMovement
 
@@ -46,8 +48,8 @@ class StockLevelFilterSet(django_filters.FilterSet):
 class StockMovementFilterSet(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=MovementKind.choices)
     location = django_filters.NumberFilter(method="filter_location", help_text="Either side.")
-    after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = StockMovement

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.dates import local_day_bounds
+from aftersales.filters import DateFilter
 from tickets.choices import TicketStatus
 from tickets.models import Ticket
 
@@ -24,7 +25,7 @@ class TechnicianFilterSet(django_filters.FilterSet):
     certified_for = django_filters.CharFilter(
         method="filter_certified_for", label=_("Product category code")
     )
-    available_on = django_filters.DateFilter(method="filter_available_on")
+    available_on = DateFilter(method="filter_available_on")
     active = django_filters.BooleanFilter()
 
     class Meta:
@@ -70,7 +71,7 @@ class CertificationFilterSet(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         choices=CertificationStatus.choices, method="filter_status"
     )
-    expires_before = django_filters.DateFilter(field_name="expires_on", lookup_expr="lt")
+    expires_before = DateFilter(field_name="expires_on", lookup_expr="lt")
 
     class Meta:
         model = Certification
@@ -93,8 +94,8 @@ class CertificationFilterSet(django_filters.FilterSet):
 
 class TrainingRecordFilterSet(django_filters.FilterSet):
     technician = django_filters.NumberFilter(field_name="technician_id")
-    completed_after = django_filters.DateFilter(field_name="completed_on", lookup_expr="gte")
-    completed_before = django_filters.DateFilter(field_name="completed_on", lookup_expr="lte")
+    completed_after = DateFilter(field_name="completed_on", lookup_expr="gte")
+    completed_before = DateFilter(field_name="completed_on", lookup_expr="lte")
 
     class Meta:
         model = TrainingRecord
@@ -103,7 +104,7 @@ class TrainingRecordFilterSet(django_filters.FilterSet):
 
 class AbsenceFilterSet(django_filters.FilterSet):
     technician = django_filters.NumberFilter(field_name="technician_id")
-    on = django_filters.DateFilter(method="filter_on")
+    on = DateFilter(method="filter_on")
 
     class Meta:
         model = Absence

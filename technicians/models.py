@@ -3,10 +3,13 @@
 import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from aftersales.uploads import CERTIFICATE_DOCUMENT, validate_new_upload
 
 from .choices import AbsenceKind, CertificationStatus
 
@@ -178,6 +181,13 @@ class Certification(models.Model):
 
     def __str__(self):
         return f"{self.type.code} {self.number}"
+
+    def clean(self):
+        # A new scan must be a PDF or an image of the allowed size (aftersales.uploads).
+        try:
+            validate_new_upload(self.document, kind=CERTIFICATE_DOCUMENT)
+        except ValidationError as exc:
+            raise ValidationError({"document": exc.messages}) from exc
 
     def status_on(self, day):
         return certification_status(

@@ -54,6 +54,39 @@ def _clear_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _force_login_completes_the_second_factor(request, monkeypatch):
+    """``client.force_login(user)`` stands for a finished sign-in. For a user who must use
+    a second factor (supervisors, staff: aftersales.roles.second_factor_required) that
+    includes the code, so the session is verified with a real confirmed TOTP device, as
+    the verification page would leave it. The rule itself stays on: sign-ins through the
+    pages still ask for the code, and a test marked ``second_factor_unverified`` gets
+    Django's plain ``force_login``."""
+    if request.node.get_closest_marker("second_factor_unverified"):
+        return
+    from django.test import Client
+
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        from django_otp import DEVICE_ID_SESSION_KEY
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        from aftersales.roles import second_factor_required
+
+        if second_factor_required(user):
+            device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+            if device is None:
+                device = TOTPDevice.objects.create(user=user, name="tests", confirmed=True)
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+            self.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
+
+    monkeypatch.setattr(Client, "force_login", force_login)
+
+
 @pytest.fixture
 def make_user(db):
     """make_user("agent") → a user in that role group (password "pw-<username>")."""

@@ -11,7 +11,13 @@ class TicketsConfig(AppConfig):
 
     def ready(self):
         # Registers the "customer notified" hook of the dispatch notice with the platform.
+        # The trail encrypts and masks these values of every customer event.
+        from audits.personal import personal_fields_register
+
+        from .models import CUSTOMER_PERSONAL_FIELDS
         from .services import notifications  # noqa: F401
+
+        personal_fields_register("tickets.customer", CUSTOMER_PERSONAL_FIELDS)
 
         # After every migrate (and test flush): the supervisors' admin permissions.
         post_migrate.connect(

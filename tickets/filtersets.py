@@ -5,6 +5,8 @@ import re
 import django_filters
 from django.db.models import Q
 
+from aftersales.filters import IsoDateTimeFilter
+
 from .choices import Channel, Priority, SlaState, TicketCategory, TicketStatus
 from .models import Customer, Product, Ticket
 from .phones import normalize_phone
@@ -61,8 +63,8 @@ class TicketFilterSet(django_filters.FilterSet):
     customer = django_filters.NumberFilter(field_name="customer_id")
     area = django_filters.CharFilter(field_name="area__code")
     sla_state = django_filters.ChoiceFilter(choices=SlaState.choices, method="filter_sla_state")
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
     search = django_filters.CharFilter(method="filter_search", label="Number, name, phone, serial")
 
     class Meta:

@@ -16,7 +16,11 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from aftersales.platform.models import Notification
 from aftersales.roles import Role, has_role
+from audits.models import AuditEvent
+from audits.personal import KeyRing, event_changes
+from audits.services.trail import plain
 
 from .choices import OPEN_STATUSES, Action, Priority, SlaState, TicketCategory, TicketStatus
 from .models import Customer, Product, SlaPolicy, Ticket, TicketEvent
@@ -35,8 +39,123 @@ def ticket_events(*, ticket):
     )
 
 
-def customer_list(*, user, phone=None):
+def customer_list(*, user, phone=None, for_filing=False):
+    """The customers ``user`` may read (or, ``for_filing``, file a ticket for)."""
+    if for_filing:
+        return Customer.objects.fileable_by(user).select_related("area")
     return Customer.objects.visible_to(user, phone=phone).select_related("area")
+
+
+def customer_details_visible(user, customer):
+    """Whether ``user`` may read ``customer``'s details (name, e-mail, address, …).
+
+    Everyone who may see the customer at all, except an integrator looking at a customer
+    it did not register: a phone lookup tells it only that the customer exists and their
+    id, to file a ticket with (never who they are)."""
+    if user.is_superuser or has_role(user, Role.AGENT, Role.SUPERVISOR, Role.AUDITOR):
+        return True
+    if has_role(user, Role.TECHNICIAN) and not has_role(user, Role.INTEGRATOR):
+        return True
+    return customer.created_by_id == user.pk
+
+
+def customer_data(*, customer):
+    """Everything held about ``customer`` (the right of access), as plain JSON-safe data:
+    the customer, their products, tickets with their timelines, the messages sent to them
+    and the audit events about them and their tickets and products, decrypted."""
+    products = list(customer.products.select_related("model").order_by("id"))
+    tickets = list(Ticket.objects.filter(customer=customer).order_by("id"))
+    events = TicketEvent.objects.filter(ticket__in=tickets).order_by(
+        "ticket_id", "created_at", "id"
+    )
+    timeline = {}
+    for event in events:
+        timeline.setdefault(event.ticket_id, []).append(
+            {
+                "kind": event.kind,
+                "action": event.action,
+                "from_status": event.from_status,
+                "to_status": event.to_status,
+                "payload": plain(event.payload),
+                "created_at": plain(event.created_at),
+            }
+        )
+    audit = AuditEvent.objects.filter(
+        Q(object_type="tickets.customer", object_id=str(customer.pk))
+        | Q(object_type="tickets.product", object_id__in=[str(p.pk) for p in products])
+        | Q(ticket__in=tickets)
+    ).order_by("created_at", "id")
+    keys = KeyRing()
+    messages = Notification.objects.filter(customer=customer).order_by("created_at", "id")
+    return {
+        "customer": {
+            "id": customer.pk,
+            **{
+                name: plain(getattr(customer, name))
+                for name in (
+                    "name",
+                    "phone",
+                    "email",
+                    "address",
+                    "tier",
+                    "consent_service",
+                    "consent_marketing",
+                    "language",
+                    "erased_at",
+                    "created_at",
+                    "updated_at",
+                )
+            },
+            "area": customer.area.code if customer.area_id else None,
+        },
+        "products": [
+            {
+                "id": p.pk,
+                "model": p.model.code,
+                "serial_number": p.serial_number,
+                "purchase_date": plain(p.purchase_date),
+                "warranty_until": plain(p.warranty_until),
+            }
+            for p in products
+        ],
+        "tickets": [
+            {
+                "id": t.pk,
+                "number": t.number,
+                "status": t.status,
+                "category": t.category,
+                "channel": t.channel,
+                "description": t.description,
+                "created_at": plain(t.created_at),
+                "closed_at": plain(t.closed_at),
+                "events": timeline.get(t.pk, []),
+            }
+            for t in tickets
+        ],
+        "messages": [
+            {
+                "kind": m.kind,
+                "channel": m.channel,
+                "status": m.status,
+                "address": m.address,
+                "subject": m.subject,
+                "body": m.body,
+                "created_at": plain(m.created_at),
+            }
+            for m in messages
+        ],
+        "audit_events": [
+            {
+                "id": e.pk,
+                "created_at": plain(e.created_at),
+                "action": e.action,
+                "object_type": e.object_type,
+                "object_id": e.object_id,
+                "changes": event_changes(e, may_see=True, keys=keys),
+            }
+            for e in audit
+        ],
+    }
 
 
 def product_list(*, user):

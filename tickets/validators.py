@@ -1,34 +1,39 @@
 """Input rules shared by the API serializers and the page forms."""
 
-import base64
-import binascii
-import re
-
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
 
-MAX_SIGNATURE_BYTES = 256 * 1024
-# PNG or JPEG only: an SVG "signature" could carry script.
-_DATA_URL = re.compile(r"^data:image/(png|jpeg);base64,([A-Za-z0-9+/=\s]+)$")
+from aftersales.uploads import SIGNATURE, clean_data_url, size_label
 
 
-def validate_signature(value):
-    """A customer's signature: a PNG or JPEG data URL of 1 byte to 256 KiB."""
+def signature_clean(value):
+    """The customer's signature as it is stored: ``value`` (a PNG or JPEG data URL, at
+    most ``UPLOAD_MAX_BYTES["signature"]`` decoded) re-encoded from its decoded pixels,
+    or ``""`` for none.
+
+    The bytes decide, not the declared type: an SVG, HTML or text behind
+    ``data:image/png`` is refused, as is an image that does not decode.
+    """
     if not value:
-        return
-    match = _DATA_URL.match(value)
-    if not match:
+        return ""
+    try:
+        return clean_data_url(value, kind=SIGNATURE)
+    except ValueError as exc:
         raise ValidationError(
             _(
                 "The signature could not be read; please sign again "
                 "(expected a PNG or JPEG data URL: data:image/png;base64,...)."
-            )
-        )
-    try:
-        raw = base64.b64decode(match.group(2), validate=False)
-    except (binascii.Error, ValueError) as exc:
-        raise ValidationError(_("The signature could not be read; please sign again.")) from exc
-    if not raw:
-        raise ValidationError(_("The signature could not be read; please sign again."))
-    if len(raw) > MAX_SIGNATURE_BYTES:
-        raise ValidationError(_("The signature image is too large."))
+            ),
+            code="invalid_signature",
+        ) from exc
+    except ValidationError as exc:
+        raise ValidationError(
+            _("The signature must be a PNG or JPEG image of at most %(limit)s; please sign again.")
+            % {"limit": size_label(SIGNATURE.max_bytes)},
+            code="invalid_signature",
+        ) from exc
+
+
+def validate_signature(value):
+    """A validator for forms and serializers: ``signature_clean`` must accept ``value``."""
+    signature_clean(value)

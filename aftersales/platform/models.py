@@ -62,6 +62,9 @@ class WebhookDelivery(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     attempts_log = models.JSONField(default=list)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # Set while a worker POSTs it (webhook_deliver): a second worker given the same delivery
+    # (the redelivery sweep, a duplicated message) leaves it alone.
+    claimed_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
 
     class Meta:

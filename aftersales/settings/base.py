@@ -3,6 +3,7 @@
 Every variable is documented in README.md ("Configuration").
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -16,6 +17,12 @@ VAR_DIR = BASE_DIR / "var"
 env = environ.Env()
 
 SECRET_KEY = env("SECRET_KEY", default="insecure-local-development-key-change-me")
+# Master keys wrapping the per-customer keys of the personal data in the audit trail
+# (README, "Personal data"): comma-separated, the first wraps, all unwrap (rotation).
+# Empty: a key derived from SECRET_KEY.
+PII_MASTER_KEYS = env.list("PII_MASTER_KEY", default=[])
+# A CJK-capable TrueType font for the customer data export PDF (Debian: fonts-wqy-zenhei).
+PII_EXPORT_FONT = env("PII_EXPORT_FONT", default="/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -35,6 +42,13 @@ INSTALLED_APPS = [
     # Trigger-based row snapshots on PostgreSQL, the audit safety net (audits/safety_net/).
     "pgtrigger",
     "pghistory",
+    # Sign-in hardening: lockouts (axes), the second factor (django-otp's TOTP devices and
+    # backup codes), and our pages and rules for both (aftersales/signin/).
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "aftersales.signin",
     "aftersales.platform",
     "audits",
     "tickets",
@@ -54,11 +68,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "audits.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "aftersales.signin.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "aftersales.middleware.NoStoreMiddleware",
+    # Last, as axes asks: turns a lockout flagged during authenticate() into the 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 # Content-Security-Policy (django-csp): scripts, styles, fonts and images only from our own
@@ -119,9 +137,14 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Applied by the admin's user forms, the technician API and technician_create, and
+# seed_demo's DEMO_PASSWORD (README, "Sign-in and sessions").
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env.int("PASSWORD_MIN_LENGTH", default=10)},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -143,9 +166,69 @@ STORAGES = {
 MEDIA_ROOT = env("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 MEDIA_URL = "media/"
 
+# --- Uploads and request bodies (aftersales/uploads.py) ---------------------------------
+# Per kind of upload, the largest file accepted, in bytes; the type is sniffed from the
+# content against the kind's allow-list (PDF, PNG, JPEG, WebP; signatures PNG/JPEG).
+UPLOAD_MAX_BYTES = {
+    "certificate_document": env.int("UPLOAD_MAX_CERTIFICATE_BYTES", default=10 * 1024 * 1024),
+    "evidence": env.int("UPLOAD_MAX_EVIDENCE_BYTES", default=20 * 1024 * 1024),
+    "signature": env.int("UPLOAD_MAX_SIGNATURE_BYTES", default=256 * 1024),
+}
+# Images are decoded and re-encoded; more pixels than this is refused before decoding
+# (a decompression bomb: a few KB of PNG that inflates to gigabytes).
+UPLOAD_MAX_IMAGE_PIXELS = env.int("UPLOAD_MAX_IMAGE_PIXELS", default=40_000_000)
+# Non-file request data (a JSON body, form fields): 2.5 MB, Django's default, explicit;
+# the API's JSON parser enforces it too. Files above 2.5 MB stream to a temporary file.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+FILE_UPLOAD_HANDLERS = [
+    # Stops a file beyond the largest UPLOAD_MAX_BYTES while it streams (400).
+    "aftersales.uploads.UploadSizeLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+# JSON bodies nested deeper than this are refused with 400 (aftersales.api.parsers).
+API_JSON_MAX_DEPTH = env.int("API_JSON_MAX_DEPTH", default=64)
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
+
+# --- Sign-in and sessions (README, "Sign-in and sessions") ------------------------------
+# Client address: REMOTE_ADDR, or with N trusted reverse proxies in front the Nth
+# X-Forwarded-For entry from the right (aftersales.http.client_ip, used by the lockouts,
+# the API throttles and the audit trail alike).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Lockout (django-axes, database handler: works without Redis): this many failures within
+# the cool-off lock the account, or the client address, until the cool-off passes without
+# a new failure (failures while locked restart it) or someone unlocks.
+SIGNIN_ACCOUNT_FAILURE_LIMIT = env.int("SIGNIN_ACCOUNT_FAILURE_LIMIT", default=10)
+SIGNIN_ADDRESS_FAILURE_LIMIT = env.int("SIGNIN_ADDRESS_FAILURE_LIMIT", default=30)
+SIGNIN_LOCKOUT_MINUTES = env.int("SIGNIN_LOCKOUT_MINUTES", default=15)
+AUTHENTICATION_BACKENDS = [
+    "aftersales.signin.lockout.SignInLockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "aftersales.signin.lockout.SignInLockoutHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = SIGNIN_ACCOUNT_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=SIGNIN_LOCKOUT_MINUTES)
+AXES_CLIENT_IP_CALLABLE = "aftersales.http.client_ip"
+AXES_LOCKOUT_CALLABLE = "aftersales.signin.lockout.lockout_response"
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True
+# A success does not wipe the failures: it would let one known account clear the address
+# counter that protects everyone else behind it.
+AXES_RESET_ON_SUCCESS = False
+# Second factor (django-otp): the issuer shown in authenticator apps.
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Aftersales")
+# Idle desk sessions: the session lives SESSION_IDLE_MINUTES after the last request
+# (sliding: every request saves it) and dies with the browser. 30 minutes: a desk PC left
+# unattended shows customers' phone numbers and addresses; a technician's phone between
+# two jobs signs in again (the form remembers nothing secret).
+SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=30)
+SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env.bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", default=True)
 
 # --- Redis: broker and cache when REDIS_URL is set -----------------------------------
 REDIS_URL = env("REDIS_URL", default="")
@@ -220,8 +303,15 @@ REORDER_DIGEST_HOUR = env.int("REORDER_DIGEST_HOUR", default=8)
 # (idempotent, PostgreSQL only), and the snapshot tables stay in audits/migrations.
 PGTRIGGER_MIGRATIONS = False
 PGTRIGGER_INSTALL_ON_MIGRATE = True
-# How often beat seals new audit events into the hash chain (audits.chain).
-AUDIT_SEAL_INTERVAL_SECONDS = env.int("AUDIT_SEAL_INTERVAL_SECONDS", default=60)
+# How often beat seals new audit events into the hash chain (audits.chain): the longest
+# a new event waits unchained (it carries its own row MAC meanwhile, audits.anchor).
+AUDIT_SEAL_INTERVAL_SECONDS = env.int("AUDIT_SEAL_INTERVAL_SECONDS", default=5)
+# The key of the chain's anchor (checkpoint signatures, row MACs; audits.anchor). Empty:
+# derived from SECRET_KEY. Keep it out of the database's reach (environment, a secret).
+AUDIT_CHECKPOINT_KEY = env("AUDIT_CHECKPOINT_KEY", default="")
+AUDIT_CHECKPOINT_KEY_FALLBACKS = env.list("AUDIT_CHECKPOINT_KEY_FALLBACKS", default=[])
+# A file each checkpoint is appended to (JSON lines), e.g. on another host's mount.
+AUDIT_CHECKPOINT_FILE = env("AUDIT_CHECKPOINT_FILE", default="")
 
 CELERY_BEAT_SCHEDULE = {
     "sla-sweep": {
@@ -270,13 +360,19 @@ CELERY_BEAT_SCHEDULE = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "aftersales.api.authentication.VerifiedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["aftersales.api.permissions.RolePermission"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
+    ],
+    # A JSON parser with a size and nesting limit (deep JSON is a 400, never a 500).
+    "DEFAULT_PARSER_CLASSES": [
+        "aftersales.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_PAGINATION_CLASS": "aftersales.api.pagination.PageNumberPagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -366,4 +462,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    # fpdf2's font subsetting logs every glyph at INFO (customer export PDF).
+    "loggers": {"fontTools": {"level": "WARNING"}},
 }

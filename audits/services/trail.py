@@ -4,8 +4,10 @@ from django.db import transaction
 
 from aftersales.roles import acting_user
 
+from ..anchor import event_mac
 from ..context import current, pii_reads
 from ..models import AuditEvent
+from ..personal import personal_encrypt
 
 # Field names whose values never reach the trail (redacted, the change itself is kept).
 SECRET_FIELDS = frozenset(
@@ -14,11 +16,13 @@ SECRET_FIELDS = frozenset(
 REDACTED = "<redacted>"
 
 
-def _scrub(changes):
-    return {
+def _scrub(changes, *, object_type=None, object_id=None):
+    """Secrets redacted, and personal values encrypted with their subject's key."""
+    scrubbed = {
         field: (REDACTED if field in SECRET_FIELDS else value)
         for field, value in (changes or {}).items()
     }
+    return personal_encrypt(object_type=object_type, object_id=object_id, changes=scrubbed)
 
 
 def audit_record(
@@ -28,25 +32,31 @@ def audit_record(
 
     Must run inside the transaction of the change it records, so that both commit or
     neither does. ``changes`` maps field → ``[before, after]`` (or a plain value for
-    creations); secret fields are redacted. Source, request id and IP come from the
-    current audit context. The row is sealed into the hash chain later (audits.chain).
+    creations); secret fields are redacted, the values of fields declared personal
+    (``audits.personal``) encrypted with their subject's key. Source, request id and IP
+    come from the current audit context. The row carries its own MAC (``row_mac``,
+    audits.anchor) over that stored content and is sealed into the hash chain later
+    (audits.chain).
     """
     assert transaction.get_connection().in_atomic_block, "audit_record needs a transaction"
     ctx = current()
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = obj.pk
-    return AuditEvent.objects.create(
+    event = AuditEvent(
         actor=acting_user(actor),
         action=action,
         object_type=object_type,
         object_id=str(object_id),
         ticket=ticket,
-        changes=_scrub(changes),
+        changes=_scrub(changes, object_type=object_type, object_id=object_id),
         source=ctx["source"],
         request_id=ctx["request_id"],
         ip_address=ctx["ip"],
     )
+    event.row_mac = event_mac(event)
+    event.save(force_insert=True)
+    return event
 
 
 def audit_records(*, actor, records):
@@ -61,19 +71,23 @@ def audit_records(*, actor, records):
     events = []
     for record in records:
         obj = record.get("obj")
+        object_type = obj._meta.label_lower if obj is not None else record["object_type"]
+        object_id = str(obj.pk if obj is not None else record["object_id"])
         events.append(
             AuditEvent(
                 actor=acting_user(record.get("actor", actor)),
                 action=record["action"],
-                object_type=obj._meta.label_lower if obj is not None else record["object_type"],
-                object_id=str(obj.pk if obj is not None else record["object_id"]),
+                object_type=object_type,
+                object_id=object_id,
                 ticket_id=record["ticket"].pk if record.get("ticket") else record.get("ticket_id"),
-                changes=_scrub(record.get("changes")),
+                changes=_scrub(record.get("changes"), object_type=object_type, object_id=object_id),
                 source=ctx["source"],
                 request_id=ctx["request_id"],
                 ip_address=ctx["ip"],
             )
         )
+    for event in events:
+        event.row_mac = event_mac(event)
     return AuditEvent.objects.bulk_create(events)
 
 

@@ -3,6 +3,7 @@
 from django.utils.functional import cached_property
 from rest_framework import serializers
 
+from aftersales.api.serializers import StrictFieldsMixin
 from tickets.models import Area, ProductCategory, ProductModel, Ticket
 
 from ..choices import MANUAL_KINDS, LocationKind, RecoveryStatus
@@ -21,7 +22,7 @@ from ..models import (
 MAX_QUANTITY = 100_000
 
 
-class PartSerializer(serializers.ModelSerializer):
+class PartSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     sku = serializers.RegexField(
         SKU_PATTERN,
         max_length=20,
@@ -63,7 +64,7 @@ class PartSerializer(serializers.ModelSerializer):
         return value
 
 
-class StockLocationSerializer(serializers.ModelSerializer):
+class StockLocationSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     kind = serializers.ChoiceField(choices=LocationKind.choices)
     area = serializers.SlugRelatedField(
         slug_field="code",
@@ -156,7 +157,7 @@ class StockMovementSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class StockMovementCreateSerializer(serializers.Serializer):
+class StockMovementCreateSerializer(StrictFieldsMixin, serializers.Serializer):
     kind = serializers.ChoiceField(
         choices=[(k.value, k.label) for k in MANUAL_KINDS],
         help_text="Issues and returns happen through ticket actions.",
@@ -172,7 +173,7 @@ class StockMovementCreateSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
-class PartReserveLineSerializer(serializers.Serializer):
+class PartReserveLineSerializer(StrictFieldsMixin, serializers.Serializer):
     """A line of ``dispatch``'s ``parts``: reserve units for the job."""
 
     part = serializers.PrimaryKeyRelatedField(queryset=Part.objects.all())
@@ -290,15 +291,15 @@ class ServiceHistoryTicketSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class RefurbishInputSerializer(serializers.Serializer):
+class RefurbishInputSerializer(StrictFieldsMixin, serializers.Serializer):
     location = serializers.PrimaryKeyRelatedField(queryset=StockLocation.objects.all())
 
 
-class ScrapInputSerializer(serializers.Serializer):
+class ScrapInputSerializer(StrictFieldsMixin, serializers.Serializer):
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
-class StockCountLineSerializer(serializers.ModelSerializer):
+class StockCountLineSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     part_sku = serializers.CharField(source="part.sku", read_only=True)
 
     class Meta:
@@ -307,7 +308,7 @@ class StockCountLineSerializer(serializers.ModelSerializer):
         read_only_fields = ["expected"]
 
 
-class StockCountSerializer(serializers.ModelSerializer):
+class StockCountSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     lines = StockCountLineSerializer(many=True, read_only=True)
 
     class Meta:
@@ -333,6 +334,6 @@ class StockCountSerializer(serializers.ModelSerializer):
         ]
 
 
-class StockCountLineInputSerializer(serializers.Serializer):
+class StockCountLineInputSerializer(StrictFieldsMixin, serializers.Serializer):
     part = serializers.PrimaryKeyRelatedField(queryset=Part.objects.all())
     counted = serializers.IntegerField(min_value=0, max_value=MAX_QUANTITY)

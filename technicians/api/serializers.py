@@ -4,7 +4,10 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from aftersales.api.files import ProtectedFileField
+from aftersales.api.fields import DateField
+from aftersales.api.files import ProtectedFileField, UploadField
+from aftersales.api.serializers import StrictFieldsMixin
+from aftersales.uploads import CERTIFICATE_DOCUMENT
 from parts.models import StockLocation
 from tickets.models import Area, ProductCategory
 
@@ -35,7 +38,7 @@ class WorkingDaysField(serializers.Field):
         return "".join(str(day) for day in days)
 
 
-class TechnicianSerializer(serializers.ModelSerializer):
+class TechnicianSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     username = serializers.CharField(source="user.username", max_length=150)
     password = serializers.CharField(
         write_only=True, required=False, style={"input_type": "password"}
@@ -73,7 +76,8 @@ class TechnicianSerializer(serializers.ModelSerializer):
         return value
 
 
-class TechnicianUpdateSerializer(serializers.Serializer):
+class TechnicianUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
+    represented_by = TechnicianSerializer
     full_name = serializers.CharField(max_length=200, required=False)
     phone = serializers.CharField(max_length=32, required=False)
     areas = serializers.SlugRelatedField(
@@ -90,7 +94,7 @@ class TechnicianUpdateSerializer(serializers.Serializer):
     active = serializers.BooleanField(required=False)
 
 
-class CertificationTypeSerializer(serializers.ModelSerializer):
+class CertificationTypeSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     categories = serializers.SlugRelatedField(
         slug_field="code", many=True, queryset=ProductCategory.objects.all()
     )
@@ -101,7 +105,7 @@ class CertificationTypeSerializer(serializers.ModelSerializer):
         fields = ["id", "code", "name", "categories", "validity_months"]
 
 
-class CertificationSerializer(serializers.ModelSerializer):
+class CertificationSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     """``status`` is today's, derived from the dates; the dates are fixed once recorded."""
 
     technician = serializers.PrimaryKeyRelatedField(queryset=Technician.objects.all())
@@ -110,7 +114,10 @@ class CertificationSerializer(serializers.ModelSerializer):
     status = serializers.SerializerMethodField()
     verified_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     document = ProtectedFileField(
-        view_name="certification-document", required=False, allow_null=True
+        view_name="certification-document",
+        kind=CERTIFICATE_DOCUMENT,
+        required=False,
+        allow_null=True,
     )
 
     class Meta:
@@ -140,35 +147,31 @@ class CertificationSerializer(serializers.ModelSerializer):
         return obj.status_on(timezone.localdate())
 
 
-class CertificationUpdateSerializer(serializers.Serializer):
+class CertificationUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
     """What a correction may touch; dates and type are refused with a clear message."""
+
+    represented_by = CertificationSerializer
 
     number = serializers.CharField(max_length=64, required=False)
     issuer = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    document = serializers.FileField(required=False)
+    document = UploadField(kind=CERTIFICATE_DOCUMENT, required=False)
 
-    def validate(self, attrs):
-        fixed = {"issued_on", "expires_on", "type", "technician"} & set(self.initial_data)
-        if fixed:
-            raise serializers.ValidationError(
-                {
-                    field: [
-                        _(
-                            "Dates, type and holder of a certificate are fixed; record a "
-                            "renewal as a new certificate."
-                        )
-                    ]
-                    for field in sorted(fixed)
-                }
+    FIXED = {"issued_on", "expires_on", "type", "technician"}
+
+    def refused_field_message(self, name, field):
+        if name in self.FIXED:
+            return _(
+                "Dates, type and holder of a certificate are fixed; record a "
+                "renewal as a new certificate."
             )
-        return attrs
+        return super().refused_field_message(name, field)
 
 
-class CertificationRevokeSerializer(serializers.Serializer):
+class CertificationRevokeSerializer(StrictFieldsMixin, serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
 
 
-class TrainingRecordSerializer(serializers.ModelSerializer):
+class TrainingRecordSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     technician = serializers.PrimaryKeyRelatedField(queryset=Technician.objects.all())
     theory_hours = serializers.DecimalField(
         max_digits=5, decimal_places=1, min_value=0, max_value=1000, default=0
@@ -195,7 +198,7 @@ class TrainingRecordSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at"]
 
 
-class AbsenceSerializer(serializers.ModelSerializer):
+class AbsenceSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     technician = serializers.PrimaryKeyRelatedField(queryset=Technician.objects.all())
     kind = serializers.ChoiceField(choices=AbsenceKind.choices)
     affected_tickets = serializers.SerializerMethodField()
@@ -213,8 +216,8 @@ class AbsenceSerializer(serializers.ModelSerializer):
 class PeriodQuerySerializer(serializers.Serializer):
     """``from``/``to`` dates, inclusive; the last 90 days by default."""
 
-    date_from = serializers.DateField(required=False)
-    date_to = serializers.DateField(required=False)
+    date_from = DateField(required=False)
+    date_to = DateField(required=False)
     area = serializers.SlugRelatedField(
         slug_field="code", queryset=Area.objects.all(), required=False
     )
@@ -271,5 +274,5 @@ class TrainingComplianceSerializer(serializers.Serializer):
 
 
 class TrainingComplianceQuerySerializer(serializers.Serializer):
-    on = serializers.DateField(required=False)
+    on = DateField(required=False)
     compliant = serializers.BooleanField(required=False, allow_null=True, default=None)

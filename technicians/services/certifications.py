@@ -11,6 +11,7 @@ from aftersales.platform.models import Notification, NotificationChannel, Notifi
 from aftersales.platform.selectors import staff_to_notify
 from aftersales.platform.services import notify
 from aftersales.roles import Role, acting_user, role_require
+from aftersales.uploads import CERTIFICATE_DOCUMENT, clean_upload, delete_on_commit
 from audits.services import audit_record
 
 from ..choices import MANAGER_ROLES, CertificationStatus
@@ -55,10 +56,13 @@ def certification_create(
     """Record a certificate a supervisor has checked (they become ``verified_by``).
 
     ``expires_on`` defaults to ``issued_on`` + the type's validity and may not exceed
-    it. A renewal is a new certificate: the old one stays as history. Writes a
-    ``certification.created`` audit event.
+    it. A renewal is a new certificate: the old one stays as history. ``document``: a
+    scan, PDF or image (``aftersales.uploads``: size, type by content, re-encoded).
+    Writes a ``certification.created`` audit event.
     """
     role_require(actor, *MANAGER_ROLES)
+    if document:
+        document = clean_upload(document, kind=CERTIFICATE_DOCUMENT, field="document")
     expires_on = expires_on or certification_latest_expiry(type=type, issued_on=issued_on)
     errors = certification_errors(
         type=type, number=number, issued_on=issued_on, expires_on=expires_on
@@ -103,7 +107,10 @@ def certification_update(*, certification, actor, **fields):
     """Correct a certificate's paperwork: ``number``, ``issuer`` or ``document``.
 
     The dates are not editable (a renewal is a new certificate) and a revoked
-    certificate is closed. Writes ``certification.updated`` with before/after values.
+    certificate is closed. A new ``document`` (checked as on creation) replaces the old
+    one, and a falsy one removes it; the file let go of is deleted from storage once the
+    change commits (kept if it rolls back). Writes ``certification.updated`` with
+    before/after values.
     """
     role_require(actor, *MANAGER_ROLES)
     fixed = set(fields) - {"number", "issuer", "document"}
@@ -117,14 +124,20 @@ def certification_update(*, certification, actor, **fields):
     for field, value in fields.items():
         before = getattr(certification, field)
         if field == "document":  # a new upload always replaces; the audit keeps the names
-            changes[field] = [before.name or "", getattr(value, "name", value)]
+            value = clean_upload(value, kind=CERTIFICATE_DOCUMENT, field=field) if value else ""
+            if not value and not before:
+                continue
+            delete_on_commit(before)
             certification.document = value
+            changes[field] = [before.name or "", certification.document.name or ""]
             continue
         if before != value:
             changes[field] = [before, value]
             setattr(certification, field, value)
     if changes:
         certification.save(update_fields=list(changes))
+        if "document" in changes:  # the name the storage gave it
+            changes["document"][1] = certification.document.name or ""
         audit_record(
             actor=actor, action="certification.updated", obj=certification, changes=changes
         )

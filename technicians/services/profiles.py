@@ -2,6 +2,7 @@
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -35,8 +36,9 @@ def technician_create(
 ):
     """Create the technician and their sign-in (group ``technician``).
 
-    Without a password the account cannot sign in until one is set. Writes a
-    ``technician.created`` audit event (the password never enters it).
+    Without a password the account cannot sign in until one is set; a password must pass
+    ``AUTH_PASSWORD_VALIDATORS`` (400 on ``password``). Writes a ``technician.created``
+    audit event (the password never enters it).
     """
     role_require(actor, *MANAGER_ROLES)
     user_model = get_user_model()
@@ -46,6 +48,10 @@ def technician_create(
         raise ValidationError({"employee_no": [_("This employee number is taken.")]})
     user = user_model(username=username, first_name=full_name[:150])
     if password:
+        try:
+            validate_password(password, user)
+        except ValidationError as error:
+            raise ValidationError({"password": error.messages}) from error
         user.set_password(password)
     else:
         user.set_unusable_password()

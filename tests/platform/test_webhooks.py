@@ -7,6 +7,7 @@ import json
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 
 from aftersales.platform import services
 from aftersales.platform.models import WebhookDelivery
@@ -145,3 +146,24 @@ def test_webhooks_api_roles_validation_and_deactivation(
     assert integrator_client.get(url + "deliveries/").data["results"] == []
     assert integrator_client.delete(url).status_code == 204
     assert integrator_client.get(url).data["active"] is False
+
+
+def test_a_delivery_another_worker_is_posting_is_left_alone(integrator, agent, receiver):
+    """Two workers handed the same delivery (the sweep and a retry) POST it once; a claim
+    left by a killed worker expires and the delivery goes out then."""
+    url, received, _codes = receiver
+    _hook(integrator, url=url)
+    make_ticket(actor=agent)
+    delivery = WebhookDelivery.objects.get()
+    later = timezone.now() + datetime.timedelta(minutes=1)
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(claimed_until=later)
+    assert services.webhook_deliver(delivery_id=delivery.pk) is None
+    assert received == []
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        claimed_until=timezone.now() - datetime.timedelta(seconds=1)
+    )
+    assert services.webhook_deliver(delivery_id=delivery.pk) is None
+    assert services.webhook_deliver(delivery_id=delivery.pk) is None  # done: no second POST
+    assert len(received) == 1
+    delivered = WebhookDelivery.objects.get()
+    assert (delivered.status, delivered.attempts, delivered.claimed_until) == ("delivered", 1, None)

@@ -495,7 +495,9 @@ def test_patch_cannot_write_status_or_owner(agent_client, ticket_in, other_agent
     )
 
     stored = Ticket.objects.get(pk=ticket.pk)
-    assert response.status_code == 200
+    # Issue 12: read-only keys in a write are refused (400) rather than silently ignored.
+    assert response.status_code == 400
+    assert set(response.data) == {"status", "owner"}
     assert (stored.status, stored.owner_id, stored.version) == ("new", ticket.owner_id, 1)
 
 

@@ -65,7 +65,9 @@ def test_ticket_walks_from_intake_to_follow_up(
             {
                 "accepted": True,
                 "satisfaction": 5,
-                "signature": "data:image/png;base64,iVBORw0KGgo=",
+                # A real 1×1 PNG: a bare PNG signature (8 bytes, no image) is refused now.
+                "signature": "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJ"
+                "AAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==",
             },
             "closed",
         ),

@@ -147,6 +147,44 @@ def test_escalations_are_notified_once_by_level(agent, make_user, settings, deli
     assert supervisor.email in mail.outbox[0].to
 
 
+def test_an_escalation_is_delivered_only_when_a_channel_accepted_a_message(
+    agent, make_user, deliver_notifications, settings
+):
+    """Nobody with an address: the messages are recorded as "no recipient" and the
+    escalation stays undelivered; once someone has one, it is delivered."""
+    from aftersales.platform.models import Notification
+
+    settings.NOTIFICATION_CHANNELS = {**settings.NOTIFICATION_CHANNELS, "sla_escalation": ["email"]}
+    make_user("supervisor", email="")
+    ticket = make_ticket(actor=agent)  # the owner (agent) has no e-mail either
+    _sweep(ticket.created_at + 20 * H)  # warning: level 1
+    assert services.sla_notify_pending() == 1
+    deliver_notifications()
+    event = SlaEvent.objects.get(ticket=ticket, level=1)
+    assert event.notified_at is not None and event.delivered_at is None
+    statuses = set(Notification.objects.filter(ticket=ticket).values_list("status", flat=True))
+    assert statuses == {"no_recipient"}
+    assert mail.outbox == []
+
+    make_user("supervisor", email="lead@example.com")
+    _sweep(ticket.created_at + 30 * H)  # breach: level 2
+    assert services.sla_notify_pending() >= 1
+    deliver_notifications()
+    delivered = SlaEvent.objects.get(ticket=ticket, level=2)
+    assert delivered.delivered_at is not None
+    assert mail.outbox and {tuple(m.to) for m in mail.outbox} == {("lead@example.com",)}
+
+
+def test_an_escalation_in_a_supervisors_inbox_counts_as_delivered(agent, make_user):
+    make_user("supervisor", email="")  # no e-mail, but the in-app inbox takes it at once
+    ticket = make_ticket(actor=agent)
+    _sweep(ticket.created_at + 20 * H)
+    assert services.sla_notify_pending() >= 1
+    escalations = SlaEvent.objects.filter(ticket=ticket, notified_at__isnull=False)
+    assert escalations.exists()
+    assert not escalations.filter(delivered_at__isnull=True).exists()
+
+
 def test_sla_sweep_command_runs_as_of_an_instant(agent):
     ticket = make_ticket(actor=agent)
     out = io.StringIO()

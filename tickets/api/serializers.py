@@ -2,9 +2,12 @@
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from aftersales.api.fields import DateField, DateTimeField
+from aftersales.api.serializers import StrictFieldsMixin
 from aftersales.platform.models import (
     Notification,
     NotificationChannel,
@@ -28,7 +31,7 @@ from ..choices import (
 )
 from ..models import Area, Customer, Product, ProductCategory, ProductModel, Ticket, TicketEvent
 from ..presenters import PiiReads, customer_phone, message_address
-from ..selectors import customer_list
+from ..selectors import customer_details_visible, customer_list
 from ..services import ticket_allowed_actions
 from ..validators import validate_signature
 
@@ -45,19 +48,19 @@ def _pii_reads(serializer):
 # --- Reference data ----------------------------------------------------------------------
 
 
-class AreaSerializer(serializers.ModelSerializer):
+class AreaSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     class Meta:
         model = Area
         fields = ["id", "code", "name"]
 
 
-class ProductCategorySerializer(serializers.ModelSerializer):
+class ProductCategorySerializer(StrictFieldsMixin, serializers.ModelSerializer):
     class Meta:
         model = ProductCategory
         fields = ["id", "code", "name"]
 
 
-class ProductModelSerializer(serializers.ModelSerializer):
+class ProductModelSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     category = serializers.SlugRelatedField(
         slug_field="code", queryset=ProductCategory.objects.all()
     )
@@ -70,7 +73,7 @@ class ProductModelSerializer(serializers.ModelSerializer):
 # --- Customers and products --------------------------------------------------------------
 
 
-class CustomerSerializer(serializers.ModelSerializer):
+class CustomerSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     area = serializers.SlugRelatedField(
         slug_field="code", queryset=Area.objects.all(), required=False, allow_null=True
     )
@@ -101,18 +104,48 @@ class CustomerSerializer(serializers.ModelSerializer):
         return obj.erased_at is not None
 
     def to_representation(self, instance):
+        user = _user(self)
+        if user is not None and not customer_details_visible(user, instance):
+            # An integrator's view of a customer it did not register: existence and id.
+            return {"id": instance.pk, "exists": True}
         data = super().to_representation(instance)
         data["phone"], _unmasked = customer_phone(
-            user=_user(self), customer=instance, reads=_pii_reads(self)
+            user=user, customer=instance, reads=_pii_reads(self)
         )
         return data
 
 
-class CustomerEraseInputSerializer(serializers.Serializer):
+class CustomerLookupSerializer(serializers.Serializer):
+    """The integrators' answer to ``GET /customers/?phone=``: the customer exists, and the
+    id to file a ticket with; never who they are."""
+
+    id = serializers.IntegerField(read_only=True)
+    exists = serializers.BooleanField(read_only=True)
+
+
+class CustomerEraseInputSerializer(StrictFieldsMixin, serializers.Serializer):
     reason = serializers.CharField(max_length=500)
 
 
-class ProductSerializer(serializers.ModelSerializer):
+class CustomerConsentInputSerializer(StrictFieldsMixin, serializers.Serializer):
+    """Which consent the customer withdraws (at least one)."""
+
+    service = serializers.BooleanField(
+        default=False, help_text="Withdraw consent to service contact (dispatch notices)."
+    )
+    marketing = serializers.BooleanField(
+        default=False, help_text="Withdraw consent to marketing messages."
+    )
+
+    def validate(self, attrs):
+        if not (attrs["service"] or attrs["marketing"]):
+            raise serializers.ValidationError(
+                {"non_field_errors": [_("Name the consent to withdraw: service and/or marketing.")]}
+            )
+        return attrs
+
+
+class ProductSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     model = serializers.CharField(
         help_text="Product model code or id.", write_only=True, max_length=64
     )
@@ -181,7 +214,7 @@ class TicketCustomerSummarySerializer(serializers.Serializer):
     tier = serializers.CharField()
 
 
-class TicketSerializer(serializers.ModelSerializer):
+class TicketSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     """The ticket as integrators and pages read it; every field is read-only here."""
 
     owner = serializers.PrimaryKeyRelatedField(read_only=True)
@@ -289,11 +322,12 @@ class TicketSerializer(serializers.ModelSerializer):
         phone, _unmasked = customer_phone(
             user=_user(self), customer=customer, ticket=ticket, reads=_pii_reads(self)
         )
+        details = customer_details_visible(_user(self), customer)
         return {
             "id": customer.pk,
-            "name": customer.name,
+            "name": customer.name if details else "",
             "phone": phone,
-            "address": customer.address,
+            "address": customer.address if details else "",
             "area": customer.area.code if customer.area else None,
             "tier": customer.tier,
         }
@@ -329,7 +363,7 @@ def _dt(value, tz):
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
-class TicketCreateSerializer(serializers.Serializer):
+class TicketCreateSerializer(StrictFieldsMixin, serializers.Serializer):
     customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.none())
     product = serializers.PrimaryKeyRelatedField(
         queryset=Product.objects.none(), required=False, allow_null=True
@@ -344,20 +378,22 @@ class TicketCreateSerializer(serializers.Serializer):
         super().__init__(*args, **kwargs)
         if "request" not in self.context:  # schema generation
             return
-        customers = customer_list(user=_user(self))  # with its area, for the response
+        # With its area, for the response; an integrator may file for a customer it found.
+        customers = customer_list(user=_user(self), for_filing=True)
         self.fields["customer"].queryset = customers
         self.fields["product"].queryset = Product.objects.filter(
             customer__in=customers.values("pk")
         )
 
 
-class TicketUpdateSerializer(serializers.Serializer):
+class TicketUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
+    represented_by = TicketSerializer
     description = serializers.CharField(max_length=5000, required=False)
     product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.all(), required=False)
     fault_occurred_at = serializers.DateTimeField(required=False, allow_null=True)
 
 
-class TicketTriageSerializer(serializers.Serializer):
+class TicketTriageSerializer(StrictFieldsMixin, serializers.Serializer):
     priority = serializers.ChoiceField(choices=Priority.choices)
     category = serializers.ChoiceField(choices=TicketCategory.choices, required=False)
     fault_class = serializers.ChoiceField(choices=FaultClass.choices, required=False)
@@ -365,16 +401,16 @@ class TicketTriageSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 
 
-class TicketContactSerializer(serializers.Serializer):
+class TicketContactSerializer(StrictFieldsMixin, serializers.Serializer):
     note = serializers.CharField(max_length=2000)
     via = serializers.ChoiceField(choices=ContactVia.choices)
 
 
-class TicketReasonSerializer(serializers.Serializer):
+class TicketReasonSerializer(StrictFieldsMixin, serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
 
 
-class _AppointmentSerializer(serializers.Serializer):
+class _AppointmentSerializer(StrictFieldsMixin, serializers.Serializer):
     appointment_start = serializers.DateTimeField()
     appointment_end = serializers.DateTimeField()
 
@@ -398,12 +434,12 @@ class TicketRescheduleSerializer(_AppointmentSerializer):
     reason = serializers.CharField(max_length=2000)
 
 
-class TicketCheckInSerializer(serializers.Serializer):
+class TicketCheckInSerializer(StrictFieldsMixin, serializers.Serializer):
     latitude = serializers.FloatField(required=False, min_value=-90, max_value=90)
     longitude = serializers.FloatField(required=False, min_value=-180, max_value=180)
 
 
-class TicketCompleteSerializer(serializers.Serializer):
+class TicketCompleteSerializer(StrictFieldsMixin, serializers.Serializer):
     fault_class = serializers.ChoiceField(choices=FaultClass.choices)
     fault_code = serializers.CharField(max_length=64)
     diagnosis = serializers.CharField(max_length=5000)
@@ -412,11 +448,11 @@ class TicketCompleteSerializer(serializers.Serializer):
     parts_used = PartUsedLineSerializer(many=True, required=False)
 
 
-class TicketResolveRemotelySerializer(serializers.Serializer):
+class TicketResolveRemotelySerializer(StrictFieldsMixin, serializers.Serializer):
     resolution = serializers.CharField(max_length=5000)
 
 
-class TicketConfirmSerializer(serializers.Serializer):
+class TicketConfirmSerializer(StrictFieldsMixin, serializers.Serializer):
     accepted = serializers.BooleanField()
     signature = serializers.CharField(
         required=False,
@@ -430,13 +466,13 @@ class TicketConfirmSerializer(serializers.Serializer):
     )
 
 
-class TicketFollowUpSerializer(serializers.Serializer):
+class TicketFollowUpSerializer(StrictFieldsMixin, serializers.Serializer):
     satisfaction = serializers.IntegerField(min_value=1, max_value=5)
     comment = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     via = serializers.ChoiceField(choices=ContactVia.choices)
 
 
-class TicketTransferOwnerSerializer(serializers.Serializer):
+class TicketTransferOwnerSerializer(StrictFieldsMixin, serializers.Serializer):
     owner = serializers.PrimaryKeyRelatedField(queryset=get_user_model().objects.none())
     reason = serializers.CharField(max_length=2000)
 
@@ -523,7 +559,7 @@ class DispatchCandidateSerializer(serializers.Serializer):
 
 
 class DispatchCandidatesQuerySerializer(serializers.Serializer):
-    date = serializers.DateField(required=False)
+    date = DateField(required=False)
 
 
 class DashboardOpenSerializer(serializers.Serializer):
@@ -549,8 +585,8 @@ class DashboardSerializer(serializers.Serializer):
 
 class SlaRatesQuerySerializer(serializers.Serializer):
     # "from" is a Python keyword, so the fields are declared through the class namespace.
-    vars()["from"] = serializers.DateTimeField()
-    vars()["to"] = serializers.DateTimeField()
+    vars()["from"] = DateTimeField()
+    vars()["to"] = DateTimeField()
 
 
 class SlaClockRateSerializer(serializers.Serializer):

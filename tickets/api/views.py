@@ -8,6 +8,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -16,14 +17,14 @@ from aftersales.api.concurrency import etag, expected_version
 from aftersales.api.pagination import CursorPagination
 from aftersales.platform.api.idempotency import IDEMPOTENCY_KEY, IdempotentCreateMixin
 from aftersales.platform.selectors import ticket_notifications
-from aftersales.roles import Role
+from aftersales.roles import Role, has_role
 from technicians.selectors import dispatch_candidates
 
 from .. import services
 from ..choices import TRANSITIONS
+from ..exports import customer_export_pdf
 from ..filtersets import CustomerFilterSet, TicketFilterSet
 from ..models import Area, Customer, Product, ProductCategory, ProductModel, Ticket
-from ..phones import normalize_phone
 from ..presenters import PiiReads, pii_reads_record
 from ..selectors import (
     customer_list,
@@ -101,6 +102,23 @@ class ProductModelViewSet(ReferenceViewSet):
     filterset_fields = ["category__code"]
 
 
+class PdfExportRenderer(BaseRenderer):
+    """``?format=pdf`` on the customer export: the readable PDF of the same data."""
+
+    media_type = "application/pdf"
+    format = "pdf"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        response = (renderer_context or {}).get("response")
+        if response is not None and response.status_code >= 400:
+            # An error answered as PDF would be unreadable: send its JSON.
+            response["Content-Type"] = "application/json"
+            return JSONRenderer().render(data)
+        return customer_export_pdf(data)
+
+
 class CustomerViewSet(
     PiiReadsMixin,
     IdempotentCreateMixin,
@@ -119,17 +137,36 @@ class CustomerViewSet(
         "update": DESK,
         "partial_update": DESK,
         "erase": (Role.SUPERVISOR,),
+        "export": (Role.SUPERVISOR,),
+        "consent": DESK,
     }
     ordering_fields = ["name", "created_at"]
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        phone = self.request.query_params.get("phone")
-        try:
-            phone = normalize_phone(phone) if phone else None
-        except ValueError:
-            phone = None
-        return customer_list(user=self.request.user, phone=phone)
+        return customer_list(user=self.request.user)
+
+    @extend_schema(
+        description=(
+            "Customers the caller may read. For an integrator, `?phone=` is a lookup: "
+            'each match is `{"id", "exists": true}` (the id files a ticket), never the '
+            "customer's details."
+        )
+    )
+    def list(self, request, *args, **kwargs):
+        phone = request.query_params.get("phone")
+        if (
+            phone
+            and has_role(request.user, Role.INTEGRATOR)
+            and not has_role(request.user, *DESK, Role.AUDITOR)
+        ):
+            found = services.customer_lookup(actor=request.user, phone=phone)
+            page = self.paginate_queryset(found)
+            rows = s.CustomerLookupSerializer(
+                [{"id": c.pk, "exists": True} for c in page], many=True
+            ).data
+            return self.get_paginated_response(rows)
+        return super().list(request, *args, **kwargs)
 
     create_service = staticmethod(services.customer_create)
 
@@ -147,6 +184,46 @@ class CustomerViewSet(
         data.is_valid(raise_exception=True)
         customer = services.customer_erase(
             customer=customer, actor=request.user, reason=data.validated_data["reason"]
+        )
+        return Response(self.get_serializer(customer).data)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("format", str, enum=["json", "pdf"], description="pdf: readable")
+        ],
+        responses={
+            (200, "application/json"): OpenApiTypes.OBJECT,
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+        },
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        renderer_classes=[JSONRenderer, PdfExportRenderer],
+    )
+    def export(self, request, pk=None):
+        """The right of access: everything held about the customer — the customer,
+        products, tickets and their timelines, messages sent, audit events decrypted — as
+        JSON or (``?format=pdf``) a readable PDF. Supervisors; audited ``customer.exported``."""
+        customer = self.get_object()
+        fmt = request.accepted_renderer.format
+        data = services.customer_export(customer=customer, actor=request.user, fmt=fmt)
+        response = Response(data)
+        if fmt == "pdf":
+            name = f"customer-{customer.pk}.pdf"
+            response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+
+    @extend_schema(request=s.CustomerConsentInputSerializer, responses=s.CustomerSerializer)
+    @action(detail=True, methods=["post"])
+    def consent(self, request, pk=None):
+        """Consent withdrawal: ``service`` and/or ``marketing``; no message of that kind is
+        sent from now on (pending ones are cancelled). Desk roles; audited."""
+        customer = self.get_object()
+        data = s.CustomerConsentInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        customer = services.customer_consent_withdraw(
+            customer=customer, actor=request.user, **data.validated_data
         )
         return Response(self.get_serializer(customer).data)
 

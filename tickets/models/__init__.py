@@ -1,6 +1,7 @@
 """The tickets app's models: the service records (core) and the SLA machinery (sla)."""
 
 from .core import (
+    CUSTOMER_PERSONAL_FIELDS,
     Area,
     ChoiceLabelsMixin,
     Customer,
@@ -22,6 +23,7 @@ from .sla import (
 )
 
 __all__ = [
+    "CUSTOMER_PERSONAL_FIELDS",
     "Area",
     "CalendarException",
     "ChoiceLabelsMixin",

@@ -5,11 +5,13 @@ import datetime
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.roles import Role, roles_of
+from audits.models import AuditEvent
 
 from .. import sla
 from ..choices import (
@@ -118,10 +120,31 @@ class CustomerQuerySet(models.QuerySet):
                 visible |= Q(phone=phone)
         return self.filter(visible).distinct()
 
+    def fileable_by(self, user):
+        """The customers ``user`` may file a ticket for: those it may see, and for an
+        integrator also those it found by their full phone number (``customer_lookup``
+        records each find as a ``customer.looked_up`` audit event, which is the grant)."""
+        roles = roles_of(user)
+        if Role.INTEGRATOR not in roles or roles & {Role.AGENT, Role.SUPERVISOR}:
+            return self.visible_to(user)
+        found = (
+            AuditEvent.objects.filter(
+                action="customer.looked_up", actor=user, object_type="tickets.customer"
+            )
+            .annotate(customer_id=Cast("object_id", models.BigIntegerField()))
+            .values("customer_id")
+        )
+        return self.filter(Q(created_by=user) | Q(pk__in=found))
+
 
 def default_language():
     """A new customer's language: the site's (``LANGUAGE_CODE``), read when the row is made."""
     return settings.LANGUAGE_CODE
+
+
+# The customer's personal fields (README, "Personal data"): encrypted in the audit trail
+# with the customer's own key, masked for roles that may not see them, blanked on erasure.
+CUSTOMER_PERSONAL_FIELDS = ("name", "phone", "email", "address")
 
 
 class Customer(ChoiceLabelsMixin, models.Model):

@@ -236,7 +236,12 @@ class SlaEvent(models.Model):
     level = models.PositiveSmallIntegerField(default=0)
     due_at = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)
+    # When its messages were queued in the notification outbox (once per escalation) …
     notified_at = models.DateTimeField(null=True, blank=True)
+    # … and when a channel first accepted one of them: an escalation with messages
+    # queued but none delivered (nobody has an address, every attempt failed) shows as
+    # such, on the ticket's communication log and here.
+    delivered_at = models.DateTimeField(null=True, blank=True)
 
     objects = SlaEventQuerySet.as_manager()
 

@@ -1,6 +1,14 @@
 """Every write in the tickets app. Import services from here."""
 
-from .customers import customer_create, customer_erase, customer_update, product_register
+from .customers import (
+    customer_consent_withdraw,
+    customer_create,
+    customer_erase,
+    customer_export,
+    customer_lookup,
+    customer_update,
+    product_register,
+)
 from .intake import IntakeRejected, ticket_create, ticket_intake, ticket_number_next
 from .lifecycle import (
     ticket_allowed_actions,
@@ -56,8 +64,11 @@ __all__ = [
     "calendar_exception_create",
     "calendar_exception_delete",
     "calendar_exception_update",
+    "customer_consent_withdraw",
     "customer_create",
     "customer_erase",
+    "customer_export",
+    "customer_lookup",
     "customer_update",
     "product_category_create",
     "product_category_delete",

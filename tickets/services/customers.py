@@ -5,12 +5,18 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from aftersales.platform.services import notifications_redact_customer
+from aftersales.platform.services import (
+    notifications_cancel_customer,
+    notifications_redact_customer,
+)
 from aftersales.roles import DESK_ROLES, INTAKE_ROLES, Role, acting_user, role_require
+from audits.history import history_redact
+from audits.personal import personal_key_shred
 from audits.services import audit_record, diff, snapshot
 
-from ..models import Customer, Product
+from ..models import CUSTOMER_PERSONAL_FIELDS, Customer, Product
 from ..phones import normalize_phone
+from ..selectors import customer_data
 
 CUSTOMER_FIELDS = (
     "name",
@@ -50,7 +56,8 @@ def customer_create(
 ):
     """Register a customer. The phone is normalised and must be new (400 otherwise).
 
-    Writes the customer and its ``customer.created`` audit event.
+    Writes the customer and its ``customer.created`` audit event (the personal values in
+    it encrypted with the customer's own key, ``audits.personal``).
     """
     role_require(actor, *INTAKE_ROLES)
     customer = Customer(
@@ -74,7 +81,7 @@ def customer_create(
                 actor=actor,
                 action="customer.created",
                 obj=customer,
-                changes=snapshot(customer, ("name", "tier", "area_id")),
+                changes=snapshot(customer, (*CUSTOMER_PERSONAL_FIELDS, "tier", "area_id")),
             )
     except IntegrityError as exc:  # a concurrent create with the same phone won the race
         raise ValidationError(
@@ -85,7 +92,8 @@ def customer_create(
 
 @transaction.atomic
 def customer_update(*, customer, actor, **fields):
-    """Correct a customer's data (the right to correct). Audited with before/after values."""
+    """Correct a customer's data (the right to correct). Audited with before/after values;
+    the personal ones are encrypted with the customer's key like every customer event."""
     role_require(actor, *DESK_ROLES)
     if customer.erased_at:
         raise ValidationError({"non_field_errors": [_("This customer's data was erased.")]})
@@ -106,8 +114,11 @@ def customer_erase(*, customer, actor, reason):
     """Privacy erasure: anonymise the PII in place; tickets and products stay for the records.
 
     The phone becomes a unique placeholder so the number can register again; the
-    customer's messages on the communication log lose their addresses and text. Idempotent
-    in effect, but erasing twice is refused so the audit shows one erasure.
+    customer's messages on the communication log lose their addresses and text; the
+    customer's key of the audit trail is deleted (crypto-shredding: the encrypted values in
+    every earlier audit event become unreadable, the hash chain untouched) and the
+    safety-net snapshots of the row get the placeholders too. Idempotent in effect, but
+    erasing twice is refused so the audit shows one erasure.
     """
     role_require(actor, Role.SUPERVISOR)
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
@@ -122,6 +133,12 @@ def customer_erase(*, customer, actor, reason):
     customer.erased_at = timezone.now()
     customer.save()
     notifications_redact_customer(customer_id=customer.pk)
+    personal_key_shred(object_type="tickets.customer", object_id=customer.pk)
+    history_redact(
+        Customer,
+        pk=customer.pk,
+        values={field: getattr(customer, field) for field in CUSTOMER_PERSONAL_FIELDS},
+    )
     audit_record(
         actor=actor,
         action="customer.erased",
@@ -129,6 +146,63 @@ def customer_erase(*, customer, actor, reason):
         changes={"reason": reason, "fields": ["name", "phone", "email", "address"]},
     )
     return customer
+
+
+@transaction.atomic
+def customer_lookup(*, actor, phone):
+    """An integrator's "is this caller our customer?": the customers (not erased) with the
+    full phone number ``phone``, for ``GET /api/v1/customers/?phone=``, which answers only
+    their id and that they exist. Each find is audited ``customer.looked_up``, which also
+    lets the integrator file a ticket for that id (``Customer.objects.fileable_by``)."""
+    role_require(actor, *INTAKE_ROLES)
+    try:
+        phone = normalize_phone(phone)
+    except ValueError:
+        return []
+    found = list(Customer.objects.active().filter(phone=phone))
+    for customer in found:
+        audit_record(actor=actor, action="customer.looked_up", obj=customer, changes={})
+    return found
+
+
+@transaction.atomic
+def customer_consent_withdraw(*, customer, actor, service=False, marketing=False):
+    """Withdraw the customer's consent to service contact and/or marketing.
+
+    ``POST /api/v1/customers/{id}/consent/`` (desk roles). From the commit on, no message
+    of that kind is sent: the dispatch notice checks ``consent_service`` when queued, and
+    the customer's service messages still waiting in the outbox are cancelled
+    (``no_recipient``). Audited ``customer.consent_withdrawn`` with before/after values.
+    """
+    role_require(actor, *DESK_ROLES)
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    if customer.erased_at:
+        raise ValidationError({"non_field_errors": [_("This customer's data was erased.")]})
+    before = snapshot(customer, ("consent_service", "consent_marketing"))
+    if service:
+        customer.consent_service = False
+    if marketing:
+        customer.consent_marketing = False
+    changes = diff(customer, before, ("consent_service", "consent_marketing"))
+    if changes:
+        customer.save(update_fields=["consent_service", "consent_marketing", "updated_at"])
+        if service:
+            notifications_cancel_customer(customer_id=customer.pk)
+        audit_record(
+            actor=actor, action="customer.consent_withdrawn", obj=customer, changes=changes
+        )
+    return customer
+
+
+@transaction.atomic
+def customer_export(*, customer, actor, fmt="json"):
+    """The right of access: everything held about ``customer`` (``selectors.customer_data``),
+    for ``GET /api/v1/customers/{id}/export/`` (supervisors). Audited
+    ``customer.exported`` (with the format), since it shows every personal value at once."""
+    role_require(actor, Role.SUPERVISOR)
+    data = customer_data(customer=customer)
+    audit_record(actor=actor, action="customer.exported", obj=customer, changes={"format": fmt})
+    return data
 
 
 def product_register(*, actor, customer, model, serial_number, purchase_date):

@@ -43,6 +43,7 @@ from ..choices import (
 )
 from ..models import Ticket, TicketEvent
 from ..selectors import dashboard_invalidate
+from ..validators import signature_clean
 from .intake import ticket_webhook_payload
 from .notifications import ticket_dispatch_notice_queue
 from .sla import (
@@ -539,9 +540,14 @@ def ticket_confirm(
 
     The signed work order is the basis for settlement. A rejection must say why (顾客意见)
     and clears the booking so the ticket can be dispatched again; the timeline keeps the
-    earlier visit.
+    earlier visit. ``signature``: a PNG or JPEG data URL whose bytes must decode as that
+    image (400 otherwise); it is stored re-encoded (``tickets.validators.signature_clean``).
     """
     ticket_authorize(ticket=ticket, action=Action.CONFIRM, actor=actor)
+    try:
+        signature = signature_clean(signature)
+    except ValidationError as exc:
+        raise ValidationError({"signature": exc.messages}) from exc
     if not accepted and not (comment or "").strip():
         raise ValidationError({"comment": [_("Write down why the customer rejects the work.")]})
     now = timezone.now()

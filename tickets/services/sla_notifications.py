@@ -4,13 +4,15 @@ supervisors) — ``aftersales.platform.selectors.staff_to_notify`` answers who t
 
 Messages go through the platform's notification outbox (channels per
 ``NOTIFICATION_CHANNELS``), each escalation once: ``notified_at`` is set in the
-transaction that queues its messages, and nothing is sent while the rows are locked.
+transaction that queues its messages, and nothing is sent while the rows are locked;
+``delivered_at`` once a channel accepted the first of them (``sla_escalation_delivered``).
 """
 
 from django.db import transaction
 from django.utils import timezone
 
 from aftersales.platform.models import NotificationKind
+from aftersales.platform.notifications.hooks import on_sent
 from aftersales.platform.selectors import MANAGER, staff_to_notify
 from aftersales.platform.services import notify
 from aftersales.roles import Role
@@ -19,6 +21,7 @@ from ..choices import TicketStatus
 from ..models import SlaEvent
 
 SLA_NOTIFY_TASK = "tickets.tasks.sla_notify_task"
+DEDUPE_PREFIX = "sla-escalation:"  # the notifications of escalation <id>
 
 
 def _recipients(event, supervisors, managers):
@@ -63,7 +66,18 @@ def sla_notify_pending(*, limit=500):
                 "dispatch_due_at": ticket.dispatch_due_at,
             },
             ticket=ticket,
-            dedupe_key=f"sla-escalation:{event.pk}",
+            dedupe_key=f"{DEDUPE_PREFIX}{event.pk}",
         )
     SlaEvent.objects.filter(pk__in=[e.pk for e in events]).update(notified_at=timezone.now())
     return len(events)
+
+
+@on_sent(NotificationKind.SLA_ESCALATION)
+def sla_escalation_delivered(notification):
+    """An escalation counts as delivered when a channel first accepted one of its messages
+    (runs in the platform's transaction that records the delivery)."""
+    key = notification.dedupe_key or ""
+    if key.startswith(DEDUPE_PREFIX):
+        SlaEvent.objects.filter(
+            pk=int(key.removeprefix(DEDUPE_PREFIX)), delivered_at__isnull=True
+        ).update(delivered_at=notification.sent_at or timezone.now())

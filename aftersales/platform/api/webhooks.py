@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 
+from aftersales.api.serializers import StrictFieldsMixin
 from aftersales.platform.api.idempotency import IdempotentCreateMixin
 from aftersales.roles import Role, has_role
 
@@ -13,7 +14,7 @@ from ..models import Webhook, WebhookDelivery, WebhookEvent
 WEBHOOK_ROLES = (Role.INTEGRATOR, Role.SUPERVISOR)
 
 
-class WebhookSerializer(serializers.ModelSerializer):
+class WebhookSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     events = serializers.ListField(
         child=serializers.ChoiceField(choices=WebhookEvent.choices), allow_empty=False
     )

@@ -112,8 +112,11 @@ def notify(*, kind, recipients, context, ticket=None, dedupe_key=None):
                 )
             )
     created = Notification.objects.bulk_create(rows) if rows else []
+    for row in created:
+        if row.status == NotificationStatus.SENT:  # an immediate channel (the inbox)
+            _run_on_sent(row)
     pending = [n.pk for n in created if n.status == NotificationStatus.PENDING]
-    transaction.on_commit(lambda: _publish_all(pending))
+    transaction.on_commit(lambda: _publish_all(pending), robust=True)
     return created
 
 
@@ -264,6 +267,15 @@ def notifications_mark_all_read(*, actor):
         .filter(read_at__isnull=True)
         .update(read_at=timezone.now())
     )
+
+
+def notifications_cancel_customer(*, customer_id):
+    """Consent withdrawn: the customer's messages still waiting in the outbox are not
+    sent (marked ``no_recipient``: there is no longer anyone who may be written to).
+    Called by the consent service in its transaction. Returns how many were cancelled."""
+    return Notification.objects.filter(
+        customer_id=customer_id, status=NotificationStatus.PENDING
+    ).update(status=NotificationStatus.NO_RECIPIENT, next_attempt_at=None)
 
 
 def notifications_redact_customer(*, customer_id):

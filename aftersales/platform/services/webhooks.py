@@ -147,11 +147,37 @@ def webhook_signature(secret, body):
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
+CLAIM_SECONDS = 120  # longer than a POST may take (WEBHOOK_TIMEOUT_SECONDS)
+
+
+def _claim(delivery_id, now):
+    """Take the pending delivery for this worker (a short transaction), or None when it is
+    done, gone, or another worker is posting it right now."""
+    with transaction.atomic():
+        delivery = (
+            WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("webhook")
+            .filter(pk=delivery_id, status=DeliveryStatus.PENDING)
+            .first()
+        )
+        if delivery is None or (delivery.claimed_until and delivery.claimed_until > now):
+            return None
+        delivery.claimed_until = now + datetime.timedelta(seconds=CLAIM_SECONDS)
+        delivery.save(update_fields=["claimed_until"])
+        return delivery
+
+
 def webhook_deliver(*, delivery_id):
-    """One attempt. Returns ``None`` when done (delivered, failed for good, or not due), or
-    the seconds to wait before the next attempt. No transaction is held during the POST."""
-    delivery = WebhookDelivery.objects.select_related("webhook").get(pk=delivery_id)
-    if delivery.status != DeliveryStatus.PENDING:
+    """One attempt. Returns ``None`` when done (delivered, failed for good, or another
+    worker's), or the seconds to wait before the next attempt.
+
+    Claimed in one short transaction, POSTed with no transaction open, recorded in another:
+    two workers handed the same delivery POST it once. A worker killed between the POST and
+    the record leaves the claim to expire and the sweep to POST again — at least once, with
+    the same ``X-Delivery`` id, by which receivers de-duplicate (README, "Webhooks").
+    """
+    delivery = _claim(delivery_id, timezone.now())
+    if delivery is None:
         return None
     webhook = delivery.webhook
     body = webhook_body(delivery)
@@ -192,17 +218,26 @@ def webhook_deliver(*, delivery_id):
         "error": error,
         "ms": round((time.perf_counter() - started) * 1000),
     }
+    with transaction.atomic():
+        return _record(delivery_id, attempt, ok=ok, active=webhook.active, now=now)
+
+
+def _record(delivery_id, attempt, *, ok, active, now):
+    delivery = WebhookDelivery.objects.select_for_update().get(pk=delivery_id)
     delivery.attempts += 1
     delivery.attempts_log = [*delivery.attempts_log, attempt]
+    delivery.claimed_until = None
     wait = None
     if ok:
         delivery.status, delivery.next_attempt_at = DeliveryStatus.DELIVERED, None
-    elif delivery.attempts >= settings.WEBHOOK_MAX_ATTEMPTS or not webhook.active:
+    elif delivery.attempts >= settings.WEBHOOK_MAX_ATTEMPTS or not active:
         delivery.status, delivery.next_attempt_at = DeliveryStatus.FAILED, None
     else:
         wait = BACKOFF_SECONDS * 2 ** (delivery.attempts - 1)
         delivery.next_attempt_at = now + datetime.timedelta(seconds=wait)
-    delivery.save(update_fields=["attempts", "attempts_log", "status", "next_attempt_at"])
+    delivery.save(
+        update_fields=["attempts", "attempts_log", "claimed_until", "status", "next_attempt_at"]
+    )
     return wait
 
 

@@ -2,7 +2,10 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
-from aftersales.api.files import ProtectedFileField
+from aftersales.api.fields import DateTimeField
+from aftersales.api.files import ProtectedFileField, UploadField
+from aftersales.api.serializers import StrictFieldsMixin
+from aftersales.uploads import EVIDENCE
 from audits.choices import CHECKLIST_ITEMS, KpiGroupBy, Severity
 from audits.models import AuditSample, CorrectiveAction, Finding, QualityAudit
 
@@ -29,7 +32,7 @@ class AuditSampleSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class QualityAuditSerializer(serializers.ModelSerializer):
+class QualityAuditSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     sample_size = serializers.IntegerField(source="samples.count", read_only=True)
 
     class Meta:
@@ -52,7 +55,7 @@ class QualityAuditSerializer(serializers.ModelSerializer):
         extra_kwargs = {"seed": {"required": False}}
 
 
-class AuditSampleConfirmInputSerializer(serializers.Serializer):
+class AuditSampleConfirmInputSerializer(StrictFieldsMixin, serializers.Serializer):
     checks = serializers.DictField(child=serializers.BooleanField(), required=False, default=dict)
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -63,7 +66,7 @@ class AuditSampleConfirmInputSerializer(serializers.Serializer):
         return value
 
 
-class FindingSerializer(serializers.ModelSerializer):
+class FindingSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     audit = serializers.PrimaryKeyRelatedField(queryset=QualityAudit.objects.all())
     sample = serializers.PrimaryKeyRelatedField(
         queryset=AuditSample.objects.all(), required=False, allow_null=True
@@ -86,7 +89,7 @@ class FindingSerializer(serializers.ModelSerializer):
         read_only_fields = ["status", "created_by", "created_at", "closed_at"]
 
 
-class CorrectiveActionSerializer(serializers.ModelSerializer):
+class CorrectiveActionSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     finding = serializers.PrimaryKeyRelatedField(queryset=Finding.objects.all())
     owner = serializers.PrimaryKeyRelatedField(
         queryset=get_user_model().objects.filter(is_active=True)
@@ -126,24 +129,24 @@ class CorrectiveActionSerializer(serializers.ModelSerializer):
         ]
 
 
-class CorrectiveActionEvidenceInputSerializer(serializers.Serializer):
-    evidence = serializers.FileField(required=False, max_length=200)
+class CorrectiveActionEvidenceInputSerializer(StrictFieldsMixin, serializers.Serializer):
+    evidence = UploadField(kind=EVIDENCE, required=False, max_length=200)
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
 
 
-class CorrectiveActionVerifyInputSerializer(serializers.Serializer):
+class CorrectiveActionVerifyInputSerializer(StrictFieldsMixin, serializers.Serializer):
     effective = serializers.BooleanField()
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
 
 
 class KpiQuerySerializer(serializers.Serializer):
     # "from" is a Python keyword: declared below under its wire name.
-    to = serializers.DateTimeField()
+    to = DateTimeField()
     group_by = serializers.ChoiceField(choices=KpiGroupBy.choices, default=KpiGroupBy.TECHNICIAN)
 
     def get_fields(self):
         fields = super().get_fields()
-        fields["from"] = serializers.DateTimeField()
+        fields["from"] = DateTimeField()
         return fields
 
     def validate(self, attrs):

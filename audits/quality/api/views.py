@@ -5,7 +5,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, renderers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -120,7 +119,6 @@ class CorrectiveActionViewSet(
         "evidence": (*AUDIT_READERS, Role.AGENT),
         "verify": AUDIT_READERS,
     }
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     def get_queryset(self):
         return corrective_action_list(user=self.request.user)

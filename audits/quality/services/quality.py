@@ -15,6 +15,7 @@ from aftersales.platform.models import NotificationKind
 from aftersales.platform.selectors import staff_to_notify
 from aftersales.platform.services import notify
 from aftersales.roles import Role, role_require
+from aftersales.uploads import EVIDENCE, clean_upload, delete_on_commit
 from audits.choices import (
     CHECKLIST_ITEMS,
     CorrectiveActionStatus,
@@ -219,17 +220,25 @@ def corrective_action_create(*, finding, actor, owner, description, due_on):
 
 
 def corrective_action_submit(*, action, actor, evidence=None, note=""):
-    """The owner submits the evidence that the action is done (file and/or note)."""
+    """The owner submits the evidence that the action is done (file and/or note).
+
+    The file is checked and cleaned by ``aftersales.uploads`` (PDF or image, size limit,
+    images re-encoded); a new file replaces the earlier one, which is deleted from storage
+    once the change commits.
+    """
     if actor.pk != action.owner_id:
         raise ActionForbidden(_("Only the owner submits evidence for this action."))
     if not evidence and not note:
         raise ValidationError({"evidence": [_("Give an evidence file or a note.")]})
+    if evidence:
+        evidence = clean_upload(evidence, kind=EVIDENCE, field="evidence")
     with transaction.atomic():
         action = CorrectiveAction.objects.select_for_update().get(pk=action.pk)
         if action.status == CorrectiveActionStatus.VERIFIED:
             raise ApplicationError(_("The action is already verified."), code="already_verified")
         before = action.status
         if evidence:
+            delete_on_commit(action.evidence)
             action.evidence = evidence
         action.evidence_note = note
         action.status = CorrectiveActionStatus.SUBMITTED

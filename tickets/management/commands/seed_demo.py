@@ -6,7 +6,9 @@ import holidays
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.core.management.base import BaseCommand
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
@@ -106,6 +108,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         password = settings.DEMO_PASSWORD
+        try:
+            # The demo logins follow the same password policy as everyone else.
+            validate_password(password)
+        except ValidationError as error:
+            raise CommandError(f"DEMO_PASSWORD is refused: {' '.join(error.messages)}") from error
         with audit_context(source=AuditSource.COMMAND), transaction.atomic():
             users = self._users(password)
             self._reference()
@@ -362,3 +369,7 @@ class Command(BaseCommand):
         rows += [(username, f"technician {name}") for username, name, _, _ in TECHNICIANS]
         for username, what in rows:
             self.stdout.write(f"  {username:<12} {what}")
+        self.stdout.write(
+            "  admin and supervisor set up two-factor sign-in (any TOTP authenticator app) "
+            "the first time they sign in."
+        )
