@@ -3,9 +3,10 @@
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from aftersales.platform.models import Notification, NotificationChannel, NotificationKind
 from aftersales.platform.selectors import staff_to_notify
@@ -19,6 +20,7 @@ from ..eligibility import certification_latest_expiry
 from ..models import Certification, CertificationType, certification_status
 
 REMINDER_DAYS = (30, 7)
+DUPLICATE_NUMBER = gettext_noop("A certificate of this type with this number is already recorded.")
 
 
 def certification_errors(*, type, number, issued_on, expires_on):
@@ -37,7 +39,7 @@ def certification_errors(*, type, number, issued_on, expires_on):
     if issued_on > timezone.localdate():
         errors["issued_on"] = [_("The issue date cannot be in the future.")]
     if Certification.objects.filter(type=type, number=number).exists():
-        errors["number"] = [_("A certificate of this type with this number is already recorded.")]
+        errors["number"] = [_(DUPLICATE_NUMBER)]
     return errors
 
 
@@ -134,8 +136,18 @@ def certification_update(*, certification, actor, **fields):
         if before != value:
             changes[field] = [before, value]
             setattr(certification, field, value)
+    if "number" in changes and (
+        Certification.objects.filter(type_id=certification.type_id, number=certification.number)
+        .exclude(pk=certification.pk)
+        .exists()
+    ):
+        raise ValidationError({"number": [_(DUPLICATE_NUMBER)]})
     if changes:
-        certification.save(update_fields=list(changes))
+        try:
+            with transaction.atomic():  # a racing correction to the same number
+                certification.save(update_fields=list(changes))
+        except IntegrityError as exc:
+            raise ValidationError({"number": [_(DUPLICATE_NUMBER)]}) from exc
         if "document" in changes:  # the name the storage gave it
             changes["document"][1] = certification.document.name or ""
         audit_record(

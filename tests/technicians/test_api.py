@@ -105,6 +105,21 @@ def test_expired_certificate_cannot_be_made_valid_by_editing_dates(supervisor_cl
     assert Certification.objects.filter(technician=technician).count() == 3
 
 
+def test_correcting_a_number_to_one_the_type_already_has_is_400_not_500(
+    supervisor_client, technician
+):
+    """Found by schemathesis: the unique (type, number) constraint answered 500."""
+    first = CertificationFactory(technician=technician, number="DG-1")
+    second = CertificationFactory(technician=technician, type=first.type, number="DG-2")
+    response = supervisor_client.patch(
+        f"/api/v1/certifications/{second.pk}/", {"number": "DG-1"}, format="json"
+    )
+    assert response.status_code == 400
+    assert "number" in response.data
+    second.refresh_from_db()
+    assert second.number == "DG-2"
+
+
 def test_certification_revoke_action(supervisor_client, agent_client, technician):
     certificate = technician.certifications.get()
     url = f"/api/v1/certifications/{certificate.pk}/revoke/"
