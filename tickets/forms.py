@@ -390,9 +390,15 @@ class CustomerForm(forms.Form):
 
 
 class ProductRegisterForm(forms.Form):
-    """A unit registered with ``product_register`` during intake."""
+    """A unit registered with ``product_register`` during intake.
+
+    Shown only when "Register a new product" is chosen, so its fields carry no HTML
+    ``required``: the browser would refuse to submit the other modes over a hidden
+    field. The server requires them when the mode is chosen (the view validates it then).
+    """
 
     prefix = "product"
+    use_required_attribute = False
     model = forms.ModelChoiceField(
         label=_("Product model"), queryset=ProductModel.objects.select_related("category")
     )

@@ -121,11 +121,24 @@ def home(request):
 # --- Lists ---------------------------------------------------------------------------------
 
 
+def _filled(query):
+    """The filters a person actually set: the form's "Any status" / "Any priority" options
+    send empty values, which mean "no filter", not an invalid choice."""
+    filled = query.copy()
+    for key in list(filled):
+        values = [value for value in filled.getlist(key) if value.strip()]
+        if values:
+            filled.setlist(key, values)
+        else:
+            del filled[key]
+    return filled
+
+
 @login_required
 def ticket_list_page(request):
     """Filtered list, newest first, keyset-paginated with ``?before=<id>`` (no COUNT(*))."""
     visible = ticket_list(user=request.user)
-    filterset = TicketFilterSet(request.GET, queryset=visible)
+    filterset = TicketFilterSet(_filled(request.GET), queryset=visible)
     queryset = filterset.qs.order_by("-id") if filterset.is_valid() else visible.none()
     mine = request.GET.get("mine") == "1"
     if mine:
