@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (the browser fixtures are imported from test_pages and used by name)
 """Every form of the desk's pages submitted in the browser in each of its modes, the outcome
 read from the database (issue 13 §1: intake could not be submitted for an existing customer,
 the list's filter form failed whenever a filter was left at its default)."""
