@@ -5,24 +5,24 @@ Quality audits and KPI reports, which read the other apps, are ``audits.quality`
 
 from .trail import (
     SECRET_FIELDS,
-    audit_created,
     audit_pii_read,
     audit_record,
     audit_records,
     diff,
     field_values,
     pii_reads_flush,
+    plain,
     snapshot,
 )
 
 __all__ = [
     "SECRET_FIELDS",
-    "audit_created",
     "audit_pii_read",
     "audit_record",
     "audit_records",
     "diff",
     "field_values",
     "pii_reads_flush",
+    "plain",
     "snapshot",
 ]

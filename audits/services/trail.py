@@ -159,18 +159,6 @@ def field_values(instance):
     }
 
 
-def audit_created(*, actor, obj, action=None):
-    """Record the creation of ``obj`` with all its field values (generic create paths such
-    as the reference-data API, which have no business service of their own)."""
-    values = field_values(obj)
-    return audit_record(
-        actor=actor,
-        action=action or f"{obj._meta.model_name}.created",
-        obj=obj,
-        changes={name: [None, value] for name, value in values.items() if value not in (None, "")},
-    )
-
-
 def snapshot(instance, fields):
     return {field: getattr(instance, field) for field in fields}
 

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from aftersales.dates import local_day_bounds
 from aftersales.roles import acting_user, role_require
-from audits.services import audit_record
+from audits.services import audit_record, plain
 from tickets.choices import TicketStatus
 from tickets.models import Ticket
 
@@ -22,13 +22,9 @@ def training_record_create(
 ):
     """Record a completed course; writes ``training.recorded``."""
     role_require(actor, *MANAGER_ROLES)
-    errors = {}
-    if not (theory_hours or practical_hours):
-        errors["theory_hours"] = [_("A course has theory or practical hours.")]
-    if completed_on > timezone.localdate():
-        errors["completed_on"] = [_("The completion date cannot be in the future.")]
-    if errors:
-        raise ValidationError(errors)
+    _training_check(
+        theory_hours=theory_hours, practical_hours=practical_hours, completed_on=completed_on
+    )
     record = TrainingRecord.objects.create(
         technician=technician,
         course=course,
@@ -54,11 +50,15 @@ def training_record_create(
     return record
 
 
-def _plain(value):
-    """As ``training.recorded`` stores them: dates in ISO 8601, hours and scores as text."""
-    if value is None or isinstance(value, str):
-        return value
-    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+def _training_check(*, theory_hours, practical_hours, completed_on):
+    """The rule of a training record, for its creation and its corrections."""
+    errors = {}
+    if not (theory_hours or practical_hours):
+        errors["theory_hours"] = [_("A course has theory or practical hours.")]
+    if completed_on > timezone.localdate():
+        errors["completed_on"] = [_("The completion date cannot be in the future.")]
+    if errors:
+        raise ValidationError(errors)
 
 
 TRAINING_FIELDS = ("course", "completed_on", "theory_hours", "practical_hours", "score")
@@ -69,6 +69,7 @@ def training_record_update(*, record, actor, **fields):
     """Correct a training record (course, date, hours, score) with the checks of
     ``training_record_create``; the technician is fixed. Writes ``training.updated`` with
     before/after values of what changed."""
+    role_require(actor, *MANAGER_ROLES)
     unknown = set(fields) - set(TRAINING_FIELDS)
     if unknown:
         raise ValidationError({field: [_("This field cannot be changed.")] for field in unknown})
@@ -77,15 +78,13 @@ def training_record_update(*, record, actor, **fields):
     for field, value in fields.items():
         before = getattr(record, field)
         if before != value:
-            changes[field] = [_plain(before), _plain(value)]
+            changes[field] = [plain(before), plain(value)]
             setattr(record, field, value)
-    errors = {}
-    if not (record.theory_hours or record.practical_hours):
-        errors["theory_hours"] = [_("A course has theory or practical hours.")]
-    if record.completed_on > timezone.localdate():
-        errors["completed_on"] = [_("The completion date cannot be in the future.")]
-    if errors:
-        raise ValidationError(errors)
+    _training_check(
+        theory_hours=record.theory_hours,
+        practical_hours=record.practical_hours,
+        completed_on=record.completed_on,
+    )
     if changes:
         record.full_clean(exclude=["technician", "recorded_by"])
         record.save(update_fields=list(changes))
