@@ -9,6 +9,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from aftersales.roles import Role
+from tests.browser import chromium, open_page  # noqa: F401  (browser fixtures, by name)
 
 
 def pytest_report_header(config):

@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "audits.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "aftersales.signin.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from aftersales.roles import Role
+from tests.browser import _sign_in
 from tests.tickets.factories import make_ticket
-from tests.tickets.test_pages import CHROMIUM, _sign_in, chromium, open_page  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
@@ -55,7 +55,7 @@ def test_no_template_has_inline_script_handlers_or_styles():
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_the_pages_break_no_csp_rule_in_the_browser(open_page, make_user, agent):  # noqa: F811
+def test_the_pages_break_no_csp_rule_in_the_browser(open_page, make_user, agent):
     supervisor = make_user(Role.SUPERVISOR, username="boss", is_staff=True)
     ticket = make_ticket(actor=agent)
     page = open_page()

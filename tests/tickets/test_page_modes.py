@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (the browser fixtures are imported from test_pages and used by name)
 """Every form of the desk's pages submitted in the browser in each of its modes, the outcome
 read from the database (issue 13 §1: intake could not be submitted for an existing customer,
 the list's filter form failed whenever a filter was left at its default)."""
@@ -6,6 +5,7 @@ the list's filter form failed whenever a filter was left at its default)."""
 import pytest
 
 from aftersales.roles import Role
+from tests.browser import _screenshot, _sign_in
 from tests.tickets.factories import (
     AreaFactory,
     CustomerFactory,
@@ -13,7 +13,6 @@ from tests.tickets.factories import (
     ProductModelFactory,
     make_ticket,
 )
-from tests.tickets.test_pages import _screenshot, _sign_in, chromium, open_page  # noqa: F401
 from tickets.models import Customer, Product, Ticket
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -2,7 +2,6 @@
 guards, and headless-Chromium walk-throughs (``-m browser``) on a phone-sized screen."""
 
 import datetime
-import os
 import re
 from pathlib import Path
 
@@ -23,9 +22,10 @@ from tests.tickets.factories import (
     appointment,
     make_ticket,
 )
-from tickets import services, views
+from tickets import services
 from tickets.choices import TicketStatus
 from tickets.models import Customer, Ticket, TicketEvent
+from tickets.views import queue
 
 # A 1×1 transparent PNG, as the signature pad would post it.
 SIGNATURE = (
@@ -130,7 +130,7 @@ def test_list_filters_by_priority_category_and_mine(login, agent, other_agent):
 
 @pytest.mark.django_db
 def test_list_pages_with_a_keyset_and_keeps_the_filters(login, agent, monkeypatch):
-    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    monkeypatch.setattr(queue, "PAGE_SIZE", 2)
     tickets = [make_ticket(actor=agent, priority="p2") for _ in range(3)]
     client = login(agent)
     first = client.get(reverse("ticket-list-page"), {"priority": "p2"})
@@ -753,119 +753,14 @@ def test_my_jobs_runs_the_same_queries_for_few_and_many_jobs(login, ticket_in, b
     assert _queries(client, reverse("my-jobs-page")) == few
 
 
-# --- Headless Chromium ---------------------------------------------------------------------------
-
-CHROMIUM = os.environ.get("AFTERSALES_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-PHONE = {"width": 360, "height": 740}
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    """One headless Chromium for the module's browser tests.
-
-    Missing Chromium (or Playwright) fails the run when CI=true and skips it elsewhere.
-    Playwright's sync API keeps an event loop running, so Django's async-safety check is
-    switched off while the browser lives, and only then.
-    """
-    reason = None
-    if not os.path.exists(CHROMIUM):
-        reason = f"{CHROMIUM} is not installed"
-    else:
-        try:
-            from playwright.sync_api import sync_playwright
-        except ImportError:
-            reason = "Playwright for Python is not installed"
-    if reason:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"Browser tests cannot run in CI: {reason}.")
-        pytest.skip(f"Browser tests skipped: {reason} (with CI=true this is a failure).")
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    playwright = sync_playwright().start()
-    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-    try:
-        yield browser
-    finally:
-        browser.close()
-        playwright.stop()
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
-
-
-@pytest.fixture
-def open_page(chromium, live_server):
-    """open_page(viewport=..., **context options) → a fresh page on the live server."""
-    contexts = []
-
-    def factory(viewport=None, **options):
-        context = chromium.new_context(
-            base_url=live_server.url, viewport=viewport or {"width": 1280, "height": 900}, **options
-        )
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        return context.new_page()
-
-    yield factory
-    for context in contexts:
-        context.close()
-
-
-def _sign_in(page, username, password):
-    page.goto("/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
-    if "/login/verify/enrol/" in page.url:
-        _enrol_second_factor(page)
-
-
-def _enrol_second_factor(page):
-    """A supervisor's first sign-in: set up the authenticator like a person would, typing
-    the key shown on the page into an "app" (django-otp's TOTP function), then go on."""
-    import base64
-
-    from django_otp.oath import totp
-
-    key = page.get_attribute("#otp-key", "data-key").replace(" ", "")
-    secret = base64.b32decode(key + "=" * (-len(key) % 8))
-    page.fill("#id_code", f"{totp(secret):06d}")
-    page.click("button[type=submit].primary")
-    page.wait_for_load_state()
-    page.click("a.button.primary")  # "Continue", past the backup codes
-    page.wait_for_load_state()
-
-
-def _assert_fits(page, width):
-    scroll = page.evaluate("document.documentElement.scrollWidth")
-    assert scroll <= width, f"{page.url} scrolls sideways: {scroll}px > {width}px"
-
-
-def _assert_touch_targets(page, selector, minimum=44):
-    small = page.evaluate(
-        """([selector, minimum]) => [...document.querySelectorAll(selector)]
-            .filter(e => e.offsetParent !== null)
-            .map(e => [e.outerHTML.slice(0, 80), e.getBoundingClientRect().height])
-            .filter(([_, h]) => h < minimum)""",
-        [selector, minimum],
-    )
-    assert small == []
-
-
-def _screenshot(page, name):
-    folder = os.environ.get("AFTERSALES_SCREENSHOTS")
-    if folder:
-        page.screenshot(path=str(Path(folder, name)), full_page=True)
+from tests.browser import (  # noqa: E402, F401  (fixtures come from tests/conftest.py)
+    CHROMIUM,
+    PHONE,
+    _assert_fits,
+    _assert_touch_targets,
+    _screenshot,
+    _sign_in,
+)
 
 
 @pytest.mark.browser

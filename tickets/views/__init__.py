@@ -1,0 +1,19 @@
+"""HTML adapter: the desk's and the technicians' pages, on the same selectors and services
+as the API. One module per page family; ``common`` holds the role gate."""
+
+from .dashboard import dashboard_page
+from .detail import ticket_action_page, ticket_detail_page
+from .home import home
+from .intake import ticket_create_page
+from .jobs import my_jobs_page
+from .queue import ticket_list_page
+
+__all__ = [
+    "dashboard_page",
+    "home",
+    "my_jobs_page",
+    "ticket_action_page",
+    "ticket_create_page",
+    "ticket_detail_page",
+    "ticket_list_page",
+]
