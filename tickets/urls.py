@@ -15,6 +15,7 @@ urlpatterns = [
         views.ticket_action_page,
         name="ticket-action-page",
     ),
+    path("customers/<int:pk>/", views.customer_detail_page, name="customer-detail-page"),
     path("jobs/", views.my_jobs_page, name="my-jobs-page"),
     path("dashboard/", views.dashboard_page, name="dashboard-page"),
 ]

@@ -1,6 +1,7 @@
 """HTML adapter: the desk's and the technicians' pages, on the same selectors and services
 as the API. One module per page family; ``common`` holds the role gate."""
 
+from .customers import customer_detail_page
 from .dashboard import dashboard_page
 from .detail import ticket_action_page, ticket_detail_page
 from .home import home
@@ -9,6 +10,7 @@ from .jobs import my_jobs_page
 from .queue import ticket_list_page
 
 __all__ = [
+    "customer_detail_page",
     "dashboard_page",
     "home",
     "my_jobs_page",
