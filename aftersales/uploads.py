@@ -1,8 +1,8 @@
 """Every uploaded file passes through here: size, type by content, images re-encoded.
 
-One rule for the three kinds of upload (certificate documents, corrective-action
-evidence, the customer's signature), used by the model ``clean()``, the API's upload
-fields, the page form and the services that store the file:
+One rule for the four kinds of upload (certificate documents, corrective-action
+evidence, the customer's signature, a ticket's photos and documents), used by the model
+``clean()``, the API's upload fields, the page forms and the services that store the file:
 
 - **size**: each kind has a limit in bytes (settings ``UPLOAD_MAX_BYTES``);
 - **type by content, never by name**: the first bytes are matched against the kind's
@@ -35,7 +35,7 @@ from pathlib import PurePosixPath
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.core.files.uploadhandler import FileUploadHandler
+from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.db import transaction
 from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
@@ -96,6 +96,8 @@ CERTIFICATE_DOCUMENT = UploadKind("certificate_document", (PDF, PNG, JPEG, WEBP)
 EVIDENCE = UploadKind("evidence", (PDF, PNG, JPEG, WEBP))
 # A signature is drawn on a pad: an image, never a document.
 SIGNATURE = UploadKind("signature", (PNG, JPEG))
+# Photos of the fault and the work, documents (invoices, reports) on a ticket.
+TICKET_ATTACHMENT = UploadKind("ticket_attachment", (JPEG, PNG, WEBP, PDF))
 
 
 def size_label(n):
@@ -210,6 +212,32 @@ def reencode_image(raw, file_type):
     except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError) as exc:
         # Pillow reports truncated or corrupt data as OSError (SyntaxError for some
         # malformed headers).
+        raise ValueError(str(exc)) from exc
+
+
+THUMBNAIL_SIZE = (480, 480)
+
+
+def thumbnail_bytes(raw, *, size=THUMBNAIL_SIZE):
+    """A JPEG of at most ``size`` pixels of the image ``raw`` (bytes that passed
+    ``clean_bytes``: decodable, pixels only, upright), made on the server so a page of
+    photos loads kilobytes, not the originals. Transparency is laid on white."""
+    try:
+        formats = [t.pillow_format for t in (PNG, JPEG, WEBP)]
+        with Image.open(io.BytesIO(raw), formats=formats) as image:
+            image.draft("RGB", size)  # a JPEG decodes at a fraction of its size: faster
+            image.thumbnail(size, Image.Resampling.LANCZOS)
+            if image.mode in ("RGBA", "LA", "P"):
+                image = image.convert("RGBA")
+                flat = Image.new("RGB", image.size, (255, 255, 255))
+                flat.paste(image, mask=image.getchannel("A"))
+                image = flat
+            elif image.mode != "RGB":
+                image = image.convert("RGB")
+            out = io.BytesIO()
+            image.save(out, format="JPEG", quality=82, optimize=True)
+            return out.getvalue()
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError) as exc:
         raise ValueError(str(exc)) from exc
 
 
@@ -350,3 +378,40 @@ class UploadSizeLimitHandler(FileUploadHandler):
 
     def file_complete(self, file_size):
         return None
+
+
+class UploadSkipOversize(FileUploadHandler):
+    """For a page form: a file beyond ``kind``'s limit is dropped while it streams (never
+    stored, not even in a temporary file), the rest of the form is kept, and the field's
+    name is noted in ``request.uploads_refused`` so the view can say "too large" next to
+    it and re-show what else was typed. Put it first of the request's handlers, before
+    ``request.POST`` is read (the view is ``csrf_exempt`` and checks CSRF itself after)."""
+
+    def __init__(self, request, *, kind):
+        super().__init__(request)
+        self.limit = kind.max_bytes
+        request.uploads_refused = []
+
+    def new_file(self, field_name, *args, **kwargs):
+        super().new_file(field_name, *args, **kwargs)
+        self.received = 0
+
+    def receive_data_chunk(self, raw_data, start):
+        self.received += len(raw_data)
+        if self.received > self.limit:
+            self.request.uploads_refused.append(self.field_name)
+            raise SkipFile
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None
+
+
+def upload_handlers_for_page(request, *, kind):
+    """``request``'s upload handlers with ``UploadSkipOversize`` for ``kind`` in place of
+    the global stream limit (which answers a bare 400 and loses the form)."""
+    request.upload_handlers = [UploadSkipOversize(request, kind=kind)] + [
+        handler
+        for handler in request.upload_handlers
+        if not isinstance(handler, UploadSizeLimitHandler)
+    ]

@@ -101,6 +101,14 @@ class EventKind(models.TextChoices):
     NOTIFICATION = "notification", _("Notification sent")
     SLA_WARNING = "sla_warning", _("SLA warning")
     SLA_BREACH = "sla_breach", _("SLA breach")
+    ATTACHMENT = "attachment", _("Photo or document")
+
+
+class AttachmentKind(models.TextChoices):
+    """What a ticket's attachment is, from its sniffed type: an image or a document."""
+
+    PHOTO = "photo", _("Photo")
+    DOCUMENT = "document", _("Document")
 
 
 class Action(models.TextChoices):

@@ -342,6 +342,44 @@ class UpdateForm(TicketActionForm):
         self.fields["fault_occurred_at"].initial = ticket.fault_occurred_at
 
 
+# --- Photos and documents ---------------------------------------------------------------------
+
+
+class AttachmentForm(forms.Form):
+    """A photo or a document for a ticket; ``ticket_attachment_add`` checks the file (type
+    by content, size, an image that decodes). A technician's phone opens its camera."""
+
+    file = forms.FileField(label=_("Photo or document"), required=False)
+    caption = forms.CharField(
+        label=_("Caption"),
+        max_length=200,
+        required=False,
+        help_text=_("What it shows, e.g. “rating plate” or “leak under the unit”."),
+    )
+
+    def __init__(self, *args, photos_only=False, limit_label="", refused_message=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The file was dropped while it streamed (aftersales.uploads.UploadSkipOversize).
+        self.refused_message = refused_message
+        file = self.fields["file"]
+        if photos_only:
+            file.label = _("Photo")
+            file.widget.attrs.update({"accept": "image/*", "capture": "environment"})
+            file.help_text = _("Take a photo or pick one: JPEG, PNG or WebP, at most %(limit)s.")
+        else:
+            file.widget.attrs["accept"] = "image/jpeg,image/png,image/webp,application/pdf"
+            file.help_text = _("A photo (JPEG, PNG, WebP) or a PDF, at most %(limit)s.")
+        file.help_text = file.help_text % {"limit": limit_label}
+
+    def clean_file(self):
+        if self.refused_message:
+            raise ValidationError(self.refused_message, code="upload_refused")
+        file = self.cleaned_data.get("file")
+        if not file:
+            raise ValidationError(_("Choose a photo or a PDF to upload."), code="required")
+        return file
+
+
 # --- Intake (受理) ---------------------------------------------------------------------------
 
 

@@ -1,16 +1,37 @@
-"""How customers' personal data is shown: the one "mask or show the phone" rule.
+"""How records are shown: the one "mask or show the phone" rule, and the timeline in words.
 
 ``customer_phone`` decides what a user sees and notes each unmasked read in a
 ``PiiReads``; the adapter that showed it (an API view, a page) records the notes with
 ``audits.services.audit_pii_read`` once the response is built. Presenters and serializers
 write nothing themselves.
+
+``timeline_entries`` turns the stored codes of a ticket's events (``kind``, ``action``,
+payload values such as ``via`` or ``clock``) into translated titles and labelled facts:
+a page never shows a code such as ``notify_customer``.
 """
 
+import datetime
 from dataclasses import dataclass, field
 
-from aftersales.platform.models import NotificationChannel
+from django.utils import formats, timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from aftersales.platform.models import NotificationChannel, NotificationKind
 from audits.services import audit_pii_read
 
+from .choices import (
+    Action,
+    AttachmentKind,
+    Channel,
+    ContactVia,
+    EventKind,
+    FaultClass,
+    Priority,
+    TicketCategory,
+    TicketStatus,
+    WarrantyDecision,
+)
 from .phones import mask_phone
 from .selectors import can_see_phone
 
@@ -47,13 +68,20 @@ def message_address(*, user, notification, ticket, reads):
     in-app inbox has none."""
     if notification.channel == NotificationChannel.INBOX or not notification.address:
         return ""
-    if notification.channel != NotificationChannel.SMS:
+    if notification.customer_id is None:  # staff addresses are no customer's data
         return notification.address
     if not can_see_phone(user, ticket=ticket):
-        return mask_phone(notification.address)
-    if notification.customer_id:
-        reads.note(customer_id=notification.customer_id, ticket_id=ticket.pk)
+        if notification.channel == NotificationChannel.SMS:
+            return mask_phone(notification.address)
+        return mask_email(notification.address)
+    reads.note(customer_id=notification.customer_id, ticket_id=ticket.pk)
     return notification.address
+
+
+def mask_email(address):
+    """``chen.jing@example.com`` → ``c***@example.com``: the domain and a first letter."""
+    local, _at, domain = address.partition("@")
+    return f"{local[:1]}***@{domain}" if domain else "***"
 
 
 def pii_reads_record(*, actor, reads):
@@ -65,3 +93,180 @@ def pii_reads_record(*, actor, reads):
     for customer_id, ticket_id in reads.shown:
         audit_pii_read(actor=actor, customer_id=customer_id, ticket_id=ticket_id)
     reads.shown.clear()
+
+
+# --- The timeline in words ---------------------------------------------------------------
+
+# What happened, by the event's action (transitions and other actions of the table) or,
+# for the events no action of the table writes, by its stored action code.
+EVENT_TITLES = {
+    Action.TRIAGE: _("Triaged"),
+    Action.DISPATCH: _("Dispatched"),
+    Action.CHECK_IN: _("Technician on site"),
+    Action.COMPLETE: _("Work completed"),
+    Action.RESOLVE_REMOTELY: _("Resolved remotely"),
+    Action.CONFIRM: _("Customer confirmed the work"),
+    Action.FOLLOW_UP: _("Followed up"),
+    Action.CANCEL: _("Cancelled"),
+    Action.CONTACT: _("Customer contact"),
+    Action.PAUSE: _("SLA paused"),
+    Action.RESUME: _("SLA resumed"),
+    Action.RESCHEDULE: _("Rescheduled"),
+    Action.ESCALATE: _("Escalated"),
+    Action.TRANSFER_OWNER: _("Owner transferred"),
+    Action.UPDATE: _("Details updated"),
+    "notify_customer": _("Customer notified"),
+    "sla_warning": _("SLA warning"),
+    "sla_breach": _("SLA breach"),
+    "sla_escalation": _("SLA escalation"),
+}
+CONFIRM_REFUSED_TITLE = _("Customer refused the work")
+ATTACHMENT_TITLES = {
+    ("attachment_add", AttachmentKind.PHOTO): _("Photo added"),
+    ("attachment_add", AttachmentKind.DOCUMENT): _("Document added"),
+    ("attachment_remove", AttachmentKind.PHOTO): _("Photo removed"),
+    ("attachment_remove", AttachmentKind.DOCUMENT): _("Document removed"),
+}
+# The SLA clocks the sweep marks (payload "clock").
+SLA_CLOCKS = {
+    "response": _("Response deadline"),
+    "dispatch": _("Dispatch deadline"),
+    "resolution": _("Resolution deadline"),
+    "follow_up": _("Follow-up deadline"),
+}
+# The notices a "customer notified" event names (payload "template").
+NOTICE_TEMPLATES = {"dispatch": NotificationKind.DISPATCH_NOTICE.label}
+# The ticket fields "details updated" names (ticket_update's fields).
+UPDATED_FIELDS = {
+    "description": _("Description"),
+    "product": _("Product"),
+    "fault_occurred_at": _("Fault started"),
+}
+
+
+@dataclass
+class TimelineEntry:
+    """One event as shown: a title, the status move, who, labelled facts, free text."""
+
+    event: object
+    title: str
+    change: str = ""
+    facts: list = field(default_factory=list)
+    text: str = ""
+
+    @property
+    def created_at(self):
+        return self.event.created_at
+
+    @property
+    def kind(self):
+        return self.event.kind
+
+    @property
+    def actor(self):
+        return self.event.actor
+
+
+def _choice(choices, value, fallback=None):
+    """The label of a stored ``value`` of ``choices``; an unknown value (a code from a
+    later release, or garbage) shows as ``fallback``, never as itself."""
+    try:
+        return choices(value).label
+    except ValueError:
+        return fallback if fallback is not None else _("unknown")
+
+
+def _window(payload):
+    try:
+        start = datetime.datetime.fromisoformat(payload["appointment_start"])
+        end = datetime.datetime.fromisoformat(payload["appointment_end"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    start, end = timezone.localtime(start), timezone.localtime(end)
+    end_format = "H:i" if start.date() == end.date() else "Y-m-d H:i"
+    return f"{formats.date_format(start, 'Y-m-d H:i')} – {formats.date_format(end, end_format)}"
+
+
+def _title(event):
+    payload = event.payload if isinstance(event.payload, dict) else {}
+    if event.kind == EventKind.ATTACHMENT:
+        key = (event.action, payload.get("kind"))
+        return ATTACHMENT_TITLES.get(key, EventKind.ATTACHMENT.label)
+    if event.action == Action.CONFIRM and event.to_status == TicketStatus.TRIAGED:
+        return CONFIRM_REFUSED_TITLE
+    if event.action in EVENT_TITLES:
+        return EVENT_TITLES[event.action]
+    return _choice(EventKind, event.kind, fallback=_("Other event"))
+
+
+def _facts(event, payload):
+    """The labelled values an event is shown with: each a (label, value) pair."""
+    facts = []
+
+    def add(label, value):
+        if value not in (None, ""):
+            facts.append((label, value))
+
+    def coded(label, choices, key):
+        if payload.get(key):
+            add(label, _choice(choices, payload[key]))
+
+    action, kind = event.action, event.kind
+    if kind == EventKind.CREATED:
+        coded(_("Category"), TicketCategory, "category")
+        coded(_("Channel"), Channel, "channel")
+        coded(_("Priority"), Priority, "priority")
+    if action == Action.TRIAGE:
+        coded(_("Priority"), Priority, "priority")
+        coded(_("Fault class"), FaultClass, "fault_class")
+        coded(_("Warranty decision"), WarrantyDecision, "warranty_decision")
+    if action in (Action.DISPATCH, Action.RESCHEDULE):
+        add(_("Visit window"), _window(payload))
+    if action == Action.COMPLETE:
+        coded(_("Fault class"), FaultClass, "fault_class")
+        add(_("Fault code"), payload.get("fault_code"))
+        if payload.get("test_passed") is not None:
+            add(_("Test"), _("Passed") if payload["test_passed"] else _("Failed"))
+    coded(pgettext_lazy("contact", "Via"), ContactVia, "via")
+    if payload.get("satisfaction"):
+        add(_("Satisfaction"), f"{payload['satisfaction']}/5")
+    if payload.get("level"):
+        add(_("Escalation level"), payload["level"])
+    if payload.get("clock"):
+        add(_("Clock"), SLA_CLOCKS.get(payload["clock"], _("unknown")))
+    if action == "notify_customer":
+        add(_("Message"), NOTICE_TEMPLATES.get(payload.get("template"), _("unknown")))
+        coded(_("Channel"), NotificationChannel, "channel")
+    if action == Action.UPDATE and payload.get("fields"):
+        names = [str(UPDATED_FIELDS.get(name, _("unknown"))) for name in payload["fields"]]
+        add(_("Changed"), ", ".join(names))
+    if kind == EventKind.ATTACHMENT:
+        add(_("File"), payload.get("name"))
+    return facts
+
+
+def timeline_entries(events):
+    """Each of ``events`` (``TicketEvent`` rows, their actor loaded) as a ``TimelineEntry``
+    in words: no query, and no stored code shown as it is."""
+    entries = []
+    for event in events:
+        payload = event.payload if isinstance(event.payload, dict) else {}
+        change = ""
+        if event.to_status and event.from_status != event.to_status:
+            to_label = _choice(TicketStatus, event.to_status)
+            change = (
+                f"{_choice(TicketStatus, event.from_status)} → {to_label}"
+                if event.from_status
+                else str(to_label)
+            )
+        texts = [payload.get(key) for key in ("note", "reason", "comment", "resolution")]
+        entries.append(
+            TimelineEntry(
+                event=event,
+                title=_title(event),
+                change=change,
+                facts=_facts(event, payload),
+                text="\n".join(str(t) for t in texts if t),
+            )
+        )
+    return entries

@@ -10,6 +10,27 @@ urlpatterns = [
     path("tickets/", views.ticket_list_page, name="ticket-list-page"),
     path("tickets/new/", views.ticket_create_page, name="ticket-create-page"),
     path("tickets/<int:pk>/", views.ticket_detail_page, name="ticket-detail-page"),
+    # Before the action route, which would take "attachments" for an action's name.
+    path(
+        "tickets/<int:pk>/attachments/",
+        views.ticket_attachment_add_page,
+        name="ticket-attachment-add-page",
+    ),
+    path(
+        "tickets/<int:pk>/attachments/<int:attachment_pk>/",
+        views.ticket_attachment_file,
+        name="ticket-attachment-file",
+    ),
+    path(
+        "tickets/<int:pk>/attachments/<int:attachment_pk>/thumbnail/",
+        views.ticket_attachment_thumbnail,
+        name="ticket-attachment-thumbnail",
+    ),
+    path(
+        "tickets/<int:pk>/attachments/<int:attachment_pk>/remove/",
+        views.ticket_attachment_remove_page,
+        name="ticket-attachment-remove-page",
+    ),
     path(
         "tickets/<int:pk>/<slug:action>/",
         views.ticket_action_page,

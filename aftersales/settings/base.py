@@ -174,7 +174,10 @@ UPLOAD_MAX_BYTES = {
     "certificate_document": env.int("UPLOAD_MAX_CERTIFICATE_BYTES", default=10 * 1024 * 1024),
     "evidence": env.int("UPLOAD_MAX_EVIDENCE_BYTES", default=20 * 1024 * 1024),
     "signature": env.int("UPLOAD_MAX_SIGNATURE_BYTES", default=256 * 1024),
+    "ticket_attachment": env.int("UPLOAD_MAX_TICKET_ATTACHMENT_BYTES", default=10 * 1024 * 1024),
 }
+# Photos and documents one ticket may hold (tickets.services.ticket_attachment_add).
+TICKET_ATTACHMENTS_MAX = env.int("TICKET_ATTACHMENTS_MAX", default=50)
 # Images are decoded and re-encoded; more pixels than this is refused before decoding
 # (a decompression bomb: a few KB of PNG that inflates to gigabytes).
 UPLOAD_MAX_IMAGE_PIXELS = env.int("UPLOAD_MAX_IMAGE_PIXELS", default=40_000_000)

@@ -1,5 +1,7 @@
-"""The tickets app's models: the service records (core) and the SLA machinery (sla)."""
+"""The tickets app's models: the service records (core), their photos and documents
+(attachments) and the SLA machinery (sla)."""
 
+from .attachments import TicketAttachment
 from .core import (
     CUSTOMER_PERSONAL_FIELDS,
     Area,
@@ -35,6 +37,7 @@ __all__ = [
     "SlaEvent",
     "SlaPolicy",
     "Ticket",
+    "TicketAttachment",
     "TicketEvent",
     "TicketNumberSequence",
     "WorkingCalendar",

@@ -1,5 +1,11 @@
 """Every write in the tickets app. Import services from here."""
 
+from .attachments import (
+    ticket_attachment_add,
+    ticket_attachment_allowed,
+    ticket_attachment_removable,
+    ticket_attachment_remove,
+)
 from .customers import (
     customer_consent_withdraw,
     customer_create,
@@ -83,6 +89,10 @@ __all__ = [
     "sla_policy_update",
     "sla_sweep",
     "ticket_allowed_actions",
+    "ticket_attachment_add",
+    "ticket_attachment_allowed",
+    "ticket_attachment_removable",
+    "ticket_attachment_remove",
     "ticket_authorize",
     "ticket_cancel",
     "ticket_check_in",

@@ -1,6 +1,12 @@
 """HTML adapter: the desk's and the technicians' pages, on the same selectors and services
 as the API. One module per page family; ``common`` holds the role gate."""
 
+from .attachments import (
+    ticket_attachment_add_page,
+    ticket_attachment_file,
+    ticket_attachment_remove_page,
+    ticket_attachment_thumbnail,
+)
 from .customers import customer_detail_page
 from .dashboard import dashboard_page
 from .detail import ticket_action_page, ticket_detail_page
@@ -15,6 +21,10 @@ __all__ = [
     "home",
     "my_jobs_page",
     "ticket_action_page",
+    "ticket_attachment_add_page",
+    "ticket_attachment_file",
+    "ticket_attachment_remove_page",
+    "ticket_attachment_thumbnail",
     "ticket_create_page",
     "ticket_detail_page",
     "ticket_list_page",

@@ -1,6 +1,8 @@
 """A ticket and its actions: forms validate the input, services decide; a refused action
-re-renders the page with the message and the user's input kept (never a 500, never a lost
-update)."""
+re-renders the page with the message next to its form and the user's input kept (never a
+500, never a lost update). The page also carries the ticket's photos and documents (their
+upload and file views are ``attachments``), its timeline in words and its communication
+log."""
 
 from dataclasses import dataclass
 
@@ -15,12 +17,21 @@ from django.views.decorators.http import require_POST
 
 from aftersales.exceptions import ActionForbidden, ApplicationError
 from aftersales.platform.selectors import ticket_notifications
+from aftersales.uploads import TICKET_ATTACHMENT, size_label
 from technicians.choices import reason_label
 
 from .. import forms, services
-from ..choices import Action, TicketStatus
-from ..presenters import PiiReads, customer_phone, message_address, pii_reads_record
+from ..choices import Action, TicketCategory, TicketStatus
+from ..models import TicketAttachment
+from ..presenters import (
+    PiiReads,
+    customer_phone,
+    message_address,
+    pii_reads_record,
+    timeline_entries,
+)
 from ..selectors import ticket_events, ticket_list
+from .common import _is_field_technician
 
 
 @dataclass(frozen=True)
@@ -61,6 +72,8 @@ ACTIONS = {
         label=gettext_lazy("Cancel ticket"),
     ),
 }
+# The step that moves the ticket on, in lifecycle order: the first one the user may take
+# is "the next action", shown first with its form open.
 FORWARD_ACTIONS = (
     Action.TRIAGE,
     Action.DISPATCH,
@@ -84,6 +97,17 @@ def _visible_actions(ticket, user):
     """The allowed actions, in page order."""
     allowed = set(services.ticket_allowed_actions(ticket=ticket, actor=user))
     return [action for action in ACTIONS if action in allowed]
+
+
+def next_action(ticket, visible):
+    """The action that moves ``ticket`` on for this user, or None: the first forward step
+    they may take; a consultation the desk cannot dispatch is resolved remotely."""
+    for action in FORWARD_ACTIONS:
+        if action in visible:
+            return action
+    if Action.RESOLVE_REMOTELY in visible and ticket.category == TicketCategory.CONSULTATION:
+        return Action.RESOLVE_REMOTELY
+    return None
 
 
 def _label(action):
@@ -133,43 +157,92 @@ def _messages_log(ticket, user, reads):
     return rows
 
 
-def _render_detail(request, ticket, *, bound=None, error=None, status=200):
-    """The ticket page; ``bound`` is the (action, form) that just failed, shown open."""
-    user = request.user
-    panels = []
+def _panels(ticket, user, bound, error):
+    """The action panels in page order: a form that just failed first (open, its message
+    beside it), else the next action first and open; the others folded, in table order."""
     visible = _visible_actions(ticket, user)
-    first_forward = next((a for a in visible if a in FORWARD_ACTIONS), None)
-    for action in visible:
-        form = bound[1] if bound and bound[0] == action else _action_form(action, ticket, user)
+    failed = bound[0] if bound else None
+    forward = next_action(ticket, visible)
+    ordered = sorted(visible, key=lambda a: (a != failed, a != forward))
+    panels = []
+    for action in ordered:
+        is_failed = action == failed
         panels.append(
             {
                 "action": action,
                 "label": _label(action),
-                "form": form,
+                "form": bound[1] if is_failed else _action_form(action, ticket, user),
                 "template": ACTIONS[action].template,
                 "danger": ACTIONS[action].danger,
-                "open": (bound and bound[0] == action) or (not bound and action == first_forward),
+                "open": is_failed or (not bound and action == forward),
+                "error": error if is_failed else None,
+                "next": action == forward,
             }
         )
-    if bound and bound[0] not in visible:
+    if bound and failed not in visible:
         # The action is no longer possible (the ticket moved on): still show what was typed.
         panels.insert(
             0,
             {
-                "action": bound[0],
-                "label": _label(bound[0]),
+                "action": failed,
+                "label": _label(failed),
                 "form": bound[1],
-                "template": ACTIONS[bound[0]].template,
+                "template": ACTIONS[failed].template,
                 "open": True,
                 "stale": True,
+                "error": error,
             },
         )
+    return panels
+
+
+def attachment_form(ticket, user, *, data=None, files=None, refused=False):
+    """The upload form of the ticket page (None when ``user`` may not add): a technician
+    on their job gets the camera (photos only), the desk photos and PDFs."""
+    if not services.ticket_attachment_allowed(ticket=ticket, actor=user):
+        return None
+    limit = size_label(TICKET_ATTACHMENT.max_bytes)
+    refused_message = None
+    if refused:
+        refused_message = _(
+            "The file is larger than %(limit)s: nothing was uploaded. Choose a smaller "
+            "file (a photo at a lower resolution, a PDF with fewer pages)."
+        ) % {"limit": limit}
+    return forms.AttachmentForm(
+        data,
+        files,
+        photos_only=_is_field_technician(user),
+        limit_label=limit,
+        refused_message=refused_message,
+        auto_id="id_attachment_%s",
+    )
+
+
+def _attachments(ticket, user):
+    """The ticket's photos and documents (one query), each marked removable or not."""
+    rows = list(TicketAttachment.objects.of_ticket(ticket))
+    for row in rows:
+        row.removable = services.ticket_attachment_removable(
+            attachment=row, ticket=ticket, actor=user
+        )
+    return {
+        "photos": [row for row in rows if row.is_photo],
+        "documents": [row for row in rows if not row.is_photo],
+    }
+
+
+def render_detail(request, ticket, *, bound=None, error=None, status=200, upload_form=None):
+    """The ticket page; ``bound`` is the (action, form) that just failed, shown open,
+    ``upload_form`` the attachment form that just failed."""
+    user = request.user
+    panels = _panels(ticket, user, bound, error)
     reads = PiiReads()
     phone, show_phone = customer_phone(
         user=user, customer=ticket.customer, ticket=ticket, reads=reads
     )
     messages_log = _messages_log(ticket, user, reads)
     pii_reads_record(actor=user, reads=reads)
+    failed = panels[0] if bound else None  # a failed form is always the first panel
     return render(
         request,
         "tickets/ticket_detail.html",
@@ -178,11 +251,13 @@ def _render_detail(request, ticket, *, bound=None, error=None, status=200):
             "sla_state": ticket.sla_state(),
             "show_phone": show_phone,
             "phone": phone,
-            "events": ticket_events(ticket=ticket),
+            "timeline": timeline_entries(ticket_events(ticket=ticket)),
             "messages_log": messages_log,
             "panels": panels,
-            "error": error,
+            "failed_panel": failed,
             "lifecycle": _lifecycle(ticket),
+            "attachments": _attachments(ticket, user),
+            "upload_form": upload_form or attachment_form(ticket, user),
         },
         status=status,
     )
@@ -191,7 +266,7 @@ def _render_detail(request, ticket, *, bound=None, error=None, status=200):
 @login_required
 def ticket_detail_page(request, pk):
     ticket = get_object_or_404(ticket_list(user=request.user).with_product(), pk=pk)
-    return _render_detail(request, ticket)
+    return render_detail(request, ticket)
 
 
 @require_POST
@@ -237,4 +312,4 @@ def ticket_action_page(request, pk, action):
                 },
             )
             return redirect("ticket-detail-page", pk=ticket.pk)
-    return _render_detail(request, ticket, bound=(action, form), error=error, status=status)
+    return render_detail(request, ticket, bound=(action, form), error=error, status=status)
