@@ -501,12 +501,13 @@ def test_desk_uploads_a_photo_and_a_pdf_and_sees_the_thumbnail_and_link(
     page.goto(_detail(ticket))
     page.set_input_files("#id_attachment_file", str(photo))
     page.fill("#id_attachment_caption", "Leak under the unit")
-    page.click("#attachments button[type=submit]")
-    page.wait_for_selector(".thumb img")
-    assert page.eval_on_selector(".thumb img", "img => img.complete && img.naturalWidth") == 480
+    page.click(".upload-form button[type=submit]")
+    page.locator(".thumb img").scroll_into_view_if_needed()
+    width = page.eval_on_selector(".thumb img", "img => img.decode().then(() => img.naturalWidth)")
+    assert width == 480
     assert "Leak under the unit" in page.inner_text("#attachments")
     page.set_input_files("#id_attachment_file", str(pdf))
-    page.click("#attachments button[type=submit]")
+    page.click(".upload-form button[type=submit]")
     page.wait_for_selector(".document-link")
     link = page.inner_text("#attachments .documents")
     assert "quote.pdf" in link and ("KB" in link)
@@ -539,7 +540,7 @@ def test_an_oversize_file_is_refused_with_a_clear_message_in_the_browser(
     page.goto(_detail(ticket))
     page.fill("#id_attachment_caption", "Warranty card")
     page.set_input_files("#id_attachment_file", str(big))
-    page.click("#attachments button[type=submit]")
+    page.click(".upload-form button[type=submit]")
     page.wait_for_selector("#attachments .error")
     message = page.inner_text("#attachments .error")
     assert "larger than 100 KB" in message and "nothing was uploaded" in message
@@ -581,7 +582,7 @@ def test_technician_takes_a_photo_on_the_job_from_a_phone(open_page, make_user, 
     assert tops == sorted(tops)
     assert page.get_attribute("#id_attachment_file", "capture") == "environment"
     page.set_input_files("#id_attachment_file", str(shot))
-    page.click("#attachments button[type=submit]")
+    page.click(".upload-form button[type=submit]")
     page.wait_for_selector(".thumb img")
     assert TicketAttachment.objects.get().uploaded_by == tech.user
     assert_fits(page, 360)
