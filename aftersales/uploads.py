@@ -106,12 +106,22 @@ def size_label(n):
     return _("%(n)s KB") % {"n": f"{n / 1024:g}"}
 
 
-def refusal_message(kind):
-    """The message of a refused upload: what is allowed and how large."""
-    return _("Upload a %(types)s file of at most %(limit)s.") % {
+def refusal_message(kind, reason=None):
+    """The message of a refused upload: why (``reason``, when known), then what is allowed
+    and how large."""
+    allowed = _("Upload a %(types)s file of at most %(limit)s.") % {
         "types": ", ".join(t.label for t in kind.types),
         "limit": size_label(kind.max_bytes),
     }
+    return f"{reason} {allowed}" if reason else allowed
+
+
+def _refused(kind, reason):
+    return ValidationError(refusal_message(kind, reason), code="upload_refused")
+
+
+def _too_large(kind):
+    return _("The file is larger than %(limit)s.") % {"limit": size_label(kind.max_bytes)}
 
 
 class CleanedUpload(ContentFile):
@@ -247,16 +257,21 @@ def clean_bytes(raw, *, kind):
     Raises ``ValidationError`` (the refusal message) when it is too large, empty, of a
     type the kind does not allow, or an image that does not decode.
     """
-    if not raw or len(raw) > kind.max_bytes:
-        raise ValidationError(refusal_message(kind), code="upload_refused")
+    if not raw:
+        raise _refused(kind, _("The file is empty."))
+    if len(raw) > kind.max_bytes:
+        raise _refused(kind, _too_large(kind))
     file_type = sniff(raw[:SNIFF_BYTES])
     if file_type not in kind.types:
-        raise ValidationError(refusal_message(kind), code="upload_refused")
+        raise _refused(kind, _("This kind of file is not accepted."))
     if file_type.pillow_format:
         try:
             raw = reencode_image(raw, file_type)
         except ValueError as exc:
-            raise ValidationError(refusal_message(kind), code="upload_refused") from exc
+            reason = _(
+                "The file could not be read as a %(type)s image: it is damaged or not an image."
+            ) % {"type": file_type.label}
+            raise _refused(kind, reason) from exc
     return raw, file_type
 
 
@@ -279,7 +294,7 @@ def clean_upload(file, *, kind, field=None):
     try:
         raw = _read_limited(file, kind.max_bytes)
         if raw is None:
-            raise ValidationError(refusal_message(kind), code="upload_refused")
+            raise _refused(kind, _too_large(kind))
         raw, file_type = clean_bytes(raw, kind=kind)
     except ValidationError as exc:
         if field:
@@ -321,7 +336,7 @@ def clean_data_url(value, *, kind):
         raise ValueError("not a base64 data URL")
     # base64 grows 4/3: refuse a string too long to fit the limit before decoding it.
     if len(match.group(2)) > kind.max_bytes * 4 // 3 + 1024:
-        raise ValidationError(refusal_message(kind), code="upload_refused")
+        raise _refused(kind, _too_large(kind))
     try:
         raw = base64.b64decode(re.sub(r"\s+", "", match.group(2)), validate=True)
     except (binascii.Error, ValueError) as exc:

@@ -135,22 +135,27 @@ def test_a_png_with_transparency_gets_a_flat_thumbnail(ticket_in, agent, media):
 
 
 @pytest.mark.parametrize(
-    ("name", "content"),
+    ("name", "content", "reason"),
     [
-        ("page.html", HTML),
-        ("drawing.svg", SVG),
-        ("photo.jpg", EXE),
-        ("photo.jpg", FAKE_JPEG),
-        ("empty.pdf", b""),
+        ("page.html", HTML, "This kind of file is not accepted."),
+        ("drawing.svg", SVG, "This kind of file is not accepted."),
+        ("photo.jpg", EXE, "This kind of file is not accepted."),
+        (
+            "photo.jpg",
+            FAKE_JPEG,
+            "The file could not be read as a JPEG image: it is damaged or not an image.",
+        ),
+        ("empty.pdf", b"", "The file is empty."),
     ],
 )
 def test_files_that_are_not_an_allowed_type_or_not_an_image_are_refused(
-    ticket_in, agent, media, name, content
+    ticket_in, agent, media, name, content, reason
 ):
     ticket = ticket_in("new")
     with pytest.raises(ValidationError) as refused:
         services.ticket_attachment_add(ticket=ticket, actor=agent, file=upload(name, content))
-    assert "PDF" in refused.value.message_dict["file"][0]
+    (message,) = refused.value.message_dict["file"]
+    assert message == f"{reason} Upload a JPEG, PNG, WebP, PDF file of at most 10 MB."
     assert not TicketAttachment.objects.exists()
     assert not TicketEvent.objects.filter(kind="attachment").exists()
     assert stored_files(media) == []
@@ -162,7 +167,7 @@ def test_an_oversize_file_is_refused_with_the_limit(ticket_in, agent, media, set
         services.ticket_attachment_add(
             ticket=ticket_in("new"), actor=agent, file=upload("big.pdf", PDF + b"0" * 4000)
         )
-    assert "2 KB" in refused.value.message_dict["file"][0]
+    assert refused.value.message_dict["file"][0].startswith("The file is larger than 2 KB.")
     assert stored_files(media) == []
 
 
@@ -378,7 +383,10 @@ def test_a_file_of_the_wrong_type_is_refused_on_the_page(login, ticket_in, agent
     )
     assert response.status_code == 400
     page = response.content.decode()
-    assert "Upload a JPEG, PNG, WebP, PDF file of at most 10 MB." in page
+    assert (
+        "This kind of file is not accepted. Upload a JPEG, PNG, WebP, PDF file of at most 10 MB."
+        in page
+    )
     assert 'value="Screenshot"' in page
     no_file = login(agent).post(_upload_url(ticket), {"caption": "Forgot it"})
     assert "Choose a photo or a PDF to upload." in no_file.content.decode()
