@@ -433,3 +433,67 @@ def test_removing_from_the_page(login, job, agent, other_agent, media):
     response = login(agent).post(url)
     assert response.status_code == 302
     assert not TicketAttachment.objects.filter(pk=photo.pk).exists()
+
+
+# --- The API -------------------------------------------------------------------------------
+
+
+def _api(ticket, suffix=""):
+    return f"/api/v1/tickets/{ticket.pk}/attachments/{suffix}"
+
+
+def test_the_api_lists_and_uploads_and_serves_through_its_own_urls(
+    ticket_in, agent, technician, api_client_for, media
+):
+    ticket = ticket_in("on_site")
+    desk = api_client_for(agent)
+    response = desk.post(
+        _api(ticket),
+        {"file": upload("leak.jpg", jpeg_with_gps()), "caption": "Leak"},
+        format="multipart",
+    )
+    assert response.status_code == 201, response.data
+    photo = response.data
+    assert (photo["kind"], photo["kind_label"], photo["caption"]) == ("photo", "Photo", "Leak")
+    assert photo["uploaded_by"] == "agent"
+    assert photo["file_url"].endswith(
+        f"/api/v1/tickets/{ticket.pk}/attachments/{photo['id']}/file/"
+    )
+    field = api_client_for(technician.user)
+    response = field.post(_api(ticket), {"file": upload("report.pdf", PDF)}, format="multipart")
+    assert response.status_code == 201 and response.data["thumbnail_url"] is None
+
+    listed = field.get(_api(ticket))
+    assert [a["original_name"] for a in listed.data] == ["leak.jpg", "report.pdf"]
+    download = field.get(photo["file_url"])
+    assert download.status_code == 200 and download["Content-Type"] == "image/jpeg"
+    assert b"PhoneMaker" not in _body(download)
+    assert download["X-Content-Type-Options"] == "nosniff"
+    thumb = field.get(photo["thumbnail_url"])
+    assert thumb.status_code == 200 and _body(thumb)[:3] == b"\xff\xd8\xff"
+    document_id = listed.data[1]["id"]
+    assert field.get(_api(ticket, f"{document_id}/thumbnail/")).status_code == 404
+
+
+def test_the_api_refuses_what_the_page_refuses(
+    ticket_in, agent, auditor, integrator, other_technician, api_client_for, media
+):
+    ticket = ticket_in("dispatched")
+    refused = api_client_for(agent).post(
+        _api(ticket), {"file": upload("x.jpg", FAKE_JPEG)}, format="multipart"
+    )
+    assert refused.status_code == 400
+    assert "could not be read as a JPEG image" in str(refused.data["file"])
+    assert api_client_for(auditor).get(_api(ticket)).status_code == 200
+    assert (
+        api_client_for(auditor)
+        .post(_api(ticket), {"file": upload("a.pdf", PDF)}, format="multipart")
+        .status_code
+        == 403
+    )
+    for outsider in (integrator, other_technician.user):
+        assert api_client_for(outsider).get(_api(ticket)).status_code == 404
+    assert not TicketAttachment.objects.exists()
+    other = ticket_in("new")
+    photo = services.ticket_attachment_add(ticket=other, actor=agent, file=upload("a.pdf", PDF))
+    assert api_client_for(agent).get(_api(ticket, f"{photo.pk}/file/")).status_code == 404

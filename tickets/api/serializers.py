@@ -3,10 +3,13 @@
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.reverse import reverse
 
 from aftersales.api.fields import DateField, DateTimeField
+from aftersales.api.files import UploadField
 from aftersales.api.serializers import StrictFieldsMixin
 from aftersales.platform.models import (
     Notification,
@@ -15,6 +18,7 @@ from aftersales.platform.models import (
     NotificationStatus,
 )
 from aftersales.roles import DESK_ROLES
+from aftersales.uploads import TICKET_ATTACHMENT
 from parts.api.serializers import PartReserveLineSerializer, PartUsedLineSerializer
 from technicians.models import Technician
 
@@ -29,7 +33,16 @@ from ..choices import (
     TicketCategory,
     WarrantyDecision,
 )
-from ..models import Area, Customer, Product, ProductCategory, ProductModel, Ticket, TicketEvent
+from ..models import (
+    Area,
+    Customer,
+    Product,
+    ProductCategory,
+    ProductModel,
+    Ticket,
+    TicketAttachment,
+    TicketEvent,
+)
 from ..presenters import PiiReads, customer_phone, message_address
 from ..selectors import customer_details_visible, customer_list
 from ..services import ticket_allowed_actions
@@ -599,3 +612,52 @@ class SlaRatesSerializer(serializers.Serializer):
     tickets = serializers.IntegerField()
     response = SlaClockRateSerializer()
     dispatch = SlaClockRateSerializer()
+
+
+class TicketAttachmentSerializer(serializers.ModelSerializer):
+    """A photo or document of a ticket; ``file_url``/``thumbnail_url`` are the API's
+    download endpoints, which check who may see the ticket (never a public media URL)."""
+
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    uploaded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    file_url = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TicketAttachment
+        fields = [
+            "id",
+            "kind",
+            "kind_label",
+            "original_name",
+            "content_type",
+            "size",
+            "caption",
+            "uploaded_by",
+            "created_at",
+            "file_url",
+            "thumbnail_url",
+        ]
+        read_only_fields = fields
+
+    def _url(self, name, attachment):
+        return reverse(
+            name, args=[attachment.ticket_id, attachment.pk], request=self.context.get("request")
+        )
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_file_url(self, attachment):
+        return self._url("ticket-attachment-api-file", attachment)
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_thumbnail_url(self, attachment):
+        if not attachment.thumbnail:
+            return None
+        return self._url("ticket-attachment-api-thumbnail", attachment)
+
+
+class TicketAttachmentUploadSerializer(StrictFieldsMixin, serializers.Serializer):
+    """``POST /tickets/{id}/attachments/`` (multipart): the file and an optional caption."""
+
+    file = UploadField(kind=TICKET_ATTACHMENT)
+    caption = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")

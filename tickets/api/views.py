@@ -7,13 +7,15 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.parsers import MultiPartParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from aftersales.api.actions import service_action
 from aftersales.api.concurrency import etag, expected_version
+from aftersales.api.files import FILE_RESPONSE, file_response
 from aftersales.api.pagination import CursorPagination
 from aftersales.platform.api.idempotency import IDEMPOTENCY_KEY, IdempotentCreateMixin
 from aftersales.platform.selectors import ticket_notifications
@@ -24,7 +26,15 @@ from .. import services
 from ..choices import TRANSITIONS
 from ..exports import customer_export_pdf
 from ..filtersets import CustomerFilterSet, TicketFilterSet
-from ..models import Area, Customer, Product, ProductCategory, ProductModel, Ticket
+from ..models import (
+    Area,
+    Customer,
+    Product,
+    ProductCategory,
+    ProductModel,
+    Ticket,
+    TicketAttachment,
+)
 from ..presenters import PiiReads, pii_reads_record
 from ..selectors import (
     customer_list,
@@ -38,6 +48,10 @@ from . import serializers as s
 
 DESK = (Role.AGENT, Role.SUPERVISOR)
 INTAKE = (Role.AGENT, Role.SUPERVISOR, Role.INTEGRATOR)
+ATTACHMENT_ACTIONS = ("attachments", "attachment_upload", "attachment_file", "attachment_thumbnail")
+ATTACHMENT_ID = OpenApiParameter(
+    "attachment_pk", OpenApiTypes.INT, OpenApiParameter.PATH, description="The attachment's id."
+)
 IF_MATCH = OpenApiParameter(
     "If-Match",
     OpenApiTypes.STR,
@@ -301,11 +315,14 @@ class TicketViewSet(
         "create": INTAKE,
         "partial_update": DESK,
         "dispatch_candidates": DESK,
+        # Who may add is the service's rule (the desk, the assigned technician on an open job).
+        "attachment_upload": (Role.AGENT, Role.SUPERVISOR, Role.TECHNICIAN),
     }
 
     def get_queryset(self):
-        if self.action in ("events", "notifications"):  # only the visibility check
-            return Ticket.objects.visible_to(self.request.user)
+        if self.action in ("events", "notifications", *ATTACHMENT_ACTIONS):
+            # Only the visibility check (and the technician, for "assigned to them").
+            return Ticket.objects.visible_to(self.request.user).select_related("technician")
         if self.action == "dispatch_candidates":
             return Ticket.objects.visible_to(self.request.user)
         return ticket_list(user=self.request.user)
@@ -403,6 +420,71 @@ class TicketViewSet(
         rows = ticket_notifications(ticket=ticket)
         context = {**self.get_serializer_context(), "ticket": ticket}
         return Response(s.TicketNotificationSerializer(rows, many=True, context=context).data)
+
+    @extend_schema(responses=s.TicketAttachmentSerializer(many=True))
+    @action(
+        detail=True,
+        methods=["get"],
+        pagination_class=None,
+        filterset_class=None,
+        parser_classes=[MultiPartParser],  # the upload below: a file, so multipart only
+    )
+    def attachments(self, request, pk=None):
+        """The ticket's photos and documents, oldest first."""
+        ticket = self.get_object()
+        rows = TicketAttachment.objects.of_ticket(ticket)
+        context = self.get_serializer_context()
+        return Response(s.TicketAttachmentSerializer(rows, many=True, context=context).data)
+
+    @extend_schema(
+        request=s.TicketAttachmentUploadSerializer,
+        responses={201: s.TicketAttachmentSerializer},
+    )
+    @attachments.mapping.post
+    def attachment_upload(self, request, pk=None):
+        """Add a photo (JPEG, PNG, WebP: re-encoded, EXIF and GPS dropped, a thumbnail made)
+        or a PDF to the ticket: ``ticket_attachment_add``. The desk on any ticket, the
+        assigned technician while the job is open (403 otherwise); a refused file is 400 on
+        ``file`` naming the allowed types and the limit."""
+        ticket = self.get_object()
+        data = s.TicketAttachmentUploadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        attachment = services.ticket_attachment_add(
+            ticket=ticket, actor=request.user, **data.validated_data
+        )
+        body = s.TicketAttachmentSerializer(attachment, context=self.get_serializer_context())
+        return Response(body.data, status=status.HTTP_201_CREATED)
+
+    def _attachment(self, attachment_pk):
+        ticket = self.get_object()
+        attachment = TicketAttachment.objects.filter(ticket=ticket, pk=attachment_pk).first()
+        if attachment is None:
+            raise NotFound(_("No such attachment on this ticket."))
+        return attachment
+
+    @extend_schema(parameters=[ATTACHMENT_ID], responses=FILE_RESPONSE)
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"attachments/(?P<attachment_pk>[0-9]+)/file",
+        url_name="attachment-api-file",
+        filterset_class=None,
+    )
+    def attachment_file(self, request, pk=None, attachment_pk=None):
+        """One photo or document, for whoever may see the ticket."""
+        return file_response(self._attachment(attachment_pk).file)
+
+    @extend_schema(parameters=[ATTACHMENT_ID], responses=FILE_RESPONSE)
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"attachments/(?P<attachment_pk>[0-9]+)/thumbnail",
+        url_name="attachment-api-thumbnail",
+        filterset_class=None,
+    )
+    def attachment_thumbnail(self, request, pk=None, attachment_pk=None):
+        """A photo's thumbnail (a JPEG of at most 480 px); a document has none (404)."""
+        return file_response(self._attachment(attachment_pk).thumbnail)
 
     triage = _ticket_action(
         s.TicketTriageSerializer, services.ticket_triage, summary="new → triaged (first response)"
