@@ -357,11 +357,25 @@ class AttachmentForm(forms.Form):
         help_text=_("What it shows, e.g. “rating plate” or “leak under the unit”."),
     )
 
-    def __init__(self, *args, photos_only=False, limit_label="", refused_message=None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        photos_only=False,
+        limit_label="",
+        max_bytes=None,
+        too_large_message="",
+        refused=False,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
-        # The file was dropped while it streamed (aftersales.uploads.UploadSkipOversize).
-        self.refused_message = refused_message
+        # ``refused``: the file was dropped while it streamed (uploads.UploadSkipOversize).
+        self.refused_message = too_large_message if refused else None
         file = self.fields["file"]
+        if max_bytes:
+            # static/js/app.js says the same before a large file travels.
+            file.widget.attrs.update(
+                {"data-max-bytes": str(max_bytes), "data-msg-too-large": too_large_message}
+            )
         if photos_only:
             file.label = _("Photo")
             file.widget.attrs.update({"accept": "image/*", "capture": "environment"})

@@ -39,9 +39,40 @@
     return true;
   }
 
+  // Uploads: a file over the limit is refused here, before it travels over a phone's
+  // connection; the server refuses it too (with the same message) when scripts are off.
+  function tooLarge(input) {
+    var file = input.files && input.files[0];
+    return Boolean(file && file.size > Number(input.dataset.maxBytes));
+  }
+  function sayTooLarge(input) {
+    var field = input.closest(".field") || input.parentNode;
+    var old = field.querySelector("[data-size-error]");
+    if (old) old.remove();
+    field.classList.toggle("has-error", tooLarge(input));
+    if (!tooLarge(input)) return false;
+    var message = document.createElement("p");
+    message.className = "error";
+    message.setAttribute("role", "alert");
+    message.setAttribute("data-size-error", "");
+    message.textContent = input.dataset.msgTooLarge;
+    field.appendChild(message);
+    return true;
+  }
+  document.querySelectorAll("input[type=file][data-max-bytes]").forEach(function (input) {
+    input.addEventListener("change", function () { sayTooLarge(input); });
+  });
+
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (!(form instanceof HTMLFormElement)) return;
+    var big = [].slice.call(form.querySelectorAll("input[type=file][data-max-bytes]"))
+      .filter(sayTooLarge);
+    if (big.length) {
+      event.preventDefault();
+      big[0].focus();
+      return;
+    }
     locateThenSubmit(form, event);
     if (form.hasAttribute("data-once")) {
       // One click, one post: a double tap on a slow phone must not submit twice.

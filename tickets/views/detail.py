@@ -202,18 +202,18 @@ def attachment_form(ticket, user, *, data=None, files=None, refused=False):
     if not services.ticket_attachment_allowed(ticket=ticket, actor=user):
         return None
     limit = size_label(TICKET_ATTACHMENT.max_bytes)
-    refused_message = None
-    if refused:
-        refused_message = _(
-            "The file is larger than %(limit)s: nothing was uploaded. Choose a smaller "
-            "file (a photo at a lower resolution, a PDF with fewer pages)."
-        ) % {"limit": limit}
+    too_large = _(
+        "The file is larger than %(limit)s: nothing was uploaded. Choose a smaller "
+        "file (a photo at a lower resolution, a PDF with fewer pages)."
+    ) % {"limit": limit}
     return forms.AttachmentForm(
         data,
         files,
         photos_only=_is_field_technician(user),
         limit_label=limit,
-        refused_message=refused_message,
+        max_bytes=TICKET_ATTACHMENT.max_bytes,
+        too_large_message=too_large,
+        refused=refused,
         auto_id="id_attachment_%s",
     )
 
