@@ -11,7 +11,12 @@ from django.utils import timezone
 
 from aftersales.platform.models import Notification
 from audits.models import AuditEvent
-from tests.tickets.factories import CustomerFactory, ProductFactory, ProductModelFactory, make_ticket
+from tests.tickets.factories import (
+    CustomerFactory,
+    ProductFactory,
+    ProductModelFactory,
+    make_ticket,
+)
 from tickets import services
 from tickets.models import Customer, Product, Ticket
 
@@ -232,9 +237,7 @@ def test_the_as_you_type_lookup_answers_the_intake_for_the_customer_found(login,
     assert "Type the whole number" in short
 
 
-def test_intake_warns_about_the_units_open_ticket_and_records_only_once_acknowledged(
-    login, agent
-):
+def test_intake_warns_about_the_units_open_ticket_and_records_only_once_acknowledged(login, agent):
     unit = ProductFactory()
     earlier = make_ticket(actor=agent, product=unit)
     client = login(agent)
