@@ -513,6 +513,7 @@ class TicketIntakeForm(forms.Form):
             (OUTCOME_RESOLVED, _("Resolved on the phone")),
         ],
         initial=OUTCOME_OPEN,
+        required=False,  # not sent (an older form, a script): handed on for triage
         widget=forms.RadioSelect,
     )
     # Shown (and required) only with "Resolved on the phone": no HTML ``required``.

@@ -163,7 +163,7 @@ def _submit(request, pk, name, make_form, call, success):
         return render(
             request,
             FORM_TEMPLATES[name],
-            {"customer": customer, "form": form, "open": True},
+            {"customer": customer, "form": form, "open_form": name},
             status=400,
         )
     return _render_page(request, customer, bound=(name, form), status=400)
