@@ -36,10 +36,7 @@ RECORD_ACTIONS = {
     "customer.erased": gettext_lazy("Personal data erased"),
 }
 FIELD_LABELS = {
-    "name": gettext_lazy("Name"),
-    "phone": gettext_lazy("Phone"),
-    "email": gettext_lazy("Email"),
-    "address": gettext_lazy("Address"),
+    **forms.CustomerCorrectForm.FIELD_LABELS,
     "area_id": gettext_lazy("Service area"),
     "area": gettext_lazy("Service area"),
     "tier": gettext_lazy("Customer tier"),

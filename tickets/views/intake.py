@@ -43,10 +43,8 @@ def _open_warning(*, product_value, open_tickets):
 
 def _acknowledged(data):
     """The open tickets the agent chose to record a new ticket beside ("record anyway")."""
-    return {
-        int(part) for value in data.getlist("acknowledged") for part in value.split(",") if part
-        if part.isdigit()
-    }  # fmt: skip
+    values = ",".join(data.getlist("acknowledged")).split(",")
+    return {int(value) for value in values if value.isdigit()}
 
 
 def _create_from_intake(request, *, customer, customer_form, product_form, intake):
