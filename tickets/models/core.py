@@ -232,6 +232,13 @@ class Product(models.Model):
     def in_warranty(self):
         return self.in_warranty_on(timezone.localdate())
 
+    @property
+    def warranty_decision(self):
+        """The warranty decision the unit's warranty implies today (triage's default)."""
+        return (
+            WarrantyDecision.IN_WARRANTY if self.in_warranty else WarrantyDecision.OUT_OF_WARRANTY
+        )
+
 
 class TicketQuerySet(models.QuerySet):
     def open(self):

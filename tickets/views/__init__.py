@@ -1,18 +1,27 @@
 """HTML adapter: the desk's and the technicians' pages, on the same selectors and services
 as the API. One module per page family; ``common`` holds the role gate."""
 
-from .customers import customer_detail_page
+from .customers import (
+    customer_correct_page,
+    customer_detail_page,
+    customer_edit_page,
+    customer_product_page,
+)
 from .dashboard import dashboard_page
 from .detail import ticket_action_page, ticket_detail_page
 from .home import home
-from .intake import ticket_create_page
+from .intake import intake_open_tickets, ticket_create_page
 from .jobs import my_jobs_page
 from .queue import ticket_list_page
 
 __all__ = [
+    "customer_correct_page",
     "customer_detail_page",
+    "customer_edit_page",
+    "customer_product_page",
     "dashboard_page",
     "home",
+    "intake_open_tickets",
     "my_jobs_page",
     "ticket_action_page",
     "ticket_create_page",
