@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView
 
 from aftersales.api.auth import TokenObtainView
@@ -14,6 +15,8 @@ api_v1 = [
     path("", include("audits.quality.api.urls")),
     path("", include("aftersales.platform.api.urls")),
 ]
+
+admin.site.site_header = admin.site.site_title = _("Aftersales administration")
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -41,7 +41,7 @@ def test_technician_opening_another_technicians_ticket_gets_our_404_under_make_r
         reverse("ticket-detail-page", args=[ticket.pk]), HTTP_ACCEPT_LANGUAGE=language
     )
     assert response.status_code == 404
-    assert [t.name for t in response.templates][0] == "404.html"
+    assert response.templates[0].name == "404.html"
     page = response.content.decode()
     assert title in page
     assert reverse("ticket-list-page") in page and reverse("home") in page  # a way back
