@@ -15,11 +15,11 @@ from django.utils.translation import pgettext_lazy
 
 
 class WebhookEvent(models.TextChoices):
-    TICKET_CREATED = "ticket.created", "ticket.created"
-    TICKET_STATUS_CHANGED = "ticket.status_changed", "ticket.status_changed"
-    SLA_WARNING = "sla.warning", "sla.warning"
-    SLA_BREACHED = "sla.breached", "sla.breached"
-    STOCK_BELOW_REORDER = "stock.below_reorder", "stock.below_reorder"
+    TICKET_CREATED = "ticket.created", _("Ticket created")
+    TICKET_STATUS_CHANGED = "ticket.status_changed", _("Ticket status changed")
+    SLA_WARNING = "sla.warning", _("SLA warning")
+    SLA_BREACHED = "sla.breached", _("SLA breached")
+    STOCK_BELOW_REORDER = "stock.below_reorder", _("Stock below the reorder point")
 
 
 class DeliveryStatus(models.TextChoices):

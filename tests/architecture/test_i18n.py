@@ -52,7 +52,7 @@ def _our_models():
     return [m for m in apps.get_models() if m._meta.app_config.label in OUR_APPS]
 
 
-def test_every_model_and_field_of_our_apps_has_a_translated_name():
+def test_every_model_field_and_choice_of_our_apps_has_a_translated_name():
     missing = []
     for config in apps.get_app_configs():
         if config.label in OUR_APPS and not isinstance(config.verbose_name, Promise):
@@ -70,6 +70,11 @@ def test_every_model_and_field_of_our_apps_has_a_translated_name():
                 continue
             if not isinstance(getattr(field, "verbose_name", None), Promise):
                 missing.append(f"{opts.label}.{field.name}")
+            if getattr(field, "help_text", "") and not isinstance(field.help_text, Promise):
+                missing.append(f"{opts.label}.{field.name}: help_text")
+            for value, label in getattr(field, "flatchoices", None) or ():
+                if not isinstance(label, Promise):
+                    missing.append(f"{opts.label}.{field.name}: choice {value!r}")
     assert not missing, "\n".join(missing)
     assert len(_our_models()) > 40  # the introspection found the apps
 
