@@ -44,7 +44,7 @@ def _snapshot_obj(model):
 
 
 def _snapshot_pk(model):
-    """The tracked row's primary key as a plain column of the snapshot, named like it."""
+    """The tracked row's primary key as pghistory copies it (a plain integer column), named."""
     pk = model._meta.pk
     column = models.BigIntegerField if isinstance(pk, models.BigAutoField) else models.IntegerField
     return {pk.name: column(verbose_name=_("ID"))}
