@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 PYTHON ?= python3.11
 PORT ?= 8000
 
-.PHONY: run test lint bench bench-data loadtest clean
+.PHONY: run test lint messages bench bench-data loadtest clean
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -32,6 +32,10 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
+
+## Translations: makemessages, list what is untranslated, compile the .mo (scripts/messages).
+messages: $(VENV)/.installed
+	./scripts/messages
 
 clean:
 	rm -rf var/broker var/cache var/celerybeat-schedule*

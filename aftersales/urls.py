@@ -1,8 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.views import SpectacularAPIView
 
 from aftersales.api.auth import TokenObtainView
+from aftersales.api.docs import APIDocsView
 
 api_v1 = [
     path("auth/token/", TokenObtainView.as_view(), name="api-token"),
@@ -14,11 +16,13 @@ api_v1 = [
     path("", include("aftersales.platform.api.urls")),
 ]
 
+admin.site.site_header = admin.site.site_title = _("Aftersales administration")
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", APIDocsView.as_view(url_name="api-schema"), name="api-docs"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("aftersales.signin.urls")),
     path("", include("tickets.urls")),

@@ -4,12 +4,12 @@ from django.utils.translation import pgettext_lazy
 
 
 class AuditSource(models.TextChoices):
-    WEB = "web", "web"
-    API = "api", "api"
-    ADMIN = "admin", "admin"
-    WORKER = "worker", "worker"
-    COMMAND = "command", "command"
-    SYSTEM = "system", "system"
+    WEB = "web", _("Web pages")
+    API = "api", _("API")
+    ADMIN = "admin", _("Admin")
+    WORKER = "worker", _("Background worker")
+    COMMAND = "command", _("Management command")
+    SYSTEM = "system", _("System")
 
 
 class QualityAuditStatus(models.TextChoices):
@@ -59,10 +59,10 @@ class SealFlag(models.TextChoices):
     cannot be erased afterwards without breaking the chain.
     """
 
-    ALTERED = "altered", "altered before sealing (row MAC does not match)"
-    UNSIGNED = "unsigned", "written without a row MAC"
+    ALTERED = "altered", _("altered before sealing (row MAC does not match)")
+    UNSIGNED = "unsigned", _("written without a row MAC")
 
 
 class CheckpointKind(models.TextChoices):
-    SEAL = "seal", "seal"
-    REANCHOR = "reanchor", "re-anchored by an operator"
+    SEAL = "seal", _("seal")
+    REANCHOR = "reanchor", _("re-anchored by an operator")

@@ -15,10 +15,39 @@ audits/migrations). Secrets (passwords, signatures, tokens) are excluded from sn
 """
 
 import pghistory
+import pghistory.models
 import pgtrigger
 from django.db import connection, models
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 TRACKED = {}
+
+
+class Snapshot(pghistory.models.Event):
+    """pghistory's event columns, named for the admin and the translations."""
+
+    pgh_id = models.AutoField(primary_key=True, verbose_name=_("snapshot ID"))
+    pgh_created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("taken at"))
+    pgh_label = models.TextField(help_text=_("The event label."), verbose_name=_("event"))
+
+    class Meta:
+        abstract = True
+
+
+def _snapshot_obj(model):
+    """``pgh_obj``: pghistory's object foreign key (unconstrained), named as the row's model."""
+    config = pghistory.ObjForeignKey(
+        related_name="+", db_constraint=False, on_delete=models.DO_NOTHING
+    )
+    return models.ForeignKey(model, **config.kwargs, verbose_name=model._meta.verbose_name)
+
+
+def _snapshot_pk(model):
+    """The tracked row's primary key as pghistory copies it (a plain integer column), named."""
+    pk = model._meta.pk
+    column = models.BigIntegerField if isinstance(pk, models.BigAutoField) else models.IntegerField
+    return {pk.name: column(verbose_name=_("ID"))}
 
 
 def track(model, *, exclude=()):
@@ -33,14 +62,20 @@ def track(model, *, exclude=()):
         pghistory.UpdateEvent(),
         pghistory.DeleteEvent(),
         exclude=list(exclude) or None,
-        obj_field=pghistory.ObjForeignKey(
-            related_name="+", db_constraint=False, on_delete=models.DO_NOTHING
-        ),
+        obj_field=None,  # pgh_obj below: pghistory's configuration takes no verbose_name
         context_field=None,
         append_only=True,
         app_label="audits",
         model_name=f"{model.__name__}History",
         abstract=False,
+        base_model=Snapshot,
+        attrs={"pgh_obj": _snapshot_obj(model), **_snapshot_pk(model)},
+        meta={
+            "verbose_name": format_lazy(_("{model} snapshot"), model=model._meta.verbose_name),
+            "verbose_name_plural": format_lazy(
+                _("{model} snapshots"), model=model._meta.verbose_name
+            ),
+        },
     )
     TRACKED[model._meta.label_lower] = event_model
     return event_model

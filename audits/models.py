@@ -45,28 +45,52 @@ class AuditEvent(models.Model):
     other objects to the ticket they concern. Codes and raw values only.
     """
 
-    created_at = models.DateTimeField(default=timezone.now, db_index=False)
+    created_at = models.DateTimeField(
+        default=timezone.now, db_index=False, verbose_name=_("created at")
+    )
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("actor"),
     )
-    action = models.CharField(max_length=64)
-    object_type = models.CharField(max_length=64)
-    object_id = models.CharField(max_length=64)
+    action = models.CharField(max_length=64, verbose_name=_("action"))
+    object_type = models.CharField(max_length=64, verbose_name=_("object type"))
+    object_id = models.CharField(max_length=64, verbose_name=_("object ID"))
     ticket = models.ForeignKey(
-        "tickets.Ticket", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "tickets.Ticket",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("ticket"),
     )
-    changes = models.JSONField(default=dict, blank=True)
+    changes = models.JSONField(default=dict, blank=True, verbose_name=_("changes"))
     source = models.CharField(
-        max_length=16, choices=AuditSource.choices, default=AuditSource.SYSTEM
+        max_length=16,
+        choices=AuditSource.choices,
+        default=AuditSource.SYSTEM,
+        verbose_name=_("source"),
     )
-    request_id = models.CharField(max_length=64, blank=True)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    request_id = models.CharField(max_length=64, blank=True, verbose_name=_("request ID"))
+    ip_address = models.GenericIPAddressField(null=True, blank=True, verbose_name=_("IP address"))
     # Set once by the sealer (audits.chain), never by the writers: see the README.
-    seal_seq = models.BigIntegerField(null=True, blank=True, unique=True, editable=False)
-    prev_hash = models.CharField(
-        max_length=64, blank=True, default="", db_default="", editable=False
+    seal_seq = models.BigIntegerField(
+        null=True, blank=True, unique=True, editable=False, verbose_name=_("seal sequence")
     )
-    hash = models.CharField(max_length=64, blank=True, default="", db_default="", editable=False)
+    prev_hash = models.CharField(
+        max_length=64,
+        blank=True,
+        default="",
+        db_default="",
+        editable=False,
+        verbose_name=_("previous hash"),
+    )
+    hash = models.CharField(
+        max_length=64, blank=True, default="", db_default="", editable=False, verbose_name=_("hash")
+    )
     seal_flag = models.CharField(
         max_length=16,
         choices=SealFlag.choices,
@@ -74,9 +98,17 @@ class AuditEvent(models.Model):
         default="",
         db_default="",
         editable=False,
+        verbose_name=_("seal flag"),
     )
     # Set by the writer (audits.services), checked by the sealer: see audits.anchor.
-    row_mac = models.CharField(max_length=64, blank=True, default="", db_default="", editable=False)
+    row_mac = models.CharField(
+        max_length=64,
+        blank=True,
+        default="",
+        db_default="",
+        editable=False,
+        verbose_name=_("row MAC"),
+    )
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -130,12 +162,12 @@ class AuditCheckpoint(models.Model):
     reports a head behind it (a truncated tail), ahead of it, or a different hash.
     """
 
-    created_at = models.DateTimeField(default=timezone.now)
-    seal_seq = models.BigIntegerField()
-    hash = models.CharField(max_length=64)
-    event_count = models.BigIntegerField()
-    kind = models.CharField(max_length=16, choices=CheckpointKind.choices)
-    signature = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    seal_seq = models.BigIntegerField(verbose_name=_("seal sequence"))
+    hash = models.CharField(max_length=64, verbose_name=_("hash"))
+    event_count = models.BigIntegerField(verbose_name=_("event count"))
+    kind = models.CharField(max_length=16, choices=CheckpointKind.choices, verbose_name=_("kind"))
+    signature = models.CharField(max_length=64, verbose_name=_("signature"))
 
     objects = AuditCheckpointQuerySet.as_manager()
 
@@ -163,10 +195,10 @@ class PersonalDataKey(models.Model):
     become unreadable while the events and their hashes stay untouched (crypto-shredding).
     """
 
-    subject_type = models.CharField(max_length=64)
-    subject_id = models.CharField(max_length=64)
-    wrapped_key = models.TextField()
-    created_at = models.DateTimeField(default=timezone.now)
+    subject_type = models.CharField(max_length=64, verbose_name=_("subject type"))
+    subject_id = models.CharField(max_length=64, verbose_name=_("subject ID"))
+    wrapped_key = models.TextField(verbose_name=_("wrapped key"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("personal data key")
@@ -202,10 +234,13 @@ class QualityAudit(models.Model):
         default=QualityAuditStatus.OPEN,
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
-    closed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    closed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("closed at"))
 
     class Meta:
         verbose_name = _("quality audit")
@@ -233,22 +268,32 @@ class AuditSample(models.Model):
     ``checks`` what the auditor confirmed (``confirmed_at`` set when they did).
     """
 
-    audit = models.ForeignKey(QualityAudit, on_delete=models.PROTECT, related_name="samples")
-    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.PROTECT, related_name="+")
+    audit = models.ForeignKey(
+        QualityAudit, on_delete=models.PROTECT, related_name="samples", verbose_name=_("audit")
+    )
+    ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.PROTECT, related_name="+", verbose_name=_("ticket")
+    )
     technician = models.ForeignKey(
         "technicians.Technician",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        verbose_name=_("technician"),
     )
-    prefilled = models.JSONField(default=dict)
-    checks = models.JSONField(default=dict, blank=True)
-    note = models.TextField(blank=True)
+    prefilled = models.JSONField(default=dict, verbose_name=_("prefilled"))
+    checks = models.JSONField(default=dict, blank=True, verbose_name=_("checks"))
+    note = models.TextField(blank=True, verbose_name=_("note"))
     confirmed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("confirmed by"),
     )
-    confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("confirmed at"))
 
     class Meta:
         verbose_name = _("audit sample")
@@ -270,9 +315,16 @@ class AuditSample(models.Model):
 class Finding(models.Model):
     """A nonconformity (不符合) found by an audit, with its severity."""
 
-    audit = models.ForeignKey(QualityAudit, on_delete=models.PROTECT, related_name="findings")
+    audit = models.ForeignKey(
+        QualityAudit, on_delete=models.PROTECT, related_name="findings", verbose_name=_("audit")
+    )
     sample = models.ForeignKey(
-        AuditSample, null=True, blank=True, on_delete=models.PROTECT, related_name="findings"
+        AuditSample,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="findings",
+        verbose_name=_("sample"),
     )
     severity = models.CharField(_("severity"), max_length=16, choices=Severity.choices)
     description = models.TextField(_("description"))
@@ -280,10 +332,13 @@ class Finding(models.Model):
         _("status"), max_length=16, choices=FindingStatus.choices, default=FindingStatus.OPEN
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
-    closed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    closed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("closed at"))
 
     class Meta:
         verbose_name = _("finding")
@@ -307,9 +362,16 @@ class CorrectiveAction(models.Model):
     per sweep day they stay overdue (``escalation_level``, notified by Celery).
     """
 
-    finding = models.ForeignKey(Finding, on_delete=models.PROTECT, related_name="actions")
+    finding = models.ForeignKey(
+        Finding, on_delete=models.PROTECT, related_name="actions", verbose_name=_("finding")
+    )
     description = models.TextField(_("description"))
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("owner"),
+    )
     due_on = models.DateField(_("due on"))
     status = models.CharField(
         _("status"),
@@ -318,19 +380,29 @@ class CorrectiveAction(models.Model):
         default=CorrectiveActionStatus.OPEN,
     )
     evidence = models.FileField(_("evidence"), upload_to="evidence/%Y/%m/", blank=True)
-    evidence_note = models.TextField(blank=True)
-    submitted_at = models.DateTimeField(null=True, blank=True)
+    evidence_note = models.TextField(blank=True, verbose_name=_("evidence note"))
+    submitted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("submitted at"))
     verified_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("verified by"),
     )
-    verified_at = models.DateTimeField(null=True, blank=True)
-    verification_note = models.TextField(blank=True)
-    escalation_level = models.PositiveSmallIntegerField(default=0)
-    escalated_at = models.DateTimeField(null=True, blank=True)
+    verified_at = models.DateTimeField(null=True, blank=True, verbose_name=_("verified at"))
+    verification_note = models.TextField(blank=True, verbose_name=_("verification note"))
+    escalation_level = models.PositiveSmallIntegerField(
+        default=0, verbose_name=_("escalation level")
+    )
+    escalated_at = models.DateTimeField(null=True, blank=True, verbose_name=_("escalated at"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     objects = CorrectiveActionQuerySet.as_manager()
 
@@ -354,13 +426,15 @@ class CorrectiveAction(models.Model):
 class KpiReport(models.Model):
     """A stored KPI report: the rows of ``audits.selectors.kpi_rows`` for one period."""
 
-    period_start = models.DateTimeField()
-    period_end = models.DateTimeField()
-    group_by = models.CharField(max_length=16, choices=KpiGroupBy.choices)
-    rows = models.JSONField(default=list)
-    totals = models.JSONField(default=dict)
-    weekly = models.BooleanField(default=False)
-    generated_at = models.DateTimeField(default=timezone.now)
+    period_start = models.DateTimeField(verbose_name=_("period start"))
+    period_end = models.DateTimeField(verbose_name=_("period end"))
+    group_by = models.CharField(
+        max_length=16, choices=KpiGroupBy.choices, verbose_name=_("group by")
+    )
+    rows = models.JSONField(default=list, verbose_name=_("rows"))
+    totals = models.JSONField(default=dict, verbose_name=_("totals"))
+    weekly = models.BooleanField(default=False, verbose_name=_("weekly"))
+    generated_at = models.DateTimeField(default=timezone.now, verbose_name=_("generated at"))
 
     class Meta:
         verbose_name = _("KPI report")

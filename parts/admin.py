@@ -96,6 +96,10 @@ class StockLevelAdmin(ReadOnlyAdmin):
     list_select_related = ["part", "location"]
     show_full_result_count = False
 
+    @admin.display(description=_("available"))
+    def available(self, level):
+        return level.available
+
 
 @admin.register(StockMovement)
 class StockMovementAdmin(ReadOnlyAdmin):

@@ -39,26 +39,40 @@ class Part(models.Model):
     jobs. ``warranty_covered`` says whether the part is free on an in-warranty repair.
     """
 
-    sku = models.CharField(max_length=20, unique=True, validators=[sku_validator])
-    name = models.CharField(max_length=200)
+    sku = models.CharField(
+        max_length=20, unique=True, validators=[sku_validator], verbose_name=_("SKU")
+    )
+    name = models.CharField(max_length=200, verbose_name=_("name"))
     category = models.ForeignKey(
-        "tickets.ProductCategory", on_delete=models.PROTECT, related_name="parts"
+        "tickets.ProductCategory",
+        on_delete=models.PROTECT,
+        related_name="parts",
+        verbose_name=_("category"),
     )
     compatible_models = models.ManyToManyField(
-        "tickets.ProductModel", related_name="parts", blank=True
+        "tickets.ProductModel",
+        related_name="parts",
+        blank=True,
+        verbose_name=_("compatible models"),
     )
     unit_cost = models.DecimalField(
-        max_digits=10, decimal_places=2, validators=[MinValueValidator(0)]
+        max_digits=10,
+        decimal_places=2,
+        validators=[MinValueValidator(0)],
+        verbose_name=_("unit cost"),
     )
     unit_price = models.DecimalField(
-        max_digits=10, decimal_places=2, validators=[MinValueValidator(0)]
+        max_digits=10,
+        decimal_places=2,
+        validators=[MinValueValidator(0)],
+        verbose_name=_("unit price"),
     )
     approved = models.BooleanField(_("approved source"), default=True)
-    warranty_covered = models.BooleanField(default=True)
-    reorder_point = models.PositiveIntegerField(default=0)
-    reorder_quantity = models.PositiveIntegerField(default=0)
-    active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    warranty_covered = models.BooleanField(default=True, verbose_name=_("warranty covered"))
+    reorder_point = models.PositiveIntegerField(default=0, verbose_name=_("reorder point"))
+    reorder_quantity = models.PositiveIntegerField(default=0, verbose_name=_("reorder quantity"))
+    active = models.BooleanField(default=True, verbose_name=_("active"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     objects = PartQuerySet.as_manager()
 
@@ -88,21 +102,27 @@ class StockLocationQuerySet(models.QuerySet):
 class StockLocation(models.Model):
     """Where stock is kept: a warehouse, a service outlet (网点) or a technician's van."""
 
-    code = models.CharField(max_length=32, unique=True)
-    name = models.CharField(max_length=200)
-    kind = models.CharField(max_length=16, choices=LocationKind.choices)
+    code = models.CharField(max_length=32, unique=True, verbose_name=_("code"))
+    name = models.CharField(max_length=200, verbose_name=_("name"))
+    kind = models.CharField(max_length=16, choices=LocationKind.choices, verbose_name=_("kind"))
     technician = models.OneToOneField(
         "technicians.Technician",
         on_delete=models.PROTECT,
         related_name="van",
         null=True,
         blank=True,
+        verbose_name=_("technician"),
     )
     area = models.ForeignKey(
-        "tickets.Area", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "tickets.Area",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("area"),
     )
-    active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    active = models.BooleanField(default=True, verbose_name=_("active"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     objects = StockLocationQuerySet.as_manager()
 
@@ -141,14 +161,24 @@ class StockLevel(models.Model):
     """
 
     # The unique (part, location) and the (location, id) index serve both foreign keys.
-    part = models.ForeignKey(Part, on_delete=models.PROTECT, related_name="levels", db_index=False)
-    location = models.ForeignKey(
-        StockLocation, on_delete=models.PROTECT, related_name="levels", db_index=False
+    part = models.ForeignKey(
+        Part,
+        on_delete=models.PROTECT,
+        related_name="levels",
+        db_index=False,
+        verbose_name=_("part"),
     )
-    on_hand = models.IntegerField(default=0)
-    reserved = models.IntegerField(default=0)
-    below_reorder = models.BooleanField(default=False)
-    updated_at = models.DateTimeField(default=timezone.now)
+    location = models.ForeignKey(
+        StockLocation,
+        on_delete=models.PROTECT,
+        related_name="levels",
+        db_index=False,
+        verbose_name=_("location"),
+    )
+    on_hand = models.IntegerField(default=0, verbose_name=_("on hand"))
+    reserved = models.IntegerField(default=0, verbose_name=_("reserved"))
+    below_reorder = models.BooleanField(default=False, verbose_name=_("below reorder point"))
+    updated_at = models.DateTimeField(default=timezone.now, verbose_name=_("updated at"))
 
     objects = StockLevelQuerySet.as_manager()
 
@@ -211,19 +241,23 @@ class StockMovement(models.Model):
     a mistake is corrected by a new movement.
     """
 
-    kind = models.CharField(max_length=16, choices=MovementKind.choices)
+    kind = models.CharField(max_length=16, choices=MovementKind.choices, verbose_name=_("kind"))
     # Foreign keys are served by the composite and partial indexes in Meta.
     part = models.ForeignKey(
-        Part, on_delete=models.PROTECT, related_name="movements", db_index=False
+        Part,
+        on_delete=models.PROTECT,
+        related_name="movements",
+        db_index=False,
+        verbose_name=_("part"),
     )
-    quantity = models.PositiveIntegerField()
+    quantity = models.PositiveIntegerField(verbose_name=_("quantity"))
     from_location = models.ForeignKey(
         StockLocation, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-        db_index=False,
+        db_index=False, verbose_name=_("from location"),
     )  # fmt: skip
     to_location = models.ForeignKey(
         StockLocation, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-        db_index=False,
+        db_index=False, verbose_name=_("to location"),
     )  # fmt: skip
     ticket = models.ForeignKey(
         "tickets.Ticket",
@@ -232,12 +266,18 @@ class StockMovement(models.Model):
         blank=True,
         related_name="stock_movements",
         db_index=False,
+        verbose_name=_("ticket"),
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("user"),
     )
-    reason = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    reason = models.CharField(max_length=500, blank=True, verbose_name=_("reason"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     objects = StockMovementQuerySet.as_manager()
 
@@ -270,16 +310,26 @@ class StockReservation(models.Model):
     """Units set aside for a dispatched ticket; issued at completion or released."""
 
     ticket = models.ForeignKey(
-        "tickets.Ticket", on_delete=models.PROTECT, related_name="stock_reservations"
+        "tickets.Ticket",
+        on_delete=models.PROTECT,
+        related_name="stock_reservations",
+        verbose_name=_("ticket"),
     )
-    part = models.ForeignKey(Part, on_delete=models.PROTECT, related_name="+")
-    location = models.ForeignKey(StockLocation, on_delete=models.PROTECT, related_name="+")
-    quantity = models.PositiveIntegerField()
+    part = models.ForeignKey(
+        Part, on_delete=models.PROTECT, related_name="+", verbose_name=_("part")
+    )
+    location = models.ForeignKey(
+        StockLocation, on_delete=models.PROTECT, related_name="+", verbose_name=_("location")
+    )
+    quantity = models.PositiveIntegerField(verbose_name=_("quantity"))
     status = models.CharField(
-        max_length=16, choices=ReservationStatus.choices, default=ReservationStatus.OPEN
+        max_length=16,
+        choices=ReservationStatus.choices,
+        default=ReservationStatus.OPEN,
+        verbose_name=_("status"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
-    closed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    closed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("closed at"))
 
     class Meta:
         ordering = ["id"]
@@ -297,19 +347,31 @@ class TicketPart(models.Model):
     """A part used on a job (a line of the work order): fitted, charged or free, and the
     defective part it replaced, recovered for refurbishment or scrap (回收/翻新)."""
 
-    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.PROTECT, related_name="parts")
-    part = models.ForeignKey(Part, on_delete=models.PROTECT, related_name="+")
-    location = models.ForeignKey(StockLocation, on_delete=models.PROTECT, related_name="+")
-    movement = models.OneToOneField(StockMovement, on_delete=models.PROTECT, related_name="+")
-    quantity = models.PositiveIntegerField()
-    charged = models.BooleanField()
-    unit_price = models.DecimalField(max_digits=10, decimal_places=2)
-    fitted_serial = models.CharField(max_length=64, blank=True)
-    removed_serial = models.CharField(max_length=64, blank=True)
-    recovery_status = models.CharField(
-        max_length=16, choices=RecoveryStatus.choices, blank=True, default=RecoveryStatus.NONE
+    ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.PROTECT, related_name="parts", verbose_name=_("ticket")
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    part = models.ForeignKey(
+        Part, on_delete=models.PROTECT, related_name="+", verbose_name=_("part")
+    )
+    location = models.ForeignKey(
+        StockLocation, on_delete=models.PROTECT, related_name="+", verbose_name=_("location")
+    )
+    movement = models.OneToOneField(
+        StockMovement, on_delete=models.PROTECT, related_name="+", verbose_name=_("movement")
+    )
+    quantity = models.PositiveIntegerField(verbose_name=_("quantity"))
+    charged = models.BooleanField(verbose_name=_("charged"))
+    unit_price = models.DecimalField(max_digits=10, decimal_places=2, verbose_name=_("unit price"))
+    fitted_serial = models.CharField(max_length=64, blank=True, verbose_name=_("fitted serial"))
+    removed_serial = models.CharField(max_length=64, blank=True, verbose_name=_("removed serial"))
+    recovery_status = models.CharField(
+        max_length=16,
+        choices=RecoveryStatus.choices,
+        blank=True,
+        default=RecoveryStatus.NONE,
+        verbose_name=_("recovery status"),
+    )
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["id"]
@@ -332,11 +394,15 @@ class ReorderAlert(models.Model):
     """Raised once when a level's available stock falls to the part's reorder point
     (库存预警), cleared when it is replenished above it."""
 
-    part = models.ForeignKey(Part, on_delete=models.PROTECT, related_name="+")
-    location = models.ForeignKey(StockLocation, on_delete=models.PROTECT, related_name="+")
-    available = models.IntegerField()
-    raised_at = models.DateTimeField(default=timezone.now)
-    cleared_at = models.DateTimeField(null=True, blank=True)
+    part = models.ForeignKey(
+        Part, on_delete=models.PROTECT, related_name="+", verbose_name=_("part")
+    )
+    location = models.ForeignKey(
+        StockLocation, on_delete=models.PROTECT, related_name="+", verbose_name=_("location")
+    )
+    available = models.IntegerField(verbose_name=_("available"))
+    raised_at = models.DateTimeField(default=timezone.now, verbose_name=_("raised at"))
+    cleared_at = models.DateTimeField(null=True, blank=True, verbose_name=_("cleared at"))
 
     class Meta:
         ordering = ["-raised_at"]
@@ -358,17 +424,33 @@ class StockCount(models.Model):
     """A count session at one location (盘点); approving it posts the variances as
     adjustment movements."""
 
-    location = models.ForeignKey(StockLocation, on_delete=models.PROTECT, related_name="counts")
-    status = models.CharField(max_length=16, choices=CountStatus.choices, default=CountStatus.OPEN)
-    note = models.CharField(max_length=500, blank=True)
+    location = models.ForeignKey(
+        StockLocation, on_delete=models.PROTECT, related_name="counts", verbose_name=_("location")
+    )
+    status = models.CharField(
+        max_length=16,
+        choices=CountStatus.choices,
+        default=CountStatus.OPEN,
+        verbose_name=_("status"),
+    )
+    note = models.CharField(max_length=500, blank=True, verbose_name=_("note"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
     approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved by"),
     )
-    approved_at = models.DateTimeField(null=True, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True, verbose_name=_("approved at"))
 
     class Meta:
         ordering = ["-created_at"]
@@ -382,10 +464,14 @@ class StockCount(models.Model):
 class StockCountLine(models.Model):
     """One counted part; ``expected`` is the book quantity when the count was approved."""
 
-    count = models.ForeignKey(StockCount, on_delete=models.CASCADE, related_name="lines")
-    part = models.ForeignKey(Part, on_delete=models.PROTECT, related_name="+")
-    counted = models.PositiveIntegerField()
-    expected = models.IntegerField(null=True, blank=True)
+    count = models.ForeignKey(
+        StockCount, on_delete=models.CASCADE, related_name="lines", verbose_name=_("stock count")
+    )
+    part = models.ForeignKey(
+        Part, on_delete=models.PROTECT, related_name="+", verbose_name=_("part")
+    )
+    counted = models.PositiveIntegerField(verbose_name=_("counted"))
+    expected = models.IntegerField(null=True, blank=True, verbose_name=_("expected"))
 
     class Meta:
         ordering = ["id"]

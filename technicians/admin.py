@@ -30,8 +30,9 @@ class CertificationInline(admin.TabularInline):
 class TechnicianAddForm(forms.ModelForm):
     """A new technician with their sign-in, as the API takes it (``technician_create``)."""
 
-    username = forms.CharField(max_length=150)
+    username = forms.CharField(label=_("Username"), max_length=150)
     password = forms.CharField(
+        label=_("Password"),
         required=False,
         strip=False,
         widget=forms.PasswordInput(render_value=False),

@@ -34,12 +34,17 @@ class Technician(models.Model):
     """
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="technician"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="technician",
+        verbose_name=_("user"),
     )
-    full_name = models.CharField(max_length=200)
-    employee_no = models.CharField(max_length=32, unique=True)
-    phone = models.CharField(max_length=32)
-    areas = models.ManyToManyField("tickets.Area", related_name="technicians", blank=True)
+    full_name = models.CharField(max_length=200, verbose_name=_("full name"))
+    employee_no = models.CharField(max_length=32, unique=True, verbose_name=_("employee number"))
+    phone = models.CharField(max_length=32, verbose_name=_("phone"))
+    areas = models.ManyToManyField(
+        "tickets.Area", related_name="technicians", blank=True, verbose_name=_("service areas")
+    )
     # The service outlet (网点) they work from and restock at.
     home_outlet = models.ForeignKey(
         "parts.StockLocation",
@@ -48,13 +53,19 @@ class Technician(models.Model):
         on_delete=models.PROTECT,
         related_name="home_technicians",
         limit_choices_to={"kind": "outlet"},
+        verbose_name=_("home outlet"),
     )
-    max_jobs_per_day = models.PositiveSmallIntegerField(default=6)
+    max_jobs_per_day = models.PositiveSmallIntegerField(
+        default=6, verbose_name=_("maximum jobs per day")
+    )
     working_days = models.CharField(
-        max_length=7, default="1234567", validators=[weekdays_validator]
+        max_length=7,
+        default="1234567",
+        validators=[weekdays_validator],
+        verbose_name=_("working days"),
     )
-    active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    active = models.BooleanField(default=True, verbose_name=_("active"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     objects = TechnicianQuerySet.as_manager()
 
@@ -86,13 +97,18 @@ class CertificationType(models.Model):
     certificate of this type is valid for ``validity_months``.
     """
 
-    code = models.SlugField(max_length=32, unique=True)
-    name = models.CharField(max_length=120)
+    code = models.SlugField(max_length=32, unique=True, verbose_name=_("code"))
+    name = models.CharField(max_length=120, verbose_name=_("name"))
     categories = models.ManyToManyField(
-        "tickets.ProductCategory", related_name="certification_types", blank=True
+        "tickets.ProductCategory",
+        related_name="certification_types",
+        blank=True,
+        verbose_name=_("categories"),
     )
     validity_months = models.PositiveSmallIntegerField(
-        default=36, validators=[MinValueValidator(1), MaxValueValidator(240)]
+        default=36,
+        validators=[MinValueValidator(1), MaxValueValidator(240)],
+        verbose_name=_("validity (months)"),
     )
 
     class Meta:
@@ -123,31 +139,56 @@ class Certification(models.Model):
     """
 
     technician = models.ForeignKey(
-        Technician, on_delete=models.PROTECT, related_name="certifications"
+        Technician,
+        on_delete=models.PROTECT,
+        related_name="certifications",
+        verbose_name=_("technician"),
     )
     type = models.ForeignKey(
-        CertificationType, on_delete=models.PROTECT, related_name="certifications"
+        CertificationType,
+        on_delete=models.PROTECT,
+        related_name="certifications",
+        verbose_name=_("certification type"),
     )
-    number = models.CharField(max_length=64)
-    issuer = models.CharField(max_length=200, blank=True)
-    issued_on = models.DateField()
-    expires_on = models.DateField()
-    document = models.FileField(upload_to="certificates/%Y/", blank=True)
+    number = models.CharField(max_length=64, verbose_name=_("certificate number"))
+    issuer = models.CharField(max_length=200, blank=True, verbose_name=_("issuer"))
+    issued_on = models.DateField(verbose_name=_("issued on"))
+    expires_on = models.DateField(verbose_name=_("expires on"))
+    document = models.FileField(
+        upload_to="certificates/%Y/", blank=True, verbose_name=_("document")
+    )
     verified_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("verified by"),
     )
-    verified_at = models.DateTimeField(null=True, blank=True)
+    verified_at = models.DateTimeField(null=True, blank=True, verbose_name=_("verified at"))
     status = models.CharField(
-        max_length=16, choices=CertificationStatus.choices, default=CertificationStatus.VALID
+        max_length=16,
+        choices=CertificationStatus.choices,
+        default=CertificationStatus.VALID,
+        verbose_name=_("status"),
     )
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("revoked at"))
     revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("revoked by"),
     )
-    revoke_reason = models.TextField(blank=True)
-    notified_30_on = models.DateField(null=True, blank=True)
-    notified_7_on = models.DateField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    revoke_reason = models.TextField(blank=True, verbose_name=_("revoke reason"))
+    notified_30_on = models.DateField(
+        null=True, blank=True, verbose_name=_("30-day reminder sent on")
+    )
+    notified_7_on = models.DateField(
+        null=True, blank=True, verbose_name=_("7-day reminder sent on")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     objects = CertificationQuerySet.as_manager()
 
@@ -217,27 +258,44 @@ class TrainingRecord(models.Model):
     """A course a technician completed: theory and practical hours, and the assessment."""
 
     technician = models.ForeignKey(
-        Technician, on_delete=models.PROTECT, related_name="training_records"
+        Technician,
+        on_delete=models.PROTECT,
+        related_name="training_records",
+        verbose_name=_("technician"),
     )
-    course = models.CharField(max_length=200)
+    course = models.CharField(max_length=200, verbose_name=_("course"))
     theory_hours = models.DecimalField(
-        max_digits=5, decimal_places=1, default=0, validators=[MinValueValidator(0)]
+        max_digits=5,
+        decimal_places=1,
+        default=0,
+        validators=[MinValueValidator(0)],
+        verbose_name=_("theory (hours)"),
     )
     practical_hours = models.DecimalField(
-        max_digits=5, decimal_places=1, default=0, validators=[MinValueValidator(0)]
+        max_digits=5,
+        decimal_places=1,
+        default=0,
+        validators=[MinValueValidator(0)],
+        verbose_name=_("practical (hours)"),
     )
-    completed_on = models.DateField()
+    completed_on = models.DateField(verbose_name=_("completed on"))
     score = models.DecimalField(
         max_digits=5,
         decimal_places=1,
         null=True,
         blank=True,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
+        verbose_name=_("score"),
     )
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("recorded by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["technician", "-completed_on", "id"]
@@ -270,15 +328,22 @@ class AbsenceQuerySet(models.QuerySet):
 class Absence(models.Model):
     """Days a technician cannot be sent (leave, sick days, training away), inclusive."""
 
-    technician = models.ForeignKey(Technician, on_delete=models.PROTECT, related_name="absences")
-    kind = models.CharField(max_length=16, choices=AbsenceKind.choices)
-    starts_on = models.DateField()
-    ends_on = models.DateField()
-    note = models.CharField(max_length=500, blank=True)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    technician = models.ForeignKey(
+        Technician, on_delete=models.PROTECT, related_name="absences", verbose_name=_("technician")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    kind = models.CharField(max_length=16, choices=AbsenceKind.choices, verbose_name=_("kind"))
+    starts_on = models.DateField(verbose_name=_("starts on"))
+    ends_on = models.DateField(verbose_name=_("ends on"))
+    note = models.CharField(max_length=500, blank=True, verbose_name=_("note"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     objects = AbsenceQuerySet.as_manager()
 

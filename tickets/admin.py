@@ -2,6 +2,7 @@
 its service (``aftersales.admin.ServiceModelAdmin``); tickets change only through services."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from aftersales.admin import ReadOnlyAdmin, ServiceInline, ServiceModelAdmin
 
@@ -135,6 +136,10 @@ class CustomerAdmin(ServiceModelAdmin):
         return (obj is None or obj.erased_at is None) and super().has_change_permission(
             request, obj
         )
+
+    @admin.display(description=_("phone"))
+    def masked_phone(self, customer):
+        return customer.masked_phone
 
     def service_create(self, request, form):
         fields = {name: form.cleaned_data[name] for name in CUSTOMER_FIELDS}

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.forms.models import ModelChoiceIterator
+from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
@@ -33,6 +34,7 @@ from .choices import (
 )
 from .models import Area, Product, ProductModel
 from .phones import normalize_phone
+from .services.customers import CORRECTABLE_FIELDS
 from .validators import validate_signature
 
 _DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -103,11 +105,7 @@ class TriageForm(TicketActionForm):
         self.fields["fault_class"].initial = ticket.fault_class
         product = ticket.product
         if product is not None:
-            self.fields["warranty_decision"].initial = (
-                WarrantyDecision.IN_WARRANTY
-                if product.in_warranty
-                else WarrantyDecision.OUT_OF_WARRANTY
-            )
+            self.fields["warranty_decision"].initial = product.warranty_decision
             self.fields["warranty_decision"].help_text = _("Warranty until %(date)s.") % {
                 "date": product.warranty_until.isoformat()
             }
@@ -401,7 +399,20 @@ class PhoneLookupForm(forms.Form):
     phone = forms.CharField(
         label=_("Customer's phone"),
         max_length=32,
-        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off", "autofocus": True}),
+        widget=forms.TextInput(
+            attrs={
+                "type": "tel",
+                "autocomplete": "off",
+                "autofocus": True,
+                # As-you-type lookup: the rest of the page answers for the number typed.
+                "hx-get": reverse_lazy("ticket-create-page"),
+                "hx-trigger": "input changed delay:300ms",
+                "hx-target": "#intake-flow",
+                "hx-sync": "this:replace",
+                "hx-indicator": "#lookup-busy",
+                "aria-describedby": "lookup-status",
+            }
+        ),
     )
 
     def clean_phone(self):
@@ -413,10 +424,11 @@ class PhoneLookupForm(forms.Form):
             ) from exc
 
 
-class CustomerForm(forms.Form):
-    """A new customer, registered with ``customer_create`` (which normalises the phone)."""
+class CustomerContactForm(forms.Form):
+    """A customer's contact details, edited on the customer page with ``customer_update``
+    (which normalises the phone and keeps it unique)."""
 
-    prefix = "customer"
+    prefix = "contact"
     name = forms.CharField(label=_("Name"), max_length=200)
     phone = forms.CharField(
         label=_("Phone"), max_length=32, widget=forms.TextInput(attrs={"type": "tel"})
@@ -426,19 +438,78 @@ class CustomerForm(forms.Form):
     area = forms.ModelChoiceField(
         label=_("Service area"), queryset=Area.objects.all(), required=False, empty_label="—"
     )
-    tier = forms.ChoiceField(
-        label=_("Customer tier"), choices=CustomerTier.choices, initial=CustomerTier.STANDARD
-    )
     language = forms.ChoiceField(
         label=_("Language for messages"),
         choices=settings.LANGUAGES,
         required=False,
         help_text=_("SMS and e-mail to the customer are written in it."),
     )
+    consent_service = forms.BooleanField(
+        label=_("May be contacted about service"),
+        required=False,
+        help_text=_("Unticked: no visit notices by SMS or e-mail (pending ones are cancelled)."),
+    )
+    consent_marketing = forms.BooleanField(label=_("Agrees to marketing messages"), required=False)
+
+    def __init__(self, *args, customer=None, **kwargs):
+        if customer is not None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    "name": customer.name,
+                    "phone": customer.phone,
+                    "email": customer.email,
+                    "address": customer.address,
+                    "area": customer.area_id,
+                    "language": customer.language,
+                    "consent_service": customer.consent_service,
+                    "consent_marketing": customer.consent_marketing,
+                },
+            )
+        super().__init__(*args, **kwargs)
+        self.fields["language"].initial = settings.LANGUAGE_CODE
+
+    def clean_language(self):
+        return self.cleaned_data["language"] or settings.LANGUAGE_CODE
+
+
+class CustomerForm(CustomerContactForm):
+    """A new customer, registered with ``customer_create`` (which normalises the phone)."""
+
+    prefix = "customer"
+    field_order = ["name", "phone", "email", "address", "area", "tier", "language"]
+    tier = forms.ChoiceField(
+        label=_("Customer tier"), choices=CustomerTier.choices, initial=CustomerTier.STANDARD
+    )
+    consent_service = None
+    consent_marketing = None
+
+
+class CustomerCorrectForm(forms.Form):
+    """The right to correct: one personal value put right, with the reason
+    (``customer_correct``)."""
+
+    prefix = "correct"
+    FIELD_LABELS = {
+        "name": _("Name"),
+        "phone": _("Phone"),
+        "email": _("Email"),
+        "address": _("Address"),
+    }
+    field = forms.ChoiceField(label=_("Field to correct"), choices=())
+    value = forms.CharField(label=_("Correct value"), max_length=400)
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=2000,
+        widget=_textarea(2),
+        help_text=_("What the customer asked for and how it was checked; kept in the audit trail."),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["language"].initial = settings.LANGUAGE_CODE
+        self.fields["field"].choices = [
+            (name, self.FIELD_LABELS[name]) for name in CORRECTABLE_FIELDS
+        ]
 
 
 class ProductRegisterForm(forms.Form):
@@ -461,33 +532,55 @@ class ProductRegisterForm(forms.Form):
 
 
 NEW_PRODUCT = "new"
+OUTCOME_OPEN = "open"
+OUTCOME_RESOLVED = "resolved"
 
 
 class TicketIntakeForm(forms.Form):
-    """The request itself. ``product`` is one of the customer's units, "new", or none."""
+    """The request itself. ``product`` is one of the customer's units, "new", or none;
+    ``outcome`` hands the ticket on for triage or records it resolved on the phone."""
 
     product = forms.ChoiceField(
         label=_("Product"), required=False, widget=forms.RadioSelect, choices=()
     )
-    channel = forms.ChoiceField(
-        label=_("Channel"),
-        choices=[c for c in Channel.choices if c[0] != Channel.API],
-        initial=Channel.PHONE,
-    )
-    category = forms.ChoiceField(
-        label=_("Category"), choices=TicketCategory.choices, initial=TicketCategory.REPAIR
-    )
-    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices, initial=Priority.P3)
     description = forms.CharField(
         label=_("Fault symptom / request"),
         max_length=5000,
         widget=_textarea(4),
     )
     fault_occurred_at = _datetime_field(_("Fault started"), required=False)
+    category = forms.ChoiceField(
+        label=_("Category"), choices=TicketCategory.choices, initial=TicketCategory.REPAIR
+    )
+    channel = forms.ChoiceField(
+        label=_("Channel"),
+        choices=[c for c in Channel.choices if c[0] != Channel.API],
+        initial=Channel.PHONE,
+    )
+    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices, initial=Priority.P3)
+    outcome = forms.ChoiceField(
+        label=_("Outcome of the call"),
+        choices=[
+            (OUTCOME_OPEN, _("Hand on for triage")),
+            (OUTCOME_RESOLVED, _("Resolved on the phone")),
+        ],
+        initial=OUTCOME_OPEN,
+        required=False,  # not sent (an older form, a script): handed on for triage
+        widget=forms.RadioSelect,
+    )
+    # Shown (and required) only with "Resolved on the phone": no HTML ``required``.
+    resolution = forms.CharField(
+        label=_("How it was solved"), max_length=5000, required=False, widget=_textarea(3)
+    )
+    fault_class = forms.ChoiceField(
+        label=_("Fault class"), choices=[("", "—"), *FaultClass.choices], required=False
+    )
+    page_only_fields = ("outcome", "resolution", "fault_class")
 
-    def __init__(self, *args, products=(), **kwargs):
+    def __init__(self, *args, products=(), open_tickets=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.products = {str(p.pk): p for p in products}
+        self.open_tickets = list(open_tickets)
         self.fields["product"].choices = [
             ("", _("No product")),
             *[(pk, str(p)) for pk, p in self.products.items()],
@@ -499,7 +592,44 @@ class TicketIntakeForm(forms.Form):
     def registers_product(self):
         return self.data.get(self.add_prefix("product")) == NEW_PRODUCT
 
+    @property
+    def resolves_remotely(self):
+        return self.is_bound and self.data.get(self.add_prefix("outcome")) == OUTCOME_RESOLVED
+
+    def product_cards(self):
+        """The product choices as cards: value, input id, checked, the unit (None for "no
+        product" and "new") and its open tickets."""
+        chosen = str(self["product"].value() or "")
+        cards = []
+        for index, (value, label) in enumerate(self.fields["product"].choices):
+            unit = self.products.get(value)
+            open_tickets = [t for t in self.open_tickets if unit and t.product_id == unit.pk]
+            cards.append(
+                {
+                    "value": value,
+                    "id": f"id_product_{index}",
+                    "label": label,
+                    "checked": value == chosen,
+                    "product": unit,
+                    "open_tickets": open_tickets,
+                }
+            )
+        return cards
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("outcome") == OUTCOME_RESOLVED and not cleaned.get("resolution", "").strip():
+            self.add_error("resolution", _("Say how the fault was solved on the phone."))
+        return cleaned
+
     def ticket_kwargs(self):
-        data = dict(self.cleaned_data)
+        data = {k: v for k, v in self.cleaned_data.items() if k not in self.page_only_fields}
         data["product"] = self.products.get(data["product"])
         return data
+
+    def resolution_kwargs(self):
+        """``ticket_intake_resolve_remotely``'s own arguments."""
+        return {
+            "resolution": self.cleaned_data["resolution"],
+            "fault_class": self.cleaned_data["fault_class"],
+        }

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from aftersales.platform.models import NotificationChannel, NotificationKind
+from audits.personal import mask_value
 from audits.services import audit_pii_read
 
 from .choices import (
@@ -38,12 +39,17 @@ from .selectors import can_see_phone
 
 @dataclass
 class PiiReads:
-    """The unmasked personal values one response showed: (customer id, ticket id) pairs."""
+    """The unmasked personal values one response showed: (customer id, ticket id) pairs,
+    and for each the fields shown (the phone unless noted otherwise)."""
 
     shown: list = field(default_factory=list)
+    fields: dict = field(default_factory=dict)
 
-    def note(self, *, customer_id, ticket_id=None):
-        self.shown.append((customer_id, ticket_id))
+    def note(self, *, customer_id, ticket_id=None, fields=("phone",)):
+        key = (customer_id, ticket_id)
+        self.shown.append(key)
+        # A second note of the same customer adds its fields (a phone, then an e-mail).
+        self.fields[key] = tuple(dict.fromkeys((*self.fields.get(key, ()), *fields)))
 
 
 def customer_phone(*, user, customer, ticket=None, reads):
@@ -62,19 +68,44 @@ def customer_phone(*, user, customer, ticket=None, reads):
     return customer.phone, True
 
 
+CONTACT_SHOWN = ("phone", "email", "address")
+
+
+def customer_contact(*, user, customer, reads):
+    """``customer``'s phone, e-mail and address as ``user`` may see them, and whether they
+    are unmasked: the phone rule of ``customer_phone`` decides for all three (desk roles
+    see them, an auditor gets ``138****5678``, ``a***``). An unmasked read is noted in
+    ``reads`` once, with the three fields."""
+    shown = PiiReads()
+    phone, unmasked = customer_phone(user=user, customer=customer, reads=shown)
+    for customer_id, ticket_id in shown.shown:
+        reads.note(customer_id=customer_id, ticket_id=ticket_id, fields=CONTACT_SHOWN)
+    if unmasked:
+        return {"phone": phone, "email": customer.email, "address": customer.address}, True
+    return {
+        "phone": phone,
+        "email": mask_value(customer.email),
+        "address": mask_value(customer.address),
+    }, False
+
+
 def message_address(*, user, notification, ticket, reads):
     """Where a message of ``ticket``'s communication log went, as ``user`` may see it: a
-    customer's phone (SMS) follows the phone rule above, e-mail addresses are shown, the
-    in-app inbox has none."""
+    customer's phone number (SMS) or e-mail address follows the phone rule above (masked
+    for the roles that may not see it, noted when shown), staff addresses are shown, the
+    in-app inbox has none. ``ticket`` may be None (a message about no ticket)."""
     if notification.channel == NotificationChannel.INBOX or not notification.address:
         return ""
     if notification.customer_id is None:  # staff addresses are no customer's data
         return notification.address
+    sms = notification.channel == NotificationChannel.SMS
     if not can_see_phone(user, ticket=ticket):
-        if notification.channel == NotificationChannel.SMS:
-            return mask_phone(notification.address)
-        return mask_email(notification.address)
-    reads.note(customer_id=notification.customer_id, ticket_id=ticket.pk)
+        return mask_phone(notification.address) if sms else mask_email(notification.address)
+    reads.note(
+        customer_id=notification.customer_id,
+        ticket_id=ticket.pk if ticket else None,
+        fields=("phone",) if sms else ("email",),
+    )
     return notification.address
 
 
@@ -91,8 +122,10 @@ def pii_reads_record(*, actor, reads):
     whole response's reads in one INSERT (README, "Personal data").
     """
     for customer_id, ticket_id in reads.shown:
-        audit_pii_read(actor=actor, customer_id=customer_id, ticket_id=ticket_id)
+        fields = reads.fields.get((customer_id, ticket_id), ("phone",))
+        audit_pii_read(actor=actor, customer_id=customer_id, fields=fields, ticket_id=ticket_id)
     reads.shown.clear()
+    reads.fields.clear()
 
 
 # --- The timeline in words ---------------------------------------------------------------

@@ -9,6 +9,11 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("tickets/", views.ticket_list_page, name="ticket-list-page"),
     path("tickets/new/", views.ticket_create_page, name="ticket-create-page"),
+    path(
+        "tickets/new/open-tickets/",
+        views.intake_open_tickets,
+        name="ticket-create-open-tickets",
+    ),
     path("tickets/<int:pk>/", views.ticket_detail_page, name="ticket-detail-page"),
     # Before the action route, which would take "attachments" for an action's name.
     path(
@@ -37,6 +42,9 @@ urlpatterns = [
         name="ticket-action-page",
     ),
     path("customers/<int:pk>/", views.customer_detail_page, name="customer-detail-page"),
+    path("customers/<int:pk>/edit/", views.customer_edit_page, name="customer-edit-page"),
+    path("customers/<int:pk>/products/", views.customer_product_page, name="customer-product-page"),
+    path("customers/<int:pk>/correct/", views.customer_correct_page, name="customer-correct-page"),
     path("jobs/", views.my_jobs_page, name="my-jobs-page"),
     path("dashboard/", views.dashboard_page, name="dashboard-page"),
 ]

@@ -15,11 +15,11 @@ from django.utils.translation import pgettext_lazy
 
 
 class WebhookEvent(models.TextChoices):
-    TICKET_CREATED = "ticket.created", "ticket.created"
-    TICKET_STATUS_CHANGED = "ticket.status_changed", "ticket.status_changed"
-    SLA_WARNING = "sla.warning", "sla.warning"
-    SLA_BREACHED = "sla.breached", "sla.breached"
-    STOCK_BELOW_REORDER = "stock.below_reorder", "stock.below_reorder"
+    TICKET_CREATED = "ticket.created", _("Ticket created")
+    TICKET_STATUS_CHANGED = "ticket.status_changed", _("Ticket status changed")
+    SLA_WARNING = "sla.warning", _("SLA warning")
+    SLA_BREACHED = "sla.breached", _("SLA breached")
+    STOCK_BELOW_REORDER = "stock.below_reorder", _("Stock below the reorder point")
 
 
 class DeliveryStatus(models.TextChoices):
@@ -31,14 +31,17 @@ class DeliveryStatus(models.TextChoices):
 class Webhook(models.Model):
     """A subscription: POST the ``events`` to ``url``, signed with ``secret`` (HMAC-SHA256)."""
 
-    url = models.URLField(max_length=500)
-    events = models.JSONField(default=list)
-    secret = models.CharField(max_length=128)
-    active = models.BooleanField(default=True)
+    url = models.URLField(max_length=500, verbose_name=_("URL"))
+    events = models.JSONField(default=list, verbose_name=_("events"))
+    secret = models.CharField(max_length=128, verbose_name=_("secret"))
+    active = models.BooleanField(default=True, verbose_name=_("active"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         db_table = "tickets_webhook"
@@ -53,19 +56,24 @@ class Webhook(models.Model):
 class WebhookDelivery(models.Model):
     """One event for one webhook, with every attempt in ``attempts_log``."""
 
-    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
-    event = models.CharField(max_length=32, choices=WebhookEvent.choices)
-    payload = models.JSONField()
-    status = models.CharField(
-        max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    webhook = models.ForeignKey(
+        Webhook, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("webhook")
     )
-    attempts = models.PositiveSmallIntegerField(default=0)
-    attempts_log = models.JSONField(default=list)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    event = models.CharField(max_length=32, choices=WebhookEvent.choices, verbose_name=_("event"))
+    payload = models.JSONField(verbose_name=_("payload"))
+    status = models.CharField(
+        max_length=16,
+        choices=DeliveryStatus.choices,
+        default=DeliveryStatus.PENDING,
+        verbose_name=_("status"),
+    )
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempts"))
+    attempts_log = models.JSONField(default=list, verbose_name=_("attempts log"))
+    next_attempt_at = models.DateTimeField(null=True, blank=True, verbose_name=_("next attempt at"))
     # Set while a worker POSTs it (webhook_deliver): a second worker given the same delivery
     # (the redelivery sweep, a duplicated message) leaves it alone.
-    claimed_until = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField()
+    claimed_until = models.DateTimeField(null=True, blank=True, verbose_name=_("claimed until"))
+    created_at = models.DateTimeField(verbose_name=_("created at"))
 
     class Meta:
         db_table = "tickets_webhookdelivery"
@@ -92,17 +100,22 @@ class IdempotencyKey(models.Model):
     replay with another body is refused. Rows expire after IDEMPOTENCY_KEY_TTL_HOURS.
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=255)
-    endpoint = models.CharField(max_length=255)
-    request_hash = models.CharField(max_length=64)
-    response_status = models.PositiveSmallIntegerField(null=True)
-    response_body = models.JSONField(null=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    key = models.CharField(max_length=255, verbose_name=_("key"))
+    endpoint = models.CharField(max_length=255, verbose_name=_("endpoint"))
+    request_hash = models.CharField(max_length=64, verbose_name=_("request hash"))
+    response_status = models.PositiveSmallIntegerField(null=True, verbose_name=_("response status"))
+    response_body = models.JSONField(null=True, verbose_name=_("response body"))
+    created_at = models.DateTimeField(
+        default=timezone.now, db_index=True, verbose_name=_("created at")
+    )
 
     class Meta:
         db_table = "tickets_idempotencykey"
         verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
         constraints = [
             models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique_per_user")
         ]
@@ -162,48 +175,60 @@ class Notification(models.Model):
     ``notify`` for the same fact a no-op per (recipient, channel).
     """
 
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    kind = models.CharField(max_length=40, choices=NotificationKind.choices)
-    channel = models.CharField(max_length=16, choices=NotificationChannel.choices)
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, verbose_name=_("UUID"))
+    kind = models.CharField(max_length=40, choices=NotificationKind.choices, verbose_name=_("kind"))
+    channel = models.CharField(
+        max_length=16, choices=NotificationChannel.choices, verbose_name=_("channel")
+    )
     status = models.CharField(
-        max_length=16, choices=NotificationStatus.choices, default=NotificationStatus.PENDING
+        max_length=16,
+        choices=NotificationStatus.choices,
+        default=NotificationStatus.PENDING,
+        verbose_name=_("status"),
     )
     # Who: a user, a customer, or a bare address; ``address`` is the one used (or none).
-    recipient_key = models.CharField(max_length=120)
-    recipient_name = models.CharField(max_length=200, blank=True)
+    recipient_key = models.CharField(max_length=120, verbose_name=_("recipient key"))
+    recipient_name = models.CharField(max_length=200, blank=True, verbose_name=_("recipient name"))
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="notifications",
+        verbose_name=_("user"),
     )
     customer = models.ForeignKey(
-        "tickets.Customer", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "tickets.Customer",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("customer"),
     )
-    address = models.CharField(max_length=254, blank=True)
-    language = models.CharField(max_length=16)
+    address = models.CharField(max_length=254, blank=True, verbose_name=_("address"))
+    language = models.CharField(max_length=16, verbose_name=_("language"))
     ticket = models.ForeignKey(
         "tickets.Ticket",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="notifications",
+        verbose_name=_("ticket"),
     )
-    dedupe_key = models.CharField(max_length=200, blank=True)
+    dedupe_key = models.CharField(max_length=200, blank=True, verbose_name=_("de-duplication key"))
     # What: rendered at queue time; ``context`` keeps the values it was rendered from.
-    subject = models.CharField(max_length=255, blank=True)
-    body = models.TextField(blank=True)
-    sms_params = models.JSONField(default=dict, blank=True)
-    context = models.JSONField(default=dict, blank=True)
+    subject = models.CharField(max_length=255, blank=True, verbose_name=_("subject"))
+    body = models.TextField(blank=True, verbose_name=_("body"))
+    sms_params = models.JSONField(default=dict, blank=True, verbose_name=_("SMS parameters"))
+    context = models.JSONField(default=dict, blank=True, verbose_name=_("context"))
     # Delivery.
-    attempts = models.PositiveSmallIntegerField(default=0)
-    attempts_log = models.JSONField(default=list, blank=True)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    claimed_until = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    read_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempts"))
+    attempts_log = models.JSONField(default=list, blank=True, verbose_name=_("attempts log"))
+    next_attempt_at = models.DateTimeField(null=True, blank=True, verbose_name=_("next attempt at"))
+    claimed_until = models.DateTimeField(null=True, blank=True, verbose_name=_("claimed until"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sent at"))
+    read_at = models.DateTimeField(null=True, blank=True, verbose_name=_("read at"))
 
     objects = NotificationQuerySet.as_manager()
 

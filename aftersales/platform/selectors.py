@@ -39,6 +39,16 @@ def ticket_notifications(*, ticket):
     return Notification.objects.filter(ticket=ticket).select_related("user").order_by("id")
 
 
+def customer_notifications(*, customer_id, limit=50):
+    """The messages sent to a customer (their communication log across tickets), newest
+    first, each with its ticket: one query, at most ``limit`` rows."""
+    return (
+        Notification.objects.filter(customer_id=customer_id)
+        .select_related("ticket")
+        .order_by("-id")[:limit]
+    )
+
+
 def inbox(*, user, unread=None):
     """``user``'s in-app messages, newest first; ``unread=True`` only the unread ones."""
     rows = Notification.objects.inbox_of(user)

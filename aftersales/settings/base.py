@@ -43,11 +43,12 @@ INSTALLED_APPS = [
     "pgtrigger",
     "pghistory",
     # Sign-in hardening: lockouts (axes), the second factor (django-otp's TOTP devices and
-    # backup codes), and our pages and rules for both (aftersales/signin/).
-    "axes",
+    # backup codes), and our pages and rules for both (aftersales/signin/). Their AppConfigs
+    # are subclassed there only to give them translated names in the admin.
+    "aftersales.signin.apps.AxesConfig",
     "django_otp",
-    "django_otp.plugins.otp_totp",
-    "django_otp.plugins.otp_static",
+    "aftersales.signin.apps.TOTPConfig",
+    "aftersales.signin.apps.StaticTokensConfig",
     "aftersales.signin",
     "aftersales.platform",
     "audits",

@@ -120,6 +120,7 @@ def test_sla_escalation_goes_through_the_outbox_in_each_recipients_language(
     [message] = _mails_to("lead@example.com")
     assert message.subject == f"[{ticket.number}] SLA escalation level 1"
     assert "reached escalation level 1" in message.body
+    assert "(New, priority P3 – normal)" in message.body  # labels, not codes
 
     settings.LANGUAGE_CODE = "zh-hans"  # users are told in the site's language
     ticket_services.sla_sweep(now=ticket.created_at + 25 * H)  # the breach: level 2
@@ -128,6 +129,7 @@ def test_sla_escalation_goes_through_the_outbox_in_each_recipients_language(
     chinese = _mails_to("lead@example.com")[-1]
     assert chinese.subject == f"【{ticket.number}】时效升级第 2 级"
     assert "已升级至第 2 级" in chinese.body
+    assert "（新建，优先级 P3 – 一般）" in chinese.body
 
 
 def test_certificate_expiry_reminder_goes_through_the_outbox(

@@ -57,8 +57,8 @@ class ChoiceLabelsMixin:
 class ReferenceCode(models.Model):
     """Reference data named by a short, stable code (what the API and imports use)."""
 
-    code = models.SlugField(max_length=32, unique=True)
-    name = models.CharField(max_length=120)
+    code = models.SlugField(max_length=32, unique=True, verbose_name=_("code"))
+    name = models.CharField(max_length=120, verbose_name=_("name"))
 
     class Meta:
         abstract = True
@@ -87,10 +87,14 @@ class ProductCategory(ReferenceCode):
 class ProductModel(models.Model):
     """A model the manufacturer sells, with its warranty length."""
 
-    code = models.CharField(max_length=64, unique=True)
-    name = models.CharField(max_length=200)
-    category = models.ForeignKey(ProductCategory, on_delete=models.PROTECT, related_name="models")
-    warranty_months = models.PositiveSmallIntegerField(default=12)
+    code = models.CharField(max_length=64, unique=True, verbose_name=_("code"))
+    name = models.CharField(max_length=200, verbose_name=_("name"))
+    category = models.ForeignKey(
+        ProductCategory, on_delete=models.PROTECT, related_name="models", verbose_name=_("category")
+    )
+    warranty_months = models.PositiveSmallIntegerField(
+        default=12, verbose_name=_("warranty (months)")
+    )
 
     class Meta:
         ordering = ["code"]
@@ -154,20 +158,30 @@ class Customer(ChoiceLabelsMixin, models.Model):
     in place (tickets stay, for the records' traceability).
     """
 
-    name = models.CharField(max_length=200)
-    phone = models.CharField(max_length=32, unique=True)
-    email = models.EmailField(blank=True)
-    address = models.CharField(max_length=400, blank=True)
+    name = models.CharField(max_length=200, verbose_name=_("name"))
+    phone = models.CharField(max_length=32, unique=True, verbose_name=_("phone"))
+    email = models.EmailField(blank=True, verbose_name=_("email"))
+    address = models.CharField(max_length=400, blank=True, verbose_name=_("address"))
     area = models.ForeignKey(
-        Area, null=True, blank=True, on_delete=models.PROTECT, related_name="customers"
+        Area,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="customers",
+        verbose_name=_("area"),
     )
     tier = models.CharField(
-        max_length=16, choices=CustomerTier.choices, default=CustomerTier.STANDARD
+        max_length=16,
+        choices=CustomerTier.choices,
+        default=CustomerTier.STANDARD,
+        verbose_name=_("customer tier"),
     )
     consent_service = models.BooleanField(
-        default=True, help_text=_("May be contacted about service.")
+        default=True,
+        help_text=_("May be contacted about service."),
+        verbose_name=_("service contact consent"),
     )
-    consent_marketing = models.BooleanField(default=False)
+    consent_marketing = models.BooleanField(default=False, verbose_name=_("marketing consent"))
     # The language of every message to this customer (notifications are rendered in it).
     language = models.CharField(
         _("language"),
@@ -175,12 +189,17 @@ class Customer(ChoiceLabelsMixin, models.Model):
         choices=settings.LANGUAGES,
         default=default_language,
     )
-    erased_at = models.DateTimeField(null=True, blank=True)
+    erased_at = models.DateTimeField(null=True, blank=True, verbose_name=_("erased at"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     objects = CustomerQuerySet.as_manager()
 
@@ -201,11 +220,18 @@ class Customer(ChoiceLabelsMixin, models.Model):
 class Product(models.Model):
     """A customer's registered unit; the warranty runs from the purchase date."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="products")
-    model = models.ForeignKey(ProductModel, on_delete=models.PROTECT, related_name="units")
-    serial_number = models.CharField(max_length=64)
-    purchase_date = models.DateField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="products", verbose_name=_("customer")
+    )
+    model = models.ForeignKey(
+        ProductModel,
+        on_delete=models.PROTECT,
+        related_name="units",
+        verbose_name=_("product model"),
+    )
+    serial_number = models.CharField(max_length=64, verbose_name=_("serial number"))
+    purchase_date = models.DateField(verbose_name=_("purchase date"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["-id"]
@@ -231,6 +257,13 @@ class Product(models.Model):
     @property
     def in_warranty(self):
         return self.in_warranty_on(timezone.localdate())
+
+    @property
+    def warranty_decision(self):
+        """The warranty decision the unit's warranty implies today (triage's default)."""
+        return (
+            WarrantyDecision.IN_WARRANTY if self.in_warranty else WarrantyDecision.OUT_OF_WARRANTY
+        )
 
 
 class TicketQuerySet(models.QuerySet):
@@ -269,14 +302,23 @@ class Ticket(ChoiceLabelsMixin, models.Model):
     and changes only by ``ticket_transfer_owner``.
     """
 
-    number = models.CharField(max_length=32, unique=True)
-    status = models.CharField(max_length=32, choices=TicketStatus.choices, default=TicketStatus.NEW)
-    version = models.PositiveIntegerField(default=1)
+    number = models.CharField(max_length=32, unique=True, verbose_name=_("ticket number"))
+    status = models.CharField(
+        max_length=32,
+        choices=TicketStatus.choices,
+        default=TicketStatus.NEW,
+        verbose_name=_("status"),
+    )
+    version = models.PositiveIntegerField(default=1, verbose_name=_("version"))
 
     # FKs whose lookups a composite index below already serves get no index of their own:
     # every extra index costs on each write and in the planner's time on each read.
     customer = models.ForeignKey(
-        Customer, on_delete=models.PROTECT, related_name="tickets", db_index=False
+        Customer,
+        on_delete=models.PROTECT,
+        related_name="tickets",
+        db_index=False,
+        verbose_name=_("customer"),
     )
     product = models.ForeignKey(
         Product,
@@ -285,20 +327,38 @@ class Ticket(ChoiceLabelsMixin, models.Model):
         on_delete=models.PROTECT,
         related_name="tickets",
         db_index=False,
+        verbose_name=_("product"),
     )  # served by ticket_product_created
     # Where the service happens: the customer's area at intake, kept on the ticket so area
     # filters and dispatch need no join (and a later move doesn't rewrite history).
     area = models.ForeignKey(
-        Area, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+        Area,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("area"),
     )
-    channel = models.CharField(max_length=16, choices=Channel.choices)
-    category = models.CharField(max_length=32, choices=TicketCategory.choices)
-    description = models.TextField()
-    fault_occurred_at = models.DateTimeField(null=True, blank=True)
-    priority = models.CharField(max_length=4, choices=Priority.choices, default=Priority.P3)
-    fault_class = models.CharField(max_length=16, choices=FaultClass.choices, blank=True)
+    channel = models.CharField(max_length=16, choices=Channel.choices, verbose_name=_("channel"))
+    category = models.CharField(
+        max_length=32, choices=TicketCategory.choices, verbose_name=_("category")
+    )
+    description = models.TextField(verbose_name=_("description"))
+    fault_occurred_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("fault occurred at")
+    )
+    priority = models.CharField(
+        max_length=4, choices=Priority.choices, default=Priority.P3, verbose_name=_("priority")
+    )
+    fault_class = models.CharField(
+        max_length=16, choices=FaultClass.choices, blank=True, verbose_name=_("fault class")
+    )
     warranty_decision = models.CharField(
-        max_length=32, choices=WarrantyDecision.choices, blank=True
+        max_length=32,
+        choices=WarrantyDecision.choices,
+        blank=True,
+        verbose_name=_("warranty decision"),
     )
 
     owner = models.ForeignKey(
@@ -306,6 +366,7 @@ class Ticket(ChoiceLabelsMixin, models.Model):
         on_delete=models.PROTECT,
         related_name="owned_tickets",
         db_index=False,
+        verbose_name=_("owner"),
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -313,6 +374,7 @@ class Ticket(ChoiceLabelsMixin, models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         db_index=False,
+        verbose_name=_("created by"),
     )
     technician = models.ForeignKey(
         "technicians.Technician",
@@ -321,22 +383,29 @@ class Ticket(ChoiceLabelsMixin, models.Model):
         on_delete=models.PROTECT,
         related_name="tickets",
         db_index=False,
+        verbose_name=_("technician"),
     )
-    appointment_start = models.DateTimeField(null=True, blank=True)
-    appointment_end = models.DateTimeField(null=True, blank=True)
+    appointment_start = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("appointment start")
+    )
+    appointment_end = models.DateTimeField(null=True, blank=True, verbose_name=_("appointment end"))
 
     # On-site record and closure.
-    fault_code = models.CharField(max_length=64, blank=True)
-    diagnosis = models.TextField(blank=True)
-    work_done = models.TextField(blank=True)
-    test_passed = models.BooleanField(null=True, blank=True)
-    resolution = models.TextField(blank=True)
-    confirmation_signature = models.TextField(blank=True)
-    confirmation_comment = models.TextField(blank=True)
-    satisfaction = models.PositiveSmallIntegerField(null=True, blank=True)
-    follow_up_satisfaction = models.PositiveSmallIntegerField(null=True, blank=True)
-    follow_up_comment = models.TextField(blank=True)
-    cancel_reason = models.TextField(blank=True)
+    fault_code = models.CharField(max_length=64, blank=True, verbose_name=_("fault code"))
+    diagnosis = models.TextField(blank=True, verbose_name=_("diagnosis"))
+    work_done = models.TextField(blank=True, verbose_name=_("work done"))
+    test_passed = models.BooleanField(null=True, blank=True, verbose_name=_("test passed"))
+    resolution = models.TextField(blank=True, verbose_name=_("resolution"))
+    confirmation_signature = models.TextField(blank=True, verbose_name=_("confirmation signature"))
+    confirmation_comment = models.TextField(blank=True, verbose_name=_("confirmation comment"))
+    satisfaction = models.PositiveSmallIntegerField(
+        null=True, blank=True, verbose_name=_("satisfaction")
+    )
+    follow_up_satisfaction = models.PositiveSmallIntegerField(
+        null=True, blank=True, verbose_name=_("follow-up satisfaction")
+    )
+    follow_up_comment = models.TextField(blank=True, verbose_name=_("follow-up comment"))
+    cancel_reason = models.TextField(blank=True, verbose_name=_("cancel reason"))
 
     # SLA clock. Deadlines are stored (indexed for the sweep); the state is derived.
     sla_policy = models.ForeignKey(
@@ -346,33 +415,44 @@ class Ticket(ChoiceLabelsMixin, models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         db_index=False,
+        verbose_name=_("SLA policy"),
     )
     # Working seconds spent paused so far: added to every target, so pauses are never lost.
-    sla_paused_seconds = models.PositiveIntegerField(default=0, db_default=0)
-    resolution_due_at = models.DateTimeField(null=True, blank=True)
+    sla_paused_seconds = models.PositiveIntegerField(
+        default=0, db_default=0, verbose_name=_("SLA paused (seconds)")
+    )
+    resolution_due_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("resolution due at")
+    )
     # The return visit (回访) is due this long after closing (the policy's follow_up_days).
-    follow_up_due_at = models.DateTimeField(null=True, blank=True)
+    follow_up_due_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("follow-up due at")
+    )
     # When the sweep must next look at this ticket (a warning, breach or escalation
     # instant); None when nothing is pending. May be early, never late.
-    next_sla_check_at = models.DateTimeField(null=True, blank=True)
-    response_due_at = models.DateTimeField()
-    response_warn_at = models.DateTimeField()
-    dispatch_due_at = models.DateTimeField()
-    dispatch_warn_at = models.DateTimeField()
-    responded_at = models.DateTimeField(null=True, blank=True)
-    dispatched_at = models.DateTimeField(null=True, blank=True)
-    sla_paused_at = models.DateTimeField(null=True, blank=True)
-    escalation_level = models.PositiveSmallIntegerField(default=0)
+    next_sla_check_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("next SLA check at")
+    )
+    response_due_at = models.DateTimeField(verbose_name=_("response due at"))
+    response_warn_at = models.DateTimeField(verbose_name=_("response warning at"))
+    dispatch_due_at = models.DateTimeField(verbose_name=_("dispatch due at"))
+    dispatch_warn_at = models.DateTimeField(verbose_name=_("dispatch warning at"))
+    responded_at = models.DateTimeField(null=True, blank=True, verbose_name=_("responded at"))
+    dispatched_at = models.DateTimeField(null=True, blank=True, verbose_name=_("dispatched at"))
+    sla_paused_at = models.DateTimeField(null=True, blank=True, verbose_name=_("SLA paused at"))
+    escalation_level = models.PositiveSmallIntegerField(
+        default=0, verbose_name=_("escalation level")
+    )
 
     # Stage timestamps.
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(default=timezone.now)
-    triaged_at = models.DateTimeField(null=True, blank=True)
-    on_site_at = models.DateTimeField(null=True, blank=True)
-    completed_at = models.DateTimeField(null=True, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
-    followed_up_at = models.DateTimeField(null=True, blank=True)
-    cancelled_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(default=timezone.now, verbose_name=_("updated at"))
+    triaged_at = models.DateTimeField(null=True, blank=True, verbose_name=_("triaged at"))
+    on_site_at = models.DateTimeField(null=True, blank=True, verbose_name=_("on site at"))
+    completed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("completed at"))
+    closed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("closed at"))
+    followed_up_at = models.DateTimeField(null=True, blank=True, verbose_name=_("followed up at"))
+    cancelled_at = models.DateTimeField(null=True, blank=True, verbose_name=_("cancelled at"))
 
     objects = TicketQuerySet.as_manager()
 
@@ -466,17 +546,30 @@ class TicketEvent(ChoiceLabelsMixin, models.Model):
     """
 
     ticket = models.ForeignKey(
-        Ticket, on_delete=models.PROTECT, related_name="events", db_index=False
+        Ticket,
+        on_delete=models.PROTECT,
+        related_name="events",
+        db_index=False,
+        verbose_name=_("ticket"),
     )  # served by ticketevent_ticket_time
-    kind = models.CharField(max_length=32, choices=EventKind.choices)
-    action = models.CharField(max_length=32, blank=True)
-    from_status = models.CharField(max_length=32, choices=TicketStatus.choices, blank=True)
-    to_status = models.CharField(max_length=32, choices=TicketStatus.choices, blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    kind = models.CharField(max_length=32, choices=EventKind.choices, verbose_name=_("kind"))
+    action = models.CharField(max_length=32, blank=True, verbose_name=_("action"))
+    from_status = models.CharField(
+        max_length=32, choices=TicketStatus.choices, blank=True, verbose_name=_("from status")
     )
-    payload = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    to_status = models.CharField(
+        max_length=32, choices=TicketStatus.choices, blank=True, verbose_name=_("to status")
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    payload = models.JSONField(default=dict, blank=True, verbose_name=_("payload"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -501,11 +594,12 @@ class TicketEvent(ChoiceLabelsMixin, models.Model):
 class TicketNumberSequence(models.Model):
     """Per-year counter behind the human ticket numbers (AS-2026-000123)."""
 
-    year = models.PositiveSmallIntegerField(primary_key=True)
-    last_value = models.PositiveIntegerField(default=0)
+    year = models.PositiveSmallIntegerField(primary_key=True, verbose_name=_("year"))
+    last_value = models.PositiveIntegerField(default=0, verbose_name=_("last number issued"))
 
     class Meta:
         verbose_name = _("ticket number sequence")
+        verbose_name_plural = _("ticket number sequences")
 
     def __str__(self):
         return f"{self.year}: {self.last_value}"

@@ -28,9 +28,11 @@ class WorkingCalendar(models.Model):
     weekends (调休) are published late, so they are edited in the admin.
     """
 
-    code = models.SlugField(max_length=32, unique=True)
-    name = models.CharField(max_length=120)
-    time_zone = models.CharField(max_length=64, validators=[_validate_time_zone])
+    code = models.SlugField(max_length=32, unique=True, verbose_name=_("code"))
+    name = models.CharField(max_length=120, verbose_name=_("name"))
+    time_zone = models.CharField(
+        max_length=64, validators=[_validate_time_zone], verbose_name=_("time zone")
+    )
 
     class Meta:
         ordering = ["code"]
@@ -59,13 +61,15 @@ class WorkingCalendar(models.Model):
 class WorkingHours(models.Model):
     """One working window of a weekday, in minutes since local midnight (1440 = 24:00)."""
 
-    calendar = models.ForeignKey(WorkingCalendar, on_delete=models.CASCADE, related_name="hours")
+    calendar = models.ForeignKey(
+        WorkingCalendar, on_delete=models.CASCADE, related_name="hours", verbose_name=_("calendar")
+    )
     weekday = models.PositiveSmallIntegerField(
         choices=[(0, _("Monday")), (1, _("Tuesday")), (2, _("Wednesday")), (3, _("Thursday")),
-                 (4, _("Friday")), (5, _("Saturday")), (6, _("Sunday"))]
+                 (4, _("Friday")), (5, _("Saturday")), (6, _("Sunday"))], verbose_name=_("weekday")
     )  # fmt: skip
-    start_minute = models.PositiveSmallIntegerField()
-    end_minute = models.PositiveSmallIntegerField()
+    start_minute = models.PositiveSmallIntegerField(verbose_name=_("start (minute of the day)"))
+    end_minute = models.PositiveSmallIntegerField(verbose_name=_("end (minute of the day)"))
 
     class Meta:
         ordering = ["calendar", "weekday", "start_minute"]
@@ -90,11 +94,14 @@ class CalendarException(models.Model):
     working day (windows on a weekend). ``windows`` is a list of [start, end] minutes."""
 
     calendar = models.ForeignKey(
-        WorkingCalendar, on_delete=models.CASCADE, related_name="exceptions"
+        WorkingCalendar,
+        on_delete=models.CASCADE,
+        related_name="exceptions",
+        verbose_name=_("calendar"),
     )
-    date = models.DateField()
-    name = models.CharField(max_length=120, blank=True)
-    windows = models.JSONField(default=list, blank=True)
+    date = models.DateField(verbose_name=_("date"))
+    name = models.CharField(max_length=120, blank=True, verbose_name=_("name"))
+    windows = models.JSONField(default=list, blank=True, verbose_name=_("windows"))
 
     class Meta:
         ordering = ["calendar", "date"]
@@ -135,19 +142,46 @@ class SlaPolicy(models.Model):
     ``level3_after_hours`` working hours past the breach the third level.
     """
 
-    name = models.CharField(max_length=120)
-    priority = models.CharField(max_length=4, choices=Priority.choices, blank=True)
-    category = models.CharField(max_length=32, choices=TicketCategory.choices, blank=True)
-    customer_tier = models.CharField(max_length=16, choices=CustomerTier.choices, blank=True)
-    calendar = models.ForeignKey(WorkingCalendar, on_delete=models.PROTECT, related_name="+")
-    response_hours = models.DecimalField(max_digits=6, decimal_places=2)
-    dispatch_hours = models.DecimalField(max_digits=6, decimal_places=2)
-    resolution_hours = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
-    warning_fraction = models.DecimalField(max_digits=3, decimal_places=2, default=0.75)
-    level3_after_hours = models.DecimalField(max_digits=6, decimal_places=2, default=4)
-    follow_up_days = models.PositiveSmallIntegerField(default=7)
-    is_default = models.BooleanField(default=False)
-    active = models.BooleanField(default=True)
+    name = models.CharField(max_length=120, verbose_name=_("name"))
+    priority = models.CharField(
+        max_length=4, choices=Priority.choices, blank=True, verbose_name=_("priority")
+    )
+    category = models.CharField(
+        max_length=32, choices=TicketCategory.choices, blank=True, verbose_name=_("category")
+    )
+    customer_tier = models.CharField(
+        max_length=16, choices=CustomerTier.choices, blank=True, verbose_name=_("customer tier")
+    )
+    calendar = models.ForeignKey(
+        WorkingCalendar, on_delete=models.PROTECT, related_name="+", verbose_name=_("calendar")
+    )
+    response_hours = models.DecimalField(
+        max_digits=6, decimal_places=2, verbose_name=_("response target (hours)")
+    )
+    dispatch_hours = models.DecimalField(
+        max_digits=6, decimal_places=2, verbose_name=_("dispatch target (hours)")
+    )
+    resolution_hours = models.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        verbose_name=_("resolution target (hours)"),
+    )
+    warning_fraction = models.DecimalField(
+        max_digits=3, decimal_places=2, default=0.75, verbose_name=_("warning fraction")
+    )
+    level3_after_hours = models.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        default=4,
+        verbose_name=_("level 3 escalation after (hours)"),
+    )
+    follow_up_days = models.PositiveSmallIntegerField(
+        default=7, verbose_name=_("follow-up after (days)")
+    )
+    is_default = models.BooleanField(default=False, verbose_name=_("default policy"))
+    active = models.BooleanField(default=True, verbose_name=_("active"))
 
     objects = SlaPolicyQuerySet.as_manager()
 
@@ -191,17 +225,28 @@ class SlaClockEntry(models.Model):
     """One (re)computation of a ticket's deadlines and why: the clock's history, so that
     any deadline can be explained and replayed (intake, reclassification, resume)."""
 
-    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.PROTECT, related_name="+")
-    reason = models.CharField(max_length=32)
-    policy = models.ForeignKey(SlaPolicy, on_delete=models.PROTECT, related_name="+")
-    paused_seconds = models.PositiveIntegerField()
-    response_due_at = models.DateTimeField()
-    dispatch_due_at = models.DateTimeField()
-    resolution_due_at = models.DateTimeField(null=True, blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.PROTECT, related_name="+", verbose_name=_("ticket")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    reason = models.CharField(max_length=32, verbose_name=_("reason"))
+    policy = models.ForeignKey(
+        SlaPolicy, on_delete=models.PROTECT, related_name="+", verbose_name=_("policy")
+    )
+    paused_seconds = models.PositiveIntegerField(verbose_name=_("paused (seconds)"))
+    response_due_at = models.DateTimeField(verbose_name=_("response due at"))
+    dispatch_due_at = models.DateTimeField(verbose_name=_("dispatch due at"))
+    resolution_due_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("resolution due at")
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["ticket", "created_at", "id"]
@@ -230,18 +275,22 @@ class SlaEvent(models.Model):
         BREACH = "breach", _("Breach")
         ESCALATION = "escalation", _("Escalation")
 
-    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.PROTECT, related_name="+")
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    clock = models.CharField(max_length=16, blank=True)  # response/dispatch/resolution
-    level = models.PositiveSmallIntegerField(default=0)
-    due_at = models.DateTimeField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.PROTECT, related_name="+", verbose_name=_("ticket")
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices, verbose_name=_("kind"))
+    clock = models.CharField(
+        max_length=16, blank=True, verbose_name=_("clock")
+    )  # response/dispatch/resolution
+    level = models.PositiveSmallIntegerField(default=0, verbose_name=_("level"))
+    due_at = models.DateTimeField(verbose_name=_("due at"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     # When its messages were queued in the notification outbox (once per escalation) …
-    notified_at = models.DateTimeField(null=True, blank=True)
+    notified_at = models.DateTimeField(null=True, blank=True, verbose_name=_("notified at"))
     # … and when a channel first accepted one of them: an escalation with messages
     # queued but none delivered (nobody has an address, every attempt failed) shows as
     # such, on the ticket's communication log and here.
-    delivered_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True, verbose_name=_("delivered at"))
 
     objects = SlaEventQuerySet.as_manager()
 

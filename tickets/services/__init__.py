@@ -8,6 +8,7 @@ from .attachments import (
 )
 from .customers import (
     customer_consent_withdraw,
+    customer_correct,
     customer_create,
     customer_erase,
     customer_export,
@@ -27,6 +28,7 @@ from .lifecycle import (
     ticket_dispatch,
     ticket_escalate,
     ticket_follow_up,
+    ticket_intake_resolve_remotely,
     ticket_pause,
     ticket_reschedule,
     ticket_resolve_remotely,
@@ -71,6 +73,7 @@ __all__ = [
     "calendar_exception_delete",
     "calendar_exception_update",
     "customer_consent_withdraw",
+    "customer_correct",
     "customer_create",
     "customer_erase",
     "customer_export",
@@ -105,6 +108,7 @@ __all__ = [
     "ticket_escalate",
     "ticket_follow_up",
     "ticket_intake",
+    "ticket_intake_resolve_remotely",
     "ticket_notify_customer_dispatch",
     "ticket_number_next",
     "ticket_pause",

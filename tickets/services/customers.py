@@ -90,22 +90,93 @@ def customer_create(
     return customer
 
 
-@transaction.atomic
-def customer_update(*, customer, actor, **fields):
-    """Correct a customer's data (the right to correct). Audited with before/after values;
-    the personal ones are encrypted with the customer's key like every customer event."""
+# What the desk edits on the customer page as contact details (the tier is triage's).
+CONTACT_FIELDS = (
+    "name",
+    "phone",
+    "email",
+    "address",
+    "area",
+    "language",
+    "consent_service",
+    "consent_marketing",
+)
+# The data subject's right to correct (domain.md): their personal values, each correction
+# with the reason it was asked for.
+CORRECTABLE_FIELDS = CUSTOMER_PERSONAL_FIELDS
+
+
+def _customer_change(*, customer, actor, fields, action, extra=None):
+    """The one writer of an existing customer's fields, for ``customer_update`` and
+    ``customer_correct``: the row locked and read as stored, the phone normalised and
+    unique, text fields checked against the model, one audit event ``action`` with each
+    changed field's [before, after] (the personal ones encrypted with the customer's key)
+    and ``extra``; nothing written when nothing changed. Consent to service contact
+    withdrawn here cancels the customer's pending service messages, as
+    ``customer_consent_withdraw`` does."""
     role_require(actor, *DESK_ROLES)
+    unknown = set(fields) - set(CUSTOMER_FIELDS)
+    if unknown:
+        raise ValueError(f"not customer fields: {sorted(unknown)}")
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
     if customer.erased_at:
         raise ValidationError({"non_field_errors": [_("This customer's data was erased.")]})
     before = snapshot(customer, CUSTOMER_FIELDS)
+    fields = dict(fields)
     if "phone" in fields:
         fields["phone"] = _normalized_phone(fields["phone"], exclude_pk=customer.pk)
+    errors = {}
+    for name in {"name", "email", "address"} & set(fields):
+        fields[name] = (fields[name] or "").strip()
+        try:
+            Customer._meta.get_field(name).clean(fields[name], customer)
+        except ValidationError as exc:
+            errors[name] = exc.messages
+    if errors:
+        raise ValidationError(errors)
     for field, value in fields.items():
         setattr(customer, field, value)
     changes = diff(customer, before, CUSTOMER_FIELDS)
     if changes:
         customer.save()
-        audit_record(actor=actor, action="customer.updated", obj=customer, changes=changes)
+        if before["consent_service"] and not customer.consent_service:
+            notifications_cancel_customer(customer_id=customer.pk)
+        audit_record(actor=actor, action=action, obj=customer, changes={**changes, **(extra or {})})
+    return customer, changes
+
+
+@transaction.atomic
+def customer_update(*, customer, actor, **fields):
+    """Edit a customer's contact details (any of ``CUSTOMER_FIELDS``): the desk's routine
+    change, e.g. a new address. Audited ``customer.updated`` with before/after values.
+    Returns the customer as now stored."""
+    customer, _changes = _customer_change(
+        customer=customer, actor=actor, fields=fields, action="customer.updated"
+    )
+    return customer
+
+
+@transaction.atomic
+def customer_correct(*, customer, actor, field, value, reason):
+    """The right to correct (domain.md): the customer asks for one of their personal values
+    (``CORRECTABLE_FIELDS``) to be put right; an agent or supervisor does it, with the
+    reason (what the customer asked, how it was checked). Audited ``customer.corrected``
+    with the field's before/after and the reason. A value already right is refused, so
+    every correction on record changed something."""
+    if field not in CORRECTABLE_FIELDS:
+        raise ValidationError({"field": [_("This field cannot be corrected here.")]})
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": [_("Say why the data is corrected.")]})
+    customer, changes = _customer_change(
+        customer=customer,
+        actor=actor,
+        fields={field: value},
+        action="customer.corrected",
+        extra={"reason": reason},
+    )
+    if not changes:
+        raise ValidationError({"value": [_("This is already the stored value.")]})
     return customer
 
 

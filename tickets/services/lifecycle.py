@@ -44,7 +44,7 @@ from ..choices import (
 from ..models import Ticket, TicketEvent
 from ..selectors import dashboard_invalidate
 from ..validators import signature_clean
-from .intake import ticket_webhook_payload
+from .intake import IntakeRejected, ticket_intake, ticket_webhook_payload
 from .notifications import ticket_dispatch_notice_queue
 from .sla import (
     sla_clock_record,
@@ -530,6 +530,40 @@ def ticket_resolve_remotely(*, ticket, actor, resolution, expected_version=None)
         changes=changes,
         payload={"resolution": resolution},
     )
+
+
+@transaction.atomic
+def ticket_intake_resolve_remotely(*, actor, resolution, fault_class="", **intake):
+    """A call taken and closed on the phone: a simple fault fixed by phone guidance.
+
+    ``ticket_intake`` (``intake`` are its arguments), then in the same transaction the
+    ticket is triaged with the intake's priority — the warranty decision the unit's
+    warranty implies, ``goodwill`` without a unit — and resolved remotely
+    (``ticket_resolve_remotely``); it then awaits the customer's confirmation like any
+    remote fix. Each step writes its own timeline and audit events, and each keeps its own
+    rule: the role of the remote fix (agents and supervisors) is the transition table's.
+    A refused triage or resolution rolls back the whole intake and raises
+    ``IntakeRejected`` with ``part="resolution"``.
+    """
+    ticket = ticket_intake(actor=actor, **intake)
+    if not (resolution or "").strip():
+        raise IntakeRejected(
+            ValidationError({"resolution": [_("Say how the fault was solved on the phone.")]}),
+            part="resolution",
+        )
+    product = ticket.product
+    decision = product.warranty_decision if product is not None else WarrantyDecision.GOODWILL
+    try:
+        ticket = ticket_triage(
+            ticket=ticket,
+            actor=actor,
+            priority=ticket.priority,
+            warranty_decision=decision,
+            fault_class=fault_class,
+        )
+        return ticket_resolve_remotely(ticket=ticket, actor=actor, resolution=resolution.strip())
+    except ValidationError as exc:
+        raise IntakeRejected(exc, part="resolution") from exc
 
 
 @transaction.atomic

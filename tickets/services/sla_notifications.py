@@ -17,7 +17,7 @@ from aftersales.platform.selectors import MANAGER, staff_to_notify
 from aftersales.platform.services import notify
 from aftersales.roles import Role
 
-from ..choices import TicketStatus
+from ..choices import Priority, TicketStatus
 from ..models import SlaEvent
 
 SLA_NOTIFY_TASK = "tickets.tasks.sla_notify_task"
@@ -60,7 +60,7 @@ def sla_notify_pending(*, limit=500):
             context={
                 "number": ticket.number,
                 "status": TicketStatus(ticket.status).label,
-                "priority": ticket.priority,
+                "priority": Priority(ticket.priority).label,  # a label: "P2 – high"
                 "level": event.level,
                 "response_due_at": ticket.response_due_at,
                 "dispatch_due_at": ticket.dispatch_due_at,

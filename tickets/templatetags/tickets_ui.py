@@ -45,24 +45,25 @@ def nav_links(context):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return []
+    # (url name, query, label, keyboard shortcut: static/js/shortcuts.js, "?" lists them)
     links = []
     if Role.TECHNICIAN in roles_of(user):
-        links.append(("my-jobs-page", "", _("My jobs")))
+        links.append(("my-jobs-page", "", _("My jobs"), "g j"))
     desk = has_role(user, Role.AGENT, Role.SUPERVISOR)
     if has_role(user, Role.AGENT, Role.SUPERVISOR, Role.AUDITOR):
-        links.append(("dashboard-page", "", _("Dashboard")))
-    links.append(("ticket-list-page", "", _("Tickets")))
+        links.append(("dashboard-page", "", _("Dashboard"), "g d"))
+    links.append(("ticket-list-page", "", _("Tickets"), "g t"))
     if desk:
-        links.append(("ticket-list-page", "?mine=1", _("My tickets")))
+        links.append(("ticket-list-page", "?mine=1", _("My tickets"), "g m"))
     if has_role(user, Role.SUPERVISOR):
-        links.append(("ticket-list-page", "?status=triaged", _("To dispatch")))
+        links.append(("ticket-list-page", "?status=triaged", _("To dispatch"), "g p"))
     if desk:
-        links.append(("ticket-create-page", "", _("New ticket")))
+        links.append(("ticket-create-page", "", _("New ticket"), "n"))
     current = request.get_full_path()
     items = []
-    for name, query, label in links:
+    for name, query, label, hotkey in links:
         url = reverse(name) + query
-        items.append({"url": url, "label": label, "current": url == current})
+        items.append({"url": url, "label": label, "current": url == current, "hotkey": hotkey})
     return items
 
 

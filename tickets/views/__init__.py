@@ -7,18 +7,27 @@ from .attachments import (
     ticket_attachment_remove_page,
     ticket_attachment_thumbnail,
 )
-from .customers import customer_detail_page
+from .customers import (
+    customer_correct_page,
+    customer_detail_page,
+    customer_edit_page,
+    customer_product_page,
+)
 from .dashboard import dashboard_page
 from .detail import ticket_action_page, ticket_detail_page
 from .home import home
-from .intake import ticket_create_page
+from .intake import intake_open_tickets, ticket_create_page
 from .jobs import my_jobs_page
 from .queue import ticket_list_page
 
 __all__ = [
+    "customer_correct_page",
     "customer_detail_page",
+    "customer_edit_page",
+    "customer_product_page",
     "dashboard_page",
     "home",
+    "intake_open_tickets",
     "my_jobs_page",
     "ticket_action_page",
     "ticket_attachment_add_page",

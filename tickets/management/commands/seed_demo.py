@@ -293,9 +293,11 @@ class Command(BaseCommand):
         if target == TicketStatus.CANCELLED:
             services.ticket_cancel(ticket=ticket, actor=agent, reason="Customer fixed it")
             return
-        warranty = "in_warranty" if ticket.product.in_warranty else "out_of_warranty"
         ticket = services.ticket_triage(
-            ticket=ticket, actor=agent, priority="p2", warranty_decision=warranty
+            ticket=ticket,
+            actor=agent,
+            priority="p2",
+            warranty_decision=ticket.product.warranty_decision,
         )
         if target == TicketStatus.TRIAGED:
             return
