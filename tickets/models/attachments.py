@@ -44,8 +44,12 @@ class TicketAttachment(ChoiceLabelsMixin, models.Model):
     """
 
     ticket = models.ForeignKey(
-        Ticket, on_delete=models.PROTECT, related_name="attachments", db_index=False
-    )  # served by ticketattachment_ticket_time
+        Ticket,
+        on_delete=models.PROTECT,
+        related_name="attachments",
+        db_index=False,  # served by ticketattachment_ticket_time
+        verbose_name=_("ticket"),
+    )
     kind = models.CharField(_("kind"), max_length=16, choices=AttachmentKind.choices)
     file = models.FileField(_("file"), upload_to=attachment_path, max_length=200)
     thumbnail = models.FileField(
