@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("tickets/", views.ticket_list_page, name="ticket-list-page"),
     path("tickets/new/", views.ticket_create_page, name="ticket-create-page"),
+    path("tickets/bulk/", views.ticket_bulk_page, name="ticket-bulk-page"),
     path("tickets/<int:pk>/", views.ticket_detail_page, name="ticket-detail-page"),
     path(
         "tickets/<int:pk>/<slug:action>/",

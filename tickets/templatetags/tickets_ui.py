@@ -1,7 +1,12 @@
-"""Template helpers of the ticket pages: labels for stored codes and the role navigation."""
+"""Template helpers of the ticket pages: labels for stored codes, the SLA countdown badge
+and the role navigation."""
+
+import math
 
 from django import template
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from aftersales.roles import Role, has_role, roles_of
@@ -53,9 +58,9 @@ def nav_links(context):
         links.append(("dashboard-page", "", _("Dashboard")))
     links.append(("ticket-list-page", "", _("Tickets")))
     if desk:
-        links.append(("ticket-list-page", "?mine=1", _("My tickets")))
+        links.append(("ticket-list-page", "?view=mine", _("My tickets")))
     if has_role(user, Role.SUPERVISOR):
-        links.append(("ticket-list-page", "?status=triaged", _("To dispatch")))
+        links.append(("ticket-list-page", "?view=to_dispatch", _("To dispatch")))
     if desk:
         links.append(("ticket-create-page", "", _("New ticket")))
     current = request.get_full_path()
@@ -69,3 +74,63 @@ def nav_links(context):
 @register.filter
 def priority_label(value):
     return _label(Priority, value)
+
+
+# --- The SLA countdown badge (components/_sla_badge.html) -------------------------------------
+
+
+def duration_text(delta, *, round_up=False):
+    """A span as a person reads it on a badge: "3 d 4 h", "2 h 10 min", "45 min".
+
+    Whole minutes, at least one; ``round_up`` for time left (a clock with 20 seconds to
+    go has "1 min left", never "0 min")."""
+    seconds = max(delta.total_seconds(), 0) / 60
+    minutes = max(1, math.ceil(seconds) if round_up else math.floor(seconds))
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        if hours:
+            return _("%(days)s d %(hours)s h") % {"days": days, "hours": hours}
+        return _("%(days)s d") % {"days": days}
+    if hours:
+        if minutes:
+            return _("%(hours)s h %(minutes)s min") % {"hours": hours, "minutes": minutes}
+        return _("%(hours)s h") % {"hours": hours}
+    return _("%(minutes)s min") % {"minutes": minutes}
+
+
+def sla_badge_data(reading):
+    """The badge of a ``tickets.sla.Countdown``: its state (the colour, also said in
+    words), its text and, as a tooltip, which deadline it counts."""
+    if reading.state == SlaState.BREACHED:
+        text = _("Breached %(duration)s ago") % {"duration": duration_text(reading.overdue)}
+    elif reading.state == SlaState.MET:
+        text = _("Met")
+    else:
+        left = duration_text(reading.left, round_up=True)
+        if reading.state == SlaState.AT_RISK:
+            text = _("At risk · %(duration)s left") % {"duration": left}
+        else:
+            text = _("%(duration)s left") % {"duration": left}
+    if reading.paused:
+        text = _("Paused · %(reading)s") % {"reading": text}
+    title = ""
+    if reading.due_at is not None:
+        when = date_format(timezone.localtime(reading.due_at), "SHORT_DATETIME_FORMAT")
+        if reading.clock == "response":
+            title = _("Response due %(time)s") % {"time": when}
+        else:
+            title = _("Dispatch due %(time)s") % {"time": when}
+    return {
+        "state": "paused" if reading.paused else reading.state,
+        "text": text,
+        "title": title,
+    }
+
+
+@register.inclusion_tag("components/_sla_badge.html")
+def sla_badge(ticket, now=None):
+    """``{% sla_badge ticket now %}``: "2 h 10 min left", "At risk · 40 min left",
+    "Breached 3 h ago", "Met", "Paused · …", coloured by state. ``now`` defaults to the
+    current time; a page showing many tickets passes one instant for all of them."""
+    return {"badge": sla_badge_data(ticket.sla_countdown(now))}

@@ -7,7 +7,7 @@ from .detail import ticket_action_page, ticket_detail_page
 from .home import home
 from .intake import ticket_create_page
 from .jobs import my_jobs_page
-from .queue import ticket_list_page
+from .queue import ticket_bulk_page, ticket_list_page
 
 __all__ = [
     "customer_detail_page",
@@ -15,6 +15,7 @@ __all__ = [
     "home",
     "my_jobs_page",
     "ticket_action_page",
+    "ticket_bulk_page",
     "ticket_create_page",
     "ticket_detail_page",
     "ticket_list_page",
