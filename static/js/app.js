@@ -31,7 +31,7 @@
       all.checked = rows.length > 0 && checked === rows.length;
       all.indeterminate = checked > 0 && checked < rows.length;
     }
-    if (counter) counter.textContent = checked ? counter.dataset.template.replace("%(count)s", checked) : "";
+    if (counter) counter.textContent = checked ? counter.dataset.template.replace("{count}", checked) : "";
   }
   if (bulk) {
     var selectAll = bulk.querySelector("[data-select-all]");
