@@ -162,9 +162,11 @@ def _render_list(request, query, *, bulk_form=None, status=200):
     can_bulk = has_role(user, *DESK)
     if can_bulk and bulk_form is None:
         bulk_form = BulkActionForm(initial={"list_query": query.urlencode()}, auto_id="bulk_%s")
-    selected = set()
-    if bulk_form is not None and bulk_form.is_bound:
-        selected = {value.split(":")[0] for value in bulk_form.data.getlist("ticket")}
+    selected, owner_choices = set(), []
+    if bulk_form is not None:
+        owner_choices = [(str(v), label) for v, label in bulk_form.fields["owner"].choices if v]
+        if bulk_form.is_bound:
+            selected = {value.split(":")[0] for value in bulk_form.data.getlist("ticket")}
     context = {
         "view": view,
         "tabs": _tabs(view, counts),
@@ -192,6 +194,8 @@ def _render_list(request, query, *, bulk_form=None, status=200):
         "can_create": can_bulk,
         "bulk_form": bulk_form,
         "selected": selected,
+        "owner_choices": owner_choices,
+        "owner_selected": str(bulk_form["owner"].value() or "") if bulk_form else "",
     }
     template = "tickets/ticket_list.html"
     if request.htmx and request.method == "GET":
