@@ -162,8 +162,10 @@ def _render_list(request, query, *, bulk_form=None, status=200):
     can_bulk = has_role(user, *DESK)
     if can_bulk and bulk_form is None:
         bulk_form = BulkActionForm(initial={"list_query": query.urlencode()}, auto_id="bulk_%s")
+    # The poll's fragment holds the rows, not the bulk form: no owner menu to read for it.
+    fragment = bool(request.htmx) and request.method == "GET"
     selected, owner_choices = set(), []
-    if bulk_form is not None:
+    if bulk_form is not None and not fragment:
         owner_choices = [(str(v), label) for v, label in bulk_form.fields["owner"].choices if v]
         if bulk_form.is_bound:
             selected = {value.split(":")[0] for value in bulk_form.data.getlist("ticket")}
@@ -197,9 +199,7 @@ def _render_list(request, query, *, bulk_form=None, status=200):
         "owner_choices": owner_choices,
         "owner_selected": str(bulk_form["owner"].value() or "") if bulk_form else "",
     }
-    template = "tickets/ticket_list.html"
-    if request.htmx and request.method == "GET":
-        template = "tickets/_ticket_list_poll.html"
+    template = "tickets/_ticket_list_poll.html" if fragment else "tickets/ticket_list.html"
     return render(request, template, context, status=status)
 
 
