@@ -20,6 +20,7 @@ import json
 from dataclasses import dataclass
 
 from django.db.models import BooleanField, Count, Expression, F, Q, Value
+from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.functional import Promise
@@ -27,7 +28,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .choices import OPEN_STATUSES, SlaState, TicketStatus
 from .models import Ticket
-from .models.core import SLA_DUE, STATUS_RANK
+from .models.core import FOLLOW_UP_DUE, SLA_DUE, STATUS_RANK
 from .selectors import sla_state_q
 
 # --- Saved views -----------------------------------------------------------------------------
@@ -56,10 +57,9 @@ def follow_ups_due_q(now):
     """Closed tickets owing their return visit (回访): closing set ``follow_up_due_at`` (the
     policy's ``follow_up_days`` later) and the visit is due from then on; until it is done
     (``ticket_follow_up`` moves the ticket to followed_up) it stays due. A ticket closed
-    before the due instant was recorded (migration 0011) has none and is due already."""
-    return Q(status=TicketStatus.CLOSED) & (
-        Q(follow_up_due_at__lte=now) | Q(follow_up_due_at__isnull=True)
-    )
+    before the due instant was recorded (migration 0011) has none and is due already
+    (``FOLLOW_UP_DUE``, one range of the partial index ``ticket_follow_up_due``)."""
+    return Q(status=TicketStatus.CLOSED) & Q(LessThanOrEqual(FOLLOW_UP_DUE, Value(now)))
 
 
 SAVED_VIEWS = (
@@ -123,7 +123,7 @@ def saved_view_counts(*, user, now=None):
     for view in SAVED_VIEWS:
         if view.counted and not view.open_only:
             matching = visible.filter(saved_view_q(view, user=user, now=now))
-            counts[view.slug] = matching[: COUNT_CAP + 1].count()
+            counts[view.slug] = matching.order_by()[: COUNT_CAP + 1].count()
     return counts
 
 
