@@ -8,6 +8,7 @@ import re
 
 import pytest
 from django.contrib.sessions.models import Session
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -154,6 +155,7 @@ def test_list_queries_stay_constant_for_each_view_and_sort(login, agent, ticket_
     ]
 
     def counts():
+        cache.clear()  # each round starts with the shared counts uncached, then reuses them
         result = []
         for query in shapes:
             for htmx in ({}, {"HTTP_HX_REQUEST": "true"}):
@@ -175,6 +177,32 @@ def test_list_queries_stay_constant_for_each_view_and_sort(login, agent, ticket_
     due_and_late()
     assert Ticket.objects.count() == 34
     assert counts() == few
+
+
+def test_the_shared_counts_are_cached_until_a_ticket_changes(
+    login, agent, other_agent, django_capture_on_commit_callbacks
+):
+    make_ticket(actor=agent)
+    client = login(agent)
+
+    def to_triage():
+        page = _text(client.get(URL))
+        return re.search(r'data-view="to_triage">[^<]*<span class="count" data-count>(\d+)', page)[
+            1
+        ]
+
+    assert to_triage() == "1"
+    with CaptureQueriesContext(connection) as captured:
+        client.get(URL)
+    assert not [q for q in captured if "FILTER (WHERE" in q["sql"]]  # the aggregate is cached
+    with django_capture_on_commit_callbacks(execute=True):
+        make_ticket(actor=other_agent)  # a write commits: the cache is stale
+    assert to_triage() == "2"
+    mine = re.search(
+        r'data-view="mine">[^<]*<span class="count" data-count>(\d+)',
+        _text(login(other_agent).get(URL)),
+    )[1]
+    assert mine == "1"  # "mine" is each user's own, never shared
 
 
 # --- Bulk actions ----------------------------------------------------------------------------

@@ -470,6 +470,10 @@ class Ticket(ChoiceLabelsMixin, models.Model):
             models.Index(STATUS_RANK, F("id"), name="ticket_status_rank_id"),
             models.Index(SLA_DUE, F("id"), name="ticket_sla_due_id"),
             models.Index(fields=["owner", "id"], name="ticket_owner_id"),
+            # "My open tickets", counted on every list page: the few open rows per owner.
+            models.Index(
+                fields=["owner"], name="ticket_open_owner", condition=Q(status__in=OPEN_STATUSES)
+            ),
             # Return visits owed (the list's "follow-ups due"): closed tickets only.
             models.Index(
                 FOLLOW_UP_DUE, name="ticket_follow_up_due", condition=Q(status=TicketStatus.CLOSED)

@@ -155,7 +155,7 @@ def _render_list(request, query, *, bulk_form=None, status=200):
     page = keyset_page(
         queryset, key=key, descending=descending, size=PAGE_SIZE, after=after, before=before
     )
-    counts = saved_view_counts(user=user, now=now)
+    counts = saved_view_counts(user=user)
     sort = ("-" if descending else "") + key.slug
     unpaged = dict.fromkeys(PAGE_KEYS)
     list_url = reverse("ticket-list-page")
