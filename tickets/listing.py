@@ -172,7 +172,6 @@ class SortKey:
     reads a value back from a cursor."""
 
     slug: str
-    label: Promise
     columns: tuple
 
 
@@ -181,16 +180,12 @@ SORT_KEYS = {
     key.slug: key
     for key in (
         # Numbers are handed out in creation order, so the number column sorts by creation.
-        SortKey("created", _("Ticket"), ((F("created_at"), _datetime), _ID)),
-        SortKey("status", _("Status"), ((STATUS_RANK, int), _ID)),
-        SortKey("sla_due", _("SLA"), ((SLA_DUE, _datetime), _ID)),
-        SortKey("priority", _("Priority"), ((F("priority"), str), _ID)),
-        SortKey(
-            "customer",
-            _("Customer"),
-            ((F("customer__name"), str), (F("customer_id"), int), _ID),
-        ),
-        SortKey("owner", _("Owner"), ((F("owner__username"), str), (F("owner_id"), int), _ID)),
+        SortKey("created", ((F("created_at"), _datetime), _ID)),
+        SortKey("status", ((STATUS_RANK, int), _ID)),
+        SortKey("sla_due", ((SLA_DUE, _datetime), _ID)),
+        SortKey("priority", ((F("priority"), str), _ID)),
+        SortKey("customer", ((F("customer__name"), str), (F("customer_id"), int), _ID)),
+        SortKey("owner", ((F("owner__username"), str), (F("owner_id"), int), _ID)),
     )
 }
 
