@@ -1,5 +1,7 @@
-"""Response headers every page and API answer carries beyond Django's own."""
+"""Response headers every page and API answer carries beyond Django's own, and the session
+middleware that tells a person's activity from a page refreshing itself."""
 
+from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 from django.utils.cache import patch_cache_control
 
 
@@ -17,3 +19,21 @@ class NoStoreMiddleware:
         if request.path_info.startswith("/api/") or getattr(user, "is_authenticated", False):
             patch_cache_control(response, no_store=True, private=True)
         return response
+
+
+class SessionMiddleware(DjangoSessionMiddleware):
+    """Django's session middleware, except that a page refreshing itself in the background
+    (htmx polling, which sends ``X-Background-Refresh``) is not activity: such a request
+    leaves the idle session's expiry where it was, so a desk PC left open on a list that
+    polls every 30 seconds still signs out after SESSION_IDLE_MINUTES. A request that
+    changes the session is saved as usual."""
+
+    def process_response(self, request, response):
+        session = getattr(request, "session", None)
+        if session is not None and not session.modified and self.is_background(request):
+            return response
+        return super().process_response(request, response)
+
+    @staticmethod
+    def is_background(request):
+        return request.headers.get("X-Background-Refresh") == "1"

@@ -605,6 +605,7 @@ class Generator:
             "closed_at",
             "followed_up_at",
             "cancelled_at",
+            "follow_up_due_at",
         ]
         self.side_counts = {"ticket events": 0, "audit events": 0}
 
@@ -729,7 +730,12 @@ class Generator:
                 action, actor = "complete", tech_user
             elif stage == "closed":
                 at += h * rng.uniform(0, 24)
-                t.update(closed_at=at, satisfaction=rng.choice([3, 4, 4, 5, 5, 5]))
+                # The return visit falls due a week after closing (the default policy).
+                t.update(
+                    closed_at=at,
+                    follow_up_due_at=at + datetime.timedelta(days=7),
+                    satisfaction=rng.choice([3, 4, 4, 5, 5, 5]),
+                )
                 if rng.random() < 0.9:  # a tenth of the work orders lack the signature
                     t.update(confirmation_signature="data:image/png;base64,iVBORw0KGgo=")
                 action, actor = "confirm", tech_user

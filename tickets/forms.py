@@ -6,6 +6,7 @@ The hidden ``version`` is the ticket version the page showed (the page's If-Matc
 """
 
 import datetime
+import re
 
 from django import forms
 from django.conf import settings
@@ -24,6 +25,7 @@ from technicians.models import Technician
 from technicians.selectors import dispatch_candidates, technician_list
 
 from .choices import (
+    Action,
     Channel,
     ContactVia,
     CustomerTier,
@@ -316,13 +318,17 @@ class TransferOwnerForm(TicketActionForm):
 
     def __init__(self, *args, ticket, **kwargs):
         super().__init__(*args, ticket=ticket, **kwargs)
-        self.fields["owner"].queryset = (
-            get_user_model()
-            .objects.filter(is_active=True, groups__name__in=DESK_ROLES)
-            .exclude(pk=ticket.owner_id)
-            .distinct()
-            .order_by("username")
-        )
+        self.fields["owner"].queryset = desk_users().exclude(pk=ticket.owner_id)
+
+
+def desk_users():
+    """Who may own tickets: the active agents and supervisors, by username."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name__in=DESK_ROLES)
+        .distinct()
+        .order_by("username")
+    )
 
 
 class UpdateForm(TicketActionForm):
@@ -390,6 +396,51 @@ class AttachmentForm(forms.Form):
         if not file:
             raise ValidationError(_("Choose a photo or a PDF to upload."), code="required")
         return file
+
+_TICKET_VERSION = re.compile(r"^[1-9][0-9]{0,17}:[1-9][0-9]{0,8}$")
+
+
+class BulkActionForm(forms.Form):
+    """The list's bulk actions (transfer owner, escalate) on the rows a person selected.
+
+    Each selected row posts ``ticket=<id>:<version>``, the version the list showed, so each
+    ticket's service call carries its own expected version (a ticket changed since the list
+    was loaded is refused, not overwritten). ``list_query`` is the list's query string, to
+    return to the same view, filters and page."""
+
+    ACTIONS = (Action.TRANSFER_OWNER, Action.ESCALATE)
+
+    action = forms.ChoiceField(choices=[(a, a) for a in ACTIONS])
+    ticket = forms.MultipleChoiceField(
+        required=True,
+        error_messages={"required": _("Select at least one ticket.")},
+    )
+    owner = OwnerChoiceField(
+        label=_("New owner"), queryset=get_user_model().objects.none(), required=False
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=2000)
+    list_query = forms.CharField(required=False, max_length=4000, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = desk_users()
+        # Any "<id>:<version>" is a valid choice; whether the ticket may be acted on is the
+        # services' decision, ticket by ticket.
+        self.fields["ticket"].valid_value = lambda value: _TICKET_VERSION.match(value) is not None
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("action") == Action.TRANSFER_OWNER and not cleaned.get("owner"):
+            self.add_error("owner", _("Choose the new owner of the selected tickets."))
+        return cleaned
+
+    def selected(self):
+        """``[(ticket id, version)]`` in the order of the list, each ticket once."""
+        pairs = {}
+        for value in self.cleaned_data["ticket"]:
+            pk, version = value.split(":")
+            pairs.setdefault(int(pk), int(version))
+        return list(pairs.items())
 
 
 # --- Intake (受理) ---------------------------------------------------------------------------

@@ -102,6 +102,45 @@ def effective_now(now, paused_at):
 
 
 @dataclass(frozen=True)
+class Countdown:
+    """What an SLA badge says: the ticket's state and the one clock it is about.
+
+    ``clock`` is the name of the clock the badge counts (None when every clock is met);
+    ``left`` is the time until its deadline for a running clock, ``overdue`` the time
+    since the deadline for a breached one; both are judged at the pause instant while
+    the ticket is paused (``paused``).
+    """
+
+    state: str
+    paused: bool = False
+    clock: str | None = None
+    due_at: datetime.datetime | None = None
+    left: datetime.timedelta | None = None
+    overdue: datetime.timedelta | None = None
+
+
+def countdown(clocks, now, paused_at=None):
+    """The badge of a ticket with the named ``clocks`` ({name: Clock}) at ``now``.
+
+    Breached: the clock that breached first, and how long ago. Otherwise the running clock
+    due first, and the time left (at risk or on track). Met: every clock stopped in time.
+    """
+    at = effective_now(now, paused_at)
+    state = overall_state(clocks.values(), at)
+    paused = paused_at is not None
+    if state == SlaState.BREACHED:
+        name, clock = min(
+            ((n, c) for n, c in clocks.items() if c.breached(at)), key=lambda nc: nc[1].due_at
+        )
+        return Countdown(state, paused, name, clock.due_at, overdue=at - clock.due_at)
+    running = [(n, c) for n, c in clocks.items() if c.stopped_at is None]
+    if not running:
+        return Countdown(state, paused)
+    name, clock = min(running, key=lambda nc: nc[1].due_at)
+    return Countdown(state, paused, name, clock.due_at, left=clock.due_at - at)
+
+
+@dataclass(frozen=True)
 class ClockPlan:
     """One clock as the sweep sees it: its instants and when (if) it stopped."""
 

@@ -14,6 +14,7 @@ urlpatterns = [
         views.intake_open_tickets,
         name="ticket-create-open-tickets",
     ),
+    path("tickets/bulk/", views.ticket_bulk_page, name="ticket-bulk-page"),
     path("tickets/<int:pk>/", views.ticket_detail_page, name="ticket-detail-page"),
     # Before the action route, which would take "attachments" for an action's name.
     path(

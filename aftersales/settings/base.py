@@ -64,7 +64,8 @@ MIDDLEWARE = [
     # /healthz and /readyz, before the host check and the HTTPS redirect (aftersales/health.py).
     "aftersales.health.HealthProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's, but a background refresh (htmx polling) does not slide an idle session.
+    "aftersales.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -451,6 +452,8 @@ SMS_TEMPLATES = env.dict("SMS_TEMPLATES", default={})
 WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=10)
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=6)
 TICKET_NUMBER_PREFIX = env("TICKET_NUMBER_PREFIX", default="AS")
+# The ticket list refreshes its rows and tab counts this often (htmx polling), in seconds.
+TICKET_LIST_POLL_SECONDS = env.int("TICKET_LIST_POLL_SECONDS", default=30)
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="aftersales-demo")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="aftersales@localhost")

@@ -16,6 +16,53 @@
     select.addEventListener("change", function () { select.form.submit(); });
   });
 
+  // The ticket list: "select all on this page", the number selected, and no background
+  // refresh while rows are selected (a poll swaps the rows, which would clear the ticks).
+  var bulk = document.querySelector("form[data-bulk]");
+  function bulkRows() { return document.querySelectorAll("input[data-bulk-row]"); }
+  function bulkSelected() { return document.querySelector("input[data-bulk-row]:checked"); }
+  function bulkUpdate() {
+    if (!bulk) return;
+    var all = bulk.querySelector("[data-select-all]");
+    var counter = bulk.querySelector("[data-selected-count]");
+    var rows = bulkRows(), checked = 0;
+    rows.forEach(function (row) { if (row.checked) checked += 1; });
+    if (all) {
+      all.checked = rows.length > 0 && checked === rows.length;
+      all.indeterminate = checked > 0 && checked < rows.length;
+    }
+    if (counter) counter.textContent = checked ? counter.dataset.template.replace("{count}", checked) : "";
+  }
+  if (bulk) {
+    var selectAll = bulk.querySelector("[data-select-all]");
+    var selectAllBox = bulk.querySelector("[data-select-all-box]");
+    if (selectAllBox) selectAllBox.hidden = false;
+    if (selectAll) {
+      selectAll.addEventListener("change", function () {
+        bulkRows().forEach(function (row) { row.checked = selectAll.checked; });
+        bulkUpdate();
+      });
+    }
+    document.addEventListener("change", function (event) {
+      if (event.target.matches && event.target.matches("input[data-bulk-row]")) bulkUpdate();
+    });
+    bulkUpdate();
+  }
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var elt = event.detail && event.detail.elt;
+    if (elt && elt.hasAttribute("data-poll") && bulkSelected()) event.preventDefault();
+  });
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    // A poll answered by the sign-in page (the idle session ended): show it whole.
+    var elt = event.detail.elt, xhr = event.detail.xhr;
+    if (elt && elt.hasAttribute("data-poll") && xhr && xhr.responseURL &&
+        new URL(xhr.responseURL).pathname !== new URL(elt.getAttribute("hx-get"), window.location.href).pathname) {
+      event.detail.shouldSwap = false;
+      window.location.assign(xhr.responseURL);
+    }
+  });
+  document.addEventListener("htmx:afterSwap", bulkUpdate);
+
   // Check-in: attach the technician's position when they agreed to share it.
   function locateThenSubmit(form, event) {
     var box = form.querySelector("[data-geolocate]");

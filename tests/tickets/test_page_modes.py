@@ -5,7 +5,7 @@ the list's filter form failed whenever a filter was left at its default)."""
 import pytest
 
 from aftersales.roles import Role
-from tests.browser import _screenshot, _sign_in
+from tests.browser import PHONE, _screenshot, _sign_in
 from tests.tickets.factories import (
     AreaFactory,
     CustomerFactory,
@@ -113,11 +113,13 @@ def _numbers(tickets):
         ("select[name=status]", "new", lambda t: t),
         ("select[name=sla_state]", "on_track", lambda t: t),
         ("input[name=mine]", True, lambda t: t[:2]),
+        # The sort menu (phones: the table has no header row there), alone.
+        ("select[name=sort]", "priority", lambda t: t),
     ],
 )
 def test_the_list_filter_form_in_each_mode(open_page, ticket_mix, field, value, expected):
     _desk, tickets = ticket_mix
-    page = open_page()
+    page = open_page(viewport=PHONE if field == "select[name=sort]" else None)
     _sign_in(page, "desk", "pw-desk")
     page.goto("/tickets/")
     if field and value is True:
@@ -131,3 +133,34 @@ def test_the_list_filter_form_in_each_mode(open_page, ticket_mix, field, value, 
     assert page.locator(".error.banner").count() == 0
     assert _shown_numbers(page) == _numbers(expected(tickets))
     assert Ticket.objects.count() == 3
+    if field == "select[name=sort]":
+        shown = page.locator("table.tickets tbody tr.ticket-row th.num").all_inner_texts()
+        assert shown == [t.number for t in sorted(tickets, key=lambda t: (t.priority, t.pk))]
+
+
+@pytest.mark.parametrize(
+    ("view", "field", "value", "expected"),
+    [
+        ("mine", None, None, lambda t: t[:2]),  # the view, every filter at its default
+        ("mine", "select[name=priority]", "p3", lambda t: [t[1]]),
+        ("to_triage", "select[name=category]", "complaint", lambda t: [t[2]]),
+        ("to_triage", "#f-search", "WASH-77", lambda t: [t[0]]),
+        ("to_dispatch", None, None, lambda t: []),
+    ],
+)
+def test_the_filter_form_within_a_saved_view(open_page, ticket_mix, view, field, value, expected):
+    _desk, tickets = ticket_mix
+    page = open_page()
+    _sign_in(page, "desk", "pw-desk")
+    page.goto("/tickets/")
+    page.click(f"#view-tabs a[data-view={view}]")
+    page.wait_for_url(f"**view={view}*")
+    if field and field.startswith("select"):
+        page.select_option(field, value)
+    elif field:
+        page.fill(field, value)
+    page.click("button:has-text('Filter')")
+    page.wait_for_load_state()
+    assert f"view={view}" in page.url  # the filters stay inside the view
+    assert page.locator(".error.banner").count() == 0
+    assert _shown_numbers(page) == _numbers(expected(tickets))

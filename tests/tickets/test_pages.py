@@ -2,11 +2,13 @@
 guards, and headless-Chromium walk-throughs (``-m browser``) on a phone-sized screen."""
 
 import datetime
+import html
 import re
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -97,12 +99,17 @@ def test_pages_need_a_sign_in(client, name):
     assert response.url.startswith(reverse("login"))
 
 
+def _nav(response):
+    """The main navigation only (the list's saved-view tabs share some of its labels)."""
+    return re.search(r'<nav class="mainnav".*?</nav>', _text(response), re.S).group(0)
+
+
 @pytest.mark.django_db
 def test_navigation_follows_the_role(login, agent, supervisor, technician):
-    desk = _text(login(agent).get(reverse("ticket-list-page")))
+    desk = _nav(login(agent).get(reverse("ticket-list-page")))
     assert "New ticket" in desk and "My tickets" in desk and "To dispatch" not in desk
-    assert "To dispatch" in _text(login(supervisor).get(reverse("ticket-list-page")))
-    field = _text(login(technician.user).get(reverse("ticket-list-page")))
+    assert "To dispatch" in _nav(login(supervisor).get(reverse("ticket-list-page")))
+    field = _nav(login(technician.user).get(reverse("ticket-list-page")))
     assert "My jobs" in field and "New ticket" not in field
 
 
@@ -137,10 +144,9 @@ def test_list_pages_with_a_keyset_and_keeps_the_filters(login, agent, monkeypatc
     page = _text(first)
     assert tickets[2].number in page and tickets[1].number in page
     assert tickets[0].number not in page
-    assert f"priority=p2&amp;before={tickets[1].pk}" in page
-    second = _text(
-        client.get(reverse("ticket-list-page"), {"priority": "p2", "before": tickets[1].pk})
-    )
+    next_url = html.unescape(re.search(r'rel="next" href="([^"]+)"', page).group(1))
+    assert "priority=p2" in next_url and "after=" in next_url
+    second = _text(client.get(next_url))
     assert tickets[0].number in second and tickets[1].number not in second
 
 
@@ -717,10 +723,12 @@ def test_list_page_runs_the_same_queries_for_5_and_30_tickets(
         ticket_in(status)
     client = login(agent)
     url = reverse("ticket-list-page")
+    cache.clear()  # the tab counts the desk shares are cached: measure both without them
     few = _queries(client, url)
     for i in range(25):
         ticket_in(["new", "dispatched", "closed"][i % 3])
     assert Ticket.objects.count() == 30
+    cache.clear()
     assert _queries(client, url) == few
 
 

@@ -26,7 +26,7 @@ def test_an_agent_moves_around_the_desk_by_keyboard(open_page, make_user, locale
 
     page.keyboard.press("g")
     page.keyboard.press("m")
-    page.wait_for_url("**/tickets/?mine=1")
+    page.wait_for_url("**/tickets/?view=mine")
     page.keyboard.press("g")
     page.keyboard.press("d")
     page.wait_for_url("**/dashboard/")

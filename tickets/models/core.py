@@ -4,8 +4,8 @@ import datetime
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
-from django.db.models.functions import Cast
+from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Cast, Coalesce, Least
 from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.translation import gettext_lazy as _
@@ -207,7 +207,8 @@ class Customer(ChoiceLabelsMixin, models.Model):
         ordering = ["-id"]
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
-        indexes = [models.Index(fields=["name"], name="customer_name")]
+        # (name, id): the ticket list sorted by customer walks it in (name, customer) order.
+        indexes = [models.Index(fields=["name", "id"], name="customer_name_id")]
 
     def __str__(self):
         return f"{self.name} ({self.masked_phone})"
@@ -264,6 +265,39 @@ class Product(models.Model):
         return (
             WarrantyDecision.IN_WARRANTY if self.in_warranty else WarrantyDecision.OUT_OF_WARRANTY
         )
+
+
+# The ticket list's sort keys that are not plain columns (tickets.listing). Each is written
+# once, here, so the expression indexes of Ticket.Meta and the queries are the same
+# expression, which is what lets PostgreSQL read a sorted page off the index.
+RESPONSE_RUNNING = Q(responded_at__isnull=True, cancelled_at__isnull=True)
+DISPATCH_RUNNING = Q(
+    dispatched_at__isnull=True, completed_at__isnull=True, cancelled_at__isnull=True
+)
+# A ticket whose clocks have all stopped sorts after every running one (a constant, not
+# NULL, so a keyset comparison needs no NULL case).
+NO_SLA_DUE = datetime.datetime(9999, 12, 31, tzinfo=datetime.UTC)
+# The next deadline of a running clock: the earlier of the two while nobody responded,
+# then the dispatch deadline until the ticket is dispatched (paused clocks keep theirs).
+SLA_DUE = Case(
+    When(RESPONSE_RUNNING, then=Least("response_due_at", "dispatch_due_at")),
+    When(DISPATCH_RUNNING, then=F("dispatch_due_at")),
+    default=Value(NO_SLA_DUE),
+    output_field=models.DateTimeField(),
+)
+# When a closed ticket's return visit is due; one closed before the due instant was
+# recorded (migration 0011) has none and is due already (so: the beginning of time).
+FOLLOW_UP_DUE = Coalesce(
+    "follow_up_due_at",
+    Value(datetime.datetime.min.replace(tzinfo=datetime.UTC)),
+    output_field=models.DateTimeField(),
+)
+# The lifecycle's order (new … followed up, then cancelled), not the codes' alphabet.
+STATUS_RANK = Case(
+    *(When(status=status, then=Value(rank)) for rank, status in enumerate(TicketStatus.values)),
+    default=Value(len(TicketStatus.values)),
+    output_field=models.PositiveSmallIntegerField(),
+)
 
 
 class TicketQuerySet(models.QuerySet):
@@ -510,6 +544,20 @@ class Ticket(ChoiceLabelsMixin, models.Model):
             models.Index(
                 fields=["closed_at"], name="ticket_closed_at", condition=Q(closed_at__isnull=False)
             ),
+            # The list's sort keys (tickets.listing), each with the id that breaks its ties,
+            # so a keyset page is an index range however deep it is.
+            models.Index(fields=["priority", "id"], name="ticket_priority_id"),
+            models.Index(STATUS_RANK, F("id"), name="ticket_status_rank_id"),
+            models.Index(SLA_DUE, F("id"), name="ticket_sla_due_id"),
+            models.Index(fields=["owner", "id"], name="ticket_owner_id"),
+            # "My open tickets", counted on every list page: the few open rows per owner.
+            models.Index(
+                fields=["owner"], name="ticket_open_owner", condition=Q(status__in=OPEN_STATUSES)
+            ),
+            # Return visits owed (the list's "follow-ups due"): closed tickets only.
+            models.Index(
+                FOLLOW_UP_DUE, name="ticket_follow_up_due", condition=Q(status=TicketStatus.CLOSED)
+            ),
         ]
 
     def __str__(self):
@@ -536,6 +584,14 @@ class Ticket(ChoiceLabelsMixin, models.Model):
     def sla_state(self, now=None):
         now = sla.effective_now(now or timezone.now(), self.sla_paused_at)
         return sla.overall_state([self.response_clock, self.dispatch_clock], now)
+
+    def sla_countdown(self, now=None):
+        """The SLA badge's reading (``tickets.sla.countdown``): state, clock, time left."""
+        return sla.countdown(
+            {"response": self.response_clock, "dispatch": self.dispatch_clock},
+            now or timezone.now(),
+            self.sla_paused_at,
+        )
 
 
 class TicketEvent(ChoiceLabelsMixin, models.Model):

@@ -18,7 +18,7 @@ from .detail import ticket_action_page, ticket_detail_page
 from .home import home
 from .intake import intake_open_tickets, ticket_create_page
 from .jobs import my_jobs_page
-from .queue import ticket_list_page
+from .queue import ticket_bulk_page, ticket_list_page
 
 __all__ = [
     "customer_correct_page",
@@ -34,6 +34,7 @@ __all__ = [
     "ticket_attachment_file",
     "ticket_attachment_remove_page",
     "ticket_attachment_thumbnail",
+    "ticket_bulk_page",
     "ticket_create_page",
     "ticket_detail_page",
     "ticket_list_page",
