@@ -397,6 +397,7 @@ class AttachmentForm(forms.Form):
             raise ValidationError(_("Choose a photo or a PDF to upload."), code="required")
         return file
 
+
 _TICKET_VERSION = re.compile(r"^[1-9][0-9]{0,17}:[1-9][0-9]{0,8}$")
 
 
