@@ -719,7 +719,7 @@ def test_ticket_records_the_customers_area_at_intake_and_keeps_it(agent):
     customer = CustomerFactory(area=home)
     ticket = make_ticket(actor=agent, customer=customer)
     assert ticket.area == home
-    services.customer_update(customer=customer, actor=agent, area=new_home)
+    customer = services.customer_update(customer=customer, actor=agent, area=new_home)
     ticket.refresh_from_db()
     assert ticket.area == home
     assert make_ticket(actor=agent, customer=customer).area == new_home
