@@ -1,3 +1,3 @@
 """Benchmark operations, one module per area; importing a module registers its operations."""
 
-from . import audits, parts, sla, tickets  # noqa: F401
+from . import audits, parts, search, sla, tickets  # noqa: F401

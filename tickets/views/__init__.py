@@ -8,12 +8,15 @@ from .home import home
 from .intake import ticket_create_page
 from .jobs import my_jobs_page
 from .queue import ticket_list_page
+from .search import global_search_page, screen_pop
 
 __all__ = [
     "customer_detail_page",
     "dashboard_page",
+    "global_search_page",
     "home",
     "my_jobs_page",
+    "screen_pop",
     "ticket_action_page",
     "ticket_create_page",
     "ticket_detail_page",

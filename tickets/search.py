@@ -1,0 +1,275 @@
+"""Search as a call-centre agent types: one reading of the query, one matching rule per
+kind of record, shared by the header search, the screen pop and the ticket list's filter.
+
+What a query matches:
+
+- a customer by phone (the whole number in any spelling, +86 or 0086 included, or any 4+
+  consecutive digits such as the last four), by name (Chinese characters anywhere in it),
+  by full pinyin ("liuyang", any 3+ letters of it, or its start) and by pinyin initials
+  from the start ("ly" for 刘洋);
+- a product by serial (any 3+ characters of it) or by its model's code or name;
+- a ticket by number (the whole number, any 3+ characters of it, or year and sequence
+  without the zeros: "2026-2" is AS-2026-000002), or through its customer or product.
+
+On PostgreSQL each rule reads an index (trigram GIN for fragments, a pattern B-tree for the
+initials; tickets migrations 0003 and 0017); on SQLite the same lookups scan.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import Case, IntegerField, Q, Value, When
+
+from .models import Customer, Product, ProductModel
+from .names import HAN_CHARACTER, name_keys, query_pinyins
+from .phones import normalize_phone
+from .selectors import customer_list, product_list, ticket_list
+
+MAX_LENGTH = 100
+MIN_LENGTH = 2  # Latin letters or digits; one Han character is enough
+PHONE_FRAGMENT_MIN = 4  # fewer digits match too much of every phone number
+FRAGMENT_MIN = 3  # a trigram index answers infix LIKE from three characters on
+# Matching customers or products passed to the ticket query as literal ids: with
+# ``IN (subquery)`` branches OR-ed together PostgreSQL cannot estimate the match count and
+# walks the whole ticket index backwards. Past this many it keeps the subquery, where that
+# walk finds the first page fast.
+SEARCH_ID_LIMIT = 1000
+# "washer" may name a few models; a word that names more is no search for a unit.
+MODEL_MATCH_LIMIT = 3
+
+_SEPARATORS = re.compile(r"[\s\-().]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_SPACES = re.compile(r"\s+")
+_NUMBER = re.compile(r"^(?:([A-Z]+)-)?(\d{4})-(\d{1,6})$")
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """A query read once: what it can stand for as a phone, a ticket number, a name."""
+
+    text: str  # as typed, trimmed, spaces collapsed
+    digits: str = ""  # the digits, when the query is a number with separators
+    phone: str = ""  # the normal form, when it is a whole phone number
+    number: str = ""  # the ticket number it spells out in full
+    pinyin: str = ""  # the name key of a query without Han characters: "liuyang", "ly"
+    pinyins: tuple = ()  # the readings of a query with Han characters
+    han: bool = False
+
+    @classmethod
+    def parse(cls, text):
+        """The query, or None when it is too short to search by."""
+        text = _SPACES.sub(" ", _CONTROL.sub("", str(text or ""))).strip()[:MAX_LENGTH]
+        han = bool(HAN_CHARACTER.search(text))
+        if len(text) < (1 if han else MIN_LENGTH):  # one character is a surname: 刘
+            return None
+        compact = _SEPARATORS.sub("", text)
+        digits = compact.removeprefix("+")
+        digits = digits if digits.isdigit() else ""
+        try:
+            phone = normalize_phone(text) if digits else ""
+        except ValueError:
+            phone = ""
+        if phone:  # +86 138 1234 … : the country prefix is no part of a stored number
+            digits = phone.removeprefix("+")
+        return cls(
+            text=text,
+            digits=digits,
+            phone=phone,
+            number=_ticket_number(text.upper()),
+            pinyin="" if han or digits else name_keys(text)[0],
+            pinyins=tuple(query_pinyins(text)) if han else (),
+            han=han,
+        )
+
+    @property
+    def fragment(self):
+        """Long enough to match inside a serial or a ticket number."""
+        return len(self.text) >= FRAGMENT_MIN
+
+
+def _ticket_number(upper):
+    match = _NUMBER.match(upper)
+    if not match:
+        return ""
+    prefix = match.group(1) or settings.TICKET_NUMBER_PREFIX
+    return f"{prefix}-{match.group(2)}-{int(match.group(3)):06d}"
+
+
+def _any(conditions):
+    combined = Q(pk__in=[])
+    for condition in conditions:
+        combined |= condition
+    return combined
+
+
+# --- One rule per kind of record ----------------------------------------------------------
+
+
+def customer_q(query):
+    """Customers matching ``query``: phone, name in characters, pinyin or initials."""
+    conditions = []
+    if query.phone:
+        conditions.append(Q(phone=query.phone))
+    if len(query.digits) >= PHONE_FRAGMENT_MIN:
+        conditions.append(Q(phone__contains=query.digits))
+    if query.han:
+        # The characters decide; the readings only let the pinyin index find the candidates
+        # (two characters are too few for a trigram of the name itself).
+        names = Q(name__icontains=query.text)
+        if query.pinyins:
+            names &= _any(Q(name_pinyin__contains=p) for p in query.pinyins)
+        conditions.append(names)
+    elif query.pinyin:
+        if len(query.pinyin) >= FRAGMENT_MIN:
+            conditions.append(Q(name_pinyin__contains=query.pinyin))
+        else:
+            conditions.append(Q(name_pinyin__startswith=query.pinyin))
+        conditions.append(Q(name_initials__startswith=query.pinyin))
+    return _any(conditions)
+
+
+def customer_rank(query):
+    """0 for the very customer (their phone, their whole name), 1 for a start, 2 otherwise."""
+    whens = []
+    if query.phone:
+        whens.append(When(phone=query.phone, then=Value(0)))
+    if query.han:
+        whens.append(When(name=query.text, then=Value(0)))
+        whens.append(When(name__startswith=query.text, then=Value(1)))
+    if query.pinyin:
+        whens.append(
+            When(Q(name_initials=query.pinyin) | Q(name_pinyin=query.pinyin), then=Value(0))
+        )
+        whens.append(When(name_pinyin__startswith=query.pinyin, then=Value(1)))
+    if query.digits:
+        whens.append(When(phone__endswith=query.digits, then=Value(1)))
+    return Case(*whens, default=Value(2), output_field=IntegerField())
+
+
+def product_q(query):
+    """Products matching ``query``: a fragment of the serial, or their model's code or name."""
+    if not query.fragment:
+        return Q(pk__in=[])
+    models = ProductModel.objects.filter(
+        Q(code__icontains=query.text) | Q(name__icontains=query.text)
+    ).order_by("pk")
+    return Q(serial_number__icontains=query.text) | Q(
+        model__in=models.values("pk")[:MODEL_MATCH_LIMIT]
+    )
+
+
+def product_rank(query):
+    return Case(
+        When(serial_number__iexact=query.text, then=Value(0)),
+        When(serial_number__icontains=query.text, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+
+
+def ticket_number_q(query):
+    """Tickets whose number is or contains ``query`` (numbers hold digits: others skip)."""
+    conditions = []
+    if query.number:
+        conditions.append(Q(number=query.number))
+    if query.fragment and any(c.isdigit() for c in query.text):
+        conditions.append(Q(number__icontains=query.text))
+    return _any(conditions)
+
+
+def ticket_rank(query):
+    """The ticket spelt out first, then numbers ending in the fragment (the sequence an
+    agent reads out), then the rest: tickets found through their customer or product."""
+    whens = []
+    if query.number:
+        whens.append(When(number=query.number, then=Value(0)))
+    if query.fragment:
+        whens.append(When(number__iendswith=query.text, then=Value(1)))
+        whens.append(When(number__icontains=query.text, then=Value(2)))
+    return Case(*whens, default=Value(3), output_field=IntegerField())
+
+
+def _ids_or_subquery(field_name, queryset):
+    ids = list(queryset.values_list("pk", flat=True)[: SEARCH_ID_LIMIT + 1])
+    if len(ids) > SEARCH_ID_LIMIT:
+        return Q(**{f"{field_name}__in": queryset.values("pk")})
+    return Q(**{f"{field_name}__in": ids})
+
+
+def ticket_search_q(value):
+    """Tickets matching ``value`` by number, customer or product: the ticket list's filter.
+
+    The matching customers and products are looked up first (two indexed queries, none
+    when the query cannot match that kind) and passed as literal id lists.
+    """
+    query = value if isinstance(value, SearchQuery) else SearchQuery.parse(value)
+    if query is None:
+        return Q(number=str(value).strip().upper())
+    return (
+        ticket_number_q(query)
+        | _ids_or_subquery("customer_id", Customer.objects.filter(customer_q(query)))
+        | _ids_or_subquery("product_id", Product.objects.filter(product_q(query)))
+    )
+
+
+# --- The header search ----------------------------------------------------------------------
+
+
+@dataclass
+class SearchResults:
+    """What the header search shows, each group best match first."""
+
+    query: SearchQuery | None
+    customers: list = field(default_factory=list)
+    products: list = field(default_factory=list)
+    tickets: list = field(default_factory=list)
+
+    @property
+    def count(self):
+        return len(self.customers) + len(self.products) + len(self.tickets)
+
+
+def search_customers(*, user, query, limit):
+    """Customers ``user`` may read (not erased) matching ``query``, with their area."""
+    return list(
+        customer_list(user=user)
+        .active()
+        .filter(customer_q(query))
+        .annotate(search_rank=customer_rank(query))
+        .order_by("search_rank", "-id")[:limit]
+    )
+
+
+def search_products(*, user, query, limit):
+    """Units of customers ``user`` may read matching ``query``, with model and owner."""
+    return list(
+        product_list(user=user)
+        .filter(product_q(query))
+        .annotate(search_rank=product_rank(query))
+        .order_by("search_rank", "-id")[:limit]
+    )
+
+
+def search_tickets(*, user, query, limit):
+    """Tickets ``user`` may see matching ``query`` (``ticket_search_q``), with the customer."""
+    return list(
+        ticket_list(user=user)
+        .filter(ticket_search_q(query))
+        .annotate(search_rank=ticket_rank(query))
+        .order_by("search_rank", "-created_at", "-id")[:limit]
+    )
+
+
+def global_search(*, user, text, limit):
+    """Customers, products and tickets matching ``text`` that ``user`` may see, at most
+    ``limit`` of each; in a fixed number of queries (five at most) whatever the data."""
+    query = SearchQuery.parse(text)
+    if query is None:
+        return SearchResults(query=None)
+    return SearchResults(
+        query=query,
+        customers=search_customers(user=user, query=query, limit=limit),
+        products=search_products(user=user, query=query, limit=limit),
+        tickets=search_tickets(user=user, query=query, limit=limit),
+    )
