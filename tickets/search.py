@@ -33,6 +33,11 @@ MAX_LENGTH = 100
 MIN_LENGTH = 2  # Latin letters or digits; one Han character is enough
 PHONE_FRAGMENT_MIN = 4  # fewer digits match too much of every phone number
 FRAGMENT_MIN = 3  # a trigram index answers infix LIKE from three characters on
+# A mainland mobile number has 11 digits: typed whole, it is the phone itself (no number
+# stored in normal form holds it but itself), so the exact lookup answers it.
+WHOLE_PHONE_DIGITS = 11
+# A ticket number's longest run of digits is its six-digit sequence (AS-2026-000123).
+NUMBER_DIGITS_MAX = 6
 # Matching customers or products passed to the ticket query as literal ids: with
 # ``IN (subquery)`` branches OR-ed together PostgreSQL cannot estimate the match count and
 # walks the whole ticket index backwards. Past this many it keeps the subquery, where that
@@ -44,6 +49,7 @@ MODEL_MATCH_LIMIT = 3
 _SEPARATORS = re.compile(r"[\s\-().]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _SPACES = re.compile(r"\s+")
+_DIGIT_RUNS = re.compile(r"\d+")
 _NUMBER = re.compile(r"^(?:([A-Z]+)-)?(\d{4})-(\d{1,6})$")
 
 
@@ -135,7 +141,7 @@ def customer_q(query):
     conditions = []
     if query.phone:
         conditions.append(Q(phone=query.phone))
-    if len(query.digits) >= PHONE_FRAGMENT_MIN:
+    if PHONE_FRAGMENT_MIN <= len(query.digits) < WHOLE_PHONE_DIGITS:
         conditions.append(Q(phone__contains=query.digits))
     if query.han:
         # The characters decide; the readings only let the pinyin index find the candidates
@@ -194,7 +200,8 @@ def ticket_number_q(query):
         conditions.append(Q(number=query.number))
         if query.number.endswith(query.text.upper()):  # spelt out: nothing else contains it
             return _any(conditions)
-    if query.fragment and any(c.isdigit() for c in query.text):
+    runs = _DIGIT_RUNS.findall(query.text)
+    if query.fragment and runs and max(map(len, runs)) <= NUMBER_DIGITS_MAX:
         conditions.append(Q(number__icontains=query.text))
     return _any(conditions)
 
