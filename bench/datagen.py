@@ -9,6 +9,7 @@ covering the customer's area.
 """
 
 import datetime
+import functools
 import io
 import random
 import time
@@ -17,6 +18,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import connection
+
+from tickets.names import name_keys
 
 CHUNK = 50_000
 NULL = r"\N"
@@ -105,6 +108,13 @@ GIVEN = [
     "Jun",
 ]
 
+# Customers carry Chinese names, as at a mainland service centre (what the search matches
+# by characters, full pinyin and initials); the same draws as SURNAMES/GIVEN pick them, so
+# the rest of the data set does not move. One in three gets a two-character given name,
+# chosen from the customer id (no extra draw).
+SURNAMES_ZH = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马"
+GIVEN_ZH = "伟芳娜敏静磊洋杰涛强燕辉平刚浩欣宇军"
+
 
 @dataclass
 class Scale:
@@ -124,6 +134,11 @@ class Scale:
     def __post_init__(self):
         if self.customers is None:
             self.customers = max(1, self.tickets // 5)
+
+
+@functools.cache
+def _name_keys(name):
+    return name_keys(name)  # a few thousand distinct names among 200,000 customers
 
 
 def _text(value):
@@ -184,6 +199,13 @@ class Generator:
 
     def _name(self):
         return f"{self.rng.choice(SURNAMES)} {self.rng.choice(GIVEN)}"
+
+    def _customer_name(self, cid):
+        """A Chinese name and its pinyin keys (``Customer.save()`` derives them the same way)."""
+        name = self.rng.choice(SURNAMES_ZH) + self.rng.choice(GIVEN_ZH)
+        if cid % 3 == 0:
+            name += GIVEN_ZH[cid * 7 % len(GIVEN_ZH)]
+        return (name, *_name_keys(name))
 
     # --- the load ----------------------------------------------------------------------
     def run(self):
@@ -497,7 +519,7 @@ class Generator:
                 created = since + datetime.timedelta(seconds=self.rng.randint(0, 3600 * 24 * 365))
                 yield (
                     cid,
-                    self._name(),
+                    *self._customer_name(cid),
                     f"1{self.rng.choice('3589')}{cid:09d}",
                     f"c{cid}@example.com",
                     f"{cid} Example Road",
@@ -518,6 +540,8 @@ class Generator:
             [
                 "id",
                 "name",
+                "name_pinyin",
+                "name_initials",
                 "phone",
                 "email",
                 "address",

@@ -1,49 +1,15 @@
 """django-filter sets for the tickets app's lists."""
 
-import re
-
 import django_filters
 from django.db.models import Q
 
 from aftersales.filters import IsoDateTimeFilter
 
 from .choices import Channel, Priority, SlaState, TicketCategory, TicketStatus
-from .models import Customer, Product, Ticket
+from .models import Customer, Ticket
 from .phones import normalize_phone
+from .search import SearchQuery, customer_q, ticket_search_q
 from .selectors import sla_state_q
-
-SEARCH_ID_LIMIT = 1000
-_LOOKS_NUMERIC = re.compile(r"^[\d\s+\-()]+$")
-
-
-def ticket_search_q(value):
-    """Number, customer phone, product serial or customer name, each through its own index.
-
-    The matching customers and products are looked up first (two small indexed queries;
-    names through the trigram index of migration 0003) and passed as literal id lists:
-    with ``IN (subquery)`` branches OR-ed together PostgreSQL cannot estimate the match
-    count and walks the whole ticket index backwards. A name matching more than
-    ``SEARCH_ID_LIMIT`` customers keeps the subquery, where that walk finds 50 rows fast.
-    """
-    value = value.strip()
-    phone = _phone_or_none(value)
-    customers = Q(phone=phone) if phone else Q(pk__in=[])
-    by_name = len(value) >= 2 and not _LOOKS_NUMERIC.match(value)
-    if by_name:
-        customers |= Q(name__icontains=value)
-    customer_ids = list(
-        Customer.objects.filter(customers).values_list("pk", flat=True)[: SEARCH_ID_LIMIT + 1]
-    )
-    condition = Q(number=value.upper()) | Q(
-        product_id__in=list(
-            Product.objects.filter(serial_number=value).values_list("pk", flat=True)
-        )
-    )
-    if len(customer_ids) > SEARCH_ID_LIMIT:
-        condition |= Q(customer_id__in=Customer.objects.filter(customers).values("pk"))
-    elif customer_ids:
-        condition |= Q(customer_id__in=customer_ids)
-    return condition
 
 
 def _phone_or_none(value):
@@ -93,9 +59,10 @@ class CustomerFilterSet(django_filters.FilterSet):
         return queryset.filter(phone=phone) if phone else queryset.none()
 
     def filter_search(self, queryset, name, value):
-        value = value.strip()
-        condition = Q(name__icontains=value) | Q(email__iexact=value)
-        phone = _phone_or_none(value)
-        if phone:
-            condition |= Q(phone=phone)
+        """The header search's rule for customers (phone digits, name, pinyin), or the
+        e-mail address."""
+        query = SearchQuery.parse(value)
+        condition = Q(email__iexact=value.strip())
+        if query is not None:
+            condition |= customer_q(query)
         return queryset.filter(condition)

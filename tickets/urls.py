@@ -48,4 +48,6 @@ urlpatterns = [
     path("customers/<int:pk>/correct/", views.customer_correct_page, name="customer-correct-page"),
     path("jobs/", views.my_jobs_page, name="my-jobs-page"),
     path("dashboard/", views.dashboard_page, name="dashboard-page"),
+    path("desk/search/", views.global_search_page, name="desk-search"),
+    path("desk/call/", views.screen_pop, name="desk-call"),
 ]

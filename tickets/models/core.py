@@ -25,6 +25,7 @@ from ..choices import (
     TicketStatus,
     WarrantyDecision,
 )
+from ..names import INITIALS_MAX_LENGTH, PINYIN_MAX_LENGTH, name_keys
 from ..phones import mask_phone
 
 
@@ -156,9 +157,23 @@ class Customer(ChoiceLabelsMixin, models.Model):
 
     Privacy: only what service needs is kept; ``customer_erase`` anonymises the PII
     in place (tickets stay, for the records' traceability).
+
+    ``name_pinyin`` and ``name_initials`` are the name as an agent types it ("liuyang",
+    "ly" for 刘洋, ``tickets.names``), derived from ``name`` on every save, so whatever
+    writes the name (the services, the admin through them, a test factory) keeps them.
     """
 
     name = models.CharField(max_length=200, verbose_name=_("name"))
+    name_pinyin = models.CharField(
+        _("name in pinyin"), max_length=PINYIN_MAX_LENGTH, blank=True, default="", editable=False
+    )
+    name_initials = models.CharField(
+        _("pinyin initials"),
+        max_length=INITIALS_MAX_LENGTH,
+        blank=True,
+        default="",
+        editable=False,
+    )
     phone = models.CharField(max_length=32, unique=True, verbose_name=_("phone"))
     email = models.EmailField(blank=True, verbose_name=_("email"))
     address = models.CharField(max_length=400, blank=True, verbose_name=_("address"))
@@ -212,6 +227,13 @@ class Customer(ChoiceLabelsMixin, models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.masked_phone})"
+
+    def save(self, *args, **kwargs):
+        self.name_pinyin, self.name_initials = name_keys(self.name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "name_pinyin", "name_initials"}
+        super().save(*args, **kwargs)
 
     @property
     def masked_phone(self):

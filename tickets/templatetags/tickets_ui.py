@@ -73,6 +73,13 @@ def nav_links(context):
     return items
 
 
+@register.simple_tag(takes_context=True)
+def can_search(context):
+    """Whether the header offers the global search: the desk and auditors."""
+    request = context.get("request")
+    return has_role(getattr(request, "user", None), Role.AGENT, Role.SUPERVISOR, Role.AUDITOR)
+
+
 @register.filter
 def priority_label(value):
     return _label(Priority, value)

@@ -19,6 +19,7 @@ from .home import home
 from .intake import intake_open_tickets, ticket_create_page
 from .jobs import my_jobs_page
 from .queue import ticket_bulk_page, ticket_list_page
+from .search import global_search_page, screen_pop
 
 __all__ = [
     "customer_correct_page",
@@ -26,9 +27,11 @@ __all__ = [
     "customer_edit_page",
     "customer_product_page",
     "dashboard_page",
+    "global_search_page",
     "home",
     "intake_open_tickets",
     "my_jobs_page",
+    "screen_pop",
     "ticket_action_page",
     "ticket_attachment_add_page",
     "ticket_attachment_file",
