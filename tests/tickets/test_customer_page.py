@@ -283,3 +283,11 @@ def test_intake_resolved_on_the_phone(login, agent):
         agent,
         "Guided a drain-filter clean",
     )
+
+
+def test_new_ticket_from_the_customer_page_opens_intake_on_them_without_an_error(login, agent):
+    customer = CustomerFactory(name="Liu Yang 刘洋")
+    page = login(agent).get(reverse("ticket-create-page"), {"customer": customer.pk})
+    text = page.content.decode()
+    assert page.status_code == 200 and "Liu Yang 刘洋" in text
+    assert "This field is required" not in text

@@ -93,7 +93,9 @@ def ticket_create_page(request):
     everything in one transaction. A unit (or, without one, a customer) with an open ticket
     is refused with the warning until the agent ticks "Record anyway".
     """
-    lookup = forms.PhoneLookupForm(request.GET or None)
+    # Only a phone typed in is looked up: arriving with ``?customer=`` (from the customer page)
+    # is no empty lookup to complain about.
+    lookup = forms.PhoneLookupForm(request.GET if "phone" in request.GET else None)
     as_you_type = request.method == "GET" and request.htmx and request.htmx.target == "intake-flow"
     customer_form = None
     phone = None
