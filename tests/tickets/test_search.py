@@ -124,7 +124,7 @@ def test_the_admin_edit_derives_the_keys(admin_client):
 def test_the_migration_fills_the_keys_of_existing_customers():
     first, second = CustomerFactory(name="刘洋"), CustomerFactory(name="Wang Fang")
     Customer.objects.update(name_pinyin="", name_initials="")  # rows from before 0017
-    migration = importlib.import_module("tickets.migrations.0017_customer_search")
+    migration = importlib.import_module("tickets.migrations.0020_customer_search")
     with connection.schema_editor() as editor:
         migration.backfill(django_apps, editor)
     assert _keys(first) == ("liuyang", "ly")
