@@ -161,6 +161,24 @@ def assert_accessible(page):
     assert found == [], f"axe-core on {page.url}:\n" + json.dumps(found, indent=1)
 
 
+def _focused(page):
+    """The focused element as "TAG|name|value|type|href", for keyboard-only journeys."""
+    return page.evaluate(
+        "() => { const e = document.activeElement;"
+        " return e ? `${e.tagName}|${e.name || ''}|${e.value || ''}|${e.type || ''}|"
+        "${e.getAttribute('href') || ''}` : ''; }"
+    )
+
+
+def _tab_to(page, wanted, limit=40):
+    """Press Tab until the focused element's "TAG|name|value|type|href" contains ``wanted``."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if wanted in _focused(page):
+            return
+    raise AssertionError(f"{wanted!r} not reached by Tab; last focus {_focused(page)!r}")
+
+
 # Public names for new tests; the underscored ones stay for the older modules.
 sign_in = _sign_in
 screenshot = _screenshot

@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from aftersales.roles import Role
-from tests.browser import _screenshot, _sign_in, assert_accessible
+from tests.browser import _screenshot, _sign_in, _tab_to, assert_accessible
 from tests.tickets.factories import (
     CustomerFactory,
     ProductFactory,
@@ -24,22 +24,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 DESK = {"width": 1280, "height": 800}
 LOCALES = {"en": "en-US", "zh": "zh-CN"}
-
-
-def _focused(page):
-    return page.evaluate(
-        "() => { const e = document.activeElement;"
-        " return e ? `${e.tagName}|${e.name || ''}|${e.value || ''}|${e.type || ''}|"
-        "${e.getAttribute('href') || ''}` : ''; }"
-    )
-
-
-def _tab_to(page, wanted, limit=60):
-    for _ in range(limit):
-        page.keyboard.press("Tab")
-        if wanted in _focused(page):
-            return
-    raise AssertionError(f"{wanted!r} not reached by Tab; last focus {_focused(page)!r}")
 
 
 @pytest.fixture
@@ -84,16 +68,16 @@ def test_an_agent_takes_a_call_from_ring_to_triaged_ticket_by_keyboard(open_page
     _screenshot(page, f"journey-customer-{lang}.png")
 
     # From the customer to intake, by keyboard.
-    _tab_to(page, f"/tickets/new/?customer={customer.pk}")
+    _tab_to(page, f"/tickets/new/?customer={customer.pk}", limit=60)
     page.keyboard.press("Enter")
     page.wait_for_url(f"**/tickets/new/?customer={customer.pk}")
-    _tab_to(page, f"INPUT|product|{unit.pk}|")
+    _tab_to(page, f"INPUT|product|{unit.pk}|", limit=60)
     page.wait_for_selector(f".open-warning a[href='/tickets/{earlier.pk}/']")
     assert earlier.number in page.inner_text(".open-warning")
     _screenshot(page, f"journey-intake-warning-{lang}.png")
-    _tab_to(page, "INPUT|acknowledged")
+    _tab_to(page, "INPUT|acknowledged", limit=60)
     page.keyboard.press("Space")
-    _tab_to(page, "TEXTAREA|description")
+    _tab_to(page, "TEXTAREA|description", limit=60)
     page.keyboard.type("Drum does not turn, error E21")
     page.keyboard.press("Control+Enter")
     page.wait_for_selector(".messages")
@@ -103,7 +87,7 @@ def test_an_agent_takes_a_call_from_ring_to_triaged_ticket_by_keyboard(open_page
     page.wait_for_url(f"**/tickets/{ticket.pk}/")
 
     # Triage, the ticket page's next step, by keyboard: priority one step up, then submit.
-    _tab_to(page, "SELECT|priority")
+    _tab_to(page, "SELECT|priority", limit=60)
     before = ticket.priority
     page.keyboard.press("ArrowUp" if before != "p1" else "ArrowDown")
     page.keyboard.press("Control+Enter")

@@ -10,7 +10,15 @@ from django.utils import timezone
 
 from aftersales.roles import Role
 from audits.models import AuditEvent
-from tests.browser import PHONE, assert_accessible, assert_fits, screenshot, sign_in
+from tests.browser import (
+    PHONE,
+    _focused,
+    _tab_to,
+    assert_accessible,
+    assert_fits,
+    screenshot,
+    sign_in,
+)
 from tests.tickets.factories import (
     AreaFactory,
     CustomerFactory,
@@ -179,22 +187,6 @@ def test_an_auditor_sees_the_customer_page_masked(open_page, household, make_use
 
 
 # --- Intake --------------------------------------------------------------------------------
-
-
-def _focused(page):
-    return page.evaluate(
-        "() => { const e = document.activeElement;"
-        " return e ? `${e.tagName}|${e.name || ''}|${e.value || ''}|${e.type || ''}` : ''; }"
-    )
-
-
-def _tab_to(page, wanted, limit=40):
-    """Press Tab until the focused element's "tag|name|value|type" contains ``wanted``."""
-    for _ in range(limit):
-        page.keyboard.press("Tab")
-        if wanted in _focused(page):
-            return
-    raise AssertionError(f"{wanted!r} not reached by Tab; last focus {_focused(page)!r}")
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
