@@ -26,6 +26,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("aftersales.signin.urls")),
     path("", include("tickets.urls")),
+    path("", include("audits.quality.urls")),
 ]
 # MEDIA_ROOT is not published, not even in DEBUG: uploads are served by the API views
 # that check who may see them (aftersales/api/files.py).

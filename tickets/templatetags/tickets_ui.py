@@ -65,6 +65,14 @@ def nav_links(context):
         links.append(("ticket-list-page", "?view=to_dispatch", _("To dispatch"), "g p"))
     if desk:
         links.append(("ticket-create-page", "", _("New ticket"), "n"))
+    if has_role(user, Role.SUPERVISOR):
+        links.append(("dispatch-board-page", "", _("Dispatch board"), "g b"))
+        links.append(("technician-list-page", "", _("Technicians"), "g h"))
+    if has_role(user, Role.SUPERVISOR, Role.AUDITOR):
+        links.append(("kpi-report-page", "", _("KPI reports"), "g r"))
+    if has_role(user, Role.AUDITOR):
+        links.append(("quality-audit-list-page", "", _("Quality audits"), "g q"))
+        links.append(("audit-trail-page", "", _("Audit trail"), "g a"))
     current = request.get_full_path()
     items = []
     for name, query, label, hotkey in links:

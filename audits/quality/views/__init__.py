@@ -1,0 +1,15 @@
+"""HTML adapter of the top floor: the supervisors' and auditors' pages (KPI reports,
+technicians with their performance, quality audits, the audit trail). They read every
+floor below; nobody imports them."""
+
+from .audits import quality_audit_list_page
+from .kpi import kpi_report_page
+from .technicians import technician_list_page
+from .trail import audit_trail_page
+
+__all__ = [
+    "audit_trail_page",
+    "kpi_report_page",
+    "quality_audit_list_page",
+    "technician_list_page",
+]
