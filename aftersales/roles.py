@@ -86,13 +86,21 @@ SUPERVISOR_ADMIN_EDIT = {
 }
 
 
-def grant_supervisor_admin_permissions(**kwargs):
+def grant_supervisor_admin_permissions(sender=None, **kwargs):
     """post_migrate: give the ``supervisor`` group exactly the admin permissions above.
 
     Idempotent, and it also removes what is no longer listed (least privilege), so the
-    table here is the truth after every ``migrate``.
+    table here is the truth after every ``migrate``. Django sends post_migrate once per
+    installed app; this runs on the last one's, when every app's permissions exist (once
+    per migrate or test flush, not seventeen times).
     """
+    from django.apps import apps
     from django.contrib.auth.models import Group, Permission
+
+    if sender is not None:
+        with_models = [c for c in apps.get_app_configs() if c.models_module is not None]
+        if with_models and sender.label != with_models[-1].label:
+            return
 
     group, _created = Group.objects.get_or_create(name=Role.SUPERVISOR)
     wanted = Permission.objects.filter(
