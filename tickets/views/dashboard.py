@@ -131,7 +131,7 @@ def dashboard_page(request):
     context = {
         "room": room,
         "tiles": room.tiles,
-        "links": _queue_links(room, query),
+        "tile_links": _queue_links(room, query),
         "charts": _charts(room, query),
         "low_stock": low_stock[:LOW_STOCK_LIMIT],
         "low_stock_more": len(low_stock) > LOW_STOCK_LIMIT,
