@@ -12,6 +12,8 @@ whatever the data: see ``control_room``.
 import datetime
 from dataclasses import dataclass, field
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Case, Count, F, Max, Q, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -19,9 +21,15 @@ from django.utils import timezone
 from .choices import OPEN_STATUSES, Channel, SlaState, TicketCategory, TicketStatus
 from .models import Area, Ticket, TicketDailyStat
 from .models.core import SLA_DUE
-from .selectors import sla_state_q
+from .selectors import DASHBOARD_GENERATION_KEY, sla_state_q
 
 LIST_LIMIT = 15
+LIST_FIELDS = (
+    "id", "number", "status", "priority", "category", "escalation_level", "created_at",
+    "triaged_at", "owner", "area", "response_due_at", "response_warn_at", "dispatch_due_at",
+    "dispatch_warn_at", "responded_at", "dispatched_at", "completed_at", "cancelled_at",
+    "sla_paused_at",
+)  # fmt: skip
 WEEKS = 12
 INTAKE_DAYS = 30
 SATISFACTION_DAYS = 30
@@ -69,11 +77,30 @@ def control_room_areas():
     return list(Area.objects.order_by("code"))
 
 
+def control_room_cached(*, area=None, areas=None):
+    """``control_room`` now, shared by every supervisor polling it: kept for
+    ``CONTROL_ROOM_CACHE_SECONDS`` and only until the next ticket write commits (the
+    services bump the dashboard's generation; the SLA sweep too), so a ticket that goes
+    at risk by the sweep shows on the next poll. 0 seconds: always computed."""
+    seconds = settings.CONTROL_ROOM_CACHE_SECONDS
+    if not seconds:
+        return control_room(area=area, areas=areas)
+    generation = cache.get(DASHBOARD_GENERATION_KEY, 0)
+    key = f"tickets:control-room:{generation}:{area.pk if area is not None else 'all'}"
+    room = cache.get(key)
+    if room is None:
+        room = control_room(area=area, areas=areas)
+        cache.set(key, room, seconds)
+    else:
+        room.areas = areas if areas is not None else room.areas
+    return room
+
+
 def control_room(*, area=None, areas=None, now=None):
     """Everything the control room shows, for ``area`` (an Area) or every area.
 
-    Nine queries whatever the data: the areas (unless given), one aggregate over the open
-    tickets, the open backlog by area, today's intake and closures, the daily figures of
+    Eight queries whatever the data: the areas (unless given), one aggregate over the open
+    tickets grouped by area, today's intake and closures, the daily figures of
     the last twelve weeks, and the four lists (at risk, breached, escalations,
     complaints), each bounded by LIST_LIMIT.
     """
@@ -84,19 +111,29 @@ def control_room(*, area=None, areas=None, now=None):
     at_risk_q = sla_state_q(SlaState.AT_RISK, now=now)
     breached_q = sla_state_q(SlaState.BREACHED, now=now)
     complaint_q = Q(category=TicketCategory.COMPLAINT)
-    counts = open_tickets.aggregate(
-        total=Count("id"),
-        at_risk=Count("id", filter=at_risk_q),
-        breached=Count("id", filter=breached_q),
-        escalated=Count("id", filter=Q(escalation_level__gt=0)),
-        complaints=Count("id", filter=complaint_q),
-        **{f"status_{s}": Count("id", filter=Q(status=s)) for s in OPEN_STATUSES},
+    # One pass over the open tickets, grouped by area: the tiles are the column sums.
+    per_area = list(
+        open_tickets.values("area_id")
+        .annotate(
+            total=Count("id"),
+            at_risk=Count("id", filter=at_risk_q),
+            breached=Count("id", filter=breached_q),
+            escalated=Count("id", filter=Q(escalation_level__gt=0)),
+            complaints=Count("id", filter=complaint_q),
+            **{f"status_{s}": Count("id", filter=Q(status=s)) for s in OPEN_STATUSES},
+        )
+        .order_by()
     )
+    counts = {
+        key: sum(row[key] for row in per_area)
+        for key in ("total", "at_risk", "breached", "escalated", "complaints")
+        + tuple(f"status_{s}" for s in OPEN_STATUSES)
+    }
     names = {a.pk: a for a in areas}
-    by_area = [
-        (names.get(row["area_id"]), row["n"])
-        for row in open_tickets.values("area_id").annotate(n=Count("id")).order_by("-n")
-    ]
+    by_area = sorted(
+        ((names.get(row["area_id"]), row["total"]) for row in per_area),
+        key=lambda pair: (-pair[1], pair[0].name if pair[0] else ""),
+    )
     local = timezone.localtime(now)
     day_start = local.replace(hour=0, minute=0, second=0, microsecond=0)
     today = tickets.filter(Q(created_at__gte=day_start) | Q(closed_at__gte=day_start)).aggregate(
@@ -181,7 +218,12 @@ def _flow(room, today):
 
 
 def _lists(room, open_tickets, at_risk_q, breached_q, complaint_q):
-    rows = open_tickets.select_related("owner", "area").order_by()
+    # Only what a row shows and its SLA badge reads: the sorts carry narrow rows.
+    rows = (
+        open_tickets.select_related("owner", "area")
+        .only(*LIST_FIELDS, "owner__username", "area__name", "area__code")
+        .order_by()
+    )
     # At risk: the next running deadline first (the ``ticket_sla_due_id`` expression).
     room.at_risk = list(rows.filter(at_risk_q).order_by(SLA_DUE, "id")[:LIST_LIMIT])
     # Breached: the deadline missed first (the most late) first.

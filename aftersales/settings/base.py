@@ -465,6 +465,9 @@ TICKET_NUMBER_PREFIX = env("TICKET_NUMBER_PREFIX", default="AS")
 TICKET_LIST_POLL_SECONDS = env.int("TICKET_LIST_POLL_SECONDS", default=30)
 # The control room (/dashboard/) refreshes its panels this often (htmx polling), in seconds.
 CONTROL_ROOM_POLL_SECONDS = env.int("CONTROL_ROOM_POLL_SECONDS", default=30)
+# Its live figures are shared by every supervisor this long, and only until the next ticket
+# write commits (0: computed on every request).
+CONTROL_ROOM_CACHE_SECONDS = env.int("CONTROL_ROOM_CACHE_SECONDS", default=15)
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="aftersales-demo")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="aftersales@localhost")

@@ -26,6 +26,13 @@ pytestmark = pytest.mark.django_db
 HOUR = datetime.timedelta(hours=1)
 
 
+@pytest.fixture(autouse=True)
+def _uncached(settings):
+    """Every test reads fresh figures; test_the_live_figures_are_shared_until_a_write turns
+    the cache on."""
+    settings.CONTROL_ROOM_CACHE_SECONDS = 0
+
+
 @pytest.fixture
 def desk(client, supervisor):
     """A supervisor signed in to the pages (a session, not the API's token)."""
@@ -288,3 +295,22 @@ def test_the_page_runs_the_same_queries_whatever_the_data(desk, agent, areas):
     many = (count(), count(area="pudong"))
     assert few == many
     assert many[0] <= 18
+
+
+def test_the_live_figures_are_shared_until_a_ticket_write(
+    desk, agent, areas, settings, django_capture_on_commit_callbacks
+):
+    settings.CONTROL_ROOM_CACHE_SECONDS = 15
+    with django_capture_on_commit_callbacks(execute=True):
+        first = _ticket(agent, areas[0])
+    tile = '<span class="stat-value">{}</span><span class="stat-label">Open tickets'
+    assert first.pk and tile.format(1) in desk.get("/dashboard/").content.decode()
+    with CaptureQueriesContext(connection) as cached:
+        desk.get("/dashboard/")
+    with django_capture_on_commit_callbacks(execute=True):
+        second = _ticket(agent, areas[0])
+    with CaptureQueriesContext(connection) as fresh:
+        html = desk.get("/dashboard/", HTTP_HX_REQUEST="true").content.decode()
+    assert len(cached) < len(fresh)
+    assert second.number not in html  # on track: in no list, but counted
+    assert tile.format(2) in html

@@ -20,7 +20,7 @@ from aftersales.roles import Role
 from parts.selectors import open_reorder_alerts
 
 from ..choices import Channel, TicketStatus
-from ..control_room import control_room, control_room_areas, open_statuses
+from ..control_room import control_room_areas, control_room_cached, open_statuses
 from ..templatetags.tickets_ui import status_label
 from .common import DESK, role_required
 
@@ -95,7 +95,7 @@ def _charts(room, query):
 def _room(request):
     areas = control_room_areas()
     area, area_error = _area_choice(request, areas)
-    room = control_room(area=area, areas=areas)
+    room = control_room_cached(area=area, areas=areas)
     query = QueryDict(mutable=True)
     if area is not None:
         query["area"] = area.code
