@@ -126,8 +126,14 @@ def control_room(*, area=None, areas=None, now=None):
     )
     counts = {
         key: sum(row[key] for row in per_area)
-        for key in ("total", "at_risk", "breached", "escalated", "complaints")
-        + tuple(f"status_{s}" for s in OPEN_STATUSES)
+        for key in (
+            "total",
+            "at_risk",
+            "breached",
+            "escalated",
+            "complaints",
+            *(f"status_{s}" for s in OPEN_STATUSES),
+        )
     }
     names = {a.pk: a for a in areas}
     by_area = sorted(
@@ -204,9 +210,7 @@ def _flow(room, today):
             room.stats_refreshed_at is None or row["refreshed_at"] > room.stats_refreshed_at
         ):
             room.stats_refreshed_at = row["refreshed_at"]
-    room.weeks = [
-        (start, _pct(f[1], f[0]), _pct(f[3], f[2])) for start, f in sorted(weeks.items())
-    ]
+    room.weeks = [(start, _pct(f[1], f[0]), _pct(f[3], f[2])) for start, f in sorted(weeks.items())]
     current = weeks[this_week]
     room.tiles["response_met_pct"] = _pct(current[1], current[0])
     room.tiles["dispatch_met_pct"] = _pct(current[3], current[2])
@@ -257,10 +261,8 @@ def _lists(room, open_tickets, at_risk_q, breached_q, complaint_q):
     for ticket in complaints:
         reach_by = ticket.created_at + COMPLAINT_REACH
         reached = ticket.triaged_at is not None or ticket.escalation_level > 0
-        if reached:
-            overdue = (ticket.triaged_at or reach_by) > reach_by
-        else:
-            overdue = room.now > reach_by
+        # Reached: was it in time? Not yet: is the 4 hours' deadline past?
+        overdue = (ticket.triaged_at or reach_by) > reach_by if reached else room.now > reach_by
         room.complaints.append(ComplaintRow(ticket, reach_by, reached, overdue))
 
 

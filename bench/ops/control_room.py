@@ -65,9 +65,7 @@ def control_room_page_uncached(ctx):
             return _ok(ctx.page.get(URL))
 
     _stats_ready()
-    return Operation(
-        name="control room page, every area, uncached (HTML)", run=run, iterations=50
-    )
+    return Operation(name="control room page, every area, uncached (HTML)", run=run, iterations=50)
 
 
 @operation
@@ -77,9 +75,7 @@ def control_room_poll(ctx):
 
 @operation
 def control_room_csv(ctx):
-    return _page(
-        ctx, "control room chart CSV, SLA by week", path="/dashboard/charts/sla-weeks.csv"
-    )
+    return _page(ctx, "control room chart CSV, SLA by week", path="/dashboard/charts/sla-weeks.csv")
 
 
 @operation

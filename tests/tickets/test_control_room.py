@@ -120,9 +120,7 @@ def test_at_risk_by_time_left_breached_by_how_late(floor):
 
 
 def test_complaints_show_the_four_hour_rule(floor):
-    Ticket.objects.filter(pk=floor["complaint"].pk).update(
-        created_at=floor["now"] - 5 * HOUR
-    )
+    Ticket.objects.filter(pk=floor["complaint"].pk).update(created_at=floor["now"] - 5 * HOUR)
     room = control_room(now=floor["now"])
     rows = {row.ticket.pk: row for row in room.complaints}
     waiting, handled = rows[floor["complaint"].pk], rows[floor["handled"].pk]
@@ -133,7 +131,9 @@ def test_complaints_show_the_four_hour_rule(floor):
 
 def _close_in_time(agent, area, *, channel="phone", satisfaction=None):
     ticket = _ticket(agent, area, channel=channel)
-    services.ticket_triage(ticket=ticket, actor=agent, priority="p2", warranty_decision="in_warranty")
+    services.ticket_triage(
+        ticket=ticket, actor=agent, priority="p2", warranty_decision="in_warranty"
+    )
     fields = {"closed_at": timezone.now(), "status": "closed"}
     if satisfaction:
         fields["satisfaction"] = satisfaction
@@ -204,9 +204,7 @@ def test_an_unknown_area_says_so_and_shows_every_area(desk, floor):
 
 def test_the_poll_answers_the_panels_only(desk, floor, settings):
     settings.CONTROL_ROOM_POLL_SECONDS = 5
-    response = desk.get(
-        "/dashboard/", HTTP_HX_REQUEST="true", HTTP_X_BACKGROUND_REFRESH="1"
-    )
+    response = desk.get("/dashboard/", HTTP_HX_REQUEST="true", HTTP_X_BACKGROUND_REFRESH="1")
     html = response.content.decode()
     assert 'id="control-room"' not in html and "<html" not in html  # its inside only
     assert 'data-tile="at_risk"' in html and floor["soon"].number in html
@@ -244,7 +242,7 @@ def test_an_unknown_chart_is_not_found(desk):
 
 
 def test_low_stock_alerts_show_per_area(desk, areas):
-    pudong, minhang = areas
+    pudong, _minhang = areas
     part = PartFactory(name="Compressor relay", reorder_point=5)
     here = LocationFactory(name="Pudong warehouse", area=pudong)
     ReorderAlert.objects.create(part=part, location=here, available=2)
@@ -281,9 +279,7 @@ def test_the_page_runs_the_same_queries_whatever_the_data(desk, agent, areas):
             area = pudong if i % 2 else minhang
             _at_risk(_ticket(agent, area), now)
             _breached(_ticket(agent, area, category="complaint"), now)
-            ReorderAlert.objects.create(
-                part=part, location=LocationFactory(area=area), available=1
-            )
+            ReorderAlert.objects.create(part=part, location=LocationFactory(area=area), available=1)
         services.ticket_daily_stats_refresh()
 
     def count(**params):

@@ -33,12 +33,18 @@ class TicketDailyStat(models.Model):
     channel = models.CharField(max_length=16, choices=Channel.choices, verbose_name=_("channel"))
     opened = models.PositiveIntegerField(default=0, verbose_name=_("opened"))
     closed = models.PositiveIntegerField(default=0, verbose_name=_("closed"))
-    response_decided = models.PositiveIntegerField(default=0)
-    response_met = models.PositiveIntegerField(default=0)
-    dispatch_decided = models.PositiveIntegerField(default=0)
-    dispatch_met = models.PositiveIntegerField(default=0)
-    satisfaction_sum = models.PositiveIntegerField(default=0)
-    satisfaction_answers = models.PositiveIntegerField(default=0)
+    response_decided = models.PositiveIntegerField(
+        default=0, verbose_name=_("response clocks decided")
+    )
+    response_met = models.PositiveIntegerField(default=0, verbose_name=_("response clocks met"))
+    dispatch_decided = models.PositiveIntegerField(
+        default=0, verbose_name=_("dispatch clocks decided")
+    )
+    dispatch_met = models.PositiveIntegerField(default=0, verbose_name=_("dispatch clocks met"))
+    satisfaction_sum = models.PositiveIntegerField(default=0, verbose_name=_("satisfaction total"))
+    satisfaction_answers = models.PositiveIntegerField(
+        default=0, verbose_name=_("satisfaction answers")
+    )
     refreshed_at = models.DateTimeField(verbose_name=_("refreshed at"))
 
     class Meta:
