@@ -17,8 +17,9 @@
     if (!room) return;
     var now = Date.now();
     room.querySelectorAll("time[data-countdown]").forEach(function (el) {
-      if (el.hasAttribute("data-paused") && el.textContent) return;
-      var left = Date.parse(el.getAttribute("datetime")) - now;
+      // A paused clock stands still at its pause instant (tickets.sla.effective_now).
+      var at = el.dataset.pausedAt ? Date.parse(el.dataset.pausedAt) : now;
+      var left = Date.parse(el.getAttribute("datetime")) - at;
       var template = left >= 0 ? room.dataset.left : room.dataset.late;
       el.textContent = (template || "{time}").replace("{time}", span(left));
       el.classList.toggle("late", left < 0);

@@ -211,6 +211,7 @@ def test_the_poll_answers_the_panels_only(desk, floor, settings):
     page = desk.get("/dashboard/").content.decode()
     assert 'hx-trigger="every 5s"' in page and 'hx-swap="innerHTML"' in page
     assert "sessionid" not in response.cookies  # a background refresh extends no session
+    assert "sessionid" in desk.get("/dashboard/").cookies  # a person's request does
 
 
 @pytest.mark.parametrize(
@@ -235,6 +236,13 @@ def test_each_chart_has_its_csv(desk, floor, chart, header):
         assert ["New", "5"] in rows
     if chart == "intake-channel":
         assert len(rows) == 31 and rows[-1][1:] == ["5", "0", "0", "0"]
+
+
+def test_a_label_never_becomes_a_spreadsheet_formula(desk, agent):
+    _ticket(agent, AreaFactory(code="evil", name="=HYPERLINK(1)"))
+    rows = list(csv.reader(io.StringIO(desk.get("/dashboard/charts/backlog-area.csv")
+                                       .content.decode("utf-8-sig"))))  # fmt: skip
+    assert rows[1] == ["'=HYPERLINK(1)", "1"]
 
 
 def test_an_unknown_chart_is_not_found(desk):

@@ -159,5 +159,12 @@ def dashboard_chart_csv(request, chart):
     writer = csv.writer(response)
     writer.writerow([figure.label_heading, *(str(s.label) for s in figure.series)])
     for label, cells in figure.rows:
-        writer.writerow([label, *("" if v is None else v for v in cells)])
+        writer.writerow([_cell(label), *("" if v is None else v for v in cells)])
     return response
+
+
+def _cell(text):
+    """A label as a CSV cell a spreadsheet shows as text, never runs as a formula (an area
+    named "=HYPERLINK(…)" is kept in the admin; it must not become one in Excel)."""
+    text = str(text)
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
