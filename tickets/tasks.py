@@ -37,3 +37,9 @@ def sla_notify_task():
     """After a sweep committed new escalations (and every 5 minutes by beat): queue the
     messages of each escalation level, once."""
     return services.sla_notify_pending()
+
+
+@shared_task
+def ticket_daily_stats_refresh_task():
+    """Beat, every TICKET_STATS_REFRESH_SECONDS: recompute the control room's recent days."""
+    return services.ticket_daily_stats_refresh()

@@ -48,6 +48,11 @@ urlpatterns = [
     path("customers/<int:pk>/correct/", views.customer_correct_page, name="customer-correct-page"),
     path("jobs/", views.my_jobs_page, name="my-jobs-page"),
     path("dashboard/", views.dashboard_page, name="dashboard-page"),
+    path(
+        "dashboard/charts/<slug:chart>.csv",
+        views.dashboard_chart_csv,
+        name="dashboard-chart-csv",
+    ),
     path("dispatch/", views.dispatch_board_page, name="dispatch-board-page"),
     path("desk/search/", views.global_search_page, name="desk-search"),
     path("desk/call/", views.screen_pop, name="desk-call"),

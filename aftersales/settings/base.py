@@ -322,6 +322,11 @@ AUDIT_CHECKPOINT_KEY_FALLBACKS = env.list("AUDIT_CHECKPOINT_KEY_FALLBACKS", defa
 # A file each checkpoint is appended to (JSON lines), e.g. on another host's mount.
 AUDIT_CHECKPOINT_FILE = env("AUDIT_CHECKPOINT_FILE", default="")
 
+# The control room's charts read TicketDailyStat: beat recomputes the last
+# TICKET_STATS_REFRESH_DAYS days every TICKET_STATS_REFRESH_SECONDS (README, "Control room").
+TICKET_STATS_REFRESH_SECONDS = env.int("TICKET_STATS_REFRESH_SECONDS", default=300)
+TICKET_STATS_REFRESH_DAYS = env.int("TICKET_STATS_REFRESH_DAYS", default=14)
+
 CELERY_BEAT_SCHEDULE = {
     "sla-sweep": {
         "task": "tickets.tasks.sla_sweep_task",
@@ -350,6 +355,10 @@ CELERY_BEAT_SCHEDULE = {
     "kpi-weekly-reports": {
         "task": "audits.tasks.kpi_weekly_reports_generate_task",
         "schedule": crontab(minute=0, hour=6, day_of_week="mon"),
+    },
+    "ticket-daily-stats-refresh": {  # the control room's charts (TicketDailyStat)
+        "task": "tickets.tasks.ticket_daily_stats_refresh_task",
+        "schedule": float(TICKET_STATS_REFRESH_SECONDS),
     },
     "sla-notify": {  # escalations whose notification the sweep could not publish
         "task": "tickets.tasks.sla_notify_task",
@@ -457,6 +466,11 @@ WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=6)
 TICKET_NUMBER_PREFIX = env("TICKET_NUMBER_PREFIX", default="AS")
 # The ticket list refreshes its rows and tab counts this often (htmx polling), in seconds.
 TICKET_LIST_POLL_SECONDS = env.int("TICKET_LIST_POLL_SECONDS", default=30)
+# The control room (/dashboard/) refreshes its panels this often (htmx polling), in seconds.
+CONTROL_ROOM_POLL_SECONDS = env.int("CONTROL_ROOM_POLL_SECONDS", default=30)
+# Its live figures are shared by every supervisor this long, and only until the next ticket
+# write commits (0: computed on every request).
+CONTROL_ROOM_CACHE_SECONDS = env.int("CONTROL_ROOM_CACHE_SECONDS", default=15)
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="aftersales-demo")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="aftersales@localhost")

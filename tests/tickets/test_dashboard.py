@@ -99,7 +99,7 @@ def test_dashboard_page_renders_links_in_both_languages(client, supervisor, agen
     page = client.get("/dashboard/")
     assert page.status_code == 200
     assert "SLA breached" in page.content.decode()
-    assert "/tickets/?sla_state=breached" in page.content.decode()
+    assert "/tickets/?view=breached" in page.content.decode()
     page = client.get("/dashboard/", HTTP_ACCEPT_LANGUAGE="zh-hans")
     client.cookies["django_language"] = "zh-hans"
     assert "新建" in client.get("/dashboard/").content.decode()

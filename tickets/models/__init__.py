@@ -23,6 +23,7 @@ from .sla import (
     WorkingCalendar,
     WorkingHours,
 )
+from .stats import TicketDailyStat
 
 __all__ = [
     "CUSTOMER_PERSONAL_FIELDS",
@@ -38,6 +39,7 @@ __all__ = [
     "SlaPolicy",
     "Ticket",
     "TicketAttachment",
+    "TicketDailyStat",
     "TicketEvent",
     "TicketNumberSequence",
     "WorkingCalendar",

@@ -576,6 +576,18 @@ class Ticket(ChoiceLabelsMixin, models.Model):
             models.Index(
                 fields=["owner"], name="ticket_open_owner", condition=Q(status__in=OPEN_STATUSES)
             ),
+            # The control room's lists of open escalations and open complaints (the few
+            # open rows of each, not a filter over every open ticket on every poll).
+            models.Index(
+                fields=["-escalation_level"],
+                name="ticket_open_escalated",
+                condition=Q(status__in=OPEN_STATUSES, escalation_level__gt=0),
+            ),
+            models.Index(
+                fields=["created_at"],
+                name="ticket_open_complaints",
+                condition=Q(status__in=OPEN_STATUSES, category=TicketCategory.COMPLAINT),
+            ),
             # Return visits owed (the list's "follow-ups due"): closed tickets only.
             models.Index(
                 FOLLOW_UP_DUE, name="ticket_follow_up_due", condition=Q(status=TicketStatus.CLOSED)

@@ -62,6 +62,7 @@ from .reference import (
     working_hours_update,
 )
 from .sla_notifications import sla_notify_pending
+from .stats import ticket_daily_stats_refresh
 from .sweep import sla_sweep
 
 __all__ = [
@@ -103,6 +104,7 @@ __all__ = [
     "ticket_confirm",
     "ticket_contact",
     "ticket_create",
+    "ticket_daily_stats_refresh",
     "ticket_dispatch",
     "ticket_dispatch_notice_queue",
     "ticket_escalate",

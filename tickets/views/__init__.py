@@ -14,7 +14,7 @@ from .customers import (
     customer_edit_page,
     customer_product_page,
 )
-from .dashboard import dashboard_page
+from .dashboard import dashboard_chart_csv, dashboard_page
 from .detail import ticket_action_page, ticket_detail_page
 from .home import home
 from .intake import intake_open_tickets, ticket_create_page
@@ -27,6 +27,7 @@ __all__ = [
     "customer_detail_page",
     "customer_edit_page",
     "customer_product_page",
+    "dashboard_chart_csv",
     "dashboard_page",
     "dispatch_board_page",
     "global_search_page",

@@ -127,6 +127,7 @@ class Command(BaseCommand):
                     )
             if not Ticket.objects.exists():
                 self._tickets(users, technicians)
+            self._control_room(users)
         self._print_logins(password)
 
     def _users(self, password):
@@ -286,6 +287,22 @@ class Command(BaseCommand):
                 description=descriptions[index % len(descriptions)],
             )
             self._advance(ticket, target, agent, supervisor, technicians, index)
+
+    def _control_room(self, users):
+        """The control room's demo (/dashboard/): an open complaint, to show the 4-hour
+        rule, and the daily figures behind its charts (in production beat's job)."""
+        if not Ticket.objects.filter(category="complaint").exists():
+            product = Product.objects.order_by("id").first()
+            services.ticket_create(
+                actor=users["agent"],
+                customer=product.customer,
+                product=product,
+                channel="phone",
+                category="complaint",
+                description="The technician came two hours late and left a mess",
+            )
+        first = timezone.localdate() - datetime.timedelta(days=83)
+        services.ticket_daily_stats_refresh(first=first)
 
     def _advance(self, ticket, target, agent, supervisor, technicians, index):
         if target == TicketStatus.NEW:
