@@ -49,6 +49,8 @@ urlpatterns = [
     path("jobs/", views.my_jobs_page, name="my-jobs-page"),
     path("dashboard/", views.dashboard_page, name="dashboard-page"),
     path("dispatch/", views.dispatch_board_page, name="dispatch-board-page"),
+    path("dispatch/book/", views.dispatch_board_book, name="dispatch-board-book"),
+    path("dispatch/candidates/", views.dispatch_board_candidates, name="dispatch-board-candidates"),
     path("desk/search/", views.global_search_page, name="desk-search"),
     path("desk/call/", views.screen_pop, name="desk-call"),
 ]
