@@ -19,8 +19,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
 from aftersales.roles import DESK_ROLES
-from parts.forms import PartsUsedField
 from parts.choices import LocationKind
+from parts.forms import PartsUsedField
 from parts.models import StockLocation
 from technicians.choices import reason_label
 from technicians.models import Technician
@@ -701,7 +701,7 @@ class BoardFilterForm(forms.Form):
     it, so a typo never loses the other filters."""
 
     date = forms.DateField(
-        label=_("Day"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     view = forms.ChoiceField(label=_("Show"), choices=BOARD_VIEWS, required=False)
     area = forms.ModelChoiceField(

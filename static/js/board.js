@@ -178,12 +178,16 @@
       slotMinTime: "07:00",
       slotMaxTime: "21:00",
       slotDuration: week ? "02:00" : "01:00",
-      slotWidth: week ? 36 : 72,
+      slotWidth: week ? 56 : 72,
       height: "auto",
-      slotLabelFormat: { hour: "2-digit", minute: "2-digit", hour12: false },
+      slotLabelFormat: week ? { hour: "2-digit", hour12: false } : { hour: "2-digit", minute: "2-digit", hour12: false },
       eventTimeFormat: { hour: "2-digit", minute: "2-digit", hour12: false },
       editable: false,
       eventDidMount: function (info) { info.el.title = info.event.title; },
+      // A week's two-hour slots are narrow: the job's number says which one it is.
+      eventContent: week ? function (info) {
+        return { domNodes: [document.createTextNode(info.event.extendedProps.number || info.event.title)] };
+      } : undefined,
       selectable: false,
       eventDrop: moveJob,
       eventResize: moveJob

@@ -138,7 +138,7 @@ def test_a_supervisor_dispatches_from_the_board(open_page, floor, lang):
     assert (
         "no valid certificate for this product category"
         if lang == "en"
-        else "没有该产品类别的有效证书"
+        else "没有该产品类别的有效资质证书"
     ) in text
     assert "not_certified" not in text
     assert Ticket.objects.values().get(pk=second.pk) == before

@@ -13,7 +13,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
-from aftersales.roles import Role
 from parts.models import StockLocation
 from technicians.models import Absence
 from tests.tickets.factories import (

@@ -83,6 +83,16 @@ def _filters(params):
     }
 
 
+def _rows(state):
+    """The technicians the filters in ``state`` select (``board_technicians``)."""
+    return board_technicians(
+        area_id=state["area"].pk if state["area"] else None,
+        outlet_id=state["outlet"].pk if state["outlet"] else None,
+        category_id=state["skill"].pk if state["skill"] else None,
+        day=state["day"],
+    )
+
+
 def _query(state, **changes):
     """The board's query string for ``state`` with ``changes`` applied."""
     values = {
@@ -207,12 +217,7 @@ def _panel(ticket, state, row_ids, form=None, error=None):
 def _board_context(request, params, *, ticket=None, form=None, error=None):
     filter_form, state = _filters(params)
     first, last = _window(state["day"], state["view"])
-    rows, total = board_technicians(
-        area_id=state["area"].pk if state["area"] else None,
-        outlet_id=state["outlet"].pk if state["outlet"] else None,
-        category_id=state["skill"].pk if state["skill"] else None,
-        day=state["day"],
-    )
+    rows, total = _rows(state)
     row_ids = [t.pk for t in rows]
     events = [job_event(t) for t in board_bookings(technician_ids=row_ids, first=first, last=last)]
     events += [
@@ -262,15 +267,9 @@ def dispatch_board_page(request):
 @role_required(Role.SUPERVISOR)
 def dispatch_board_candidates(request):
     """The side panel alone (htmx): the picked ticket ranked for the day asked for."""
-    filter_form, state = _filters(request.GET)
+    _form, state = _filters(request.GET)
     ticket = _selected_ticket(request.GET)
-    first, last = _window(state["day"], state["view"])
-    rows, _total = board_technicians(
-        area_id=state["area"].pk if state["area"] else None,
-        outlet_id=state["outlet"].pk if state["outlet"] else None,
-        category_id=state["skill"].pk if state["skill"] else None,
-        day=state["day"],
-    )
+    rows, _total = _rows(state)
     return render(
         request,
         "tickets/_board_panel.html",
@@ -278,7 +277,7 @@ def dispatch_board_candidates(request):
             "panel": _panel(ticket, state, [t.pk for t in rows]),
             "state": state,
             "query": _query(state),
-            "missing": ticket is None,
+            "missing": ticket is None and bool(request.GET.get("ticket")),
         },
     )
 
