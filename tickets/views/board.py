@@ -51,13 +51,14 @@ STATUS_COLOURS = {
 }
 DEFAULT_WINDOW = datetime.timedelta(hours=2)
 TOP_CANDIDATES = 10
+FORM_CANDIDATES = 30
 DRAG_REASON = "Moved on the dispatch board"
 _WALL_CLOCK = "%Y-%m-%dT%H:%M:%S"
 
 
-def _wall_clock(instant):
+def _wall_clock(instant, zone=None):
     """An instant as the local wall-clock time the calendar reads (TIME_ZONE)."""
-    return timezone.localtime(instant).strftime(_WALL_CLOCK)
+    return instant.astimezone(zone or timezone.get_current_timezone()).strftime(_WALL_CLOCK)
 
 
 def _window(day, view):
@@ -106,15 +107,17 @@ def _query(state, **changes):
     return urlencode({k: v for k, v in values.items() if v not in ("", None)})
 
 
-def job_event(ticket):
-    """A booked job as a calendar event."""
+def job_event(ticket, labels=None, zone=None):
+    """A booked job as a calendar event (``labels``: status labels, looked up once for
+    a whole board)."""
     background, text = STATUS_COLOURS.get(ticket.status, ("#57606a", "#ffffff"))
+    label = (labels or {}).get(ticket.status) or TicketStatus(ticket.status).label
     return {
         "id": f"ticket-{ticket.pk}",
         "resourceIds": [str(ticket.technician_id)],
-        "start": _wall_clock(ticket.appointment_start),
-        "end": _wall_clock(ticket.appointment_end),
-        "title": f"{ticket.number} · {TicketStatus(ticket.status).label}",
+        "start": _wall_clock(ticket.appointment_start, zone),
+        "end": _wall_clock(ticket.appointment_end, zone),
+        "title": f"{ticket.number} · {label}",
         "backgroundColor": background,
         "textColor": text,
         "classNames": ["job", f"job-{ticket.status}"],
@@ -143,7 +146,7 @@ def _absence_event(absence):
     }
 
 
-def _candidates(ticket, day, row_ids):
+def _candidates(ticket, day, row_ids, selected=None):
     """The ranking for ``ticket`` on ``day`` as the panel shows it: the best eligible
     technicians, then those on the board's rows who may not go, each with reasons in
     words; and the full list for the form's drop-down (eligible first)."""
@@ -161,13 +164,19 @@ def _candidates(ticket, day, row_ids):
             "training_incomplete": "training_incomplete" in candidate["reasons"],
         }
 
-    eligible = [entry(c) for c in ranked if c["eligible"]]
+    eligible = [c for c in ranked if c["eligible"]]
     refused = [entry(c) for c in listed if not c["eligible"]]
+    # The drop-down offers the best eligible and whoever the form already names (a refused
+    # choice shown again with its reasons), not every technician: a select of thousands
+    # of options is slow to render and to use.
+    offered = eligible[:FORM_CANDIDATES]
+    named = {c["technician"].pk for c in offered}
+    offered += [c for c in ranked if c["technician"].pk == selected and selected not in named]
     return {
-        "top": eligible[:TOP_CANDIDATES],
+        "top": [entry(c) for c in eligible[:TOP_CANDIDATES]],
         "eligible_count": len(eligible),
         "refused": refused,
-        "for_form": listed,
+        "for_form": offered,
     }
 
 
@@ -195,7 +204,13 @@ def _panel(ticket, state, row_ids, form=None, error=None):
     """The side panel's context for the picked ticket (or None)."""
     if ticket is None:
         return None
-    candidates = _candidates(ticket, state["day"], row_ids)
+    selected = None
+    if form is not None:
+        try:
+            selected = int(form.data.get("technician", ""))
+        except ValueError:
+            selected = None
+    candidates = _candidates(ticket, state["day"], row_ids, selected)
     if form is None:
         start, end = _default_slot(state["day"])
         first = candidates["top"][0]["technician"].pk if candidates["top"] else None
@@ -219,7 +234,10 @@ def _board_context(request, params, *, ticket=None, form=None, error=None):
     first, last = _window(state["day"], state["view"])
     rows, total = _rows(state)
     row_ids = [t.pk for t in rows]
-    events = [job_event(t) for t in board_bookings(technician_ids=row_ids, first=first, last=last)]
+    labels = {status: str(label) for status, label in TicketStatus.choices}
+    zone = timezone.get_current_timezone()
+    bookings = board_bookings(technician_ids=row_ids, first=first, last=last)
+    events = [job_event(t, labels, zone) for t in bookings]
     events += [
         _absence_event(a) for a in board_absences(technician_ids=row_ids, first=first, last=last)
     ]
