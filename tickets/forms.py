@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
+from aftersales.dates import day_in_range
 from aftersales.roles import DESK_ROLES
 from parts.choices import LocationKind
 from parts.forms import PartsUsedField
@@ -723,6 +724,13 @@ class BoardFilterForm(forms.Form):
             kind=LocationKind.OUTLET
         ).order_by("name")
         self.fields["skill"].queryset = ProductCategory.objects.all()
+
+    def clean_date(self):
+        day = self.cleaned_data.get("date")
+        # Far from the ends of Python's calendar: the board steps a week either way.
+        if day and not day_in_range(day):
+            raise ValidationError(_("Choose a day between 1900 and 2999."))
+        return day
 
     def value(self, name, default=None):
         """The cleaned value of ``name``, or ``default`` when it is missing or invalid."""

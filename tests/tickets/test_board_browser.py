@@ -13,7 +13,15 @@ from django.utils import timezone
 from aftersales.roles import Role
 from technicians.models import Absence
 from technicians.selectors import dispatch_candidates
-from tests.browser import _focused, _tab_to, assert_accessible, screenshot, sign_in
+from tests.browser import (
+    PHONE,
+    _focused,
+    _tab_to,
+    assert_accessible,
+    assert_fits,
+    screenshot,
+    sign_in,
+)
 from tests.tickets.factories import CustomerFactory, TechnicianFactory, advance, make_ticket
 from tickets.choices import TicketStatus
 from tickets.models import Ticket
@@ -187,4 +195,11 @@ def test_a_supervisor_dispatches_from_the_board(open_page, floor, lang):
     page.wait_for_selector(f".ec-event:has-text('{third.number}')")
     assert_accessible(page)
     screenshot(page, f"aftersales-board-week-desk-{lang}.png")
+
+    # On a phone the board fits the screen: the timeline scrolls inside its own box.
+    page.set_viewport_size(PHONE)
+    page.goto(f"/dispatch/?date={day.isoformat()}&ticket={second.pk}")
+    page.wait_for_selector(".ec-body .ec-row-head")
+    assert_fits(page, PHONE["width"])
+    screenshot(page, f"aftersales-board-phone-{lang}.png")
     assert violations == []

@@ -144,6 +144,13 @@ def test_a_bad_filter_is_reported_and_the_others_kept(board, technician):
     assert [r["id"] for r in _data(response)["resources"]] == [str(technician.pk)]
 
 
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_a_day_off_the_calendar_is_refused_in_words(board, day):
+    response = board.get(URL, {"date": day, "view": "week"})
+    assert response.status_code == 200
+    assert "Choose a day between 1900 and 2999." in response.content.decode()
+
+
 # --- Candidates ----------------------------------------------------------------------------
 
 
