@@ -386,7 +386,13 @@ def test_the_board_costs_the_same_queries_at_any_size(board, agent, supervisor):
             assert board.get(URL, {**params, "ticket": ticket.pk}).status_code == 200
         return len(queries)
 
+    def panel():
+        ticket = Ticket.objects.filter(status=TicketStatus.TRIAGED).first()
+        with CaptureQueriesContext(connection) as queries:
+            board.get(CANDIDATES, {"ticket": ticket.pk}, HTTP_HX_REQUEST="true")
+        return len(queries)
+
     _fill(3, agent, supervisor, area)
-    small = count()
+    small, small_panel = count(), panel()
     _fill(6, agent, supervisor, area)
-    assert count() == small
+    assert count() == small and panel() == small_panel
