@@ -179,16 +179,18 @@
       slotMaxTime: "21:00",
       slotDuration: week ? "02:00" : "01:00",
       slotWidth: week ? 56 : 80,
-      displayEventTime: false,
       height: "auto",
       slotLabelFormat: week ? { hour: "2-digit", hour12: false } : { hour: "2-digit", minute: "2-digit", hour12: false },
       eventTimeFormat: { hour: "2-digit", minute: "2-digit", hour12: false },
       editable: false,
       eventDidMount: function (info) { info.el.title = info.event.title; },
-      // A week's two-hour slots are narrow: the job's number says which one it is.
-      eventContent: week ? function (info) {
-        return { domNodes: [document.createTextNode(info.event.extendedProps.number || info.event.title)] };
-      } : undefined,
+      // The window is where the job sits; its text says which job it is and its status
+      // (a week's two-hour slots are narrow: the number alone).
+      eventContent: function (info) {
+        var props = info.event.extendedProps;
+        var text = week ? (props.number || info.event.title) : info.event.title;
+        return { domNodes: [document.createTextNode(text)] };
+      },
       selectable: false,
       eventDrop: moveJob,
       eventResize: moveJob
