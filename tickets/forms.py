@@ -18,8 +18,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
+from aftersales.dates import day_in_range
 from aftersales.roles import DESK_ROLES
+from parts.choices import LocationKind
 from parts.forms import PartsUsedField
+from parts.models import StockLocation
 from technicians.choices import reason_label
 from technicians.models import Technician
 from technicians.selectors import dispatch_candidates, technician_list
@@ -34,7 +37,7 @@ from .choices import (
     TicketCategory,
     WarrantyDecision,
 )
-from .models import Area, Product, ProductModel
+from .models import Area, Product, ProductCategory, ProductModel
 from .phones import normalize_phone
 from .services.customers import CORRECTABLE_FIELDS
 from .validators import validate_signature
@@ -685,3 +688,88 @@ class TicketIntakeForm(forms.Form):
             "resolution": self.cleaned_data["resolution"],
             "fault_class": self.cleaned_data["fault_class"],
         }
+
+
+# --- The dispatch board (/dispatch/) -------------------------------------------------------
+
+BOARD_VIEWS = (("day", _("Day")), ("week", _("Week")))
+
+
+class BoardFilterForm(forms.Form):
+    """The board's GET filters: the day (its week in the week view), area, outlet, skill.
+
+    A bad value is reported beside its field and the board falls back to the default for
+    it, so a typo never loses the other filters."""
+
+    date = forms.DateField(
+        label=_("Date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    view = forms.ChoiceField(label=_("Show"), choices=BOARD_VIEWS, required=False)
+    area = forms.ModelChoiceField(
+        label=_("Area"), queryset=Area.objects.all(), required=False, empty_label=_("All areas")
+    )
+    outlet = forms.ModelChoiceField(
+        label=_("Outlet"), queryset=None, required=False, empty_label=_("All outlets")
+    )
+    skill = forms.ModelChoiceField(
+        label=_("Certified for"),
+        queryset=None,
+        required=False,
+        empty_label=_("Any product category"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["outlet"].queryset = StockLocation.objects.filter(
+            kind=LocationKind.OUTLET
+        ).order_by("name")
+        self.fields["skill"].queryset = ProductCategory.objects.all()
+
+    def clean_date(self):
+        day = self.cleaned_data.get("date")
+        # Far from the ends of Python's calendar: the board steps a week either way.
+        if day and not day_in_range(day):
+            raise ValidationError(_("Choose a day between 1900 and 2999."))
+        return day
+
+    def value(self, name, default=None):
+        """The cleaned value of ``name``, or ``default`` when it is missing or invalid."""
+        if not hasattr(self, "cleaned_data"):
+            self.is_valid()
+        if name in self.errors:
+            return default
+        value = self.cleaned_data.get(name)
+        return default if value in (None, "") else value
+
+
+class BoardBookingForm(forms.Form):
+    """One booking on the board: a ticket, a technician and a window. Dragging a ticket
+    or a job posts the same fields as the keyboard form. A triaged ticket is dispatched,
+    a dispatched one rescheduled (``reason`` then goes on its timeline)."""
+
+    ticket = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
+    technician = TechnicianChoiceField(
+        label=_("Technician"),
+        queryset=Technician.objects.none(),
+        empty_label=_("Choose a technician"),
+    )
+    appointment_start = _datetime_field(_("Visit from"))
+    appointment_end = _datetime_field(_("Visit until"))
+    reason = forms.CharField(
+        label=_("Reason"), max_length=2000, required=False, widget=forms.HiddenInput
+    )
+
+    def __init__(self, *args, candidates=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["technician"]
+        field.queryset = Technician.objects.active().only("full_name", "employee_no")
+        if candidates is not None:
+            field.rank(candidates)
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("appointment_start"), cleaned.get("appointment_end")
+        if start and end and end <= start:
+            self.add_error("appointment_end", _("The appointment must end after it starts."))
+        return cleaned

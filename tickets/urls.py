@@ -54,6 +54,8 @@ urlpatterns = [
         name="dashboard-chart-csv",
     ),
     path("dispatch/", views.dispatch_board_page, name="dispatch-board-page"),
+    path("dispatch/book/", views.dispatch_board_book, name="dispatch-board-book"),
+    path("dispatch/candidates/", views.dispatch_board_candidates, name="dispatch-board-candidates"),
     path("desk/search/", views.global_search_page, name="desk-search"),
     path("desk/call/", views.screen_pop, name="desk-call"),
 ]

@@ -1,3 +1,4 @@
 """Benchmark operations, one module per area; importing a module registers its operations."""
 
-from . import audits, console, control_room, parts, queue, search, sla, tickets  # noqa: F401
+from . import audits, board, console, control_room, parts, queue, search, sla, tickets  # noqa: F401
+

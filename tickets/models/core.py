@@ -588,6 +588,13 @@ class Ticket(ChoiceLabelsMixin, models.Model):
                 name="ticket_open_complaints",
                 condition=Q(status__in=OPEN_STATUSES, category=TicketCategory.COMPLAINT),
             ),
+            # The dispatch board's waiting list: triaged tickets nobody is sent to yet, by
+            # dispatch deadline (a few thousand rows of a million, read 50 at a time).
+            models.Index(
+                fields=["dispatch_due_at", "id"],
+                name="ticket_awaiting_dispatch",
+                condition=Q(status=TicketStatus.TRIAGED, technician__isnull=True),
+            ),
             # Return visits owed (the list's "follow-ups due"): closed tickets only.
             models.Index(
                 FOLLOW_UP_DUE, name="ticket_follow_up_due", condition=Q(status=TicketStatus.CLOSED)

@@ -7,7 +7,7 @@ from .attachments import (
     ticket_attachment_remove_page,
     ticket_attachment_thumbnail,
 )
-from .board import dispatch_board_page
+from .board import dispatch_board_book, dispatch_board_candidates, dispatch_board_page
 from .customers import (
     customer_correct_page,
     customer_detail_page,
@@ -29,6 +29,8 @@ __all__ = [
     "customer_product_page",
     "dashboard_chart_csv",
     "dashboard_page",
+    "dispatch_board_book",
+    "dispatch_board_candidates",
     "dispatch_board_page",
     "global_search_page",
     "home",

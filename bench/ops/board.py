@@ -1,0 +1,68 @@
+"""The dispatch board (/dispatch/) as a supervisor's browser asks for it (issue 14: 200
+technicians × a week under 300 ms server time at 1,000,000 tickets): the week with its
+bookings and absences as the calendar's JSON and the waiting tickets; and the same with
+a ticket picked, its 2,000 candidates ranked for the day."""
+
+from django.test import Client
+from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from bench.harness import Operation, operation
+from technicians.board import MAX_ROWS
+from tickets.choices import TicketStatus
+from tickets.models import Ticket
+
+
+def _ok(response, status=200):
+    if response.status_code != status:
+        raise AssertionError(f"{response.status_code}: {response.content[:300]!r}")
+    return response
+
+
+def _supervisor_page(ctx):
+    """A browser session of the bench's supervisor, second factor done (the board is
+    theirs alone). Adds their confirmed TOTP device once if the data has none."""
+    user = ctx.users["supervisor"]
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="bench", confirmed=True)
+    client = Client()
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
+@operation
+def board_week(ctx):
+    client = _supervisor_page(ctx)
+    day = timezone.localdate().isoformat()
+    return Operation(
+        name=f"dispatch board, {MAX_ROWS} technicians × a week (HTML)",
+        iterations=30,
+        note="rows, the week's bookings and absences as JSON, 50 waiting tickets",
+        run=lambda i: _ok(client.get("/dispatch/", {"view": "week", "date": day})),
+    )
+
+
+@operation
+def board_week_ranked(ctx):
+    client = _supervisor_page(ctx)
+    day = timezone.localdate().isoformat()
+    waiting = list(
+        Ticket.objects.filter(status=TicketStatus.TRIAGED, technician__isnull=True)
+        .order_by("dispatch_due_at")
+        .values_list("pk", flat=True)[:20]
+    )
+    if not waiting:
+        raise SystemExit("No triaged ticket waits for a technician: run `make bench-data`.")
+    return Operation(
+        name="dispatch board, a week with a ticket picked (HTML)",
+        iterations=30,
+        note="as above + the picked ticket's 2,000 candidates ranked for the day",
+        run=lambda i: _ok(
+            client.get("/dispatch/", {"view": "week", "date": day, "ticket": ctx.pick(waiting, i)})
+        ),
+    )
