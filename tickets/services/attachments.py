@@ -19,7 +19,7 @@ from aftersales.roles import DESK_ROLES, Role, acting_user, has_role, roles_of
 from aftersales.uploads import TICKET_ATTACHMENT, clean_upload, delete_on_commit, thumbnail_bytes
 from audits.services import audit_record
 
-from ..choices import OPEN_STATUSES, AttachmentKind, EventKind
+from ..choices import OPEN_STATUSES, AttachmentKind, EventKind, PhotoKind
 from ..models import TicketAttachment, TicketEvent
 
 CAPTION_MAX_LENGTH = 200
@@ -61,7 +61,7 @@ def _stem(name):
 
 
 @transaction.atomic
-def ticket_attachment_add(*, ticket, actor, file, caption=""):
+def ticket_attachment_add(*, ticket, actor, file, caption="", photo_kind=""):
     """Store ``file`` (an upload) on ``ticket`` with an optional ``caption``.
 
     Preconditions: ``actor`` may add (``ticket_attachment_allowed``: 403 ``forbidden``
@@ -69,7 +69,8 @@ def ticket_attachment_add(*, ticket, actor, file, caption=""):
     file passes the ``ticket_attachment`` upload rule (``aftersales.uploads``: at most
     ``UPLOAD_MAX_TICKET_ATTACHMENT_BYTES``, a PDF, PNG, JPEG or WebP by its content, an
     image that decodes) — else a ``ValidationError`` on ``file``. An image is stored
-    re-encoded (no EXIF, no GPS position) with a JPEG thumbnail made here.
+    re-encoded (no EXIF, no GPS position) with a JPEG thumbnail made here; ``photo_kind``
+    (``PhotoKind``: before, after, rating plate) says what a photo shows.
 
     Writes the ``TicketAttachment``, an ``attachment`` timeline event (``attachment_add``)
     and a ``ticket.attachment_added`` audit event with the stored bytes' SHA-256. The
@@ -93,6 +94,8 @@ def ticket_attachment_add(*, ticket, actor, file, caption=""):
                 ]
             }
         )
+    if photo_kind and photo_kind not in PhotoKind.values:
+        raise ValidationError({"photo_kind": [_("Choose what the photo shows.")]})
     cleaned = clean_upload(file, kind=TICKET_ATTACHMENT, field="file")
     cleaned.seek(0)
     raw = cleaned.read()
@@ -104,6 +107,7 @@ def ticket_attachment_add(*, ticket, actor, file, caption=""):
         content_type=cleaned.content_type,
         size=len(raw),
         caption=caption,
+        photo_kind=photo_kind if photo else "",
         uploaded_by=acting_user(actor),
     )
     stored = []
@@ -120,6 +124,7 @@ def ticket_attachment_add(*, ticket, actor, file, caption=""):
             "name": attachment.original_name,
             "size": attachment.size,
             "content_type": attachment.content_type,
+            **({"photo_kind": attachment.photo_kind} if attachment.photo_kind else {}),
         }
         TicketEvent.objects.create(
             ticket=ticket,
