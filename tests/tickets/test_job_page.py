@@ -167,7 +167,7 @@ def test_on_my_way_notifies_the_customer_by_sms_and_email(technician_client, job
     assert sorted(rows.values_list("channel", flat=True)) == ["email", "sms"]
     email = rows.get(channel="email")
     assert email.language == "zh-hans" and "45" in email.body
-    assert "正在" in email.subject or "路上" in email.subject
+    assert "维修人员已在路上" in email.subject
     assert rows.get(channel="sms").sms_params["minutes"] == "45"
     audit = AuditEvent.objects.get(action="ticket.on_my_way")
     assert audit.changes["eta_minutes"] == 45
