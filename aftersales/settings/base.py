@@ -183,6 +183,9 @@ UPLOAD_MAX_BYTES = {
 }
 # Photos and documents one ticket may hold (tickets.services.ticket_attachment_add).
 TICKET_ATTACHMENTS_MAX = env.int("TICKET_ATTACHMENTS_MAX", default=50)
+# A ticket photo is stored at most this many pixels on its longer side (the job page
+# already sends 1600 from the phone; a photo taken without JavaScript is scaled here).
+TICKET_PHOTO_MAX_SIDE = env.int("TICKET_PHOTO_MAX_SIDE", default=2048)
 # The technician's job page (README "The technician's job page"): minutes before the
 # booked window a check-in passes without a warning (and after it ends), the map site
 # the address opens besides the phone's own map app ({address} is URL-encoded; e.g.

@@ -16,18 +16,14 @@ from PIL import Image
 
 from aftersales.platform.models import Notification, NotificationKind
 from audits.models import AuditEvent
-from parts import services as parts
 from parts.models import StockLevel, TicketPart
 from tests.parts.factories import PartFactory
 from tests.tickets.factories import (
-    CustomerFactory,
-    ProductCategoryFactory,
-    ProductFactory,
     advance,
     make_ticket,
 )
 from tickets import services
-from tickets.models import ChecklistItem, FaultCode, Ticket, TicketAttachment
+from tickets.models import Ticket, TicketAttachment
 
 pytestmark = pytest.mark.django_db
 
@@ -42,61 +38,6 @@ def technician_client(client, technician):
 def agent_client(client, agent):
     client.force_login(agent)
     return client
-
-
-@pytest.fixture
-def catalogue():
-    category = ProductCategoryFactory()
-    codes = [
-        FaultCode.objects.create(
-            category=category,
-            code="E4",
-            description_en="Compressor relay",
-            description_zh="压缩机继电器",
-            fault_class="electrical",
-        ),
-        FaultCode.objects.create(
-            category=category,
-            code="F1",
-            description_en="Refrigerant leak",
-            description_zh="制冷剂泄漏",
-            fault_class="mechanical",
-        ),
-    ]
-    items = [
-        ChecklistItem.objects.create(
-            category=category, label_en="Tested in front of the customer",
-            label_zh="当面试机", position=1, required=True,
-        ),
-        ChecklistItem.objects.create(
-            category=category, label_en="Area cleaned", label_zh="现场已清洁", position=2
-        ),
-    ]  # fmt: skip
-    return {"codes": codes, "items": items}
-
-
-@pytest.fixture
-def van_stock(technician, supervisor):
-    van = parts.location_create_van(technician=technician, actor=None)
-    covered = PartFactory(sku="AC-00101", name="Compressor relay", unit_price=Decimal("65.00"))
-    uncovered = PartFactory(
-        sku="AC-00202", name="Remote control", unit_price=Decimal("80.00"), warranty_covered=False
-    )
-    for part in (covered, uncovered):
-        parts.stock_receive(part=part, location=van, quantity=5, actor=supervisor)
-    return {"van": van, "covered": covered, "uncovered": uncovered}
-
-
-@pytest.fixture
-def job_in(agent, supervisor, technician, catalogue):
-    def build(status="dispatched", **fields):
-        customer = CustomerFactory(area=technician.areas.first(), language="zh-hans",
-                                   email="chen@example.com")  # fmt: skip
-        product = ProductFactory(customer=customer)
-        ticket = make_ticket(actor=agent, customer=customer, product=product, **fields)
-        return advance(ticket, status, desk=agent, supervisor=supervisor, technician=technician)
-
-    return build
 
 
 def _url(name, ticket):
@@ -363,7 +304,7 @@ def test_the_fault_codes_are_labelled_in_the_page_language(technician_client, jo
 
 
 def _photo_with_gps():
-    image = Image.new("RGB", (2400, 1800), "teal")
+    image = Image.new("RGB", (3000, 2250), "teal")
     exif = Image.Exif()
     gps = exif.get_ifd(0x8825)
     gps[1], gps[2] = "N", (31.0, 14.0, 0.0)
@@ -387,6 +328,7 @@ def test_a_photo_is_stored_without_its_position(technician_client, job_in):
     with attachment.file.open("rb") as handle:
         stored = Image.open(io.BytesIO(handle.read()))
     assert not stored.getexif().get_ifd(0x8825)
+    assert stored.size == (2048, 1536)  # scaled down on the server
     html = technician_client.get(_url("job-page", ticket)).content.decode()
     assert reverse("ticket-attachment-thumbnail", args=[ticket.pk, attachment.pk]) in html
 

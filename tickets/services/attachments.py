@@ -7,12 +7,14 @@ timeline entry and an audit event in their transaction.
 """
 
 import hashlib
+import io
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
+from PIL import Image
 
 from aftersales.exceptions import ActionForbidden
 from aftersales.roles import DESK_ROLES, Role, acting_user, has_role, roles_of
@@ -56,6 +58,19 @@ def ticket_attachment_removable(*, attachment, ticket, actor):
     )
 
 
+def _fit(raw, *, max_side):
+    """The photo ``raw`` (re-encoded bytes that passed ``clean_upload``) scaled down so its
+    longer side is at most ``max_side`` pixels, in its own format; unchanged if it fits."""
+    with Image.open(io.BytesIO(raw)) as image:
+        if max(image.size) <= max_side:
+            return raw
+        fmt = image.format
+        image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+        out = io.BytesIO()
+        image.save(out, format=fmt, **({"quality": 85, "optimize": True} if fmt == "JPEG" else {}))
+        return out.getvalue()
+
+
 def _stem(name):
     return name.rsplit(".", 1)[0]
 
@@ -69,7 +84,8 @@ def ticket_attachment_add(*, ticket, actor, file, caption="", photo_kind=""):
     file passes the ``ticket_attachment`` upload rule (``aftersales.uploads``: at most
     ``UPLOAD_MAX_TICKET_ATTACHMENT_BYTES``, a PDF, PNG, JPEG or WebP by its content, an
     image that decodes) — else a ``ValidationError`` on ``file``. An image is stored
-    re-encoded (no EXIF, no GPS position) with a JPEG thumbnail made here; ``photo_kind``
+    re-encoded (no EXIF, no GPS position), scaled down to ``TICKET_PHOTO_MAX_SIDE``
+    pixels on its longer side, with a JPEG thumbnail made here; ``photo_kind``
     (``PhotoKind``: before, after, rating plate) says what a photo shows.
 
     Writes the ``TicketAttachment``, an ``attachment`` timeline event (``attachment_add``)
@@ -100,6 +116,8 @@ def ticket_attachment_add(*, ticket, actor, file, caption="", photo_kind=""):
     cleaned.seek(0)
     raw = cleaned.read()
     photo = cleaned.file_type.pillow_format is not None
+    if photo:
+        raw = _fit(raw, max_side=settings.TICKET_PHOTO_MAX_SIDE)
     attachment = TicketAttachment(
         ticket=ticket,
         kind=AttachmentKind.PHOTO if photo else AttachmentKind.DOCUMENT,
