@@ -60,7 +60,12 @@ class TicketAttachment(ChoiceLabelsMixin, models.Model):
     size = models.PositiveIntegerField(_("size in bytes"))
     caption = models.CharField(_("caption"), max_length=200, blank=True)
     photo_kind = models.CharField(
-        _("photo of"), max_length=16, choices=PhotoKind.choices, blank=True
+        _("photo of"),
+        max_length=16,
+        choices=PhotoKind.choices,
+        blank=True,
+        default="",
+        db_default="",  # rows written by code that predates the column stay valid
     )
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
