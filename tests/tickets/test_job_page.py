@@ -360,3 +360,14 @@ def test_the_page_runs_a_constant_number_of_queries(
     for n in range(4):
         PartFactory(sku=f"AC-0090{n}")
     assert _count(technician_client, url) == few
+
+
+def test_a_stale_work_record_keeps_the_entries_and_the_new_version(
+    technician_client, job_in, catalogue
+):
+    ticket = job_in("on_site")
+    data = _record(ticket, catalogue, version=ticket.version - 1, diagnosis="Stale but kept")
+    response = technician_client.post(_url("job-complete", ticket), data)
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "Stale but kept" in html and f'name="version" value="{ticket.version}"' in html

@@ -244,6 +244,12 @@ def job_complete_page(request, pk):
         except ActionForbidden as exc:
             raise PermissionDenied(exc.message) from exc
         except ApplicationError as exc:
+            if exc.code == "stale_version":
+                # Keep the entries, with the current version so a resubmit can succeed.
+                data = request.POST.copy()
+                data["version"] = _job(request, pk).version
+                form = _complete_form(ticket, request.user, data)
+                form.is_valid()
             return _refused(request, ticket, exc, complete=form, error_at="complete")
         else:
             messages.success(
