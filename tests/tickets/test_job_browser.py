@@ -21,6 +21,7 @@ from tests.browser import (
     screenshot,
     sign_in,
 )
+from tests.tickets.factories import advance, make_ticket
 from tickets.models import Ticket, TicketAttachment
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -47,9 +48,12 @@ def _checks(page, name):
 
 @pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
 def test_a_technician_does_the_job_on_a_phone(
-    open_page, job_in, catalogue, van_stock, technician, tmp_path, locale
+    open_page, job_in, catalogue, van_stock, technician, agent, supervisor, tmp_path, locale
 ):
     ticket = job_in("dispatched", description="Not cooling, E4 on the display")
+    earlier = make_ticket(actor=agent, product=ticket.product, description="Noisy fan")
+    advance(earlier, "awaiting_confirmation", desk=agent, supervisor=supervisor,
+            technician=technician)  # fmt: skip
     zh = locale == "zh-CN"
     page = open_page(viewport=PHONE, locale=locale, is_mobile=True, has_touch=True)
     sign_in(page, "tech1", "pw")
@@ -68,6 +72,7 @@ def test_a_technician_does_the_job_on_a_phone(
     warning = page.locator(".window-warning")
     assert warning.is_visible()
     assert ("您来早了" if zh else "You are early") in warning.inner_text()
+    assert earlier.number in page.locator(".job-history").inner_text()
     _checks(page, f"aftersales-job-dispatched-phone-{locale}.png")
 
     # On my way: the customer is told, by SMS and e-mail.
