@@ -42,6 +42,45 @@
     if (last) last.querySelector("input[type=number]").focus();
   });
 
+  // A photo taken halfway through the work record reloads the page: what was typed and
+  // picked so far is kept in this tab (sessionStorage) and put back once it has loaded.
+  var record = document.querySelector("form.work-record");
+  var draftKey = "job-draft:" + window.location.pathname;
+  function saveDraft() {
+    if (!record || !window.sessionStorage) return;
+    var picked = record.querySelector("#picked-parts");
+    picked.querySelectorAll("input").forEach(function (el) { el.setAttribute("value", el.value); });
+    picked.querySelectorAll("option").forEach(function (o) { o.toggleAttribute("selected", o.selected); });
+    var values = [];
+    [].forEach.call(record.elements, function (el) {
+      if (!el.id || picked.contains(el) || /^(hidden|submit|button|file)$/.test(el.type)) return;
+      values.push([el.id, el.value, el.checked]);
+    });
+    sessionStorage.setItem(draftKey, JSON.stringify({ picked: picked.innerHTML, values: values }));
+  }
+  function restoreDraft() {
+    var saved = window.sessionStorage && sessionStorage.getItem(draftKey);
+    if (!saved) return;
+    sessionStorage.removeItem(draftKey);
+    if (!record) return;
+    var draft = JSON.parse(saved);
+    var picked = record.querySelector("#picked-parts");
+    if (!picked.querySelector("[data-part-line]")) {
+      picked.innerHTML = draft.picked;
+      showSteppers(picked);
+    }
+    draft.values.forEach(function (row) {
+      var el = document.getElementById(row[0]);
+      if (!el) return;
+      if (el.type === "checkbox" || el.type === "radio") el.checked = row[2];
+      else if (!el.value || el.tagName === "SELECT") el.value = row[1];
+    });
+  }
+  restoreDraft();
+  if (record) record.addEventListener("submit", function () {
+    if (window.sessionStorage) sessionStorage.removeItem(draftKey);
+  });
+
   // Photos: at most data-downscale pixels on the long side, as JPEG, before upload.
   function downscale(file, longest) {
     return createImageBitmap(file).then(function (bitmap) {
@@ -64,6 +103,7 @@
     if (!form.matches || !form.matches("form[data-downscale]")) return;
     var input = form.querySelector("input[type=file]");
     var file = input && input.files && input.files[0];
+    saveDraft();
     if (!file || !/^image\//.test(file.type) || !window.createImageBitmap || !window.DataTransfer) return;
     // Ours first: app.js would weigh the photo as taken, before it is made smaller.
     event.preventDefault();

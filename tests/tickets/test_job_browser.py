@@ -96,18 +96,6 @@ def test_a_technician_does_the_job_on_a_phone(
     assert ticket.status == "on_site"
     assert ticket.events.get(action="check_in").payload["outside_window"] == "early"
 
-    # A photo of the rating plate: made smaller on the phone, no position kept.
-    page.select_option("#id_photo_photo_kind", "nameplate")
-    page.set_input_files("#id_photo_file", str(_photo(tmp_path)))
-    page.tap("#photos button[type=submit]")
-    page.wait_for_selector(".job-photos img")
-    attachment = TicketAttachment.objects.get(ticket=ticket)
-    with attachment.file.open("rb") as handle:
-        stored = Image.open(io.BytesIO(handle.read()))
-    assert max(stored.size) == 1600  # the phone's canvas, not the server's 2048
-    assert not stored.getexif().get_ifd(0x8825)
-    assert attachment.photo_kind == "nameplate"
-
     # The work record: fault code, checklist, a part from the van found as you type.
     page.select_option("#id_complete_fault_code", str(catalogue["codes"][0].pk))
     page.fill("#id_complete_diagnosis", "Relay contacts burnt")
@@ -126,6 +114,25 @@ def test_a_technician_does_the_job_on_a_phone(
     line.locator("select").select_option("free")
     line.locator("input[name=line_fitted]").fill("SN-NEW-7")
     line.locator("input[name=line_removed]").fill("SN-OLD-3")
+    # A photo of the rating plate halfway through: made smaller on the phone, no position
+    # kept, and the work record as typed so far is still there after the page reloads.
+    page.select_option("#id_photo_photo_kind", "nameplate")
+    page.set_input_files("#id_photo_file", str(_photo(tmp_path)))
+    page.tap("#photos button[type=submit]")
+    page.wait_for_selector(".job-photos img")
+    attachment = TicketAttachment.objects.get(ticket=ticket)
+    with attachment.file.open("rb") as handle:
+        stored = Image.open(io.BytesIO(handle.read()))
+    assert max(stored.size) == 1600  # the phone's canvas, not the server's 2048
+    assert not stored.getexif().get_ifd(0x8825)
+    assert attachment.photo_kind == "nameplate"
+
+    expect(page.locator("#id_complete_diagnosis")).to_have_value("Relay contacts burnt")
+    assert page.is_checked(f"input[name=checklist][value='{catalogue['items'][0].pk}']")
+    line = page.locator(f"[data-part-line='{van_stock['covered'].pk}']")
+    assert line.locator("input[type=number]").input_value() == "2"
+    assert line.locator("select").input_value() == "free"
+    assert line.locator("input[name=line_removed]").input_value() == "SN-OLD-3"
     _checks(page, f"aftersales-job-work-record-phone-{locale}.png")
     page.tap("#work-record button[type=submit].primary")
     page.wait_for_url(f"**/tickets/{ticket.pk}/")
