@@ -53,7 +53,8 @@
     picked.querySelectorAll("option").forEach(function (o) { o.toggleAttribute("selected", o.selected); });
     var values = [];
     [].forEach.call(record.elements, function (el) {
-      if (!el.id || picked.contains(el) || /^(hidden|submit|button|file)$/.test(el.type)) return;
+      if (!el.id || picked.contains(el) || el.name === "part_q") return;
+      if (/^(hidden|submit|button|file)$/.test(el.type)) return;
       values.push([el.id, el.value, el.checked]);
     });
     sessionStorage.setItem(draftKey, JSON.stringify({ picked: picked.innerHTML, values: values }));
