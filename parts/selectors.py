@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from django.db.models import F, Prefetch
+from django.db.models import F, Prefetch, Q
 
 from tickets.models import Ticket
 
@@ -114,4 +114,57 @@ def product_service_history(*, product, user):
             )
         )
         .order_by("created_at", "id")
+    )
+
+
+VAN_SEARCH_LIMIT = 8
+
+
+def van_stock_for_job(*, ticket, query="", part_ids=None, limit=VAN_SEARCH_LIMIT):
+    """The levels of the job's technician's van (one query, parts joined): those of
+    ``part_ids``, else the approved active parts in stock matching ``query`` (part
+    number or name, case-insensitive), at most ``limit``, by part number."""
+    technician_id = ticket.technician_id
+    if technician_id is None:
+        return StockLevel.objects.none()
+    levels = StockLevel.objects.filter(
+        location__technician_id=technician_id, location__kind=LocationKind.VAN
+    ).select_related("part")
+    if part_ids is not None:
+        return levels.filter(part_id__in=part_ids)
+    levels = levels.filter(on_hand__gt=0, part__active=True, part__approved=True)
+    query = (query or "").strip()
+    if query:
+        levels = levels.filter(Q(part__sku__icontains=query) | Q(part__name__icontains=query))
+    return levels.order_by("part__sku")[:limit]
+
+
+def unit_service_history(*, ticket, limit):
+    """The earlier jobs on ``ticket``'s unit (the same product, so the same serial), by
+    any technician, newest first, at most ``limit``, with their part lines: two queries.
+    Read-only facts for the technician now assigned; no customer details."""
+    if ticket.product_id is None:
+        return []
+    return list(
+        Ticket.objects.filter(product_id=ticket.product_id)
+        .exclude(pk=ticket.pk)
+        .select_related("technician")
+        .only(
+            "id",
+            "number",
+            "status",
+            "created_at",
+            "completed_at",
+            "fault_code",
+            "fault_class",
+            "description",
+            "diagnosis",
+            "work_done",
+            "technician__id",
+            "technician__full_name",
+        )
+        .prefetch_related(
+            Prefetch("parts", queryset=TicketPart.objects.select_related("part").order_by("id"))
+        )
+        .order_by("-created_at", "-id")[:limit]
     )

@@ -10,7 +10,9 @@ from . import services
 from .models import (
     Area,
     CalendarException,
+    ChecklistItem,
     Customer,
+    FaultCode,
     Product,
     ProductCategory,
     ProductModel,
@@ -108,6 +110,30 @@ class ProductCategoryAdmin(ReferenceDataAdmin):
     entity = "product_category"
     list_display = ["code", "name"]
     search_fields = ["code", "name"]
+
+
+@admin.register(FaultCode)
+class FaultCodeAdmin(ReferenceDataAdmin):
+    """The fault-code catalogue per product category, labelled in both languages."""
+
+    entity = "fault_code"
+    fixed_after_create = ["category", "code"]
+    list_display = ["code", "category", "description_en", "description_zh", "fault_class", "active"]
+    list_filter = ["category", "fault_class", "active"]
+    search_fields = ["code", "description_en", "description_zh"]
+    list_select_related = ["category"]
+
+
+@admin.register(ChecklistItem)
+class ChecklistItemAdmin(ReferenceDataAdmin):
+    """The completion checklist per product category, labelled in both languages."""
+
+    entity = "checklist_item"
+    fixed_after_create = ["category"]
+    list_display = ["label_en", "label_zh", "category", "position", "required", "active"]
+    list_filter = ["category", "required", "active"]
+    search_fields = ["label_en", "label_zh"]
+    list_select_related = ["category"]
 
 
 @admin.register(ProductModel)

@@ -102,6 +102,7 @@ class EventKind(models.TextChoices):
     SLA_WARNING = "sla_warning", _("SLA warning")
     SLA_BREACH = "sla_breach", _("SLA breach")
     ATTACHMENT = "attachment", _("Photo or document")
+    ON_MY_WAY = "on_my_way", _("Technician on the way")
 
 
 class AttachmentKind(models.TextChoices):
@@ -109,6 +110,14 @@ class AttachmentKind(models.TextChoices):
 
     PHOTO = "photo", _("Photo")
     DOCUMENT = "document", _("Document")
+
+
+class PhotoKind(models.TextChoices):
+    """What a job photo shows: the fault before the work, the result after, the rating plate."""
+
+    BEFORE = "before", _("Before the work")
+    AFTER = "after", _("After the work")
+    NAMEPLATE = "nameplate", _("Rating plate")
 
 
 class Action(models.TextChoices):

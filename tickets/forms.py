@@ -33,6 +33,7 @@ from .choices import (
     ContactVia,
     CustomerTier,
     FaultClass,
+    PhotoKind,
     Priority,
     TicketCategory,
     WarrantyDecision,
@@ -40,6 +41,7 @@ from .choices import (
 from .models import Area, Product, ProductCategory, ProductModel
 from .phones import normalize_phone
 from .services.customers import CORRECTABLE_FIELDS
+from .services.field import ETA_CHOICES_MINUTES
 from .validators import validate_signature
 
 _DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -773,3 +775,164 @@ class BoardBookingForm(forms.Form):
         if start and end and end <= start:
             self.add_error("appointment_end", _("The appointment must end after it starts."))
         return cleaned
+
+
+# --- The technician's job page ---------------------------------------------------------------
+
+
+class OnMyWayForm(forms.Form):
+    eta_minutes = forms.TypedChoiceField(
+        label=_("Arriving in about"),
+        coerce=int,
+        choices=[],
+        initial=30,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["eta_minutes"].choices = [
+            (n, _("%(n)s minutes") % {"n": n}) for n in ETA_CHOICES_MINUTES
+        ]
+
+
+class JobCheckInForm(CheckInForm):
+    """The check-in of the job page: outside the booked window the technician confirms
+    the warning first (``ticket_check_in`` refuses it unconfirmed)."""
+
+    outside_window_confirmed = forms.BooleanField(
+        label=_("Check in anyway: I have agreed this time with the customer"), required=False
+    )
+
+
+class JobPhotoForm(AttachmentForm):
+    photo_kind = forms.ChoiceField(
+        label=_("The photo shows"), choices=PhotoKind.choices, initial=PhotoKind.BEFORE
+    )
+    field_order = ["photo_kind", "file", "caption"]
+
+
+MAX_PART_LINES = 20
+CHARGED, FREE = "charged", "free"
+
+
+class JobCompleteForm(TicketActionForm):
+    """The work record: a fault code from the catalogue of the unit's category, the
+    diagnosis, the work done, the category's checklist and the parts used picked from
+    the technician's van (``line_*`` lists, one entry per line; quantity 0 drops a line).
+
+    ``van_levels`` maps part id → the van's ``StockLevel`` (with its part) for the lines
+    posted; ``charged_rule(part)`` says whether a part is charged on this ticket."""
+
+    fault_code = forms.ChoiceField(label=_("Fault code"), choices=[])
+    diagnosis = forms.CharField(label=_("Diagnosis"), max_length=5000, widget=_textarea(3))
+    work_done = forms.CharField(label=_("Work done"), max_length=5000, widget=_textarea(3))
+    test_passed = forms.TypedChoiceField(
+        label=_("Test in front of the customer"),
+        choices=[("true", _("Passed")), ("false", _("Failed"))],
+        coerce=lambda value: value == "true",
+        widget=forms.RadioSelect,
+    )
+    checklist = forms.TypedMultipleChoiceField(
+        label=_("Checklist"),
+        coerce=int,
+        choices=[],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(
+        self, *args, ticket, fault_codes, checklist_items, van_levels, charged_rule, **kwargs
+    ):
+        super().__init__(*args, ticket=ticket, **kwargs)
+        self.fault_codes = {str(code.pk): code for code in fault_codes}
+        self.fields["fault_code"].choices = [("", "—")] + [
+            (pk, f"{code.code} · {code.description}") for pk, code in self.fault_codes.items()
+        ]
+        self.fields["checklist"].choices = [(item.pk, item.label) for item in checklist_items]
+        self.van_levels = van_levels
+        self.charged_rule = charged_rule
+        self.lines = self._posted_lines()
+
+    def _posted_lines(self):
+        """The part lines as posted (for showing them again), each with its van level."""
+        if not self.is_bound:
+            return []
+        data = self.data
+        columns = [data.getlist(f"line_{name}") for name in ("part", "quantity", "charged")]
+        serials = [data.getlist("line_fitted"), data.getlist("line_removed")]
+        lines = []
+        for index, part_id in enumerate(columns[0][:MAX_PART_LINES]):
+            level = self.van_levels.get(int(part_id)) if part_id.isdigit() else None
+            if level is None:
+                continue
+
+            def value(column, index=index):
+                return column[index] if index < len(column) else ""
+
+            lines.append(
+                part_line(
+                    level,
+                    charged_rule=self.charged_rule,
+                    quantity=value(columns[1]),
+                    charged=value(columns[2]),
+                    fitted=value(serials[0]).strip(),
+                    removed=value(serials[1]).strip(),
+                )
+            )
+        return lines
+
+    def clean(self):
+        cleaned = super().clean()
+        code = self.fault_codes.get(cleaned.get("fault_code") or "")
+        cleaned["fault"] = code
+        problems, parts_used = [], []
+        for number, line in enumerate(self.lines, start=1):
+            quantity = line["quantity"]
+            if not str(quantity).isdigit() or int(quantity) > 1000:
+                problems.append(_("Line %(n)s: the quantity is a whole number.") % {"n": number})
+                continue
+            if int(quantity) == 0:
+                continue
+            if len(line["fitted"]) > 64 or len(line["removed"]) > 64:
+                problems.append(_("Line %(n)s: a serial is at most 64 characters.") % {"n": number})
+                continue
+            parts_used.append(
+                {
+                    "part": line["part"],
+                    "quantity": int(quantity),
+                    "charged": line["charged"] == CHARGED,
+                    "fitted_serial": line["fitted"],
+                    "removed_serial": line["removed"],
+                }
+            )
+        if problems:
+            self.add_error(None, problems)
+        cleaned["parts_used"] = parts_used
+        return cleaned
+
+    def service_kwargs(self):
+        data = self.cleaned_data
+        return {
+            "fault_class": data["fault"].fault_class,
+            "fault_code": data["fault"].code,
+            "diagnosis": data["diagnosis"],
+            "work_done": data["work_done"],
+            "test_passed": data["test_passed"],
+            "parts_used": data["parts_used"],
+        }
+
+
+def part_line(level, *, charged_rule, quantity=1, charged="", fitted="", removed=""):
+    """One picked part as the completion form shows it: the van's level, the price and
+    whether it is charged (a part the rule charges cannot be made free)."""
+    part = level.part
+    forced = charged_rule(part)
+    return {
+        "part": part,
+        "available": level.on_hand - level.reserved,
+        "quantity": quantity,
+        "charged": CHARGED if forced or charged == CHARGED else FREE,
+        "forced": forced,
+        "fitted": fitted,
+        "removed": removed,
+    }

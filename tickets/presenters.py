@@ -169,6 +169,11 @@ SLA_CLOCKS = {
 }
 # The notices a "customer notified" event names (payload "template").
 NOTICE_TEMPLATES = {"dispatch": NotificationKind.DISPATCH_NOTICE.label}
+# A check-in outside the booked window (``services.check_in_window``).
+OUTSIDE_WINDOW = {
+    "early": _("Checked in before the booked window"),
+    "late": _("Checked in after the booked window"),
+}
 # The ticket fields "details updated" names (ticket_update's fields).
 UPDATED_FIELDS = {
     "description": _("Description"),
@@ -260,6 +265,10 @@ def _facts(event, payload):
         add(_("Fault code"), payload.get("fault_code"))
         if payload.get("test_passed") is not None:
             add(_("Test"), _("Passed") if payload["test_passed"] else _("Failed"))
+    if kind == EventKind.ON_MY_WAY and payload.get("eta_minutes"):
+        add(_("Estimated arrival"), _("in %(n)s minutes") % {"n": payload["eta_minutes"]})
+    if action == Action.CHECK_IN and payload.get("outside_window"):
+        add(_("Booked window"), OUTSIDE_WINDOW.get(payload["outside_window"], _("unknown")))
     coded(pgettext_lazy("contact", "Via"), ContactVia, "via")
     if payload.get("satisfaction"):
         add(_("Satisfaction"), f"{payload['satisfaction']}/5")

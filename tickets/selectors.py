@@ -22,7 +22,15 @@ from audits.models import AuditEvent
 from audits.personal import KeyRing, event_changes
 from audits.services.trail import plain
 
-from .choices import OPEN_STATUSES, Action, Priority, SlaState, TicketCategory, TicketStatus
+from .choices import (
+    OPEN_STATUSES,
+    Action,
+    EventKind,
+    Priority,
+    SlaState,
+    TicketCategory,
+    TicketStatus,
+)
 from .models import Customer, Product, SlaPolicy, Ticket, TicketEvent
 
 
@@ -37,6 +45,11 @@ def ticket_events(*, ticket):
         .select_related("actor")
         .order_by("created_at", "id")
     )
+
+
+def last_on_my_way(*, ticket):
+    """The latest "on my way" of ``ticket`` (its estimate), or None."""
+    return ticket.events.filter(kind=EventKind.ON_MY_WAY).order_by("-id").first()
 
 
 def customer_list(*, user, phone=None, for_filing=False):

@@ -47,6 +47,13 @@ urlpatterns = [
     path("customers/<int:pk>/products/", views.customer_product_page, name="customer-product-page"),
     path("customers/<int:pk>/correct/", views.customer_correct_page, name="customer-correct-page"),
     path("jobs/", views.my_jobs_page, name="my-jobs-page"),
+    path("jobs/<int:pk>/", views.job_page, name="job-page"),
+    path("jobs/<int:pk>/on-my-way/", views.job_on_my_way_page, name="job-on-my-way"),
+    path("jobs/<int:pk>/check-in/", views.job_check_in_page, name="job-check-in"),
+    path("jobs/<int:pk>/complete/", views.job_complete_page, name="job-complete"),
+    path("jobs/<int:pk>/photos/", views.job_photo_page, name="job-photo"),
+    path("jobs/<int:pk>/van-parts/", views.job_van_parts, name="job-van-parts"),
+    path("jobs/<int:pk>/part-line/", views.job_part_line, name="job-part-line"),
     path("dashboard/", views.dashboard_page, name="dashboard-page"),
     path(
         "dashboard/charts/<slug:chart>.csv",

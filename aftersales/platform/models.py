@@ -132,6 +132,7 @@ class NotificationKind(models.TextChoices):
     REORDER_DIGEST = "reorder_digest", _("Low-stock digest")
     CORRECTIVE_ACTION_ESCALATION = "corrective_action_escalation", _("Overdue corrective action")
     DISPATCH_NOTICE = "dispatch_notice", _("Technician visit notice")
+    ON_MY_WAY = "on_my_way", _("Technician on the way")
 
 
 class NotificationChannel(models.TextChoices):

@@ -183,6 +183,19 @@ UPLOAD_MAX_BYTES = {
 }
 # Photos and documents one ticket may hold (tickets.services.ticket_attachment_add).
 TICKET_ATTACHMENTS_MAX = env.int("TICKET_ATTACHMENTS_MAX", default=50)
+# A ticket photo is stored at most this many pixels on its longer side (the job page
+# already sends 1600 from the phone; a photo taken without JavaScript is scaled here).
+TICKET_PHOTO_MAX_SIDE = env.int("TICKET_PHOTO_MAX_SIDE", default=2048)
+# The technician's job page (README "The technician's job page"): minutes before the
+# booked window a check-in passes without a warning (and after it ends), the map site
+# the address opens besides the phone's own map app ({address} is URL-encoded; e.g.
+# Baidu Maps: "https://api.map.baidu.com/geocoder?address={address}&output=html&src=aftersales"),
+# and how many past jobs on the unit the page shows.
+JOB_CHECK_IN_TOLERANCE_MINUTES = env.int("JOB_CHECK_IN_TOLERANCE_MINUTES", default=30)
+JOB_MAP_URL_TEMPLATE = env(
+    "JOB_MAP_URL_TEMPLATE", default="https://uri.amap.com/search?keyword={address}"
+)
+JOB_SERVICE_HISTORY_LIMIT = env.int("JOB_SERVICE_HISTORY_LIMIT", default=20)
 # Images are decoded and re-encoded; more pixels than this is refused before decoding
 # (a decompression bomb: a few KB of PNG that inflates to gigabytes).
 UPLOAD_MAX_IMAGE_PIXELS = env.int("UPLOAD_MAX_IMAGE_PIXELS", default=40_000_000)
@@ -444,6 +457,8 @@ TRAINING_BLOCKS_DISPATCH = env.bool("TRAINING_BLOCKS_DISPATCH", default=False)
 NOTIFICATION_CHANNELS = {
     "default": env.list("NOTIFICATION_STAFF_CHANNELS", default=["email", "inbox"]),
     "dispatch_notice": env.list("NOTIFICATION_CUSTOMER_CHANNELS", default=["email"]),
+    # "On my way" reaches a customer who is not at their desk: a text first, and e-mail.
+    "on_my_way": env.list("NOTIFICATION_ON_MY_WAY_CHANNELS", default=["sms", "email"]),
 }
 # Attempts before a message is marked failed; back-off 30 s, 1, 2, 4 min… between them.
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)

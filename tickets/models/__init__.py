@@ -15,6 +15,7 @@ from .core import (
     TicketNumberSequence,
     add_months,
 )
+from .field import ChecklistItem, FaultCode
 from .sla import (
     CalendarException,
     SlaClockEntry,
@@ -29,8 +30,10 @@ __all__ = [
     "CUSTOMER_PERSONAL_FIELDS",
     "Area",
     "CalendarException",
+    "ChecklistItem",
     "ChoiceLabelsMixin",
     "Customer",
+    "FaultCode",
     "Product",
     "ProductCategory",
     "ProductModel",

@@ -8,7 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ..choices import AttachmentKind
+from ..choices import AttachmentKind, PhotoKind
 from .core import ChoiceLabelsMixin, Ticket
 
 
@@ -59,6 +59,14 @@ class TicketAttachment(ChoiceLabelsMixin, models.Model):
     content_type = models.CharField(_("content type"), max_length=64)
     size = models.PositiveIntegerField(_("size in bytes"))
     caption = models.CharField(_("caption"), max_length=200, blank=True)
+    photo_kind = models.CharField(
+        _("photo of"),
+        max_length=16,
+        choices=PhotoKind.choices,
+        blank=True,
+        default="",
+        db_default="",  # rows written by code that predates the column stay valid
+    )
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

@@ -16,6 +16,12 @@ from .customers import (
     customer_update,
     product_register,
 )
+from .field import (
+    checklist_items_for,
+    checklist_record,
+    fault_codes_for,
+    ticket_on_my_way,
+)
 from .intake import IntakeRejected, ticket_create, ticket_intake, ticket_number_next
 from .lifecycle import (
     ticket_allowed_actions,
@@ -45,6 +51,12 @@ from .reference import (
     calendar_exception_create,
     calendar_exception_delete,
     calendar_exception_update,
+    checklist_item_create,
+    checklist_item_delete,
+    checklist_item_update,
+    fault_code_create,
+    fault_code_delete,
+    fault_code_update,
     product_category_create,
     product_category_delete,
     product_category_update,
@@ -64,6 +76,7 @@ from .reference import (
 from .sla_notifications import sla_notify_pending
 from .stats import ticket_daily_stats_refresh
 from .sweep import sla_sweep
+from .visits import check_in_window
 
 __all__ = [
     "IntakeRejected",
@@ -73,6 +86,12 @@ __all__ = [
     "calendar_exception_create",
     "calendar_exception_delete",
     "calendar_exception_update",
+    "check_in_window",
+    "checklist_item_create",
+    "checklist_item_delete",
+    "checklist_item_update",
+    "checklist_items_for",
+    "checklist_record",
     "customer_consent_withdraw",
     "customer_correct",
     "customer_create",
@@ -80,6 +99,10 @@ __all__ = [
     "customer_export",
     "customer_lookup",
     "customer_update",
+    "fault_code_create",
+    "fault_code_delete",
+    "fault_code_update",
+    "fault_codes_for",
     "product_category_create",
     "product_category_delete",
     "product_category_update",
@@ -113,6 +136,7 @@ __all__ = [
     "ticket_intake_resolve_remotely",
     "ticket_notify_customer_dispatch",
     "ticket_number_next",
+    "ticket_on_my_way",
     "ticket_pause",
     "ticket_reschedule",
     "ticket_resolve_remotely",

@@ -7,19 +7,21 @@ timeline entry and an audit event in their transaction.
 """
 
 import hashlib
+import io
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
+from PIL import Image
 
 from aftersales.exceptions import ActionForbidden
 from aftersales.roles import DESK_ROLES, Role, acting_user, has_role, roles_of
 from aftersales.uploads import TICKET_ATTACHMENT, clean_upload, delete_on_commit, thumbnail_bytes
 from audits.services import audit_record
 
-from ..choices import OPEN_STATUSES, AttachmentKind, EventKind
+from ..choices import OPEN_STATUSES, AttachmentKind, EventKind, PhotoKind
 from ..models import TicketAttachment, TicketEvent
 
 CAPTION_MAX_LENGTH = 200
@@ -56,12 +58,25 @@ def ticket_attachment_removable(*, attachment, ticket, actor):
     )
 
 
+def _fit(raw, *, max_side):
+    """The photo ``raw`` (re-encoded bytes that passed ``clean_upload``) scaled down so its
+    longer side is at most ``max_side`` pixels, in its own format; unchanged if it fits."""
+    with Image.open(io.BytesIO(raw)) as image:
+        if max(image.size) <= max_side:
+            return raw
+        fmt = image.format
+        image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+        out = io.BytesIO()
+        image.save(out, format=fmt, **({"quality": 85, "optimize": True} if fmt == "JPEG" else {}))
+        return out.getvalue()
+
+
 def _stem(name):
     return name.rsplit(".", 1)[0]
 
 
 @transaction.atomic
-def ticket_attachment_add(*, ticket, actor, file, caption=""):
+def ticket_attachment_add(*, ticket, actor, file, caption="", photo_kind=""):
     """Store ``file`` (an upload) on ``ticket`` with an optional ``caption``.
 
     Preconditions: ``actor`` may add (``ticket_attachment_allowed``: 403 ``forbidden``
@@ -69,7 +84,9 @@ def ticket_attachment_add(*, ticket, actor, file, caption=""):
     file passes the ``ticket_attachment`` upload rule (``aftersales.uploads``: at most
     ``UPLOAD_MAX_TICKET_ATTACHMENT_BYTES``, a PDF, PNG, JPEG or WebP by its content, an
     image that decodes) — else a ``ValidationError`` on ``file``. An image is stored
-    re-encoded (no EXIF, no GPS position) with a JPEG thumbnail made here.
+    re-encoded (no EXIF, no GPS position), scaled down to ``TICKET_PHOTO_MAX_SIDE``
+    pixels on its longer side, with a JPEG thumbnail made here; ``photo_kind``
+    (``PhotoKind``: before, after, rating plate) says what a photo shows.
 
     Writes the ``TicketAttachment``, an ``attachment`` timeline event (``attachment_add``)
     and a ``ticket.attachment_added`` audit event with the stored bytes' SHA-256. The
@@ -93,10 +110,14 @@ def ticket_attachment_add(*, ticket, actor, file, caption=""):
                 ]
             }
         )
+    if photo_kind and photo_kind not in PhotoKind.values:
+        raise ValidationError({"photo_kind": [_("Choose what the photo shows.")]})
     cleaned = clean_upload(file, kind=TICKET_ATTACHMENT, field="file")
     cleaned.seek(0)
     raw = cleaned.read()
     photo = cleaned.file_type.pillow_format is not None
+    if photo:
+        raw = _fit(raw, max_side=settings.TICKET_PHOTO_MAX_SIDE)
     attachment = TicketAttachment(
         ticket=ticket,
         kind=AttachmentKind.PHOTO if photo else AttachmentKind.DOCUMENT,
@@ -104,6 +125,7 @@ def ticket_attachment_add(*, ticket, actor, file, caption=""):
         content_type=cleaned.content_type,
         size=len(raw),
         caption=caption,
+        photo_kind=photo_kind if photo else "",
         uploaded_by=acting_user(actor),
     )
     stored = []
@@ -120,6 +142,7 @@ def ticket_attachment_add(*, ticket, actor, file, caption=""):
             "name": attachment.original_name,
             "size": attachment.size,
             "content_type": attachment.content_type,
+            **({"photo_kind": attachment.photo_kind} if attachment.photo_kind else {}),
         }
         TicketEvent.objects.create(
             ticket=ticket,

@@ -52,6 +52,7 @@ from .sla import (
     sla_policy_of,
     sla_recompute_changes,
 )
+from .visits import check_in_window
 
 MAX_ESCALATION_LEVEL = 3
 
@@ -462,17 +463,49 @@ def ticket_reschedule(
 
 
 @transaction.atomic
-def ticket_check_in(*, ticket, actor, latitude=None, longitude=None, expected_version=None):
-    """dispatched → on_site: the assigned technician arrives (position optional)."""
+def ticket_check_in(
+    *,
+    ticket,
+    actor,
+    latitude=None,
+    longitude=None,
+    expected_version=None,
+    outside_window_confirmed=None,
+):
+    """dispatched → on_site: the assigned technician arrives (position optional).
+
+    A check-in outside the booked window (``field.check_in_window``: early or late) is
+    recorded as such on the timeline and in the audit event (``outside_window``). When
+    ``outside_window_confirmed`` is False (the job page: the technician has not yet
+    confirmed the warning) such a check-in is refused with a ``ValidationError`` on
+    ``outside_window_confirmed``; None (the API) records it without asking.
+    """
     ticket_authorize(ticket=ticket, action=Action.CHECK_IN, actor=actor)
     now = timezone.now()
+    outside = (
+        check_in_window(ticket=ticket, at=now) if ticket.status == TicketStatus.DISPATCHED else None
+    )
+    if outside and outside_window_confirmed is False:
+        raise ValidationError(
+            {
+                "outside_window_confirmed": [
+                    _("This is outside the booked window: confirm to check in anyway.")
+                ]
+            }
+        )
+    changes = {"on_site_at": now}
+    audit = {"on_site_at": [None, now.isoformat()]}
+    payload = {"latitude": latitude, "longitude": longitude}
+    if outside:
+        audit["outside_window"] = payload["outside_window"] = outside
     return _apply(
         ticket=ticket,
         action=Action.CHECK_IN,
         actor=actor,
         expected_version=expected_version,
-        changes={"on_site_at": now},
-        payload={"latitude": latitude, "longitude": longitude},
+        changes=changes,
+        payload=payload,
+        audit_changes=audit,
     )
 
 
@@ -488,11 +521,14 @@ def ticket_complete(
     test_passed,
     expected_version=None,
     parts_used=None,
+    checklist=None,
 ):
     """on_site → awaiting_confirmation: record the diagnosis and the work (现场处理).
 
     ``parts_used`` are issued from stock (``parts.services.stock_issue_for_ticket``), and
-    reservations not used are released.
+    reservations not used are released. ``checklist`` is the completion checklist as
+    ticked (``field.checklist_record``), kept on the completion's timeline event and in
+    its audit event.
     """
     ticket_authorize(ticket=ticket, action=Action.COMPLETE, actor=actor)
     now = timezone.now()
@@ -504,13 +540,19 @@ def ticket_complete(
         "test_passed": test_passed,
         "completed_at": now,
     }
+    payload = {"fault_class": fault_class, "fault_code": fault_code, "test_passed": test_passed}
+    audit_changes = None
+    if checklist is not None:
+        payload["checklist"] = checklist
+        audit_changes = {**_plain_changes(ticket, changes), "checklist": checklist}
     ticket = _apply(
         ticket=ticket,
         action=Action.COMPLETE,
         actor=actor,
         expected_version=expected_version,
         changes=changes,
-        payload={"fault_class": fault_class, "fault_code": fault_code, "test_passed": test_passed},
+        payload=payload,
+        audit_changes=audit_changes,
     )
     stock_issue_for_ticket(ticket=ticket, lines=parts_used or [], actor=actor)
     return ticket

@@ -25,6 +25,8 @@ from audits.services import audit_record, field_values
 from ..models import (
     Area,
     CalendarException,
+    ChecklistItem,
+    FaultCode,
     ProductCategory,
     ProductModel,
     SlaPolicy,
@@ -41,6 +43,8 @@ FIXED = {
     WorkingHours: {"calendar"},
     CalendarException: {"calendar"},
     SlaPolicy: set(),
+    FaultCode: {"category", "code"},
+    ChecklistItem: {"category"},
 }
 
 
@@ -193,6 +197,42 @@ def product_model_update(*, product_model, actor, audit_action=None, **fields):
 def product_model_delete(*, product_model, actor, audit_action=None):
     """Delete a model no unit is registered as."""
     _delete(product_model, actor=actor, audit_action=audit_action)
+
+
+# --- The work record's catalogues: fault codes and checklists per category ------------
+
+
+def fault_code_create(*, actor, audit_action=None, **fields):
+    """Add a fault code (``category``, ``code``, ``description_en``/``_zh``,
+    ``fault_class``). Writes ``faultcode.created``."""
+    return _create(FaultCode, actor=actor, audit_action=audit_action, fields=fields)
+
+
+def fault_code_update(*, fault_code, actor, audit_action=None, **fields):
+    """Reword a fault code, change its class or retire it (``active``); its category and
+    code are fixed (tickets keep the code they were completed with)."""
+    return _update(fault_code, actor=actor, audit_action=audit_action, fields=fields)
+
+
+def fault_code_delete(*, fault_code, actor, audit_action=None):
+    """Delete a fault code (tickets keep the code as text; retire it to keep it listed)."""
+    _delete(fault_code, actor=actor, audit_action=audit_action)
+
+
+def checklist_item_create(*, actor, audit_action=None, **fields):
+    """Add a completion check for a category (``label_en``/``_zh``, ``position``,
+    ``required``). Writes ``checklistitem.created``."""
+    return _create(ChecklistItem, actor=actor, audit_action=audit_action, fields=fields)
+
+
+def checklist_item_update(*, checklist_item, actor, audit_action=None, **fields):
+    """Reword, reorder, require or retire a check; its category is fixed."""
+    return _update(checklist_item, actor=actor, audit_action=audit_action, fields=fields)
+
+
+def checklist_item_delete(*, checklist_item, actor, audit_action=None):
+    """Delete a check (completed tickets keep the checklist as ticked)."""
+    _delete(checklist_item, actor=actor, audit_action=audit_action)
 
 
 # --- Working calendars -------------------------------------------------------------------

@@ -16,6 +16,15 @@ from .customers import (
 )
 from .dashboard import dashboard_chart_csv, dashboard_page
 from .detail import ticket_action_page, ticket_detail_page
+from .field_job import (
+    job_check_in_page,
+    job_complete_page,
+    job_on_my_way_page,
+    job_page,
+    job_part_line,
+    job_photo_page,
+    job_van_parts,
+)
 from .home import home
 from .intake import intake_open_tickets, ticket_create_page
 from .jobs import my_jobs_page
@@ -35,6 +44,13 @@ __all__ = [
     "global_search_page",
     "home",
     "intake_open_tickets",
+    "job_check_in_page",
+    "job_complete_page",
+    "job_on_my_way_page",
+    "job_page",
+    "job_part_line",
+    "job_photo_page",
+    "job_van_parts",
     "my_jobs_page",
     "screen_pop",
     "ticket_action_page",

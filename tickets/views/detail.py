@@ -258,6 +258,10 @@ def render_detail(request, ticket, *, bound=None, error=None, status=200, upload
             "lifecycle": _lifecycle(ticket),
             "attachments": _attachments(ticket, user),
             "upload_form": upload_form or attachment_form(ticket, user),
+            # The assigned technician records the work on the job page (parts from the van).
+            "job_page": ticket.status in (TicketStatus.DISPATCHED, TicketStatus.ON_SITE)
+            and ticket.technician is not None
+            and ticket.technician.user_id == user.pk,
         },
         status=status,
     )

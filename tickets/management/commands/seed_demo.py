@@ -30,7 +30,9 @@ from tickets.choices import TicketStatus
 from tickets.models import (
     Area,
     CalendarException,
+    ChecklistItem,
     Customer,
+    FaultCode,
     Product,
     ProductCategory,
     ProductModel,
@@ -87,6 +89,35 @@ CUSTOMERS = [
     ("Zhou Xin 周欣", "13800000005", "xuhui", "vip", "BCD-520", 90),
     ("Wu Tao 吴涛", "13800000006", "minhang", "standard", "XQG100", 700),
 ]
+# The work record's catalogues (the technician's job page): fault codes and completion
+# checks per demo category, labelled in English and Chinese.
+FAULT_CODES = [
+    ("aircon", "E1", "Indoor temperature sensor fault", "室内温度传感器故障", "electrical"),
+    ("aircon", "E4", "Compressor relay failure", "压缩机继电器故障", "electrical"),
+    ("aircon", "F1", "Refrigerant leak", "制冷剂泄漏", "mechanical"),
+    ("aircon", "U1", "Wrong mode or settings", "模式或设置错误", "user_error"),
+    ("washer", "E21", "Drain pump blocked", "排水泵堵塞", "mechanical"),
+    ("washer", "E30", "Door lock fault", "门锁故障", "electrical"),
+    ("washer", "S01", "Control board firmware", "控制板程序故障", "software"),
+    ("fridge", "R1", "Defrost thermostat failure", "化霜温控器故障", "electrical"),
+    ("fridge", "R5", "Door seal worn", "门封老化", "mechanical"),
+]
+CHECKLISTS = {
+    "aircon": [
+        ("Tested in front of the customer", "已当面试机", True),
+        ("Drain hose checked", "已检查排水管", False),
+        ("Area cleaned", "现场已清洁", True),
+    ],
+    "washer": [
+        ("Test wash run in front of the customer", "已当面试洗", True),
+        ("Transport bolts removed", "运输螺栓已拆除", False),
+        ("Area cleaned", "现场已清洁", True),
+    ],
+    "fridge": [
+        ("Cooling checked in front of the customer", "已当面确认制冷", True),
+        ("Area cleaned", "现场已清洁", True),
+    ],
+}
 # One ticket per status (two for the open ones), so every screen has something to show.
 TICKET_PLAN = [
     TicketStatus.NEW,
@@ -116,6 +147,7 @@ class Command(BaseCommand):
         with audit_context(source=AuditSource.COMMAND), transaction.atomic():
             users = self._users(password)
             self._reference()
+            self._work_record_catalogues(users["supervisor"])
             technicians = self._technicians(password, users["supervisor"])
             self._certificates(users["supervisor"])
             seed_demo_parts(actor=users["supervisor"], technicians=technicians)
@@ -195,6 +227,33 @@ class Command(BaseCommand):
                     "category": ProductCategory.objects.get(code=category),
                 },
             )
+
+    def _work_record_catalogues(self, actor):
+        """Fault codes and completion checklists of the demo categories (once each),
+        through the reference-data services."""
+        categories = {c.code: c for c in ProductCategory.objects.all()}
+        for category, code, english, chinese, fault_class in FAULT_CODES:
+            if not FaultCode.objects.filter(category=categories[category], code=code).exists():
+                services.fault_code_create(
+                    actor=actor,
+                    category=categories[category],
+                    code=code,
+                    description_en=english,
+                    description_zh=chinese,
+                    fault_class=fault_class,
+                )
+        for category, items in CHECKLISTS.items():
+            if ChecklistItem.objects.filter(category=categories[category]).exists():
+                continue
+            for position, (english, chinese, required) in enumerate(items, start=1):
+                services.checklist_item_create(
+                    actor=actor,
+                    category=categories[category],
+                    label_en=english,
+                    label_zh=chinese,
+                    position=position,
+                    required=required,
+                )
 
     def _technicians(self, password, actor):
         technicians = []
