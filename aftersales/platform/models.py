@@ -132,6 +132,8 @@ class NotificationKind(models.TextChoices):
     REORDER_DIGEST = "reorder_digest", _("Low-stock digest")
     CORRECTIVE_ACTION_ESCALATION = "corrective_action_escalation", _("Overdue corrective action")
     DISPATCH_NOTICE = "dispatch_notice", _("Technician visit notice")
+    COMPLETION_NOTICE = "completion_notice", _("Work done: confirm and rate")
+    SURVEY_INVITATION = "survey_invitation", _("Satisfaction survey")
 
 
 class NotificationChannel(models.TextChoices):
