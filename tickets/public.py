@@ -27,6 +27,7 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .choices import TicketStatus
 from .models import Ticket
@@ -55,7 +56,7 @@ STEPS = (
     (_("Request assessed"), "triaged_at"),
     (_("Technician visit booked"), "dispatched_at"),
     (_("Technician arrived"), "on_site_at"),
-    (_("Work done"), "completed_at"),
+    (pgettext_lazy("customer step", "Work done"), "completed_at"),
     (_("You confirmed the work"), "closed_at"),
     (_("Survey answered"), "followed_up_at"),
     (_("Request cancelled"), "cancelled_at"),
@@ -70,6 +71,8 @@ PUBLIC_FIELDS = (
     "satisfaction",
     "follow_up_satisfaction",
     "confirmation_comment",
+    "work_done",
+    "resolution",
     "customer__language",
     "customer__phone",
     "customer__erased_at",

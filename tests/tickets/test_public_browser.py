@@ -51,7 +51,7 @@ WORDS = {
 def _check(page, name):
     assert_fits(page, PHONE["width"])
     assert_accessible(page)
-    screenshot(page, name)
+    screenshot(page, f"{name}.png")
 
 
 def _token(ticket, purpose, *, days_ago=0):
@@ -86,7 +86,7 @@ def test_customer_pages_on_a_phone(open_page, ticket_in, technician, lang):
         page.wait_for_selector(".error.banner")
         answers.append(page.inner_text(".error.banner"))
     assert answers[0] == answers[1] and words["not_found"] in answers[0]
-    screenshot(page, f"public-lookup-refused-{lang}")
+    screenshot(page, f"public-lookup-refused-{lang}.png")
     page.fill("#id_number", booked.number)
     page.fill("#id_phone_last4", "5678")
     page.locator("button[type=submit].wide").tap()
@@ -111,6 +111,7 @@ def test_customer_pages_on_a_phone(open_page, ticket_in, technician, lang):
 
     # The confirmation link: confirm and rate 5.
     page.goto(f"/service/{to_confirm.number}/confirm/{_token(to_confirm, CONFIRM)}/")
+    assert "Relay replaced" in page.inner_text("main")  # the work to confirm
     _check(page, f"public-confirm-{lang}")
     page.locator("label[for=id_decision_0]").tap()
     page.locator("label[for=id_satisfaction_0]").tap()  # 5 – excellent, first on the list

@@ -203,6 +203,8 @@ def test_the_link_confirms_and_rates_the_work(client, ticket_in, customer):
     url = _confirm_url(ticket)
     page = client.get(url)
     assert page.status_code == 200 and "确认" in page.content.decode()
+    assert "Relay replaced" in page.content.decode()  # what the customer is asked to confirm
+    assert "Compressor relay" not in page.content.decode()  # the diagnosis stays with us
     missing = client.post(url, {"decision": "accept"})
     assert missing.status_code == 400
     response = client.post(url, {"decision": "accept", "satisfaction": "4", "comment": "Quick"})

@@ -75,14 +75,14 @@ class ConfirmForm(forms.Form):
             ("accept", gettext_lazy("Yes, I confirm the work")),
             ("reject", gettext_lazy("No, something is not right")),
         ],
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect(attrs={"class": "stack"}),
     )
     satisfaction = forms.TypedChoiceField(
         label=gettext_lazy("Your rating"),
         choices=RATINGS,
         coerce=int,
         required=False,
-        widget=forms.RadioSelect(attrs={"class": "rating"}),
+        widget=forms.RadioSelect(attrs={"class": "stack"}),
         help_text=gettext_lazy("Needed to confirm."),
     )
     comment = forms.CharField(
@@ -99,7 +99,7 @@ class SurveyForm(forms.Form):
         label=gettext_lazy("How satisfied are you with our service?"),
         choices=RATINGS,
         coerce=int,
-        widget=forms.RadioSelect(attrs={"class": "rating"}),
+        widget=forms.RadioSelect(attrs={"class": "stack"}),
     )
     comment = forms.CharField(
         label=gettext_lazy("Anything we should do better?"),
@@ -257,9 +257,10 @@ def _link_page(request, number, token, *, purpose, form_class, template, submit)
     except LinkRefused as refusal:
         return _refused(request, refusal, purpose)
     _speak(request, ticket.customer.language)
-    status = public_status(ticket)
+    # The work the customer is asked to confirm (the technician's, or the phone fix).
+    base = {"status": public_status(ticket), "work_done": ticket.work_done or ticket.resolution}
     if request.method == "GET":
-        return render(request, template, {"form": form_class(), "status": status})
+        return render(request, template, {"form": form_class(), **base})
     form = form_class(request.POST)
     if form.is_valid():
         try:
@@ -270,7 +271,7 @@ def _link_page(request, number, token, *, purpose, form_class, template, submit)
             _form_errors(form, exc)
         else:
             return render(request, "public/thanks.html", {"purpose": purpose, "ticket": ticket})
-    return render(request, template, {"form": form, "status": status}, status=400)
+    return render(request, template, {"form": form, **base}, status=400)
 
 
 @never_cache
