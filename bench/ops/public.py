@@ -15,12 +15,11 @@ def _ok(response, status=200):
     return response
 
 
-def _sample(ctx, **filters):
-    rows = list(
-        Ticket.objects.filter(pk__in=ctx.ticket_ids, customer__erased_at=None, **filters)
-        .select_related("customer")
-        .order_by("pk")[:200]
-    )
+def _sample(ctx, sampled=True, **filters):
+    tickets = Ticket.objects.filter(customer__erased_at=None, **filters)
+    if sampled:
+        tickets = tickets.filter(pk__in=ctx.ticket_ids)
+    rows = list(tickets.select_related("customer").order_by("-pk")[:200])
     if not rows:
         raise AssertionError(f"no sampled ticket with {filters}")
     return rows
@@ -55,7 +54,8 @@ def public_status_page(ctx):
 
 @operation
 def public_confirm_page(ctx):
-    tickets = _sample(ctx, status="awaiting_confirmation")
+    # Few tickets await a confirmation at any time: the newest 200, not the sample.
+    tickets = _sample(ctx, sampled=False, status="awaiting_confirmation")
     links = [f"/service/{t.number}/confirm/{public_link_token(t, CONFIRM)}/" for t in tickets]
     client = Client()
     return Operation(
