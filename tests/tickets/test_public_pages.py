@@ -343,3 +343,17 @@ def test_the_visitors_language_choice_wins_over_the_stored_one(
     assert "满意" in client.get(url).content.decode()
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     assert "How satisfied" in client.get(url).content.decode()
+
+
+def test_the_look_up_counters_fail_open_when_the_cache_is_down(
+    client, ticket_in, customer, monkeypatch
+):
+    from django.core.cache import cache
+
+    def down(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    ticket = ticket_in("triaged", customer=customer)
+    for name in ("get", "add", "incr"):
+        monkeypatch.setattr(cache, name, down)
+    assert _lookup(client, ticket.number, "5678").status_code == 302
