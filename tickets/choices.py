@@ -74,6 +74,12 @@ class ContactVia(models.TextChoices):
     SMS = "sms", _("SMS")
     EMAIL = "email", _("Email")
     VISIT = "visit", _("Visit")
+    # The customer's own pages (a signed link, the status page): no staff in between.
+    ONLINE = "online", _("Online, by the customer")
+
+
+# How the desk may say it reached the customer (online answers come by themselves).
+STAFF_CONTACT_VIA = [(value, label) for value, label in ContactVia.choices if value != "online"]
 
 
 class CustomerTier(models.TextChoices):

@@ -28,9 +28,9 @@ from technicians.models import Technician
 from technicians.selectors import dispatch_candidates, technician_list
 
 from .choices import (
+    STAFF_CONTACT_VIA,
     Action,
     Channel,
-    ContactVia,
     CustomerTier,
     FaultClass,
     PhotoKind,
@@ -119,7 +119,7 @@ class TriageForm(TicketActionForm):
 
 
 class ContactForm(TicketActionForm):
-    via = forms.ChoiceField(label=_("Contacted by"), choices=ContactVia.choices)
+    via = forms.ChoiceField(label=_("Contacted by"), choices=STAFF_CONTACT_VIA)
     note = forms.CharField(label=_("What was said"), max_length=2000, widget=_textarea(2))
 
 
@@ -305,7 +305,7 @@ class FollowUpForm(TicketActionForm):
         coerce=int,
         widget=forms.RadioSelect(attrs={"class": "stars"}),
     )
-    via = forms.ChoiceField(label=_("Contacted by"), choices=ContactVia.choices)
+    via = forms.ChoiceField(label=_("Contacted by"), choices=STAFF_CONTACT_VIA)
     comment = forms.CharField(
         label=_("Customer's comment"), max_length=2000, required=False, widget=_textarea(2)
     )

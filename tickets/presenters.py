@@ -149,6 +149,7 @@ EVENT_TITLES = {
     Action.TRANSFER_OWNER: _("Owner transferred"),
     Action.UPDATE: _("Details updated"),
     "notify_customer": _("Customer notified"),
+    "reschedule_request": _("Customer asked to move the visit"),
     "sla_warning": _("SLA warning"),
     "sla_breach": _("SLA breach"),
     "sla_escalation": _("SLA escalation"),
@@ -168,11 +169,22 @@ SLA_CLOCKS = {
     "follow_up": _("Follow-up deadline"),
 }
 # The notices a "customer notified" event names (payload "template").
-NOTICE_TEMPLATES = {"dispatch": NotificationKind.DISPATCH_NOTICE.label}
+NOTICE_TEMPLATES = {
+    "dispatch": NotificationKind.DISPATCH_NOTICE.label,
+    "completion": NotificationKind.COMPLETION_NOTICE.label,
+    "survey": NotificationKind.SURVEY_INVITATION.label,
+    "on_my_way": NotificationKind.ON_MY_WAY.label,
+}
 # A check-in outside the booked window (``services.check_in_window``).
 OUTSIDE_WINDOW = {
     "early": _("Checked in before the booked window"),
     "late": _("Checked in after the booked window"),
+}
+# The times of day a customer may propose for a visit (payload "period").
+VISIT_PERIODS = {
+    "morning": _("Morning"),
+    "afternoon": _("Afternoon"),
+    "evening": _("Evening"),
 }
 # The ticket fields "details updated" names (ticket_update's fields).
 UPDATED_FIELDS = {
@@ -276,6 +288,9 @@ def _facts(event, payload):
         add(_("Escalation level"), payload["level"])
     if payload.get("clock"):
         add(_("Clock"), SLA_CLOCKS.get(payload["clock"], _("unknown")))
+    if action == "reschedule_request":
+        add(_("Proposed day"), payload.get("preferred_date"))
+        add(_("Time of day"), VISIT_PERIODS.get(payload.get("period"), _("unknown")))
     if action == "notify_customer":
         add(_("Message"), NOTICE_TEMPLATES.get(payload.get("template"), _("unknown")))
         coded(_("Channel"), NotificationChannel, "channel")

@@ -65,4 +65,22 @@ urlpatterns = [
     path("dispatch/candidates/", views.dispatch_board_candidates, name="dispatch-board-candidates"),
     path("desk/search/", views.global_search_page, name="desk-search"),
     path("desk/call/", views.screen_pop, name="desk-call"),
+    # The customer's own pages, no account (tickets.views.public).
+    path("service/", views.public_lookup_page, name="public-lookup-page"),
+    path("service/<str:number>/", views.public_status_page, name="public-status-page"),
+    path(
+        "service/<str:number>/reschedule/",
+        views.public_reschedule_page,
+        name="public-reschedule-page",
+    ),
+    path(
+        "service/<str:number>/confirm/<str:token>/",
+        views.public_confirm_page,
+        name="public-confirm-page",
+    ),
+    path(
+        "service/<str:number>/survey/<str:token>/",
+        views.public_survey_page,
+        name="public-survey-page",
+    ),
 ]

@@ -133,6 +133,8 @@ class NotificationKind(models.TextChoices):
     CORRECTIVE_ACTION_ESCALATION = "corrective_action_escalation", _("Overdue corrective action")
     DISPATCH_NOTICE = "dispatch_notice", _("Technician visit notice")
     ON_MY_WAY = "on_my_way", _("Technician on the way")
+    COMPLETION_NOTICE = "completion_notice", _("Work done: confirm and rate")
+    SURVEY_INVITATION = "survey_invitation", _("Satisfaction survey")
 
 
 class NotificationChannel(models.TextChoices):

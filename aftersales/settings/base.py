@@ -454,11 +454,17 @@ TRAINING_MIN_PRACTICAL_HOURS = env.float("TRAINING_MIN_PRACTICAL_HOURS", default
 TRAINING_BLOCKS_DISPATCH = env.bool("TRAINING_BLOCKS_DISPATCH", default=False)
 # --- Notifications (aftersales.platform.notifications; README "Notifications") ---------
 # Channels per kind ("default" for every kind not named): email, sms, inbox.
+# Customers are told by SMS and e-mail (a channel without an address is a no_recipient row).
+NOTIFICATION_CUSTOMER_CHANNELS = env.list(
+    "NOTIFICATION_CUSTOMER_CHANNELS", default=["email", "sms"]
+)
 NOTIFICATION_CHANNELS = {
     "default": env.list("NOTIFICATION_STAFF_CHANNELS", default=["email", "inbox"]),
-    "dispatch_notice": env.list("NOTIFICATION_CUSTOMER_CHANNELS", default=["email"]),
     # "On my way" reaches a customer who is not at their desk: a text first, and e-mail.
     "on_my_way": env.list("NOTIFICATION_ON_MY_WAY_CHANNELS", default=["sms", "email"]),
+    "dispatch_notice": NOTIFICATION_CUSTOMER_CHANNELS,
+    "completion_notice": NOTIFICATION_CUSTOMER_CHANNELS,
+    "survey_invitation": NOTIFICATION_CUSTOMER_CHANNELS,
 }
 # Attempts before a message is marked failed; back-off 30 s, 1, 2, 4 min… between them.
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
@@ -473,6 +479,16 @@ SMS_REGION = env("SMS_REGION", default="cn-hangzhou")
 SMS_TIMEOUT_SECONDS = env.int("SMS_TIMEOUT_SECONDS", default=10)
 # Notification kind → the provider's approved template id ("dispatch_notice=SMS_123,...").
 SMS_TEMPLATES = env.dict("SMS_TEMPLATES", default={})
+# --- The customer's own pages (/service/..., README "The customer's pages") ---------------
+# Where customers reach the site: the links in their messages start with it.
+PUBLIC_SITE_URL = env("PUBLIC_SITE_URL", default="http://localhost:8000")
+# The confirmation and survey links expire after this many days.
+PUBLIC_LINK_MAX_AGE_DAYS = env.int("PUBLIC_LINK_MAX_AGE_DAYS", default=14)
+# Status look-ups (ticket number + last four digits of the phone): at most this many tries
+# per client address, and this many wrong answers per ticket number, in the window.
+PUBLIC_LOOKUP_ADDRESS_LIMIT = env.int("PUBLIC_LOOKUP_ADDRESS_LIMIT", default=20)
+PUBLIC_LOOKUP_NUMBER_LIMIT = env.int("PUBLIC_LOOKUP_NUMBER_LIMIT", default=5)
+PUBLIC_LOOKUP_WINDOW_MINUTES = env.int("PUBLIC_LOOKUP_WINDOW_MINUTES", default=15)
 
 # Webhooks: seconds a receiver has to answer, and attempts before a delivery is failed
 # (back-off 30 s, 1, 2, 4, 8 min… between them).

@@ -96,7 +96,7 @@ def test_twenty_technicians_issue_the_last_five_units(make_user):
     assert Ticket.objects.filter(status="awaiting_confirmation").count() == UNITS
     assert Ticket.objects.filter(status="on_site").count() == TECHNICIANS - UNITS
     # The setup's bookings were each announced once, in the outbox (never by the race).
-    notices = Notification.objects.filter(kind="dispatch_notice")
+    notices = Notification.objects.filter(kind="dispatch_notice", channel="email")
     assert sorted(notices.values_list("ticket_id", flat=True)) == sorted(t for t, _ in jobs)
 
 

@@ -25,6 +25,20 @@ from tests.tickets.factories import (
 from tickets import services as ticket_services
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _customer_notices_by_email(settings):
+    """The delivery mechanics on one channel: the customer's notices by e-mail only (they
+    go by SMS too by default; tests/tickets/test_public_notifications.py covers both)."""
+    settings.NOTIFICATION_CHANNELS = {
+        **settings.NOTIFICATION_CHANNELS,
+        "dispatch_notice": ["email"],
+        "completion_notice": ["email"],
+        "survey_invitation": ["email"],
+    }
+
+
 H = datetime.timedelta(hours=1)
 
 

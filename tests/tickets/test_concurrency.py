@@ -31,11 +31,13 @@ pytestmark = [
 @pytest.fixture
 def queued_notifications():
     """queued_notifications() → the dispatch notices in the outbox, one (ticket id, booking
-    version) per notice and channel: what the committed bookings queued."""
+    version) per notice on its e-mail channel (it goes by SMS too): what the committed
+    bookings queued."""
     from aftersales.platform.models import Notification
 
     def queued():
-        notices = Notification.objects.filter(kind="dispatch_notice").order_by("id")
+        notices = Notification.objects.filter(kind="dispatch_notice", channel="email")
+        notices = notices.order_by("id")
         return [(n.ticket_id, n.context["version"]) for n in notices]
 
     return queued

@@ -43,7 +43,18 @@ from .lifecycle import (
     ticket_triage,
     ticket_update,
 )
-from .notifications import ticket_dispatch_notice_queue, ticket_notify_customer_dispatch
+from .notifications import (
+    ticket_completion_notice_queue,
+    ticket_dispatch_notice_queue,
+    ticket_notify_customer_dispatch,
+    ticket_survey_invitation_queue,
+)
+from .public import (
+    ticket_customer_confirm,
+    ticket_customer_survey,
+    ticket_reschedule_request,
+    ticket_reschedule_requested,
+)
 from .reference import (
     area_create,
     area_delete,
@@ -124,9 +135,12 @@ __all__ = [
     "ticket_cancel",
     "ticket_check_in",
     "ticket_complete",
+    "ticket_completion_notice_queue",
     "ticket_confirm",
     "ticket_contact",
     "ticket_create",
+    "ticket_customer_confirm",
+    "ticket_customer_survey",
     "ticket_daily_stats_refresh",
     "ticket_dispatch",
     "ticket_dispatch_notice_queue",
@@ -139,8 +153,11 @@ __all__ = [
     "ticket_on_my_way",
     "ticket_pause",
     "ticket_reschedule",
+    "ticket_reschedule_request",
+    "ticket_reschedule_requested",
     "ticket_resolve_remotely",
     "ticket_resume",
+    "ticket_survey_invitation_queue",
     "ticket_transfer_owner",
     "ticket_triage",
     "ticket_update",

@@ -45,7 +45,11 @@ from ..models import Ticket, TicketEvent
 from ..selectors import dashboard_invalidate
 from ..validators import signature_clean
 from .intake import IntakeRejected, ticket_intake, ticket_webhook_payload
-from .notifications import ticket_dispatch_notice_queue
+from .notifications import (
+    ticket_completion_notice_queue,
+    ticket_dispatch_notice_queue,
+    ticket_survey_invitation_queue,
+)
 from .sla import (
     sla_clock_record,
     sla_paused_seconds_after_resume,
@@ -555,6 +559,7 @@ def ticket_complete(
         audit_changes=audit_changes,
     )
     stock_issue_for_ticket(ticket=ticket, lines=parts_used or [], actor=actor)
+    ticket_completion_notice_queue(ticket=ticket)
     return ticket
 
 
@@ -564,7 +569,7 @@ def ticket_resolve_remotely(*, ticket, actor, resolution, expected_version=None)
     ticket_authorize(ticket=ticket, action=Action.RESOLVE_REMOTELY, actor=actor)
     now = timezone.now()
     changes = {"resolution": resolution, "completed_at": now, **_first_response(ticket, now)}
-    return _apply(
+    ticket = _apply(
         ticket=ticket,
         action=Action.RESOLVE_REMOTELY,
         actor=actor,
@@ -572,6 +577,8 @@ def ticket_resolve_remotely(*, ticket, actor, resolution, expected_version=None)
         changes=changes,
         payload={"resolution": resolution},
     )
+    ticket_completion_notice_queue(ticket=ticket)
+    return ticket
 
 
 @transaction.atomic
@@ -610,7 +617,15 @@ def ticket_intake_resolve_remotely(*, actor, resolution, fault_class="", **intak
 
 @transaction.atomic
 def ticket_confirm(
-    *, ticket, actor, accepted, signature="", comment="", satisfaction=None, expected_version=None
+    *,
+    ticket,
+    actor,
+    accepted,
+    signature="",
+    comment="",
+    satisfaction=None,
+    expected_version=None,
+    via="",
 ):
     """awaiting_confirmation → closed (accepted) or → triaged (rejected: redo the job).
 
@@ -618,6 +633,8 @@ def ticket_confirm(
     and clears the booking so the ticket can be dispatched again; the timeline keeps the
     earlier visit. ``signature``: a PNG or JPEG data URL whose bytes must decode as that
     image (400 otherwise); it is stored re-encoded (``tickets.validators.signature_clean``).
+    ``via`` names how the answer came when not from the signed-in actor (``online``: the
+    customer's own link, ``actor=None``). A close queues the survey invitation.
     """
     ticket_authorize(ticket=ticket, action=Action.CONFIRM, actor=actor)
     try:
@@ -652,21 +669,27 @@ def ticket_confirm(
         to_status = CONFIRM_REJECTED_STATUS
     audit_changes = _plain_changes(ticket, changes)
     audit_changes.pop("confirmation_signature", None)
-    return _apply(
+    payload = {
+        "accepted": accepted,
+        "comment": comment,
+        "satisfaction": satisfaction,
+        "signed": bool(signature),
+    }
+    if via:
+        payload["via"] = via
+    ticket = _apply(
         ticket=ticket,
         action=Action.CONFIRM,
         actor=actor,
         expected_version=expected_version,
         changes=changes,
         to_status=to_status,
-        payload={
-            "accepted": accepted,
-            "comment": comment,
-            "satisfaction": satisfaction,
-            "signed": bool(signature),
-        },
+        payload=payload,
         audit_changes=audit_changes,
     )
+    if accepted:
+        ticket_survey_invitation_queue(ticket=ticket)
+    return ticket
 
 
 @transaction.atomic

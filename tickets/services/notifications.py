@@ -1,11 +1,19 @@
 """Messages to customers about their tickets, through the platform's notification outbox.
 
-The dispatch notice is queued inside the booking's transaction (``notify``), so a booking
-that rolls back tells nobody, and delivered after commit by the platform's worker; the
-ticket's timeline records "customer notified" once a channel has delivered it.
+Each notice is queued inside the transaction of the step it tells about (``notify``), so a
+step that rolls back tells nobody, and delivered after commit by the platform's worker, by
+SMS and e-mail (``NOTIFICATION_CUSTOMER_CHANNELS``), rendered in the customer's language;
+the ticket's timeline records "customer notified" once a channel has delivered it:
+
+* the dispatch notice (the booking: window, technician's name and employee number, and
+  the link to the status page);
+* the completion notice (the work is done: the signed link to confirm or reject and rate);
+* the survey invitation (the ticket is closed: the signed link to the satisfaction survey).
 """
 
+from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 
 from aftersales.platform.models import NotificationKind
 from aftersales.platform.notifications.hooks import on_sent
@@ -14,8 +22,15 @@ from audits.services import audit_record
 
 from ..choices import EventKind
 from ..models import Ticket, TicketEvent
+from ..public import CONFIRM, SURVEY, public_link_url
 
 DISPATCH_TEMPLATE = "dispatch"
+COMPLETION_TEMPLATE = "completion"
+SURVEY_TEMPLATE = "survey"
+
+
+def _status_page_url():
+    return settings.PUBLIC_SITE_URL.rstrip("/") + reverse("public-lookup-page")
 
 
 def ticket_dispatch_notice_queue(*, ticket, version=None):
@@ -45,6 +60,7 @@ def ticket_dispatch_notice_queue(*, ticket, version=None):
             "end": ticket.appointment_end,
             "version": version,
             "technician": technician.pk,
+            "status_url": _status_page_url(),
         },
         ticket=ticket,
         dedupe_key=f"dispatch:{ticket.pk}:{version}",
@@ -63,9 +79,50 @@ def ticket_notify_customer_dispatch(*, ticket_id, version):
     return ticket_dispatch_notice_queue(ticket=ticket, version=version)
 
 
-@on_sent(NotificationKind.DISPATCH_NOTICE)
-def ticket_dispatch_notice_sent(notification):
-    """Timeline and audit trail: "customer notified", once per booking and channel.
+def _customer_link_notice_queue(*, ticket, kind, purpose, stamp):
+    customer = ticket.customer
+    if not customer.consent_service:
+        return False
+    rows = notify(
+        kind=kind,
+        recipients=[customer],
+        context={
+            "customer_name": customer.name,
+            "number": ticket.number,
+            "link": public_link_url(ticket, purpose),
+            "days": settings.PUBLIC_LINK_MAX_AGE_DAYS,
+        },
+        ticket=ticket,
+        dedupe_key=f"{purpose}:{ticket.pk}:{stamp.isoformat()}",
+    )
+    return bool(rows)
+
+
+def ticket_completion_notice_queue(*, ticket):
+    """Queue the customer's notice that the work is done, with the signed link to confirm
+    or reject it and rate it (``tickets.public``). Inside the completion's transaction;
+    once per completion (a redone job sends a new link). Nothing without consent."""
+    return _customer_link_notice_queue(
+        ticket=ticket,
+        kind=NotificationKind.COMPLETION_NOTICE,
+        purpose=CONFIRM,
+        stamp=ticket.completed_at,
+    )
+
+
+def ticket_survey_invitation_queue(*, ticket):
+    """Queue the invitation to the satisfaction survey (回访) once the ticket is closed, with
+    its signed link. Inside the close's transaction; once per close."""
+    return _customer_link_notice_queue(
+        ticket=ticket,
+        kind=NotificationKind.SURVEY_INVITATION,
+        purpose=SURVEY,
+        stamp=ticket.closed_at,
+    )
+
+
+def _customer_notified(notification, template):
+    """Timeline and audit trail: "customer notified", once per notice and channel.
 
     Runs in the platform's transaction that records the delivery (the hook the tickets
     floor passes down). Writes a ``notification`` ``TicketEvent`` (``notify_customer``)
@@ -73,12 +130,18 @@ def ticket_dispatch_notice_sent(notification):
     """
     version = notification.context.get("version")
     ticket_id = notification.ticket_id
+    # One per booking (the dispatch notice's version) or per link notice (its dedupe key).
+    which = (
+        {"payload__version": version}
+        if template == DISPATCH_TEMPLATE
+        else {"payload__dedupe": notification.dedupe_key}
+    )
     already = TicketEvent.objects.filter(
         ticket_id=ticket_id,
         kind=EventKind.NOTIFICATION,
-        payload__template=DISPATCH_TEMPLATE,
-        payload__version=version,
+        payload__template=template,
         payload__channel=notification.channel,
+        **which,
     ).exists()
     if ticket_id is None or already:
         return
@@ -88,11 +151,12 @@ def ticket_dispatch_notice_sent(notification):
         kind=EventKind.NOTIFICATION,
         action="notify_customer",
         payload={
-            "template": DISPATCH_TEMPLATE,
+            "template": template,
             "channel": notification.channel,
             "version": version,
             "technician": notification.context.get("technician"),
             "notification": str(notification.uuid),
+            "dedupe": notification.dedupe_key,
         },
     )
     audit_record(
@@ -100,5 +164,20 @@ def ticket_dispatch_notice_sent(notification):
         action="ticket.customer_notified",
         obj=ticket,
         ticket=ticket,
-        changes={"template": DISPATCH_TEMPLATE, "channel": notification.channel},
+        changes={"template": template, "channel": notification.channel},
     )
+
+
+@on_sent(NotificationKind.DISPATCH_NOTICE)
+def ticket_dispatch_notice_sent(notification):
+    _customer_notified(notification, DISPATCH_TEMPLATE)
+
+
+@on_sent(NotificationKind.COMPLETION_NOTICE)
+def ticket_completion_notice_sent(notification):
+    _customer_notified(notification, COMPLETION_TEMPLATE)
+
+
+@on_sent(NotificationKind.SURVEY_INVITATION)
+def ticket_survey_invitation_sent(notification):
+    _customer_notified(notification, SURVEY_TEMPLATE)

@@ -28,6 +28,13 @@ from .field_job import (
 from .home import home
 from .intake import intake_open_tickets, ticket_create_page
 from .jobs import my_jobs_page
+from .public import (
+    public_confirm_page,
+    public_lookup_page,
+    public_reschedule_page,
+    public_status_page,
+    public_survey_page,
+)
 from .queue import ticket_bulk_page, ticket_list_page
 from .search import global_search_page, screen_pop
 
@@ -52,6 +59,11 @@ __all__ = [
     "job_photo_page",
     "job_van_parts",
     "my_jobs_page",
+    "public_confirm_page",
+    "public_lookup_page",
+    "public_reschedule_page",
+    "public_status_page",
+    "public_survey_page",
     "screen_pop",
     "ticket_action_page",
     "ticket_attachment_add_page",
