@@ -7,6 +7,7 @@ import datetime
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from parts.models import StockLocation
 from technicians.choices import AbsenceKind
@@ -54,12 +55,14 @@ PERIOD_PRESETS = (30, 90, 180)
 class PeriodForm(forms.Form):
     """The performance period: the last 30, 90 or 180 days, or from/to (inclusive)."""
 
-    start = _date(_("From"), required=False)
-    end = _date(_("To"), required=False)
+    start = _date(pgettext_lazy("first day of a period", "From"), required=False)
+    end = _date(pgettext_lazy("last day of a period", "To"), required=False)
 
     def __init__(self, *args, today=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.today = today or timezone.localdate()
+        self.fields["start"].initial = self.today - datetime.timedelta(days=89)
+        self.fields["end"].initial = self.today
 
     def clean(self):
         cleaned = super().clean()

@@ -2,6 +2,7 @@
 their totals equal the report's row for the technician, whatever the period."""
 
 import datetime
+import itertools
 
 import pytest
 
@@ -54,7 +55,5 @@ def test_every_week_of_the_period_has_a_row_in_two_queries(request, django_asser
         weekly = technician_kpi_weeks(technician_id=alice.pk, start=at(1), end=at(31), now=at(20))
     mondays = [monday for monday, _ in weekly["weeks"]]
     assert mondays[0] == week_start(datetime.date(2026, 3, 1))
-    assert all(
-        b - a == datetime.timedelta(days=7) for a, b in zip(mondays, mondays[1:], strict=False)
-    )
+    assert all(b - a == datetime.timedelta(days=7) for a, b in itertools.pairwise(mondays))
     assert mondays[-1] == week_start(datetime.date(2026, 3, 30))

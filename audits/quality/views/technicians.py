@@ -157,6 +157,7 @@ def _performance(technician, period_form):
     return {
         "first": first,
         "last": last,
+        "today": period_form.today,
         "totals": figures["totals"],
         "charts": charts,
         "presets": [
