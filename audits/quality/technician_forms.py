@@ -18,7 +18,9 @@ from .performance import MAX_PERIOD_DAYS
 
 
 def _date(label, **kwargs):
-    return forms.DateField(label=label, widget=forms.DateInput(attrs={"type": "date"}), **kwargs)
+    # A date input takes and gives ISO dates, whatever the language's display format.
+    widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    return forms.DateField(label=label, widget=widget, **kwargs)
 
 
 class RosterFilterForm(forms.Form):
@@ -58,11 +60,21 @@ class PeriodForm(forms.Form):
     start = _date(pgettext_lazy("first day of a period", "From"), required=False)
     end = _date(pgettext_lazy("last day of a period", "To"), required=False)
 
-    def __init__(self, *args, today=None, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, data=None, *args, today=None, **kwargs):
         self.today = today or timezone.localdate()
-        self.fields["start"].initial = self.today - datetime.timedelta(days=89)
-        self.fields["end"].initial = self.today
+        defaults = {
+            "start": (self.today - datetime.timedelta(days=89)).isoformat(),
+            "end": self.today.isoformat(),
+        }
+        if data is not None:
+            # A half-filled period keeps its default other end, shown in the form.
+            data = data.copy()
+            for name, value in defaults.items():
+                if not data.get(name):
+                    data[name] = value
+        super().__init__(data, *args, **kwargs)
+        self.fields["start"].initial = defaults["start"]
+        self.fields["end"].initial = defaults["end"]
 
     def clean(self):
         cleaned = super().clean()

@@ -411,19 +411,17 @@ def test_a_scan_over_the_limit_is_refused_next_to_the_field(sup, settings):
 # --- performance --------------------------------------------------------------------------------
 
 
-def test_performance_period_is_validated_inline_and_answers_htmx_with_the_panel(sup):
+def test_performance_period_is_validated_inline_and_shows_a_week_per_row(sup):
     technician = TechnicianFactory()
     page = sup.get(detail(technician), {"start": "2026-03-10", "end": "2026-03-01"})
     assert page.status_code == 200  # the page still shows, the last 90 days, with the error
     assert "The period must end on or after its first day." in page.content.decode()
     long = sup.get(detail(technician), {"start": "2020-01-01", "end": "2026-01-01"})
     assert "Choose at most 186 days." in long.content.decode()
-    panel = sup.get(
-        detail(technician),
-        {"panel": "performance", "start": "2026-01-05", "end": "2026-03-01"},
-        headers={"HX-Request": "true"},
-    )
-    html = panel.content.decode()
-    assert html.startswith('<section id="performance"') and "<html" not in html
+    page = sup.get(detail(technician), {"start": "2026-01-05", "end": "2026-03-01"})
+    html = page.content.decode()
     assert "Jobs by week" in html and "Quality by week" in html
     assert html.count('<tr><th scope="row">') == 2 * 8  # eight weeks in each chart's table
+    assert 'value="2026-01-05"' in html and 'value="2026-03-01"' in html
+    half = sup.get(detail(technician), {"start": "2026-01-05"}).content.decode()
+    assert f'value="{timezone.localdate().isoformat()}"' in half  # the end defaults to today

@@ -78,6 +78,11 @@ def test_supervisor_records_an_absence_moves_the_job_uploads_a_scan_and_revokes(
     assert ("即将到期" if locale == "zh-CN" else "Expiring") in text
     assert_accessible(page)
     screenshot(page, f"aftersales-technicians-{tag}.png")
+    # A filter swaps the rows in place (htmx): only the certified technician remains.
+    aircon = Certification.objects.filter(technician=technician).exclude(pk=extra.pk).get()
+    page.select_option("#id_skill", str(aircon.type_id))
+    page.wait_for_function("() => document.querySelectorAll('table.roster tbody tr').length === 1")
+    assert "Wang Lei" in page.inner_text("table.roster")
     page.click(f"table.roster a[href='/technicians/{technician.pk}/']")
     page.wait_for_url(f"**/technicians/{technician.pk}/")
 
@@ -131,12 +136,16 @@ def test_supervisor_records_an_absence_moves_the_job_uploads_a_scan_and_revokes(
     assert AuditEvent.objects.filter(action="certification.revoked").count() == 1
     assert "Stamp does not match" in page.inner_text(card)
 
-    # The performance panel: a different period swaps in without reloading the page.
+    # The performance over another period.
     page.fill("#id_start", (timezone.localdate() - datetime.timedelta(days=29)).isoformat())
-    with page.expect_response(lambda r: "panel=performance" in r.url):
-        page.click("#performance form button[type=submit]")
-    page.wait_for_selector("#performance canvas")
-    assert page.locator("#performance figure.chart").count() == 2
+    page.click("#performance form button[type=submit]")
+    page.wait_for_load_state()
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#performance canvas')]"
+        ".filter(c => window.Chart && Chart.getChart(c)).length === 2"
+    )
+    assert page.input_value("#id_end") == timezone.localdate().isoformat()
+    page.wait_for_timeout(1200)  # Chart.js's entry animation, before the screenshot
     assert_accessible(page)
     screenshot(page, f"aftersales-technician-{tag}.png")
 

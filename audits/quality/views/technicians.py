@@ -10,7 +10,7 @@ with a weekly trend.
 Supervisors change things; auditors read. Every write goes through a service
 (``technicians.services``, ``tickets.services``), which checks the role again and writes
 its audit event. Every form posts and redirects, so the pages work without JavaScript;
-htmx swaps the roster rows and the performance panel in place.
+htmx swaps the roster's rows in place when a filter changes.
 """
 
 import datetime
@@ -224,21 +224,8 @@ def _render_detail(request, technician, status=200, **forms):
 @require_GET
 @role_required(*READERS)
 def technician_detail_page(request, pk):
-    """A technician's papers, absences and performance; htmx asks for the performance panel."""
+    """A technician's papers, absences and performance over the period in the query."""
     technician = _technician(request, pk)
-    if request.htmx and request.GET.get("panel") == "performance":
-        period_form = PeriodForm(request.GET or None, today=timezone.localdate())
-        context = {
-            "technician": technician,
-            "period_form": period_form,
-            "performance": _performance(technician, period_form),
-        }
-        return render(
-            request,
-            "quality/_technician_performance.html",
-            context,
-            status=400 if period_form.errors else 200,
-        )
     return _render_detail(request, technician)
 
 
