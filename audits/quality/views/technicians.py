@@ -19,12 +19,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
@@ -64,8 +66,8 @@ READERS = (Role.SUPERVISOR, Role.AUDITOR)
 
 def _thresholds():
     return {
-        "theory": settings.TRAINING_MIN_THEORY_HOURS,
-        "practical": settings.TRAINING_MIN_PRACTICAL_HOURS,
+        "theory": _hours(settings.TRAINING_MIN_THEORY_HOURS),
+        "practical": _hours(settings.TRAINING_MIN_PRACTICAL_HOURS),
     }
 
 
@@ -76,22 +78,88 @@ def _manages(user):
 # --- The roster ---------------------------------------------------------------------------------
 
 
+ROSTER_PAGE_SIZE = 200
+
+
+def _roster_text(row, thresholds):
+    """The row's phrases, composed once here rather than by template tags per row."""
+    counts = row.certificates
+    parts = []
+    for status, phrase in (
+        ("valid", ngettext("%(n)s valid", "%(n)s valid", counts.get("valid", 0))),
+        ("expiring", ngettext("%(n)s expiring", "%(n)s expiring", counts.get("expiring", 0))),
+        ("expired", ngettext("%(n)s expired", "%(n)s expired", counts.get("expired", 0))),
+        ("revoked", ngettext("%(n)s revoked", "%(n)s revoked", counts.get("revoked", 0))),
+    ):
+        if counts.get(status):
+            parts.append(phrase % {"n": counts[status]})
+    row.state = roster.certificate_state(counts)
+    row.state_text = {
+        "valid": _("Valid"),
+        "expiring": _("Expiring"),
+    }.get(row.state, _("None valid"))
+    row.certificates_text = " ".join(parts)
+    row.areas_text = ", ".join(area.name for area in row.technician.areas.all())
+    row.hours_text = " · ".join(
+        (
+            _("theory %(hours)s / %(needed)s h")
+            % {"hours": _hours(row.training["theory_hours"]), "needed": thresholds["theory"]},
+            _("practice %(hours)s / %(needed)s h")
+            % {
+                "hours": _hours(row.training["practical_hours"]),
+                "needed": thresholds["practical"],
+            },
+        )
+    )
+    absence = row.absence
+    if absence is not None:
+        row.absence_kind = absence.get_kind_display()
+        if row.absent_today:
+            row.absence_text = _("to %(date)s") % {
+                "date": date_format(absence.ends_on, "SHORT_DATE_FORMAT")
+            }
+        else:
+            row.absence_text = _("%(start)s to %(end)s") % {
+                "start": date_format(absence.starts_on, "SHORT_DATE_FORMAT"),
+                "end": date_format(absence.ends_on, "SHORT_DATE_FORMAT"),
+            }
+    row.load_text = _("%(booked)s of %(max)s jobs") % {
+        "booked": row.booked_today,
+        "max": row.technician.max_jobs_per_day,
+    }
+
+
+def _hours(value):
+    return f"{value:g}"
+
+
 @require_GET
 @role_required(*READERS)
 def technician_list_page(request):
-    """Active technicians with their papers and today's load; htmx asks for the rows only."""
+    """Active technicians with their papers and today's load, 200 a page; htmx asks for
+    the rows only when a filter changes."""
     form = RosterFilterForm(request.GET or None)
     technicians = technician_list(user=request.user).filter(active=True).order_by("full_name")
     if form.is_valid():
         technicians = roster.roster_filter(technicians, **form.cleaned_data)
-    rows = roster.technician_roster(technicians=technicians.prefetch_related(None))
+    pager = Paginator(technicians.prefetch_related(None), ROSTER_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    rows = roster.technician_roster(technicians=pager.object_list)
+    thresholds = _thresholds()
     for row in rows:
-        row.state = roster.certificate_state(row.certificates)
+        _roster_text(row, thresholds)
+    query = request.GET.copy()
+    query.pop("page", None)
     context = {
         "form": form,
         "rows": rows,
+        "pager": pager,
+        "page_query": f"{query.urlencode()}&" if query else "",
+        "detail_base": reverse("technician-list-page"),
+        "text": {"complete": _("Hours complete"), "incomplete": _("Hours incomplete")},
         "today": timezone.localdate(),
-        "thresholds": _thresholds(),
+        "thresholds": thresholds,
     }
     template = "quality/_technician_rows.html" if request.htmx else "quality/technicians.html"
     return render(request, template, context, status=400 if form.errors else 200)
