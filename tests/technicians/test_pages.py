@@ -168,6 +168,21 @@ def test_roster_answers_htmx_with_the_rows_only(sup):
     assert html.startswith('<div id="roster-rows"') and "<html" not in html and "Ann" in html
 
 
+def test_roster_pages_keep_the_filters(sup, monkeypatch):
+    from audits.quality.views import technicians as view
+
+    monkeypatch.setattr(view, "ROSTER_PAGE_SIZE", 2)
+    area = AreaFactory(code="north", name="North")
+    for name in ("Ann", "Bea", "Cai"):
+        TechnicianFactory(full_name=name, areas=[area])
+    TechnicianFactory(full_name="Dan")
+    first = sup.get(LIST, {"area": area.pk}).content.decode()
+    assert "Ann" in first and "Bea" in first and "Cai" not in first
+    assert f'href="?area={area.pk}&amp;page=2"' in first and "Page 1 of 2 (3 technicians)" in first
+    second = sup.get(LIST, {"area": area.pk, "page": 2}).content.decode()
+    assert "Cai" in second and "Ann" not in second and "Dan" not in second
+
+
 def _populate(n, agent, supervisor):
     today = timezone.localdate()
     for i in range(n):
