@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from aftersales.dates import EARLIEST_DAY, LATEST_DAY, day_in_range
 from parts.models import StockLocation
 from technicians.choices import AbsenceKind
 from technicians.models import CertificationType
@@ -17,10 +18,19 @@ from tickets.models import Area
 from .performance import MAX_PERIOD_DAYS
 
 
+def _in_calendar(day):
+    """Dates beyond the platform's calendar would overflow its day arithmetic (a 500)."""
+    if not day_in_range(day):
+        raise forms.ValidationError(
+            _("Choose a date between %(first)s and %(last)s.")
+            % {"first": EARLIEST_DAY.isoformat(), "last": LATEST_DAY.isoformat()}
+        )
+
+
 def _date(label, **kwargs):
     # A date input takes and gives ISO dates, whatever the language's display format.
     widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    return forms.DateField(label=label, widget=widget, **kwargs)
+    return forms.DateField(label=label, widget=widget, validators=[_in_calendar], **kwargs)
 
 
 class RosterFilterForm(forms.Form):
@@ -161,4 +171,4 @@ class MoveJobForm(forms.Form):
     """One click: the job keeps its time of day and moves to ``day``."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
-    day = forms.DateField(widget=forms.HiddenInput)
+    day = forms.DateField(widget=forms.HiddenInput, validators=[_in_calendar])

@@ -116,7 +116,6 @@ def test_roster_shows_certificate_state_training_absence_and_load(sup, agent, su
     soon = TechnicianFactory(full_name="Carol Soon", certified_for=[])
     CertificationFactory(technician=soon, expires_on=today + datetime.timedelta(days=10))
     Absence.objects.create(technician=soon, kind="sick", starts_on=today, ends_on=today)
-    _booked(agent, supervisor, ok, days=0) if timezone.localtime().hour < 9 else None
     html = sup.get(LIST).content.decode()
     for text in (
         "Alice Ok",
@@ -327,6 +326,21 @@ def test_a_stale_move_is_refused_without_a_500(sup, agent, supervisor):
     assert Ticket.objects.get(pk=job.pk).appointment_start == job.appointment_start
 
 
+def test_moving_a_job_already_started_is_refused_with_the_reason(sup, agent, supervisor):
+    technician = TechnicianFactory()
+    job = _booked(agent, supervisor, technician, days=1)
+    from tickets import services
+
+    job = services.ticket_check_in(ticket=job, actor=technician.user)
+    response = sup.post(
+        reverse("technician-job-move-page", args=[technician.pk, job.pk]),
+        {"version": job.version, "day": (timezone.localdate() + datetime.timedelta(days=3))},
+    )
+    assert response.status_code == 400
+    assert response.context["refused_elsewhere"]
+    assert Ticket.objects.get(pk=job.pk).status == "on_site"
+
+
 def test_an_absence_ending_before_it_starts_is_refused_inline(sup):
     technician = TechnicianFactory()
     url = reverse("technician-absence-add-page", args=[technician.pk])
@@ -338,6 +352,21 @@ def test_an_absence_ending_before_it_starts_is_refused_inline(sup):
     html = response.content.decode()
     assert "An absence cannot end before it starts." in html and 'value="keep me"' in html
     assert not Absence.objects.exists()
+
+
+def test_dates_beyond_the_calendar_are_refused_inline_not_a_500(sup, agent, supervisor):
+    technician = TechnicianFactory()
+    url = reverse("technician-absence-add-page", args=[technician.pk])
+    response = sup.post(url, {"kind": "leave", "starts_on": "9999-12-30", "ends_on": "9999-12-31"})
+    assert response.status_code == 400
+    assert "Choose a date between 1900-01-01 and 2999-12-31." in response.content.decode()
+    page = sup.get(detail(technician), {"start": "0001-01-01", "end": "9999-12-31"})
+    assert page.status_code == 200 and "Choose a date between" in page.content.decode()
+    job = _booked(agent, supervisor, technician)
+    move = reverse("technician-job-move-page", args=[technician.pk, job.pk])
+    assert sup.post(move, {"version": job.version, "day": "9999-12-31"}).status_code == 302
+    assert Ticket.objects.get(pk=job.pk).appointment_start == job.appointment_start
+    assert sup.get(LIST, {"page": "abc"}).status_code == 200
 
 
 def test_next_working_day_skips_days_off_and_absences():

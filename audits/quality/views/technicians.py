@@ -262,7 +262,7 @@ def _detail_context(request, technician, **forms):
         ticket.move_to = roster.next_working_day(
             technician=technician, after=ticket.absence_ends_on, absences=spans
         )
-        ticket.refused = refused.get(ticket.pk)
+        ticket.refused = refused.pop(ticket.pk, None)
     context = {
         "technician": technician,
         "today": today,
@@ -272,6 +272,8 @@ def _detail_context(request, technician, **forms):
         "absences": current,
         "past_absences": past,
         "hit_jobs": hit,
+        # A refusal for a job no longer listed (started or moved meanwhile) shows above.
+        "refused_elsewhere": [message for messages_ in refused.values() for message in messages_],
         "thresholds": _thresholds(),
         "booked_today": roster.technician_bookings_today(technician=technician, day=today),
         "period_form": period_form,
@@ -360,7 +362,10 @@ def technician_job_move_page(request, pk, ticket_pk):
     same technician, through ``ticket_reschedule`` (which re-checks eligibility)."""
     technician = _technician(request, pk)
     ticket = get_object_or_404(
-        Ticket.objects.select_related("technician"), pk=ticket_pk, technician=technician
+        Ticket.objects.select_related("technician"),
+        pk=ticket_pk,
+        technician=technician,
+        appointment_start__isnull=False,
     )
     form = MoveJobForm(request.POST)
     if not form.is_valid():
