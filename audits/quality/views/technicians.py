@@ -346,7 +346,11 @@ def technician_absence_add_page(request, pk):
         if hit:
             messages.warning(
                 request,
-                _("Absence recorded. %(n)s booked job(s) fall in it: move or reassign them below.")
+                ngettext(
+                    "Absence recorded. %(n)s booked job falls in it: move or reassign it below.",
+                    "Absence recorded. %(n)s booked jobs fall in it: move or reassign them below.",
+                    hit,
+                )
                 % {"n": hit},
             )
         else:
