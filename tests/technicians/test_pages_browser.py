@@ -153,5 +153,8 @@ def test_supervisor_records_an_absence_moves_the_job_uploads_a_scan_and_revokes(
     page.reload()
     assert_fits(page, 360)
     screenshot(page, f"aftersales-technician-phone-{tag}.png")
+    page.goto("/technicians/")
+    assert_fits(page, 360)
+    screenshot(page, f"aftersales-technicians-phone-{tag}.png")
     extra.document.delete(save=False)
     assert Certification.objects.filter(technician=technician).count() == 2
