@@ -11,5 +11,6 @@ from . import (  # noqa: F401
     queue,
     search,
     sla,
+    technicians_pages,
     tickets,
 )

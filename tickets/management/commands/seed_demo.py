@@ -17,6 +17,7 @@ from audits.choices import AuditSource
 from audits.context import audit_context
 from parts.demo import seed_demo_parts
 from parts.models import StockLocation
+from technicians.demo import seed_demo_technician_papers
 from technicians.models import Certification, CertificationType, Technician
 from technicians.selectors import dispatch_candidates
 from technicians.services import (
@@ -159,6 +160,7 @@ class Command(BaseCommand):
                     )
             if not Ticket.objects.exists():
                 self._tickets(users, technicians)
+            seed_demo_technician_papers(actor=users["supervisor"], technicians=technicians)
             self._control_room(users)
         self._print_logins(password)
 
