@@ -5,6 +5,11 @@ from . import views
 urlpatterns = [
     path("technicians/", views.technician_list_page, name="technician-list-page"),
     path("reports/kpi/", views.kpi_report_page, name="kpi-report-page"),
+    path(
+        "reports/kpi/kept/<int:pk>/",
+        views.kpi_stored_report_page,
+        name="kpi-stored-report-page",
+    ),
     path("quality/audits/", views.quality_audit_list_page, name="quality-audit-list-page"),
     path("audit-trail/", views.audit_trail_page, name="audit-trail-page"),
 ]

@@ -3,13 +3,14 @@ technicians with their performance, quality audits, the audit trail). They read 
 floor below; nobody imports them."""
 
 from .audits import quality_audit_list_page
-from .kpi import kpi_report_page
+from .kpi import kpi_report_page, kpi_stored_report_page
 from .technicians import technician_list_page
 from .trail import audit_trail_page
 
 __all__ = [
     "audit_trail_page",
     "kpi_report_page",
+    "kpi_stored_report_page",
     "quality_audit_list_page",
     "technician_list_page",
 ]
