@@ -1,7 +1,7 @@
 """The KPI report page (/reports/kpi/) through Django's test client: every period preset and
 grouping, the figures equal to the API's for the same period, refused periods with their
 errors, the server-side sort, the CSV and XLSX exports (one table for both), the kept
-weekly reports, the htmx panel, who may see it, and a constant query count."""
+weekly reports, the page without JavaScript, who may see it, and a constant query count."""
 
 import csv
 import datetime
@@ -334,18 +334,18 @@ def test_no_weekly_report_yet_says_so(login, auditor):
     assert "No weekly report has been kept yet" in _text(login(auditor).get(URL))
 
 
-# --- htmx, roles, queries ---------------------------------------------------------------------
+# --- Without JavaScript, roles, queries -----------------------------------------------------
 
 
-def test_htmx_gets_the_report_panel_alone(login, supervisor, report_tickets):
-    client = login(supervisor)
-    response = client.get(URL, {**MARCH, "sort": "-opened"}, HTTP_HX_REQUEST="true")
-    page = _text(response)
-    assert response.status_code == 200
-    assert page.lstrip().startswith('<div id="kpi-report"') and "<html" not in page
+def test_the_page_works_without_javascript(login, supervisor, report_tickets):
+    """A GET form and header links: no script is needed to choose, sort or export; each
+    chart keeps its table behind it."""
+    page = _text(login(supervisor).get(URL, {**MARCH, "sort": "-opened"}))
+    form = re.search(r'<form method="get" action="/reports/kpi/"[^>]*>', page).group(0)
+    assert "hx-" not in form
     assert 'id="kpi-volume-data"' in page and 'id="kpi-shares-data"' in page
-    refused = client.get(URL, {"period": "custom"}, HTTP_HX_REQUEST="true")
-    assert refused.status_code == 400 and "Enter the first day" in _text(refused)
+    assert page.count('<details class="chart-table">') == 2
+    assert re.search(r'<a class="button secondary" href="\?[^"]*export=xlsx[^"]*" download', page)
 
 
 def test_only_supervisors_and_auditors_may_read_kpis(

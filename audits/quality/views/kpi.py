@@ -52,10 +52,13 @@ NO_GROUP = {
 
 @role_required(*KPI_READERS)
 def kpi_report_page(request):
-    """The report for the chosen period and grouping (``?export=csv|xlsx`` downloads it);
-    htmx asks for the report panel alone. A refused period answers 400 with its errors."""
+    """The report for the chosen period and grouping (``?export=csv|xlsx`` downloads it).
+    A refused period answers 400 with its errors and the input kept.
+
+    Whole pages, no htmx fragment: the charts' data travels in json_script tags, which htmx
+    drops from swapped content (``allowScriptTags`` is off under our CSP)."""
     form = KpiReportForm(request.GET)
-    context = {"form": form, "presets": KpiPreset.choices, "page_url": request.path}
+    context = {"form": form, "page_url": request.path}
     status = 200
     if form.valid():
         data = form.cleaned_data
@@ -72,8 +75,6 @@ def kpi_report_page(request):
         context.update(table=table, first=data["first"], last=data["last"])
     else:
         status = 400
-    if request.htmx:
-        return render(request, "quality/_kpi_panel.html", context, status=status)
     context["weekly"] = [(report, *_days(report)) for report in kpi_weekly_report_list()]
     return render(request, "quality/kpi.html", context, status=status)
 
@@ -89,8 +90,7 @@ def kpi_stored_report_page(request, pk):
     if fmt in EXPORT_FORMATS:
         return _export(table, stored.group_by, first, last, fmt)
     context = {"stored": stored, "table": table, "first": first, "last": last}
-    template = "quality/_kpi_stored_panel.html" if request.htmx else "quality/kpi_stored.html"
-    return render(request, template, {**context, "page_url": request.path})
+    return render(request, "quality/kpi_stored.html", context)
 
 
 def _days(stored):
