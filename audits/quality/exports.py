@@ -11,6 +11,7 @@ import io
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
@@ -23,7 +24,7 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # (row key, header): the figures of the KPI selector, counts after the shares they explain.
 FIGURES = (
     ("opened", lambda: _("Opened")),
-    ("closed", lambda: _("Closed")),
+    ("closed", lambda: pgettext("KPI figure", "Closed")),
     ("complaints", lambda: _("Complaints")),
     ("response_sla_met_pct", lambda: _("Response SLA met (%)")),
     ("dispatch_sla_met_pct", lambda: _("Dispatch SLA met (%)")),

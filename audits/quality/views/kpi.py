@@ -13,7 +13,7 @@ from django.http import QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
 from aftersales.charts import Chart, Series
 from aftersales.roles import Role
@@ -29,7 +29,7 @@ KPI_READERS = (Role.SUPERVISOR, Role.AUDITOR)
 # The table's figure columns: (row key, header, kind). The first column is the group.
 COLUMNS = (
     ("opened", gettext_lazy("Opened"), "count"),
-    ("closed", gettext_lazy("Closed"), "count"),
+    ("closed", pgettext_lazy("KPI figure", "Closed"), "count"),
     ("complaints", gettext_lazy("Complaints"), "count"),
     ("response_sla_met_pct", gettext_lazy("Response SLA met"), "percent"),
     ("dispatch_sla_met_pct", gettext_lazy("Dispatch SLA met"), "percent"),
@@ -225,7 +225,7 @@ def _cells(figures):
 def _tiles(totals):
     return [
         (_format(totals["opened"], "count"), _("Opened")),
-        (_format(totals["closed"], "count"), _("Closed")),
+        (_format(totals["closed"], "count"), pgettext("KPI figure", "Closed")),
         (_format(totals["response_sla_met_pct"], "percent"), _("Response SLA met")),
         (_format(totals["dispatch_sla_met_pct"], "percent"), _("Dispatch SLA met")),
         (_format(totals["first_time_fix_pct"], "percent"), _("First-time fix")),
@@ -251,7 +251,10 @@ def _charts(rows, heading, csv_url):
             id="kpi-volume",
             title=_("Tickets opened and closed"),
             labels=labels,
-            series=[series("opened", _("Opened")), series("closed", _("Closed"))],
+            series=[
+                series("opened", _("Opened")),
+                series("closed", pgettext("KPI figure", "Closed")),
+            ],
             caption=caption,
             label_heading=heading,
             csv_url=csv_url,
