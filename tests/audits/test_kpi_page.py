@@ -385,3 +385,10 @@ def test_the_page_runs_a_constant_number_of_queries(login, supervisor, closed_ti
     many = _queries(client, params)
     assert few == many
     assert len(kpi_report(start=at(1), end=at(31), group_by=group_by)["rows"]) >= 8
+
+
+def test_names_in_the_table_are_escaped(login, supervisor, closed_ticket):
+    closed_ticket(TechnicianFactory(full_name="<b>Li & Sons</b>"), day=5)
+    page = _text(login(supervisor).get(URL, {**MARCH, "group_by": "technician"}))
+    assert '<th scope="row">&lt;b&gt;Li &amp; Sons&lt;/b&gt;</th>' in page
+    assert "<b>Li" not in page

@@ -12,6 +12,8 @@ import datetime
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
@@ -143,11 +145,25 @@ def _table(request, report, group_by, query):
         "group_by": group_by,
         "headers": _headers(query, key, descending, heading),
         "rows": rows,
+        "rows_html": _rows_html(rows),
         "totals": {"figures": totals, "cells": _cells(totals)},
         "tiles": _tiles(totals),
         "charts": _charts(rows, heading, exports[0]["url"]),
         "exports": exports,
     }
+
+
+# One body row: the group, then a cell per figure column.
+ROW_HTML = '<tr><th scope="row">{}</th>' + '<td class="figure">{}</td>' * len(COLUMNS) + "</tr>"
+
+
+def _rows_html(rows):
+    """The table's body rows as one string: 2,000 technicians through the template
+    engine's loops cost 200-500 ms on a loaded machine, format_html_join 80 ms, this 20 ms.
+    The label (a name) is escaped; the cells are ``_format``'s digits, "%" and "–"."""
+    html = "".join(ROW_HTML.format(escape(row["label"]), *row["cells"]) for row in rows)
+    # Safe: every label went through escape() above; the cells hold no outside text.
+    return mark_safe(html)  # nosec B308 B703
 
 
 def _parse_sort(value):
