@@ -70,8 +70,8 @@ def kpi_report_page(request):
         query["period"], query["group_by"] = data["period"], data["group_by"]
         if data["period"] == KpiPreset.CUSTOM:
             query["first"], query["last"] = data["first"].isoformat(), data["last"].isoformat()
-        table = _table(request, report, data["group_by"], query)
         fmt = request.GET.get("export")
+        table = _table(request, report, data["group_by"], query, html=fmt not in EXPORT_FORMATS)
         if fmt in EXPORT_FORMATS:
             return _export(table, data["group_by"], data["first"], data["last"], fmt)
         context.update(table=table, first=data["first"], last=data["last"])
@@ -87,8 +87,10 @@ def kpi_stored_report_page(request, pk):
     stored = get_object_or_404(kpi_stored_reports(), pk=pk)
     first, last = _days(stored)
     report = {"rows": stored.rows, "totals": stored.totals}
-    table = _table(request, report, stored.group_by, QueryDict(mutable=True))
     fmt = request.GET.get("export")
+    table = _table(
+        request, report, stored.group_by, QueryDict(mutable=True), html=fmt not in EXPORT_FORMATS
+    )
     if fmt in EXPORT_FORMATS:
         return _export(table, stored.group_by, first, last, fmt)
     context = {"stored": stored, "table": table, "first": first, "last": last}
@@ -119,8 +121,9 @@ def _export(table, group_by, first, last, fmt):
     )
 
 
-def _table(request, report, group_by, query):
-    """Everything the table, the tiles and the charts show, in the requested order."""
+def _table(request, report, group_by, query, html=True):
+    """Everything the table, the tiles and the charts show, in the requested order (an
+    export needs the rows alone: ``html=False`` skips their markup)."""
     group_by = KpiGrouping(group_by)
     key, descending = _parse_sort(request.GET.get("sort", ""))
     names = kpi_group_names(group_by, [row["key"] for row in report["rows"]])
@@ -145,7 +148,7 @@ def _table(request, report, group_by, query):
         "group_by": group_by,
         "headers": _headers(query, key, descending, heading),
         "rows": rows,
-        "rows_html": _rows_html(rows),
+        "rows_html": _rows_html(rows) if html else "",
         "totals": {"figures": totals, "cells": _cells(totals)},
         "tiles": _tiles(totals),
         "charts": _charts(rows, heading, exports[0]["url"]),
