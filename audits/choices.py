@@ -40,6 +40,17 @@ class KpiGroupBy(models.TextChoices):
     CATEGORY = "category", _("Category")
 
 
+class KpiGrouping(models.TextChoices):
+    """How a KPI report asked for now may be grouped: the stored groupings (``KpiGroupBy``,
+    the kept weekly reports) and the technician's home outlet (网点). Kept apart so the
+    stored reports' field and the weekly job stay as they were."""
+
+    TECHNICIAN = "technician", _("Technician")
+    AREA = "area", _("Area")
+    CATEGORY = "category", _("Category")
+    OUTLET = "outlet", _("Service outlet")
+
+
 # The checklist of a sampled ticket (监督审核): each item is pre-filled from the record
 # (True/False, or None when the data cannot tell) and confirmed by the auditor.
 CHECKLIST_ITEMS = (

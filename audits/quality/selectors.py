@@ -7,8 +7,9 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from aftersales.roles import Role, has_role
-from audits.choices import KpiGroupBy
-from audits.models import AuditSample, CorrectiveAction, Finding, QualityAudit
+from audits.choices import KpiGrouping
+from audits.models import AuditSample, CorrectiveAction, Finding, KpiReport, QualityAudit
+from parts.models import StockLocation
 from technicians.models import Technician
 from tickets.choices import TicketCategory
 from tickets.models import Area, Ticket
@@ -18,9 +19,11 @@ FIRST_TIME_FIX_WINDOW = timedelta(days=30)
 
 
 KPI_GROUP_FIELDS = {
-    KpiGroupBy.TECHNICIAN: "technician_id",
-    KpiGroupBy.AREA: "area_id",
-    KpiGroupBy.CATEGORY: "category",
+    KpiGrouping.TECHNICIAN: "technician_id",
+    KpiGrouping.AREA: "area_id",
+    KpiGrouping.CATEGORY: "category",
+    # The outlet of the ticket's technician (tickets carry no outlet of their own).
+    KpiGrouping.OUTLET: "technician__home_outlet_id",
 }
 
 
@@ -70,7 +73,8 @@ def _pct(part, whole):
 
 
 def kpi_rows(*, start, end, group_by, now=None):
-    """KPI figures for [start, end), one row per technician, area or category.
+    """KPI figures for [start, end), one row per technician, area, category or outlet (the
+    technician's home outlet).
 
     Tickets *opened* in the period give: opened, complaints, response- and dispatch-SLA
     met % (``tickets.selectors.sla_clock_qs``: of the decided clocks, the share met).
@@ -79,12 +83,12 @@ def kpi_rows(*, start, end, group_by, now=None):
     the job's completion: ``tickets.selectors.first_time_fix_marks``), average
     satisfaction (follow-up answer, else the one given at confirmation), record
     completeness % (fault code, signature and a satisfaction answer present). Tickets
-    without a technician or area form their own row (key None). Three queries whatever
+    without a technician, area or outlet form their own row (key None). Three queries whatever
     the period: two grouped aggregates over the created_at and closed_at indexes, and
     one for the labels.
     """
 
-    key = KPI_GROUP_FIELDS[KpiGroupBy(group_by)]
+    key = KPI_GROUP_FIELDS[KpiGrouping(group_by)]
     decided, met = sla_clock_qs(now=now or timezone.now())
     opened = (
         Ticket.objects.filter(created_at__gte=start, created_at__lt=end)
@@ -179,10 +183,12 @@ def _kpi_row(key, label, figures):
 
 def _kpi_labels(group_by, keys):
 
-    if group_by == KpiGroupBy.TECHNICIAN:
+    if group_by == KpiGrouping.TECHNICIAN:
         return dict(Technician.objects.filter(pk__in=keys).values_list("pk", "full_name"))
-    if group_by == KpiGroupBy.AREA:
+    if group_by == KpiGrouping.AREA:
         return dict(Area.objects.filter(pk__in=keys).values_list("pk", "code"))
+    if group_by == KpiGrouping.OUTLET:
+        return dict(StockLocation.objects.filter(pk__in=keys).values_list("pk", "code"))
     return {key: key for key in keys if key in TicketCategory.values}
 
 
@@ -196,3 +202,29 @@ def kpi_report(*, start, end, group_by, now=None):
         "rows": rows,
         "totals": kpi_totals(rows),
     }
+
+
+def kpi_weekly_report_list(*, limit=36):
+    """The newest kept weekly reports (beat, Mondays; one per grouping), without their
+    rows: the list shows the period, grouping and when each was generated."""
+    return KpiReport.objects.filter(weekly=True).only(
+        "pk", "period_start", "period_end", "group_by", "weekly", "generated_at"
+    )[:limit]
+
+
+def kpi_stored_reports():
+    """The kept reports with their rows (weekly ones and any generated on request)."""
+    return KpiReport.objects.all()
+
+
+def kpi_group_names(group_by, keys):
+    """What the pages show for a row's key: the area's or outlet's name (the API's label is
+    their code), the category's label; technicians keep their name. One query at most."""
+    keys = [key for key in keys if key is not None]
+    if group_by == KpiGrouping.AREA:
+        return dict(Area.objects.filter(pk__in=keys).values_list("pk", "name"))
+    if group_by == KpiGrouping.OUTLET:
+        return dict(StockLocation.objects.filter(pk__in=keys).values_list("pk", "name"))
+    if group_by == KpiGrouping.CATEGORY:
+        return {key: TicketCategory(key).label for key in keys if key in TicketCategory.values}
+    return {}

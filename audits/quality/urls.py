@@ -36,6 +36,11 @@ urlpatterns = [
         name="certification-scan-file",
     ),
     path("reports/kpi/", views.kpi_report_page, name="kpi-report-page"),
+    path(
+        "reports/kpi/kept/<int:pk>/",
+        views.kpi_stored_report_page,
+        name="kpi-stored-report-page",
+    ),
     path("quality/audits/", views.quality_audit_list_page, name="quality-audit-list-page"),
     path("audit-trail/", views.audit_trail_page, name="audit-trail-page"),
 ]

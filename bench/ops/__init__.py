@@ -6,6 +6,7 @@ from . import (  # noqa: F401
     console,
     control_room,
     job_page,
+    kpi_pages,
     parts,
     public,
     queue,

@@ -6,7 +6,7 @@ from aftersales.api.fields import DateTimeField
 from aftersales.api.files import ProtectedFileField, UploadField
 from aftersales.api.serializers import StrictFieldsMixin
 from aftersales.uploads import EVIDENCE
-from audits.choices import CHECKLIST_ITEMS, KpiGroupBy, Severity
+from audits.choices import CHECKLIST_ITEMS, KpiGrouping, Severity
 from audits.models import AuditSample, CorrectiveAction, Finding, QualityAudit
 
 
@@ -142,7 +142,7 @@ class CorrectiveActionVerifyInputSerializer(StrictFieldsMixin, serializers.Seria
 class KpiQuerySerializer(serializers.Serializer):
     # "from" is a Python keyword: declared below under its wire name.
     to = DateTimeField()
-    group_by = serializers.ChoiceField(choices=KpiGroupBy.choices, default=KpiGroupBy.TECHNICIAN)
+    group_by = serializers.ChoiceField(choices=KpiGrouping.choices, default=KpiGrouping.TECHNICIAN)
 
     def get_fields(self):
         fields = super().get_fields()

@@ -170,7 +170,7 @@ class CsvRenderer(renderers.BaseRenderer):
 
 
 class KpiReportView(APIView):
-    """KPIs for a period grouped by technician, area or category (``?format=csv`` too)."""
+    """KPIs for a period grouped by technician, area, category or outlet (``?format=csv`` too)."""
 
     read_roles = AUDIT_READERS
     renderer_classes = [renderers.JSONRenderer, renderers.BrowsableAPIRenderer, CsvRenderer]
@@ -179,7 +179,7 @@ class KpiReportView(APIView):
         parameters=[
             OpenApiParameter("from", OpenApiTypes.DATETIME, required=True),
             OpenApiParameter("to", OpenApiTypes.DATETIME, required=True),
-            OpenApiParameter("group_by", str, enum=["technician", "area", "category"]),
+            OpenApiParameter("group_by", str, enum=["technician", "area", "category", "outlet"]),
         ],
         responses=s.KpiReportSerializer,
     )

@@ -3,7 +3,7 @@ technicians with their performance, quality audits, the audit trail). They read 
 floor below; nobody imports them."""
 
 from .audits import quality_audit_list_page
-from .kpi import kpi_report_page
+from .kpi import kpi_report_page, kpi_stored_report_page
 from .technicians import (
     certification_revoke_page,
     certification_scan_file,
@@ -22,6 +22,7 @@ __all__ = [
     "certification_scan_file",
     "certification_scan_upload_page",
     "kpi_report_page",
+    "kpi_stored_report_page",
     "quality_audit_list_page",
     "technician_absence_add_page",
     "technician_detail_page",
