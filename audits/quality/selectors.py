@@ -2,12 +2,19 @@
 
 from datetime import timedelta
 
-from django.db.models import Avg, Count, Q
+from django.contrib.auth import get_user_model
+from django.db.models import Avg, Count, F, Func, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from aftersales.roles import Role, has_role
-from audits.choices import KpiGroupBy
+from audits.choices import (
+    CHECKLIST_ITEMS,
+    CorrectiveActionStatus,
+    FindingStatus,
+    KpiGroupBy,
+    Severity,
+)
 from audits.models import AuditSample, CorrectiveAction, Finding, QualityAudit
 from technicians.models import Technician
 from tickets.choices import TicketCategory
@@ -63,6 +70,145 @@ def corrective_action_list(*, user):
     if has_role(user, Role.AUDITOR, Role.SUPERVISOR):
         return actions
     return actions.filter(owner=user)
+
+
+# --- The auditors' pages (issue 14): bounded reads, a fixed number of queries each -------
+
+AUDIT_LIST_LIMIT = 50
+ACTION_LIST_LIMIT = 50
+
+
+def _count(queryset):
+    """A correlated ``count(*)`` subquery of ``queryset`` (filtered on ``OuterRef``): a
+    plain function, not an aggregate, so Django adds no GROUP BY."""
+    counted = queryset.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
+    return Coalesce(Subquery(counted[:1]), 0)
+
+
+def quality_audit_page_list(*, user, today, limit=AUDIT_LIST_LIMIT):
+    """The newest ``limit`` audits with their progress: sampled, confirmed, open findings
+    and overdue actions, each a correlated count (one query, index on the foreign keys)."""
+    samples = AuditSample.objects.filter(audit=OuterRef("pk"))
+    return list(
+        quality_audit_list(user=user).annotate(
+            sampled=_count(samples),
+            confirmed=_count(samples.filter(confirmed_at__isnull=False)),
+            open_findings=_count(
+                Finding.objects.filter(audit=OuterRef("pk"), status=FindingStatus.OPEN)
+            ),
+            overdue_actions=_count(
+                CorrectiveAction.objects.overdue(today).filter(finding__audit=OuterRef("pk"))
+            ),
+        )[:limit]
+    )
+
+
+def corrective_actions_for_page(*, user, owner=None, overdue_on=None, limit=ACTION_LIST_LIMIT):
+    """Unverified corrective actions ``user`` may see, soonest due first: those of ``owner``,
+    or those overdue on ``overdue_on``; with their finding and audit (one query)."""
+    actions = corrective_action_list(user=user).select_related("finding__audit")
+    if overdue_on is not None:
+        actions = actions.overdue(overdue_on)
+    else:
+        actions = actions.exclude(status=CorrectiveActionStatus.VERIFIED)
+    if owner is not None:
+        actions = actions.filter(owner=owner)
+    return list(actions.order_by("due_on", "id")[:limit])
+
+
+def audit_samples_page(*, audit):
+    """The sampled tickets of ``audit`` with their ticket, technician and confirmer."""
+    return (
+        AuditSample.objects.filter(audit=audit)
+        .select_related("ticket", "technician", "confirmed_by")
+        .order_by("id")
+    )
+
+
+def audit_findings_page(*, audit):
+    """The findings of ``audit`` with their sample's ticket and technician and their
+    actions with owners (two queries)."""
+    return list(
+        Finding.objects.filter(audit=audit)
+        .select_related("sample__ticket", "sample__technician", "created_by")
+        .prefetch_related(
+            Prefetch(
+                "actions",
+                queryset=CorrectiveAction.objects.select_related("owner", "verified_by").order_by(
+                    "due_on", "id"
+                ),
+            )
+        )
+        .order_by("-created_at", "-id")
+    )
+
+
+def audit_sample_neighbours(*, sample):
+    """The ids of the samples before and after ``sample`` in its audit (or None)."""
+    siblings = AuditSample.objects.filter(audit_id=sample.audit_id)
+    before = siblings.filter(pk__lt=sample.pk).order_by("-pk").values_list("pk", flat=True)
+    after = siblings.filter(pk__gt=sample.pk).order_by("pk").values_list("pk", flat=True)
+    return before.first(), after.first()
+
+
+def corrective_action_owner_choices():
+    """Who may own a corrective action on the pages: active auditors and supervisors (the
+    roles that reach these pages), by name."""
+    users = (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name__in=[Role.AUDITOR, Role.SUPERVISOR])
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
+    return [(user.pk, user.get_full_name() or user.get_username()) for user in users]
+
+
+def quality_audit_report(*, audit):
+    """The figures of an audit's report: samples confirmed and conforming, the checklist
+    items found wrong, findings by severity and by technician (three queries whatever
+    the number of samples: the checklists are read as values, the findings grouped)."""
+    rows = AuditSample.objects.filter(audit=audit).values_list(
+        "prefilled", "checks", "confirmed_at"
+    )
+    sampled = confirmed = conforming = 0
+    failed_items = dict.fromkeys(CHECKLIST_ITEMS, 0)
+    for prefilled, checks, confirmed_at in rows:
+        sampled += 1
+        values = checks if confirmed_at else prefilled
+        confirmed += confirmed_at is not None
+        failed = [item for item in CHECKLIST_ITEMS if values.get(item) is False]
+        conforming += not failed
+        for item in failed:
+            failed_items[item] += 1
+    by_severity = dict.fromkeys(Severity.values, 0)
+    by_technician = {}
+    grouped = (
+        Finding.objects.filter(audit=audit)
+        .values("sample__technician_id", "sample__technician__full_name", "severity")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for row in grouped:
+        by_severity[row["severity"]] += row["n"]
+        key = row["sample__technician_id"]
+        entry = by_technician.setdefault(
+            key, {"name": row["sample__technician__full_name"], **dict.fromkeys(Severity.values, 0)}
+        )
+        entry[row["severity"]] += row["n"]
+    technicians = sorted(by_technician.values(), key=lambda e: (e["name"] is None, e["name"] or ""))
+    for entry in technicians:
+        entry["cells"] = [entry[severity] for severity in Severity.values]
+        entry["total"] = sum(entry["cells"])
+    return {
+        "sampled": sampled,
+        "confirmed": confirmed,
+        "conforming": conforming,
+        "conforming_pct": _pct(conforming, sampled),
+        "failed_items": failed_items,
+        "by_severity": by_severity,
+        "by_technician": technicians,
+        "findings": sum(by_severity.values()),
+    }
 
 
 def _pct(part, whole):
