@@ -1,6 +1,8 @@
 """Reads of quality audits and KPI reports: they read tickets, technicians and parts."""
 
+import operator
 from datetime import timedelta
+from functools import reduce
 
 from django.contrib.auth import get_user_model
 from django.db.models import Avg, Count, F, Func, OuterRef, Prefetch, Q, Subquery
@@ -117,12 +119,18 @@ def corrective_actions_for_page(*, user, owner=None, overdue_on=None, limit=ACTI
 
 
 def audit_samples_page(*, audit):
-    """The sampled tickets of ``audit`` with their ticket, technician and confirmer."""
+    """The sampled tickets of ``audit`` with their ticket number, technician and confirmer
+    (only the columns the page shows: a ticket row carries its signature image)."""
     return (
         AuditSample.objects.filter(audit=audit)
         .select_related("ticket", "technician", "confirmed_by")
+        .only(
+            "id", "audit_id", "prefilled", "checks", "confirmed_at", "ticket__number",
+            "technician__full_name", "confirmed_by__username", "confirmed_by__first_name",
+            "confirmed_by__last_name",
+        )
         .order_by("id")
-    )
+    )  # fmt: skip
 
 
 def audit_findings_page(*, audit):
@@ -163,23 +171,28 @@ def corrective_action_owner_choices():
     return [(user.pk, user.get_full_name() or user.get_username()) for user in users]
 
 
+def _item_failed(item):
+    """The sample's effective answer to ``item`` is "no": what the auditor confirmed, else
+    what the record says."""
+    return Q(confirmed_at__isnull=False, **{f"checks__{item}": False}) | Q(
+        confirmed_at__isnull=True, **{f"prefilled__{item}": False}
+    )
+
+
 def quality_audit_report(*, audit):
     """The figures of an audit's report: samples confirmed and conforming, the checklist
-    items found wrong, findings by severity and by technician (three queries whatever
-    the number of samples: the checklists are read as values, the findings grouped)."""
-    rows = AuditSample.objects.filter(audit=audit).values_list(
-        "prefilled", "checks", "confirmed_at"
+    items found wrong, findings by severity and by technician (two queries whatever the
+    number of samples: one aggregate over the audit's checklists, one over its findings)."""
+    failed_any = reduce(operator.or_, (_item_failed(item) for item in CHECKLIST_ITEMS))
+    figures = AuditSample.objects.filter(audit=audit).aggregate(
+        sampled=Count("id"),
+        confirmed=Count("id", filter=Q(confirmed_at__isnull=False)),
+        failed=Count("id", filter=failed_any),
+        **{f"item_{item}": Count("id", filter=_item_failed(item)) for item in CHECKLIST_ITEMS},
     )
-    sampled = confirmed = conforming = 0
-    failed_items = dict.fromkeys(CHECKLIST_ITEMS, 0)
-    for prefilled, checks, confirmed_at in rows:
-        sampled += 1
-        values = checks if confirmed_at else prefilled
-        confirmed += confirmed_at is not None
-        failed = [item for item in CHECKLIST_ITEMS if values.get(item) is False]
-        conforming += not failed
-        for item in failed:
-            failed_items[item] += 1
+    sampled, confirmed = figures["sampled"], figures["confirmed"]
+    conforming = sampled - figures["failed"]
+    failed_items = {item: figures[f"item_{item}"] for item in CHECKLIST_ITEMS}
     by_severity = dict.fromkeys(Severity.values, 0)
     by_technician = {}
     grouped = (

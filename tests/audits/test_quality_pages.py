@@ -320,6 +320,24 @@ def test_the_report_shows_findings_by_severity_and_by_technician(
     assert "quality.js" in text and "@media print" not in text
 
 
+def test_report_figures_count_the_confirmed_answers_over_the_record(auditor, audit):
+    from audits.quality.selectors import quality_audit_report
+
+    complete, gaps = audit.samples.order_by("id")
+    assert gaps.prefilled["fault_code"] is False and gaps.prefilled["signature"] is False
+    report = quality_audit_report(audit=audit)
+    assert (report["sampled"], report["confirmed"], report["conforming"]) == (2, 0, 1)
+    assert report["failed_items"]["fault_code"] == 1 and report["failed_items"]["parts"] == 0
+    # The auditor finds the complete-looking record wrong on its charges.
+    services.audit_sample_confirm(
+        sample=complete, actor=auditor, checks={"parts": True, "charges_correct": False}
+    )
+    report = quality_audit_report(audit=audit)
+    assert (report["sampled"], report["confirmed"], report["conforming"]) == (2, 1, 0)
+    assert report["failed_items"]["charges_correct"] == 1
+    assert report["failed_items"]["signature"] == 1 and report["conforming_pct"] == 0.0
+
+
 # --- Constant query counts -----------------------------------------------------------------
 
 
