@@ -1,5 +1,5 @@
-/* The quality-audit report: a Print button (shown only when JavaScript runs; the browser's
-   own print command works as well), and the tables behind the charts opened for paper.
+/* The quality-audit report: a Print button, shown only when JavaScript runs (the browser's
+   own print command works as well; static/css/quality.css has the print styles).
    No inline code: CSP. */
 (function () {
   "use strict";
@@ -8,8 +8,5 @@
       button.hidden = false;
       button.addEventListener("click", function () { window.print(); });
     });
-  });
-  window.addEventListener("beforeprint", function () {
-    document.querySelectorAll("details.chart-table").forEach(function (details) { details.open = true; });
   });
 })();

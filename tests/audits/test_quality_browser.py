@@ -158,6 +158,11 @@ def test_an_auditor_runs_a_quality_audit_to_a_verified_corrective_action(
     assert page.is_visible("[data-print]")
     assert_accessible(page)
     screenshot(page, f"aftersales-quality-report-{tag}.png")
+    # Printed: no menu, no buttons; the figures as tables.
+    page.emulate_media(media="print")
+    assert not page.is_visible(".topbar") and not page.is_visible("[data-print]")
+    assert page.is_visible("#by-technician") and not page.is_visible("figure.chart")
+    screenshot(page, f"aftersales-quality-report-print-{tag}.png")
 
     # The list on a phone: nothing scrolls sideways.
     phone = open_page(viewport=PHONE, locale=locale, is_mobile=True, has_touch=True)

@@ -3,6 +3,7 @@ audit with its sample and findings, a sampled ticket's checklist beside its reco
 corrective action's evidence and verification, the report; refused input comes back
 inline with nothing lost; the roles; constant query counts."""
 
+import io
 import re
 from datetime import date, timedelta
 
@@ -400,3 +401,15 @@ def test_role_check_on_the_owner_choice(make_user):
     boss = make_user(Role.SUPERVISOR, username="boss", first_name="Li", last_name="Na")
     assert (boss.pk, "Li Na") in corrective_action_owner_choices()
     assert all(name != "desk" for _pk, name in corrective_action_owner_choices())
+
+
+def test_the_demo_has_an_audit_with_an_overdue_action(settings):
+    from django.core.management import call_command
+
+    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo_quality", stdout=io.StringIO())
+    call_command("seed_demo_quality", stdout=io.StringIO())  # idempotent
+    audit = QualityAudit.objects.get()
+    assert audit.samples.exists() and audit.created_by.username == "auditor"
+    action = CorrectiveAction.objects.get()
+    assert action.owner.username == "supervisor" and action.due_on < timezone.localdate()

@@ -469,7 +469,7 @@ def quality_audit_report_page(request, pk):
     severities = list(Severity)
     chart = Chart(
         id="findings-by-technician",
-        title=_("Findings by technician"),
+        title=_("Findings by technician and severity"),
         kind="stacked-bar",
         labels=[row["name"] or _("No technician") for row in report["by_technician"]],
         series=[
