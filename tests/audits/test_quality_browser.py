@@ -106,6 +106,8 @@ def test_an_auditor_runs_a_quality_audit_to_a_verified_corrective_action(
     page.fill(f"#id_action_{finding.pk}_description", "Retrain the technician on fault codes")
     due = timezone.localdate() + timedelta(days=7)
     page.fill(f"#id_action_{finding.pk}_due_on", due.isoformat())
+    assert_accessible(page)
+    screenshot(page, f"aftersales-quality-assign-{tag}.png")
     page.click(f"#finding-{finding.pk} details.q-assign button[type=submit]")
     page.wait_for_selector("#action-status")
     action = CorrectiveAction.objects.get()
@@ -164,9 +166,12 @@ def test_an_auditor_runs_a_quality_audit_to_a_verified_corrective_action(
     assert page.is_visible("#by-technician") and not page.is_visible("figure.chart")
     screenshot(page, f"aftersales-quality-report-print-{tag}.png")
 
-    # The list on a phone: nothing scrolls sideways.
+    # On a phone (an owner may send evidence from one): nothing scrolls sideways.
     phone = open_page(viewport=PHONE, locale=locale, is_mobile=True, has_touch=True)
     sign_in(phone, "wang", "pw-wang")
     phone.goto("/quality/audits/")
     assert_fits(phone, PHONE["width"])
     screenshot(phone, f"aftersales-quality-list-phone-{tag}.png")
+    phone.goto(f"/quality/actions/{action.pk}/")
+    assert_fits(phone, PHONE["width"])
+    screenshot(phone, f"aftersales-quality-action-phone-{tag}.png")

@@ -270,6 +270,23 @@ def test_owner_uploads_evidence_and_the_file_is_served_only_to_those_who_may_see
     assert other.status_code == 403 and "Only the owner" in other.text
 
 
+def test_an_evidence_file_over_the_limit_is_dropped_and_the_note_kept(
+    page_client, supervisor, action, settings, tmp_path
+):
+    settings.MEDIA_ROOT = str(tmp_path)
+    settings.UPLOAD_MAX_BYTES = {**settings.UPLOAD_MAX_BYTES, "evidence": 2048}
+    response = page_client(supervisor).post(
+        reverse("corrective-action-evidence-page", args=[action.pk]),
+        {"evidence": SimpleUploadedFile("big.pdf", PDF + b"x" * 4096), "note": "kept note"},
+    )
+    assert response.status_code == 400
+    assert "The file is too large: nothing was uploaded." in response.text
+    assert "kept note" in response.text
+    action.refresh_from_db()
+    assert action.status == "open" and not action.evidence
+    assert not list(tmp_path.rglob("*.pdf"))
+
+
 def test_the_owner_may_not_verify_and_someone_else_does(page_client, supervisor, auditor, action):
     services.corrective_action_submit(action=action, actor=supervisor, note="Refunded")
     url = reverse("corrective-action-verify-page", args=[action.pk])
