@@ -52,8 +52,6 @@ class QualityAuditCreateForm(forms.Form):
         start, end = data.get("period_start"), data.get("period_end")
         if start and end and end < start:
             self.add_error("period_end", _("The period ends before it starts."))
-        if end and end > timezone.localdate():
-            self.add_error("period_end", _("The period cannot end in the future."))
         return data
 
 
