@@ -1,13 +1,22 @@
 """Reads of quality audits and KPI reports: they read tickets, technicians and parts."""
 
+import operator
 from datetime import timedelta
+from functools import reduce
 
-from django.db.models import Avg, Count, Q
+from django.contrib.auth import get_user_model
+from django.db.models import Avg, Count, F, Func, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from aftersales.roles import Role, has_role
-from audits.choices import KpiGrouping
+from audits.choices import (
+    CHECKLIST_ITEMS,
+    CorrectiveActionStatus,
+    FindingStatus,
+    KpiGrouping,
+    Severity,
+)
 from audits.models import AuditSample, CorrectiveAction, Finding, KpiReport, QualityAudit
 from parts.models import StockLocation
 from technicians.models import Technician
@@ -66,6 +75,156 @@ def corrective_action_list(*, user):
     if has_role(user, Role.AUDITOR, Role.SUPERVISOR):
         return actions
     return actions.filter(owner=user)
+
+
+# --- The auditors' pages (issue 14): bounded reads, a fixed number of queries each -------
+
+AUDIT_LIST_LIMIT = 50
+ACTION_LIST_LIMIT = 50
+
+
+def _count(queryset):
+    """A correlated ``count(*)`` subquery of ``queryset`` (filtered on ``OuterRef``): a
+    plain function, not an aggregate, so Django adds no GROUP BY."""
+    counted = queryset.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
+    return Coalesce(Subquery(counted[:1]), 0)
+
+
+def quality_audit_page_list(*, user, today, limit=AUDIT_LIST_LIMIT):
+    """The newest ``limit`` audits with their progress: sampled, confirmed, open findings
+    and overdue actions, each a correlated count (one query, index on the foreign keys)."""
+    samples = AuditSample.objects.filter(audit=OuterRef("pk"))
+    return list(
+        quality_audit_list(user=user).annotate(
+            sampled=_count(samples),
+            confirmed=_count(samples.filter(confirmed_at__isnull=False)),
+            open_findings=_count(
+                Finding.objects.filter(audit=OuterRef("pk"), status=FindingStatus.OPEN)
+            ),
+            overdue_actions=_count(
+                CorrectiveAction.objects.overdue(today).filter(finding__audit=OuterRef("pk"))
+            ),
+        )[:limit]
+    )
+
+
+def corrective_actions_for_page(*, user, owner=None, overdue_on=None, limit=ACTION_LIST_LIMIT):
+    """Unverified corrective actions ``user`` may see, soonest due first: those of ``owner``,
+    or those overdue on ``overdue_on``; with their finding and audit (one query)."""
+    actions = corrective_action_list(user=user).select_related("finding__audit")
+    if overdue_on is not None:
+        actions = actions.overdue(overdue_on)
+    else:
+        actions = actions.exclude(status=CorrectiveActionStatus.VERIFIED)
+    if owner is not None:
+        actions = actions.filter(owner=owner)
+    return list(actions.order_by("due_on", "id")[:limit])
+
+
+def audit_samples_page(*, audit):
+    """The sampled tickets of ``audit`` with their ticket number, technician and confirmer
+    (only the columns the page shows: a ticket row carries its signature image)."""
+    return (
+        AuditSample.objects.filter(audit=audit)
+        .select_related("ticket", "technician", "confirmed_by")
+        .only(
+            "id", "audit_id", "prefilled", "checks", "confirmed_at", "ticket__number",
+            "technician__full_name", "confirmed_by__username", "confirmed_by__first_name",
+            "confirmed_by__last_name",
+        )
+        .order_by("id")
+    )  # fmt: skip
+
+
+def audit_findings_page(*, audit):
+    """The findings of ``audit`` with their sample's ticket and technician and their
+    actions with owners (two queries)."""
+    return list(
+        Finding.objects.filter(audit=audit)
+        .select_related("sample__ticket", "sample__technician", "created_by")
+        .prefetch_related(
+            Prefetch(
+                "actions",
+                queryset=CorrectiveAction.objects.select_related("owner", "verified_by").order_by(
+                    "due_on", "id"
+                ),
+            )
+        )
+        .order_by("-created_at", "-id")
+    )
+
+
+def audit_sample_neighbours(*, sample):
+    """The ids of the samples before and after ``sample`` in its audit (or None)."""
+    siblings = AuditSample.objects.filter(audit_id=sample.audit_id)
+    before = siblings.filter(pk__lt=sample.pk).order_by("-pk").values_list("pk", flat=True)
+    after = siblings.filter(pk__gt=sample.pk).order_by("pk").values_list("pk", flat=True)
+    return before.first(), after.first()
+
+
+def corrective_action_owner_choices():
+    """Who may own a corrective action on the pages: active auditors and supervisors (the
+    roles that reach these pages), by name."""
+    users = (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name__in=[Role.AUDITOR, Role.SUPERVISOR])
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
+    return [(user.pk, user.get_full_name() or user.get_username()) for user in users]
+
+
+def _item_failed(item):
+    """The sample's effective answer to ``item`` is "no": what the auditor confirmed, else
+    what the record says."""
+    return Q(confirmed_at__isnull=False, **{f"checks__{item}": False}) | Q(
+        confirmed_at__isnull=True, **{f"prefilled__{item}": False}
+    )
+
+
+def quality_audit_report(*, audit):
+    """The figures of an audit's report: samples confirmed and conforming, the checklist
+    items found wrong, findings by severity and by technician (two queries whatever the
+    number of samples: one aggregate over the audit's checklists, one over its findings)."""
+    failed_any = reduce(operator.or_, (_item_failed(item) for item in CHECKLIST_ITEMS))
+    figures = AuditSample.objects.filter(audit=audit).aggregate(
+        sampled=Count("id"),
+        confirmed=Count("id", filter=Q(confirmed_at__isnull=False)),
+        failed=Count("id", filter=failed_any),
+        **{f"item_{item}": Count("id", filter=_item_failed(item)) for item in CHECKLIST_ITEMS},
+    )
+    sampled, confirmed = figures["sampled"], figures["confirmed"]
+    conforming = sampled - figures["failed"]
+    failed_items = {item: figures[f"item_{item}"] for item in CHECKLIST_ITEMS}
+    by_severity = dict.fromkeys(Severity.values, 0)
+    by_technician = {}
+    grouped = (
+        Finding.objects.filter(audit=audit)
+        .values("sample__technician_id", "sample__technician__full_name", "severity")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for row in grouped:
+        by_severity[row["severity"]] += row["n"]
+        key = row["sample__technician_id"]
+        entry = by_technician.setdefault(
+            key, {"name": row["sample__technician__full_name"], **dict.fromkeys(Severity.values, 0)}
+        )
+        entry[row["severity"]] += row["n"]
+    technicians = sorted(by_technician.values(), key=lambda e: (e["name"] is None, e["name"] or ""))
+    for entry in technicians:
+        entry["cells"] = [entry[severity] for severity in Severity.values]
+        entry["total"] = sum(entry["cells"])
+    return {
+        "sampled": sampled,
+        "confirmed": confirmed,
+        "conforming": conforming,
+        "conforming_pct": _pct(conforming, sampled),
+        "failed_items": failed_items,
+        "by_severity": by_severity,
+        "by_technician": technicians,
+        "findings": sum(by_severity.values()),
+    }
 
 
 def _pct(part, whole):

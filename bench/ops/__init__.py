@@ -9,6 +9,7 @@ from . import (  # noqa: F401
     kpi_pages,
     parts,
     public,
+    quality_pages,
     queue,
     search,
     sla,

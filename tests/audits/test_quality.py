@@ -99,8 +99,8 @@ def test_checklist_prefill_flags_a_missing_record_and_a_late_response(
     assert not confirmed.conforming
 
 
-def test_only_supervisors_create_quality_audits(auditor, agent):
-    for actor in (auditor, agent):
+def test_only_auditors_and_supervisors_create_quality_audits(agent, make_user):
+    for actor in (agent, make_user("technician")):
         with pytest.raises(ActionForbidden):
             services.quality_audit_create(
                 actor=actor, title="t", period_start=date(2026, 3, 1), period_end=date(2026, 3, 2)
@@ -193,7 +193,7 @@ def test_api_quality_audit_flow_with_roles(
     closed_ticket(TechnicianFactory())
     body = {"title": "March", "period_start": "2026-03-01", "period_end": "2026-03-31",
             "sample_percent": 10, "sample_min": 1, "seed": 7}  # fmt: skip
-    assert auditor_client.post("/api/v1/quality-audits/", body, format="json").status_code == 403
+    assert agent_client.post("/api/v1/quality-audits/", body, format="json").status_code == 403
     created = supervisor_client.post("/api/v1/quality-audits/", body, format="json")
     assert created.status_code == 201, created.data
     assert created.data["sample_size"] == 1 and created.data["seed"] == 7

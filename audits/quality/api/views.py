@@ -38,14 +38,15 @@ class QualityAuditViewSet(
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Sampling checks: supervisors create (the sample is drawn at once) and close them."""
+    """Sampling checks: auditors and supervisors create (the sample is drawn at once) and
+    close them."""
 
     queryset = QualityAudit.objects.none()
     serializer_class = s.QualityAuditSerializer
     filterset_class = QualityAuditFilterSet
     read_roles = AUDIT_READERS
-    write_roles = (Role.SUPERVISOR,)
-    action_roles = {"close": (Role.SUPERVISOR,)}
+    write_roles = AUDIT_READERS
+    action_roles = {"close": AUDIT_READERS}
 
     def get_queryset(self):
         return quality_audit_list(user=self.request.user)

@@ -81,11 +81,12 @@ def quality_audit_create(
 ):
     """Create a quality audit over the tickets closed in [period_start, period_end] and
     draw its sample (``draw_sample``, grouped per technician; tickets closed without a
-    technician — remote fixes — form one group). Supervisors only. Writes the audit, one
-    ``AuditSample`` per sampled ticket with its pre-filled checklist, and an audit event.
+    technician — remote fixes — form one group). Auditors and supervisors (issue 14: the
+    auditors run their sampling checks themselves). Writes the audit, one ``AuditSample``
+    per sampled ticket with its pre-filled checklist, and an audit event.
     """
 
-    role_require(actor, Role.SUPERVISOR)
+    role_require(actor, Role.AUDITOR, Role.SUPERVISOR)
     if period_end < period_start:
         raise ValidationError({"period_end": [_("The period ends before it starts.")]})
     if not 1 <= sample_percent <= 100:
@@ -304,8 +305,8 @@ def corrective_action_verify(*, action, actor, effective, note=""):
 
 
 def quality_audit_close(*, audit, actor):
-    """Close an audit once every sample is confirmed (supervisors)."""
-    role_require(actor, Role.SUPERVISOR)
+    """Close an audit once every sample is confirmed (auditors and supervisors)."""
+    role_require(actor, Role.AUDITOR, Role.SUPERVISOR)
     with transaction.atomic():
         audit = QualityAudit.objects.select_for_update().get(pk=audit.pk)
         if audit.status != QualityAuditStatus.OPEN:
