@@ -7,4 +7,9 @@ urlpatterns = [
     path("reports/kpi/", views.kpi_report_page, name="kpi-report-page"),
     path("quality/audits/", views.quality_audit_list_page, name="quality-audit-list-page"),
     path("audit-trail/", views.audit_trail_page, name="audit-trail-page"),
+    path(
+        "audit-trail/<str:object_type>/<str:object_id>/",
+        views.audit_trail_object_page,
+        name="audit-trail-object-page",
+    ),
 ]

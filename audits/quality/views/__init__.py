@@ -5,9 +5,10 @@ floor below; nobody imports them."""
 from .audits import quality_audit_list_page
 from .kpi import kpi_report_page
 from .technicians import technician_list_page
-from .trail import audit_trail_page
+from .trail import audit_trail_object_page, audit_trail_page
 
 __all__ = [
+    "audit_trail_object_page",
     "audit_trail_page",
     "kpi_report_page",
     "quality_audit_list_page",

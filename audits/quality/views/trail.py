@@ -1,12 +1,205 @@
-"""Audit trail pages (issue 14)."""
+"""The audit trail for auditors (可追溯): search the events, read one object's history
+with its values before and after, and the state of the hash chain.
+
+Auditors and supervisors, as the trail API (``audits.api.views.AUDIT_READERS``); both
+read only. Personal values follow ``audits.personal``: masked for auditors, shown to
+supervisors (each such read recorded as ``customer.pii_read``). Every page is a GET
+form and links, so it works without JavaScript; htmx swaps the search results in place.
+"""
 
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from aftersales.roles import Role
+from audits.choices import SealFlag
+from audits.personal import KeyRing, personal_fields
+from audits.selectors import (
+    audit_chain_status,
+    audit_event_changes,
+    audit_object_history,
+    audit_trail_search,
+)
+from tickets.models import Ticket
 from tickets.views.common import role_required
 
+from ..trail_forms import TrailSearchForm, cursor_decode, cursor_encode
+from ..trail_labels import (
+    CHAIN_OBJECT_TYPE,
+    action_label,
+    change_rows,
+    field_label,
+    object_label,
+    source_label,
+)
 
-@role_required(Role.SUPERVISOR, Role.AUDITOR)
+TRAIL_READERS = (Role.AUDITOR, Role.SUPERVISOR)
+# The first broken link's reason (audits.services.verification codes).
+LINK_REASONS = {
+    "row_deleted": gettext_lazy("an event before it was deleted (its sequence number is missing)"),
+    "link_mismatch": gettext_lazy("its link to the previous event does not match"),
+    "row_altered": gettext_lazy("its content was changed after it was sealed"),
+    "other": gettext_lazy("run manage.py audit_verify for the details"),
+}
+ANCHOR_REASONS = {
+    "checkpoint_forged": gettext_lazy("the checkpoint's signature does not verify"),
+    "tail_truncated": gettext_lazy("the newest sealed events are missing (truncated tail)"),
+    "chain_rewritten": gettext_lazy("the chain was rewritten since the checkpoint"),
+    "sealed_outside": gettext_lazy("events were sealed outside the sealer"),
+    "not_anchored": gettext_lazy("no checkpoint anchors the sealed events"),
+    "other": gettext_lazy("run manage.py audit_verify for the details"),
+}
+
+
+def history_url(object_type, object_id):
+    return reverse(
+        "audit-trail-object-page", kwargs={"object_type": object_type, "object_id": object_id}
+    )
+
+
+def _ticket_numbers(ids):
+    ids = {pk for pk in ids if pk}
+    if not ids:
+        return {}
+    return dict(Ticket.objects.filter(pk__in=ids).values_list("pk", "number"))
+
+
+def _search_rows(events):
+    numbers = _ticket_numbers(event.ticket_id for event in events)
+    rows = []
+    for event in events:
+        changes = event.changes if isinstance(event.changes, dict) else {}
+        rows.append(
+            {
+                "event": event,
+                "action": action_label(event.action, event.object_type),
+                "object": object_label(event.object_type),
+                "history_url": history_url(event.object_type, event.object_id),
+                "ticket_number": numbers.get(event.ticket_id),
+                "source": source_label(event.source),
+                "fields": [field_label(event.object_type, name) for name in changes],
+            }
+        )
+    return rows
+
+
+@role_required(*TRAIL_READERS)
 def audit_trail_page(request):
-    """Placeholder until the page is built (issue 14)."""
-    return render(request, "quality/trail.html", {})
+    """``/audit-trail/``: the search (every filter optional; ``?cursor=`` the keyset page)
+    and the chain status. An htmx request gets the form and its results only."""
+    form = TrailSearchForm(request.GET)
+    rows, next_cursor, cursor_error = [], None, False
+    if form.is_valid():
+        try:
+            cursor = cursor_decode(request.GET.get("cursor", ""))
+        except ValueError:
+            cursor, cursor_error = None, True
+        events, next_cursor = audit_trail_search(**form.filters(), cursor=cursor)
+        rows = _search_rows(events)
+    query = request.GET.copy()
+    query.pop("cursor", None)
+    filled = {key: value for key, value in query.items() if value.strip()}
+    context = {
+        "form": form,
+        "rows": rows,
+        "paged": bool(request.GET.get("cursor")) and not cursor_error,
+        "cursor_error": cursor_error,
+        "first_url": "?" + urlencode(filled) if filled else request.path,
+        "next_url": "?" + urlencode({**filled, "cursor": cursor_encode(next_cursor)})
+        if next_cursor
+        else None,
+    }
+    if request.htmx:
+        return render(request, "quality/_trail_search.html", context)
+    context["chain"] = _chain_context(audit_chain_status())
+    return render(request, "quality/trail.html", context)
+
+
+def _chain_context(status):
+    """The chain status card: the head, the checkpoint, the pending events, and the
+    latest verification with its broken link and failing checkpoints in words."""
+    verified = status["verified"]
+    broken = anchors = None
+    if verified:
+        if verified.get("broken"):
+            link = verified["broken"]
+            broken = {
+                **link,
+                "reason_text": LINK_REASONS.get(link.get("reason"), LINK_REASONS["other"]),
+                "object": object_label(link.get("object_type") or ""),
+                "history_url": history_url(link["object_type"], link["object_id"])
+                if link.get("object_type") and link.get("object_id")
+                else None,
+            }
+        anchors = [
+            {**anchor, "reason_text": ANCHOR_REASONS.get(anchor["reason"], ANCHOR_REASONS["other"])}
+            for anchor in verified.get("anchors") or ()
+        ]
+    head = status["head"]
+    return {
+        **status,
+        "head_action": action_label(head.action, head.object_type) if head else "",
+        "head_object": object_label(head.object_type) if head else "",
+        "head_url": history_url(head.object_type, head.object_id) if head else None,
+        "broken": broken,
+        "anchors": anchors,
+        "chain_url": history_url(CHAIN_OBJECT_TYPE, "chain"),
+    }
+
+
+@role_required(*TRAIL_READERS)
+def audit_trail_object_page(request, object_type, object_id):
+    """``/audit-trail/<type>/<id>/``: every event of one object, oldest first, each
+    with its fields before and after (changed ones marked), 100 a page (``?cursor=``)."""
+    cursor_error = False
+    try:
+        cursor = cursor_decode(request.GET.get("cursor", ""))
+    except ValueError:
+        cursor, cursor_error = None, True
+    events, next_cursor = audit_object_history(
+        object_type=object_type, object_id=object_id, cursor=cursor
+    )
+    keys = KeyRing()
+    keys.preload((e.object_type, e.object_id) for e in events if personal_fields(e.object_type))
+    entries = []
+    for event in events:
+        changes = audit_event_changes(event=event, user=request.user, keys=keys)
+        entries.append(
+            {
+                "event": event,
+                "action": action_label(event.action, event.object_type),
+                "object": object_label(event.object_type),
+                "other_object": (event.object_type, event.object_id)
+                != (object_type, str(object_id)),
+                "history_url": history_url(event.object_type, event.object_id),
+                "source": source_label(event.source),
+                "rows": change_rows(event.object_type, changes),
+                "altered": event.seal_flag == SealFlag.ALTERED,
+                "flag": SealFlag(event.seal_flag).label if event.seal_flag else "",
+            }
+        )
+    ticket = None
+    if object_type == "tickets.ticket" and str(object_id).isdigit():
+        ticket = Ticket.objects.filter(pk=int(object_id)).only("pk", "number").first()
+    title = _("%(object)s %(id)s") % {
+        "object": object_label(object_type),
+        "id": ticket.number if ticket else object_id,
+    }
+    context = {
+        "title": title,
+        "object_type": object_type,
+        "object_id": object_id,
+        "ticket": ticket,
+        "entries": entries,
+        "cursor_error": cursor_error,
+        "paged": cursor is not None,
+        "next_url": "?" + urlencode({"cursor": cursor_encode(next_cursor)})
+        if next_cursor
+        else None,
+        "search_url": reverse("audit-trail-page")
+        + "?"
+        + urlencode({"object_type": object_type, "object_id": object_id}),
+    }
+    return render(request, "quality/trail_object.html", context)
