@@ -8,9 +8,12 @@ verbs, else the code with its punctuation softened.
 """
 
 import json
+import re
+from datetime import datetime
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
+from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
@@ -129,6 +132,61 @@ PREFIX_TYPES = {
 }
 
 
+# Keys of ``changes`` that are not fields of the object's model.
+EXTRA_FIELDS = {
+    "via": gettext_lazy("Signed in through"),
+    "reason": gettext_lazy("Reason"),
+    "note": gettext_lazy("Note"),
+    "kind": gettext_lazy("Kind"),
+    "fields": gettext_lazy("Fields"),
+    "code": gettext_lazy("Code"),
+    "username": gettext_lazy("Username"),
+    "url": gettext_lazy("URL"),
+    "template": gettext_lazy("Template"),
+    "ticket": gettext_lazy("Ticket"),
+    "technician": gettext_lazy("Technician"),
+    "events": gettext_lazy("Events"),
+    "device": gettext_lazy("Device"),
+    "backup_codes": gettext_lazy("Backup codes"),
+    "format": gettext_lazy("Format"),
+    "counted": gettext_lazy("Counted"),
+    "available": gettext_lazy("Available"),
+    "checks": gettext_lazy("Checks"),
+    "prefilled": gettext_lazy("Pre-filled"),
+    "audit": gettext_lazy("Audit"),
+    "finding": gettext_lazy("Finding"),
+    "caption": gettext_lazy("Caption"),
+    "part": gettext_lazy("Part"),
+}
+# The verification's record (audits.services.verification), object "audits.chain".
+CHAIN_FIELDS = {
+    "ok": gettext_lazy("Intact"),
+    "checked": gettext_lazy("Sealed events checked"),
+    "unsealed": gettext_lazy("Waiting for the sealer"),
+    "broken": gettext_lazy("Broken link"),
+    "anchors": gettext_lazy("Checkpoint problems"),
+    "altered": gettext_lazy("Altered before sealing"),
+    "altered_ids": gettext_lazy("Altered events"),
+    "unsigned": gettext_lazy("Sealed without a row MAC"),
+}
+# The first broken link's reason (audits.services.verification codes).
+LINK_REASONS = {
+    "row_deleted": gettext_lazy("an event before it was deleted (its sequence number is missing)"),
+    "link_mismatch": gettext_lazy("its link to the previous event does not match"),
+    "row_altered": gettext_lazy("its content was changed after it was sealed"),
+    "other": gettext_lazy("run manage.py audit_verify for the details"),
+}
+ANCHOR_REASONS = {
+    "checkpoint_forged": gettext_lazy("the checkpoint's signature does not verify"),
+    "tail_truncated": gettext_lazy("the newest sealed events are missing (truncated tail)"),
+    "chain_rewritten": gettext_lazy("the chain was rewritten since the checkpoint"),
+    "sealed_outside": gettext_lazy("events were sealed outside the sealer"),
+    "not_anchored": gettext_lazy("no checkpoint anchors the sealed events"),
+    "other": gettext_lazy("run manage.py audit_verify for the details"),
+}
+_ISO_INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+
+
 def _model(object_type):
     try:
         return apps.get_model(object_type)
@@ -189,17 +247,74 @@ def source_label(source):
 
 def field_label(object_type, name):
     """A field's verbose name ("Status", "Technician"), else its name in words."""
+    if object_type == CHAIN_OBJECT_TYPE and name in CHAIN_FIELDS:
+        return str(CHAIN_FIELDS[name])
     model = _model(object_type)
     if model is not None:
         try:
             return capfirst(model._meta.get_field(name).verbose_name)
         except FieldDoesNotExist:
             pass
+    if name in EXTRA_FIELDS:
+        return str(EXTRA_FIELDS[name])
     return capfirst(name.replace("_", " "))
+
+
+def object_ref(object_type, object_id, ticket_number=None):
+    """ "Ticket AS-2026-000123", "Service area 8", "Audit chain": an object in words."""
+    if object_type == CHAIN_OBJECT_TYPE:
+        return object_label(object_type)
+    shown = ticket_number if object_type == "tickets.ticket" and ticket_number else object_id
+    return f"{object_label(object_type)} {shown}"
+
+
+def link_reason(code):
+    return str(LINK_REASONS.get(code, LINK_REASONS["other"]))
+
+
+def anchor_reason(code):
+    return str(ANCHOR_REASONS.get(code, ANCHOR_REASONS["other"]))
+
+
+def _chain_value(name, value):
+    if name == "broken" and isinstance(value, dict):
+        return _("#%(id)s (sequence %(seq)s), %(object)s: %(reason)s") % {
+            "id": value.get("id"),
+            "seq": value.get("seal_seq"),
+            "object": object_ref(value.get("object_type", ""), value.get("object_id", "")),
+            "reason": link_reason(value.get("reason")),
+        }
+    if name == "anchors" and isinstance(value, list):
+        return (
+            "; ".join(
+                _("sequence %(seq)s: %(reason)s")
+                % {"seq": anchor.get("seal_seq"), "reason": anchor_reason(anchor.get("reason"))}
+                for anchor in value
+            )
+            or "—"
+        )
+    if name == "altered_ids" and isinstance(value, list):
+        return ", ".join(f"#{pk}" for pk in value) or "—"
+    return None
+
+
+def _instant(text):
+    """An ISO 8601 instant as local time ("2026-12-01 09:30:05"), or None."""
+    if not _ISO_INSTANT.match(text):
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if timezone.is_aware(moment):
+        moment = timezone.localtime(moment)
+    return moment.strftime("%Y-%m-%d %H:%M:%S")
 
 
 def value_text(object_type, name, value):
     """A stored value as a person reads it: a choice's label, yes/no, "—" for nothing."""
+    if object_type == CHAIN_OBJECT_TYPE and (shown := _chain_value(name, value)) is not None:
+        return shown
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
@@ -214,6 +329,8 @@ def value_text(object_type, name, value):
             choices = {}
         if value in choices:
             return str(choices[value])
+    if isinstance(value, str) and (instant := _instant(value)):
+        return instant
     return str(value)
 
 
@@ -238,7 +355,8 @@ def change_rows(object_type, changes):
                 "label": field_label(object_type, name),
                 "before": value_text(object_type, name, before) if pairs else "",
                 "after": value_text(object_type, name, after),
-                "changed": before != after,
+                # A creation or a read shows its values plainly; an update marks what changed.
+                "changed": pairs and before != after,
             }
         )
     return rows

@@ -10,8 +10,6 @@ form and links, so it works without JavaScript; htmx swaps the search results in
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from aftersales.roles import Role
 from audits.choices import SealFlag
@@ -29,28 +27,15 @@ from ..trail_forms import TrailSearchForm, cursor_decode, cursor_encode
 from ..trail_labels import (
     CHAIN_OBJECT_TYPE,
     action_label,
+    anchor_reason,
     change_rows,
     field_label,
-    object_label,
+    link_reason,
+    object_ref,
     source_label,
 )
 
 TRAIL_READERS = (Role.AUDITOR, Role.SUPERVISOR)
-# The first broken link's reason (audits.services.verification codes).
-LINK_REASONS = {
-    "row_deleted": gettext_lazy("an event before it was deleted (its sequence number is missing)"),
-    "link_mismatch": gettext_lazy("its link to the previous event does not match"),
-    "row_altered": gettext_lazy("its content was changed after it was sealed"),
-    "other": gettext_lazy("run manage.py audit_verify for the details"),
-}
-ANCHOR_REASONS = {
-    "checkpoint_forged": gettext_lazy("the checkpoint's signature does not verify"),
-    "tail_truncated": gettext_lazy("the newest sealed events are missing (truncated tail)"),
-    "chain_rewritten": gettext_lazy("the chain was rewritten since the checkpoint"),
-    "sealed_outside": gettext_lazy("events were sealed outside the sealer"),
-    "not_anchored": gettext_lazy("no checkpoint anchors the sealed events"),
-    "other": gettext_lazy("run manage.py audit_verify for the details"),
-}
 
 
 def history_url(object_type, object_id):
@@ -75,7 +60,9 @@ def _search_rows(events):
             {
                 "event": event,
                 "action": action_label(event.action, event.object_type),
-                "object": object_label(event.object_type),
+                "object": object_ref(
+                    event.object_type, event.object_id, numbers.get(event.ticket_id)
+                ),
                 "history_url": history_url(event.object_type, event.object_id),
                 "ticket_number": numbers.get(event.ticket_id),
                 "source": source_label(event.source),
@@ -127,21 +114,25 @@ def _chain_context(status):
             link = verified["broken"]
             broken = {
                 **link,
-                "reason_text": LINK_REASONS.get(link.get("reason"), LINK_REASONS["other"]),
-                "object": object_label(link.get("object_type") or ""),
+                "reason_text": link_reason(link.get("reason")),
+                "object": object_ref(link.get("object_type") or "", link.get("object_id") or ""),
                 "history_url": history_url(link["object_type"], link["object_id"])
                 if link.get("object_type") and link.get("object_id")
                 else None,
             }
         anchors = [
-            {**anchor, "reason_text": ANCHOR_REASONS.get(anchor["reason"], ANCHOR_REASONS["other"])}
+            {**anchor, "reason_text": anchor_reason(anchor["reason"])}
             for anchor in verified.get("anchors") or ()
         ]
     head = status["head"]
     return {
         **status,
         "head_action": action_label(head.action, head.object_type) if head else "",
-        "head_object": object_label(head.object_type) if head else "",
+        "head_object": object_ref(
+            head.object_type, head.object_id, head.ticket.number if head.ticket_id else None
+        )
+        if head
+        else "",
         "head_url": history_url(head.object_type, head.object_id) if head else None,
         "broken": broken,
         "anchors": anchors,
@@ -170,7 +161,7 @@ def audit_trail_object_page(request, object_type, object_id):
             {
                 "event": event,
                 "action": action_label(event.action, event.object_type),
-                "object": object_label(event.object_type),
+                "object": object_ref(event.object_type, event.object_id),
                 "other_object": (event.object_type, event.object_id)
                 != (object_type, str(object_id)),
                 "history_url": history_url(event.object_type, event.object_id),
@@ -183,10 +174,7 @@ def audit_trail_object_page(request, object_type, object_id):
     ticket = None
     if object_type == "tickets.ticket" and str(object_id).isdigit():
         ticket = Ticket.objects.filter(pk=int(object_id)).only("pk", "number").first()
-    title = _("%(object)s %(id)s") % {
-        "object": object_label(object_type),
-        "id": ticket.number if ticket else object_id,
-    }
+    title = object_ref(object_type, object_id, ticket.number if ticket else None)
     context = {
         "title": title,
         "object_type": object_type,
