@@ -7,6 +7,7 @@ Codes this module does not know still read sensibly: "<model>: <verb>" for the u
 verbs, else the code with its punctuation softened.
 """
 
+import functools
 import json
 import re
 from datetime import datetime
@@ -15,8 +16,8 @@ from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.utils import timezone
 from django.utils.text import capfirst
+from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from audits.choices import AuditSource
 from audits.services import VERIFIED
@@ -217,25 +218,35 @@ def action_label(action, object_type=""):
     return action.replace("_", " ").replace(".", " · ")
 
 
-def action_choices():
-    """The search form's actions: (code, label), by label."""
+@functools.cache
+def _action_choices(language):
+    """The search form's actions: (code, label), by label, per language (computed once)."""
     codes = set(SEARCHABLE)
     codes |= {f"ticket.{value}" for value in Action.values}
     codes |= {f"stock.{value}" for value in MovementKind.values}
     choices = [(code, action_label(code)) for code in codes]
-    return sorted(choices, key=lambda choice: choice[1])
+    return tuple(sorted(choices, key=lambda choice: choice[1]))
+
+
+def action_choices():
+    return _action_choices(get_language())
 
 
 def object_type_choices():
+    return _object_type_choices(get_language())
+
+
+@functools.cache
+def _object_type_choices(language):
     """The search form's object types: every model of our apps and the users."""
     ours = {"tickets", "technicians", "parts", "audits", "platform", "auth"}
     choices = [
-        (model._meta.label_lower, capfirst(model._meta.verbose_name))
+        (model._meta.label_lower, str(capfirst(model._meta.verbose_name)))
         for model in apps.get_models()
         if model._meta.app_config.label in ours and not model.__name__.endswith("History")
     ]
     choices.append((CHAIN_OBJECT_TYPE, _("Audit chain")))
-    return sorted(choices, key=lambda choice: str(choice[1]))
+    return tuple(sorted(choices, key=lambda choice: choice[1]))
 
 
 def source_label(source):
