@@ -25,7 +25,7 @@ from audits.models import AuditEvent
 from audits.services import audit_record
 from audits.tasks import audit_verify_task
 from tests.architecture.test_i18n import _english_leftovers, _untranslated
-from tests.browser import assert_accessible, screenshot, sign_in
+from tests.browser import PHONE, assert_accessible, assert_fits, screenshot, sign_in
 from tests.tickets.factories import CustomerFactory, make_ticket
 from tickets import services
 from tickets.choices import TicketStatus
@@ -188,6 +188,11 @@ def test_an_auditor_searches_the_trail_reads_a_history_and_sees_the_broken_link(
     page.wait_for_url("**/audit-trail/tickets.area/8/")
     assert page.locator(f"li#event-{mid.pk}").count() == 1
     assert_accessible(page)
+    # A supervisor may read it on a phone: nothing scrolls sideways.
+    page.set_viewport_size(PHONE)
+    page.goto("/audit-trail/")
+    assert_fits(page, PHONE["width"])
+    screenshot(page, f"aftersales-trail-phone-{tag}.png")
 
 
 def _admin_words(page):
