@@ -389,3 +389,12 @@ def test_query_counts_do_not_grow_with_the_trail(login, auditor, agent):
     )
     assert small == large
     assert max(large) <= 16
+
+
+def test_beat_verifies_the_chain_with_the_recorded_task(settings):
+    from aftersales.celery import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["audit-verify"]
+    assert entry["task"] == "audits.tasks.audit_verify_task"
+    assert entry["schedule"] == float(settings.AUDIT_VERIFY_INTERVAL_SECONDS)
+    assert app.tasks[entry["task"]].name == audit_verify_task.name
