@@ -1,5 +1,7 @@
 """Test settings: the same engines as configured by the environment, fast hashing."""
 
+import os
+
 from .base import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -7,3 +9,18 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 if "KEY_PREFIX" in CACHES["default"]:  # noqa: F405
     CACHES["default"]["KEY_PREFIX"] = "aftersales-test"  # noqa: F405
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"auth": "1000/min"}}  # noqa: F405
+
+# pytest-xdist (scripts/test runs the suite in two processes): each worker gets a Redis
+# database of its own, so one worker's cache clearing and Celery consumers never touch the
+# other's. Worker gwN uses REDIS_URL's database + N (pytest-django already gives each
+# worker its own test database). Subprocesses a test starts inherit the variable, so they
+# land on the same database as their test.
+_XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if REDIS_URL and _XDIST_WORKER.startswith("gw"):  # noqa: F405
+    from urllib.parse import urlsplit, urlunsplit
+
+    _url = urlsplit(REDIS_URL)  # noqa: F405
+    _db = int(_url.path.strip("/") or 0) + int(_XDIST_WORKER[2:])
+    REDIS_URL = urlunsplit(_url._replace(path=f"/{_db}"))
+    CACHES["default"]["LOCATION"] = REDIS_URL  # noqa: F405
+    CELERY_BROKER_URL = REDIS_URL
