@@ -4,8 +4,6 @@ from datetime import UTC, datetime, timedelta
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.forms.utils import flatatt
-from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from audits.choices import AuditSource
@@ -26,24 +24,6 @@ def _when(label):
     )
 
 
-class OptionsSelect(forms.Select):
-    """A ``<select>`` written in one pass: Django's widget renders each of the hundred
-    actions and object types through a template of its own, most of the page's time."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        chosen = "" if value is None else str(value)
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            ((v, " selected" if str(v) == chosen else "", label) for v, label in self.choices),
-        )
-        return format_html(
-            "<select{}>{}</select>",
-            flatatt(self.build_attrs(self.attrs, {**(attrs or {}), "name": name})),
-            options,
-        )
-
-
 class TrailSearchForm(forms.Form):
     """GET filters of ``/audit-trail/``. ``clean`` turns the ticket number and the
     username into ids (``ticket_id``, ``actor_id``); unknown ones are field errors."""
@@ -54,7 +34,7 @@ class TrailSearchForm(forms.Form):
         max_length=32,
         widget=forms.TextInput(attrs={"placeholder": "AS-2026-000123", "autocomplete": "off"}),
     )
-    object_type = forms.ChoiceField(label=_("Object type"), required=False, widget=OptionsSelect)
+    object_type = forms.ChoiceField(label=_("Object type"), required=False)
     object_id = forms.CharField(label=_("Object ID"), required=False, max_length=64)
     actor = forms.CharField(
         label=_("Actor (username)"),
@@ -62,8 +42,8 @@ class TrailSearchForm(forms.Form):
         max_length=150,
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
-    action = forms.ChoiceField(label=_("Action"), required=False, widget=OptionsSelect)
-    source = forms.ChoiceField(label=_("Source"), required=False, widget=OptionsSelect)
+    action = forms.ChoiceField(label=_("Action"), required=False)
+    source = forms.ChoiceField(label=_("Source"), required=False)
     after = _when(_("From"))
     before = _when(_("Until"))
 
