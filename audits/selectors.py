@@ -34,13 +34,17 @@ def audit_event_changes(*, event, user, keys=None):
     return changes
 
 
-def history_shown(obj, *, user):
+def history_shown(obj, *, user, latest=None):
     """``history_for(obj)`` as ``user`` may see it: a list of dicts (label, time, data,
-    diff) with the personal fields of ``obj``'s type masked unless ``may_see_personal``."""
+    diff) with the personal fields of ``obj``'s type masked unless ``may_see_personal``;
+    ``latest``: only the newest that many snapshots (still oldest first)."""
     object_type = obj._meta.label_lower
     may_see = may_see_personal(user)
     shown = []
-    for event in history_for(obj):
+    snapshots = history_for(obj)
+    if latest is not None:
+        snapshots = reversed(list(snapshots.order_by("-pgh_created_at", "-pgh_id")[:latest]))
+    for event in snapshots:
         diff = event.pgh_diff or {}
         shown.append(
             {

@@ -185,6 +185,12 @@ ANCHOR_REASONS = {
     "not_anchored": gettext_lazy("no checkpoint anchors the sealed events"),
     "other": gettext_lazy("run manage.py audit_verify for the details"),
 }
+# The safety net's snapshot kinds (pghistory labels).
+SNAPSHOT_LABELS = {
+    "insert": gettext_lazy("Row inserted"),
+    "update": gettext_lazy("Row updated"),
+    "delete": gettext_lazy("Row deleted"),
+}
 _ISO_INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 
 
@@ -277,6 +283,10 @@ def object_ref(object_type, object_id, ticket_number=None):
         return object_label(object_type)
     shown = ticket_number if object_type == "tickets.ticket" and ticket_number else object_id
     return f"{object_label(object_type)} {shown}"
+
+
+def snapshot_label(label):
+    return str(SNAPSHOT_LABELS.get(label, label))
 
 
 def link_reason(code):

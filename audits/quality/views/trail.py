@@ -9,18 +9,22 @@ form and links, so it works without JavaScript; htmx swaps the search results in
 
 from urllib.parse import quote
 
+from django.apps import apps
+from django.db import connection
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
 
 from aftersales.roles import Role
 from audits.choices import SealFlag
+from audits.history import TRACKED
 from audits.personal import KeyRing, personal_fields
 from audits.selectors import (
     audit_chain_status,
     audit_event_changes,
     audit_object_history,
     audit_trail_search,
+    history_shown,
 )
 from tickets.models import Ticket
 from tickets.views.common import role_required
@@ -34,10 +38,12 @@ from ..trail_labels import (
     field_label,
     link_reason,
     object_ref,
+    snapshot_label,
     source_label,
 )
 
 TRAIL_READERS = (Role.AUDITOR, Role.SUPERVISOR)
+SNAPSHOTS_SHOWN = 20  # the safety net's newest row copies on an object's history page
 
 
 def history_url(object_type, object_id):
@@ -142,6 +148,29 @@ def _chain_context(status):
     }
 
 
+def _snapshots(request, object_type, object_id):
+    """The safety net's newest copies of the row (``audits.history``: every write, those
+    that bypassed the services included), each with its changed fields, personal values
+    masked as in the trail. Two queries; none for an untracked type or on SQLite."""
+    if object_type not in TRACKED or connection.vendor != "postgresql":
+        return []
+    model = apps.get_model(object_type)
+    try:
+        obj = model._default_manager.filter(pk=object_id).first()
+    except (ValueError, TypeError):
+        return []
+    if obj is None:
+        return []
+    return [
+        {
+            "label": snapshot_label(snapshot["pgh_label"]),
+            "at": snapshot["pgh_created_at"],
+            "rows": change_rows(object_type, snapshot["pgh_diff"] or {}),
+        }
+        for snapshot in history_shown(obj, user=request.user, latest=SNAPSHOTS_SHOWN)
+    ]
+
+
 @role_required(*TRAIL_READERS)
 def audit_trail_object_page(request, object_type, object_id):
     """``/audit-trail/<type>/<id>/``: every event of one object, oldest first, each
@@ -173,6 +202,7 @@ def audit_trail_object_page(request, object_type, object_id):
                 "flag": SealFlag(event.seal_flag).label if event.seal_flag else "",
             }
         )
+    snapshots = _snapshots(request, object_type, object_id) if cursor is None else []
     ticket = None
     if object_type == "tickets.ticket" and str(object_id).isdigit():
         ticket = Ticket.objects.filter(pk=int(object_id)).only("pk", "number").first()
@@ -183,6 +213,7 @@ def audit_trail_object_page(request, object_type, object_id):
         "object_id": object_id,
         "ticket": ticket,
         "entries": entries,
+        "snapshots": snapshots,
         "cursor_error": cursor_error,
         "paged": cursor is not None,
         "next_url": "?" + urlencode({"cursor": cursor_encode(next_cursor)})
