@@ -4,12 +4,14 @@ trail; quality audits change through their services, which check roles and recor
 import json
 
 from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin
-from django.contrib.auth.models import User
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group, User
 from django.db import transaction
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.admin import ReadOnlyAdmin
+from aftersales.roles import Role
 
 from .models import AuditEvent, AuditSample, CorrectiveAction, Finding, KpiReport, QualityAudit
 from .selectors import audit_event_changes
@@ -183,13 +185,85 @@ class KpiReportAdmin(ReadOnlyAdmin):
     list_filter = ["group_by", "weekly"]
 
 
+# --- Users and groups, in the reader's language ---------------------------------------------
+# Django stores permission names in English ("Can add ticket", written at migrate time) and
+# our groups are named by role code ("supervisor"): the admin shows both in words instead.
+PERMISSION_ACTIONS = {
+    "add": _("Can add"),
+    "change": _("Can change"),
+    "delete": _("Can delete"),
+    "view": _("Can view"),
+}
+
+
+def permission_label(permission):
+    """ "工单 | 工单 | 可查看": the app, the model and the action, translated (a custom
+    permission keeps its own name)."""
+    model = permission.content_type.model_class()
+    action, _sep, model_name = permission.codename.partition("_")
+    if model is None or action not in PERMISSION_ACTIONS or model_name != model._meta.model_name:
+        return str(permission)
+    app = capfirst(model._meta.app_config.verbose_name)
+    return f"{app} | {capfirst(model._meta.verbose_name)} | {PERMISSION_ACTIONS[action]}"
+
+
+def group_label(group):
+    """A role group by its role's label ("调度主管"), any other group by its name."""
+    name = getattr(group, "name", group)
+    return Role(name).label if name in Role.values else name
+
+
+class _WordedAuthChoices:
+    """Permissions and groups offered by their translated labels in the user and group forms."""
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name in ("permissions", "user_permissions"):
+            kwargs.setdefault(
+                "queryset", db_field.remote_field.model.objects.select_related("content_type")
+            )
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if field is not None and db_field.name in ("permissions", "user_permissions"):
+            field.label_from_instance = permission_label
+        elif field is not None and db_field.name == "groups":
+            field.label_from_instance = group_label
+        return field
+
+
+class RoleGroupListFilter(admin.RelatedFieldListFilter):
+    """The user list's "by group" filter, each role group by its label."""
+
+    def field_choices(self, field, request, model_admin):
+        # A group's label in the filter is its name (Group.__str__).
+        return [
+            (pk, group_label(str(label)))
+            for pk, label in super().field_choices(field, request, model_admin)
+        ]
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class WordedGroupAdmin(_WordedAuthChoices, GroupAdmin):
+    """Django's GroupAdmin, with role groups and permissions named in words."""
+
+    list_display = ["label"]
+
+    @admin.display(description=_("name"), ordering="name")
+    def label(self, obj):
+        return group_label(obj)
+
+
 admin.site.unregister(User)
 
 
 @admin.register(User)
-class AuditedUserAdmin(UserAdmin):
+class AuditedUserAdmin(_WordedAuthChoices, UserAdmin):
     """Django's UserAdmin, with the password change (a view of its own that bypasses
-    ``save_model``) recorded too; the password itself never reaches the trail."""
+    ``save_model``) recorded too; the password itself never reaches the trail. Groups and
+    permissions are named in words (``_WordedAuthChoices``)."""
+
+    list_filter = ("is_staff", "is_superuser", "is_active", ("groups", RoleGroupListFilter))
 
     def user_change_password(self, request, id, form_url=""):
         response = super().user_change_password(request, id, form_url)

@@ -122,6 +122,9 @@ class AuditEvent(models.Model):
             models.Index(fields=["action", "created_at"], name="audit_action_time"),
             models.Index(fields=["created_at"], name="audit_time"),
             models.Index(fields=["actor", "created_at"], name="audit_actor_time"),
+            # The audit-trail page's filters by object type alone and by source, newest first.
+            models.Index(fields=["object_type", "created_at"], name="audit_type_time"),
+            models.Index(fields=["source", "created_at"], name="audit_source_time"),
             # The sealer's work queue: only rows still waiting for their hash.
             models.Index(fields=["id"], name="audit_unsealed", condition=Q(seal_seq__isnull=True)),
         ]

@@ -328,6 +328,9 @@ PGTRIGGER_INSTALL_ON_MIGRATE = True
 # How often beat seals new audit events into the hash chain (audits.chain): the longest
 # a new event waits unchained (it carries its own row MAC meanwhile, audits.anchor).
 AUDIT_SEAL_INTERVAL_SECONDS = env.int("AUDIT_SEAL_INTERVAL_SECONDS", default=5)
+# How often beat walks the whole chain (audits.tasks.audit_verify_task) and records the
+# verdict the audit-trail page shows; a full walk reads every sealed event.
+AUDIT_VERIFY_INTERVAL_SECONDS = env.int("AUDIT_VERIFY_INTERVAL_SECONDS", default=3600)
 # The key of the chain's anchor (checkpoint signatures, row MACs; audits.anchor). Empty:
 # derived from SECRET_KEY. Keep it out of the database's reach (environment, a secret).
 AUDIT_CHECKPOINT_KEY = env("AUDIT_CHECKPOINT_KEY", default="")
@@ -364,6 +367,10 @@ CELERY_BEAT_SCHEDULE = {
     "audit-seal": {
         "task": "audits.tasks.audit_seal_task",
         "schedule": float(AUDIT_SEAL_INTERVAL_SECONDS),
+    },
+    "audit-verify": {
+        "task": "audits.tasks.audit_verify_task",
+        "schedule": float(AUDIT_VERIFY_INTERVAL_SECONDS),
     },
     "kpi-weekly-reports": {
         "task": "audits.tasks.kpi_weekly_reports_generate_task",

@@ -92,4 +92,9 @@ urlpatterns = [
         name="corrective-action-verify-page",
     ),
     path("audit-trail/", views.audit_trail_page, name="audit-trail-page"),
+    path(
+        "audit-trail/<str:object_type>/<str:object_id>/",
+        views.audit_trail_object_page,
+        name="audit-trail-object-page",
+    ),
 ]

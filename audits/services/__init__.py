@@ -14,12 +14,15 @@ from .trail import (
     plain,
     snapshot,
 )
+from .verification import VERIFIED, audit_verification_record
 
 __all__ = [
     "SECRET_FIELDS",
+    "VERIFIED",
     "audit_pii_read",
     "audit_record",
     "audit_records",
+    "audit_verification_record",
     "diff",
     "field_values",
     "pii_reads_flush",

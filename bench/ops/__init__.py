@@ -15,4 +15,5 @@ from . import (  # noqa: F401
     sla,
     technicians_pages,
     tickets,
+    trail_pages,
 )

@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 
+from audits.models import AuditEvent
 from tickets.choices import TicketStatus
 from tickets.models import Customer, Ticket, TicketEvent
 
@@ -28,6 +29,9 @@ def test_seed_demo_creates_tickets_in_every_status_and_prints_logins(settings):
         assert authenticate(username=username, password="demo-pass-1") is not None
     # Every seeded ticket has a real timeline written by the services.
     assert TicketEvent.objects.filter(kind="created").count() == Ticket.objects.count()
+    # The audit-trail page's chain status: sealed, and one verification recorded.
+    verified = AuditEvent.objects.get(action="audit.chain_verified")
+    assert verified.changes["ok"] is True and verified.changes["checked"] > 10
 
 
 def test_seed_demo_is_idempotent_and_resets_passwords(settings):

@@ -73,6 +73,8 @@ def nav_links(context):
     if has_role(user, Role.AUDITOR):
         links.append(("quality-audit-list-page", "", _("Quality audits"), "g q"))
         links.append(("audit-trail-page", "", _("Audit trail"), "g a"))
+    if user.is_active and user.is_staff:
+        links.append(("admin:index", "", _("Administration"), "g x"))
     current = request.get_full_path()
     items = []
     for name, query, label, hotkey in links:

@@ -14,9 +14,10 @@ from .technicians import (
     technician_list_page,
     technician_training_add_page,
 )
-from .trail import audit_trail_page
+from .trail import audit_trail_object_page, audit_trail_page
 
 __all__ = [
+    "audit_trail_object_page",
     "audit_trail_page",
     "certification_revoke_page",
     "certification_scan_file",
