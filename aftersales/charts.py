@@ -14,6 +14,7 @@ behind it (style.md section 9).
     {% include "components/_chart.html" with chart=chart %}
 """
 
+import json
 from dataclasses import dataclass, field
 
 KINDS = ("bar", "line", "stacked-bar", "doughnut")
@@ -46,8 +47,10 @@ class Chart:
             raise ValueError(f"unknown chart kind {self.kind!r}")
 
     @property
-    def data_id(self):
-        return f"{self.id}-data"
+    def spec_json(self):
+        """The spec as JSON for the figure's ``data-chart-spec`` attribute (escaped there by
+        the template like any attribute value)."""
+        return json.dumps(self.spec, ensure_ascii=False)
 
     @property
     def rows(self):
@@ -59,7 +62,7 @@ class Chart:
 
     @property
     def spec(self):
-        """What charts.js reads (through json_script): plain JSON, no code."""
+        """What charts.js reads (through the figure's data-chart-spec attribute): plain JSON, no code."""
         return {
             "kind": self.kind,
             "labels": [str(label) for label in self.labels],

@@ -1,5 +1,5 @@
 /* Draws every <figure data-chart> (templates/components/_chart.html) with Chart.js, from the
-   JSON the server wrote beside it; again after htmx swaps a panel in. The table behind each
+   JSON the server wrote in its data-chart-spec attribute; again after htmx swaps a panel in. The table behind each
    chart stays the accessible, printable form of the same figures. No inline code: CSP. */
 (function () {
   "use strict";
@@ -45,12 +45,11 @@
   function draw(root) {
     if (!window.Chart) return;
     (root || document).querySelectorAll("figure[data-chart]").forEach(function (figure) {
-      var source = document.getElementById(figure.dataset.chart);
       var canvas = figure.querySelector("canvas");
-      if (!source || !canvas) return;
+      if (!figure.dataset.chartSpec || !canvas) return;
       var existing = window.Chart.getChart(canvas);
       if (existing) existing.destroy();
-      new window.Chart(canvas, config(JSON.parse(source.textContent)));
+      new window.Chart(canvas, config(JSON.parse(figure.dataset.chartSpec)));
     });
   }
 

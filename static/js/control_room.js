@@ -26,33 +26,17 @@
     });
   }
 
-  // Each poll's answer carries the charts' figures as <script type="application/json">
-  // (components/_chart.html), which htmx drops from swapped HTML (allowScriptTags: false).
-  // Keep them from the raw answer and put them back after the swap, before htmx settles
-  // and charts.js draws. A poll must not close a chart's table someone opened either.
-  var specs = [], opened = [];
+  // A poll must not close a chart's table someone opened.
+  var opened = [];
   function isRoom(event) { return event.detail.elt && event.detail.elt.id === "control-room"; }
   document.addEventListener("htmx:beforeSwap", function (event) {
     if (!isRoom(event)) return;
-    var answer = new DOMParser().parseFromString(event.detail.serverResponse || "", "text/html");
-    specs = Array.prototype.map.call(
-      answer.querySelectorAll("script[type='application/json'][id]"),
-      function (script) { return { id: script.id, json: script.textContent }; });
     opened = Array.prototype.map.call(
       event.detail.elt.querySelectorAll("figure[data-chart] details[open]"),
       function (details) { return details.closest("figure").dataset.chart; });
   });
   document.addEventListener("htmx:afterSwap", function (event) {
     if (!isRoom(event)) return;
-    specs.forEach(function (spec) {
-      var figure = event.detail.elt.querySelector('figure[data-chart="' + spec.id + '"]');
-      if (!figure || document.getElementById(spec.id)) return;
-      var data = document.createElement("script");
-      data.type = "application/json";
-      data.id = spec.id;
-      data.textContent = spec.json;
-      figure.appendChild(data);
-    });
     opened.forEach(function (chart) {
       var details = event.detail.elt.querySelector('figure[data-chart="' + chart + '"] details');
       if (details) details.open = true;

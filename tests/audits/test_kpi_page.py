@@ -343,7 +343,7 @@ def test_the_page_works_without_javascript(login, supervisor, report_tickets):
     page = _text(login(supervisor).get(URL, {**MARCH, "sort": "-opened"}))
     form = re.search(r'<form method="get" action="/reports/kpi/"[^>]*>', page).group(0)
     assert "hx-" not in form
-    assert 'id="kpi-volume-data"' in page and 'id="kpi-shares-data"' in page
+    assert 'data-chart="kpi-volume"' in page and 'data-chart="kpi-shares"' in page
     assert page.count('<details class="chart-table">') == 2
     assert re.search(r'<a class="button secondary" href="\?[^"]*export=xlsx[^"]*" download', page)
 

@@ -334,7 +334,7 @@ def test_the_report_shows_findings_by_severity_and_by_technician(
     text = page.text
     assert "Findings by technician" in text and "Alice" in text
     assert "Critical findings" in text and "Refund" in text
-    assert 'id="findings-by-technician-data"' in text
+    assert 'data-chart="findings-by-technician"' in text
     assert "quality.js" in text and "@media print" not in text
 
 

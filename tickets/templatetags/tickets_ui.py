@@ -57,7 +57,7 @@ def nav_links(context):
         links.append(("my-jobs-page", "", _("My jobs"), "g j"))
     desk = has_role(user, Role.AGENT, Role.SUPERVISOR)
     if has_role(user, Role.AGENT, Role.SUPERVISOR, Role.AUDITOR):
-        links.append(("dashboard-page", "", _("Dashboard"), "g d"))
+        links.append(("dashboard-page", "", _("Control room"), "g d"))
     links.append(("ticket-list-page", "", _("Tickets"), "g t"))
     if desk:
         links.append(("ticket-list-page", "?view=mine", _("My tickets"), "g m"))
@@ -70,8 +70,10 @@ def nav_links(context):
         links.append(("technician-list-page", "", _("Technicians"), "g h"))
     if has_role(user, Role.SUPERVISOR, Role.AUDITOR):
         links.append(("kpi-report-page", "", _("KPI reports"), "g r"))
-    if has_role(user, Role.AUDITOR):
+    if has_role(user, Role.SUPERVISOR, Role.AUDITOR):
+        # Supervisors create audits and own corrective actions; the trail they may read.
         links.append(("quality-audit-list-page", "", _("Quality audits"), "g q"))
+    if has_role(user, Role.AUDITOR):
         links.append(("audit-trail-page", "", _("Audit trail"), "g a"))
     if user.is_active and user.is_staff:
         links.append(("admin:index", "", _("Administration"), "g x"))
