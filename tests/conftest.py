@@ -19,22 +19,6 @@ def pytest_report_header(config):
     return f"aftersales: database={engine} broker={broker} cache={cache}"
 
 
-# Servers a test starts on a fixed port of its own (a private PostgreSQL, Redis brokers it
-# stops and restarts): under pytest-xdist the tests sharing one run in the same process.
-PRIVATE_SERVER_FIXTURES = frozenset({"private_postgres", "private_broker", "stopped_redis"})
-PRIVATE_SERVER_MODULES = frozenset({"tests.platform.test_degraded"})
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config, items):
-    for item in items:
-        module = item.module.__name__
-        if module in PRIVATE_SERVER_MODULES or PRIVATE_SERVER_FIXTURES & set(
-            getattr(item, "fixturenames", ())
-        ):
-            item.add_marker(pytest.mark.xdist_group(module))
-
-
 @pytest.fixture(scope="session", autouse=True)
 def _fast_flush(django_db_setup, django_db_blocker):
     """Transactional tests empty the database by DELETE, not TRUNCATE (tests/flush.py)."""

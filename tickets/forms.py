@@ -16,7 +16,7 @@ from django.forms.models import ModelChoiceIterator
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext
+from django.utils.translation import pgettext, pgettext_lazy
 
 from aftersales.dates import day_in_range
 from aftersales.roles import DESK_ROLES
@@ -694,7 +694,10 @@ class TicketIntakeForm(forms.Form):
 
 # --- The dispatch board (/dispatch/) -------------------------------------------------------
 
-BOARD_VIEWS = (("day", _("Day")), ("week", _("Week")))
+BOARD_VIEWS = (
+    ("day", pgettext_lazy("calendar view", "Day")),
+    ("week", pgettext_lazy("calendar view", "Week")),
+)
 
 
 class BoardFilterForm(forms.Form):

@@ -129,7 +129,9 @@ class EvidenceForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": ".pdf,image/png,image/jpeg,image/webp"}),
     )
     note = forms.CharField(
-        label=_("What was done"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=pgettext_lazy("corrective action", "What was done"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
     def __init__(self, *args, refused=False, **kwargs):

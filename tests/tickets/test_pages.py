@@ -850,7 +850,11 @@ def test_technician_checks_in_completes_and_the_customer_signs_on_a_phone(open_p
     assert page.url.endswith("/jobs/")
     _assert_fits(page, 360)
     _screenshot(page, "aftersales-phone-jobs.png")
+    # The card opens the job page (tests/tickets/test_job_browser.py walks it); the ticket
+    # page, with its own check-in, completion and the customer's signature, is this test's.
     page.click(f"text={ticket.number}")
+    page.wait_for_url(f"**/jobs/{ticket.pk}/")
+    page.goto(f"/tickets/{ticket.pk}/")
     _assert_fits(page, 360)
     _screenshot(page, "aftersales-phone-detail.png")
     _assert_touch_targets(page, ".actions button, .actions summary, .actions .choice")
