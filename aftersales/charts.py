@@ -62,7 +62,7 @@ class Chart:
 
     @property
     def spec(self):
-        """What charts.js reads (through the figure's data-chart-spec attribute): plain JSON, no code."""
+        """What charts.js reads (the figure's data-chart-spec attribute): plain JSON, no code."""
         return {
             "kind": self.kind,
             "labels": [str(label) for label in self.labels],
