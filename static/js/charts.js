@@ -35,7 +35,9 @@
     if (kind !== "doughnut") {
       options.scales = {
         x: { stacked: stacked },
-        y: { stacked: stacked, beginAtZero: true, ticks: { callback: unitTick(unit) },
+        // Counts have whole-number ticks (no "2.5 tickets"); percentages their own scale.
+        y: { stacked: stacked, beginAtZero: true,
+             ticks: { callback: unitTick(unit), precision: unit === "percent" ? undefined : 0 },
              max: unit === "percent" ? 100 : undefined }
       };
     }
