@@ -3,23 +3,20 @@
 The figures are the KPI report's (``selectors.kpi_rows`` grouped by technician) for one
 technician, split into weeks: the same filters (tickets *opened* in the period for
 opened, complaints and the SLA clocks; tickets *closed* in it for closed, first-time fix,
-satisfaction and record completeness), the same expressions (``sla_clock_qs``,
-``first_time_fix_marks``) and the same row builder. The period's totals are
+satisfaction and record completeness), the same aggregates (``kpi_opened_figures``,
+``kpi_closed_figures``) and the same row builder. The period's totals are
 ``kpi_totals`` of the weeks, computed from the counts, so they equal the report's row for
 the technician (tests/audits/test_technician_performance.py holds them to it).
 """
 
 import datetime
 
-from django.db.models import Avg, Count, Q
-from django.db.models.functions import Coalesce, TruncWeek
+from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
-from tickets.choices import TicketCategory
 from tickets.models import Ticket
-from tickets.selectors import first_time_fix_marks, sla_clock_qs
 
-from .selectors import _kpi_row, kpi_totals
+from .selectors import _kpi_row, kpi_closed_figures, kpi_opened_figures, kpi_totals
 
 # The longest period the page offers (about six months of weekly points).
 MAX_PERIOD_DAYS = 186
@@ -38,40 +35,19 @@ def technician_kpi_weeks(*, technician_id, start, end, now=None):
     over the technician's tickets opened in it, one over those closed in it.
     """
     tz = timezone.get_current_timezone()
-    decided, met = sla_clock_qs(now=now or timezone.now())
     mine = Ticket.objects.filter(technician_id=technician_id)
     opened = (
         mine.filter(created_at__gte=start, created_at__lt=end)
         .annotate(week=TruncWeek("created_at", tzinfo=tz))
         .values("week")
-        .annotate(
-            opened=Count("id"),
-            complaints=Count("id", filter=Q(category=TicketCategory.COMPLAINT)),
-            response_decided=Count("id", filter=decided["response"]),
-            response_met=Count("id", filter=met["response"]),
-            dispatch_decided=Count("id", filter=decided["dispatch"]),
-            dispatch_met=Count("id", filter=met["dispatch"]),
-        )
+        .annotate(**kpi_opened_figures(now=now))
         .order_by()
     )
-    marks = first_time_fix_marks()
-    satisfaction = Coalesce("follow_up_satisfaction", "satisfaction")
     closed = (
         mine.filter(closed_at__gte=start, closed_at__lt=end)
         .annotate(week=TruncWeek("closed_at", tzinfo=tz))
         .values("week")
-        .annotate(
-            closed=Count("id"),
-            first_time_fixes=Count("id", filter=Q(~marks["refused"], ~marks["repeated"])),
-            avg_satisfaction=Avg(satisfaction),
-            satisfaction_answers=Count(satisfaction),
-            complete_records=Count(
-                "id",
-                filter=~Q(fault_code="")
-                & ~Q(confirmation_signature="")
-                & (Q(satisfaction__isnull=False) | Q(follow_up_satisfaction__isnull=False)),
-            ),
-        )
+        .annotate(**kpi_closed_figures())
         .order_by()
     )
     figures = {}

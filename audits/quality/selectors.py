@@ -231,6 +231,40 @@ def _pct(part, whole):
     return round(100 * part / whole, 1) if whole else None
 
 
+def kpi_opened_figures(*, now=None):
+    """The KPI counts over tickets *opened* in a period, as ``annotate()`` arguments: the
+    one definition the report (``kpi_rows``) and a technician's weeks
+    (``audits.quality.performance``) share."""
+    decided, met = sla_clock_qs(now=now or timezone.now())
+    return {
+        "opened": Count("id"),
+        "complaints": Count("id", filter=Q(category=TicketCategory.COMPLAINT)),
+        "response_decided": Count("id", filter=decided["response"]),
+        "response_met": Count("id", filter=met["response"]),
+        "dispatch_decided": Count("id", filter=decided["dispatch"]),
+        "dispatch_met": Count("id", filter=met["dispatch"]),
+    }
+
+
+def kpi_closed_figures():
+    """The KPI counts over tickets *closed* in a period, as ``annotate()`` arguments (see
+    ``kpi_opened_figures``)."""
+    marks = first_time_fix_marks()
+    satisfaction = Coalesce("follow_up_satisfaction", "satisfaction")
+    return {
+        "closed": Count("id"),
+        "first_time_fixes": Count("id", filter=Q(~marks["refused"], ~marks["repeated"])),
+        "avg_satisfaction": Avg(satisfaction),
+        "satisfaction_answers": Count(satisfaction),
+        "complete_records": Count(
+            "id",
+            filter=~Q(fault_code="")
+            & ~Q(confirmation_signature="")
+            & (Q(satisfaction__isnull=False) | Q(follow_up_satisfaction__isnull=False)),
+        ),
+    }
+
+
 def kpi_rows(*, start, end, group_by, now=None):
     """KPI figures for [start, end), one row per technician, area, category or outlet (the
     technician's home outlet).
@@ -248,37 +282,16 @@ def kpi_rows(*, start, end, group_by, now=None):
     """
 
     key = KPI_GROUP_FIELDS[KpiGrouping(group_by)]
-    decided, met = sla_clock_qs(now=now or timezone.now())
     opened = (
         Ticket.objects.filter(created_at__gte=start, created_at__lt=end)
         .values(key)
-        .annotate(
-            opened=Count("id"),
-            complaints=Count("id", filter=Q(category=TicketCategory.COMPLAINT)),
-            response_decided=Count("id", filter=decided["response"]),
-            response_met=Count("id", filter=met["response"]),
-            dispatch_decided=Count("id", filter=decided["dispatch"]),
-            dispatch_met=Count("id", filter=met["dispatch"]),
-        )
+        .annotate(**kpi_opened_figures(now=now))
         .order_by()
     )
-    marks = first_time_fix_marks()
-    satisfaction = Coalesce("follow_up_satisfaction", "satisfaction")
     closed = (
         Ticket.objects.filter(closed_at__gte=start, closed_at__lt=end)
         .values(key)
-        .annotate(
-            closed=Count("id"),
-            first_time_fixes=Count("id", filter=Q(~marks["refused"], ~marks["repeated"])),
-            avg_satisfaction=Avg(satisfaction),
-            satisfaction_answers=Count(satisfaction),
-            complete_records=Count(
-                "id",
-                filter=~Q(fault_code="")
-                & ~Q(confirmation_signature="")
-                & (Q(satisfaction__isnull=False) | Q(follow_up_satisfaction__isnull=False)),
-            ),
-        )
+        .annotate(**kpi_closed_figures())
         .order_by()
     )
     rows = {}
