@@ -91,3 +91,25 @@ class Context:
 
     def pick(self, values, i):
         return values[i % len(values)]
+
+
+def signed_in_page(ctx, role):
+    """A browser session (Django's test client) of the bench's user with ``role``, signed
+    in as a person would be: supervisors (and staff) with their second factor done, through
+    a confirmed TOTP device added once if the data has none."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from aftersales.roles import second_factor_required
+
+    user = ctx.users[role]
+    client = Client()
+    client.force_login(user)
+    if second_factor_required(user):
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        if device is None:
+            device = TOTPDevice.objects.create(user=user, name="bench", confirmed=True)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+    return client

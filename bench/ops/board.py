@@ -3,11 +3,9 @@ technicians × a week under 300 ms server time at 1,000,000 tickets): the week w
 bookings and absences as the calendar's JSON and the waiting tickets; and the same with
 a ticket picked, its 2,000 candidates ranked for the day."""
 
-from django.test import Client
 from django.utils import timezone
-from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from bench.context import signed_in_page
 from bench.harness import Operation, operation
 from technicians.board import MAX_ROWS
 from tickets.choices import TicketStatus
@@ -20,24 +18,9 @@ def _ok(response, status=200):
     return response
 
 
-def _supervisor_page(ctx):
-    """A browser session of the bench's supervisor, second factor done (the board is
-    theirs alone). Adds their confirmed TOTP device once if the data has none."""
-    user = ctx.users["supervisor"]
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=user, name="bench", confirmed=True)
-    client = Client()
-    client.force_login(user)
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
-    return client
-
-
 @operation
 def board_week(ctx):
-    client = _supervisor_page(ctx)
+    client = signed_in_page(ctx, "supervisor")
     day = timezone.localdate().isoformat()
     return Operation(
         name=f"dispatch board, {MAX_ROWS} technicians × a week (HTML)",
@@ -49,7 +32,7 @@ def board_week(ctx):
 
 @operation
 def board_week_ranked(ctx):
-    client = _supervisor_page(ctx)
+    client = signed_in_page(ctx, "supervisor")
     day = timezone.localdate().isoformat()
     waiting = list(
         Ticket.objects.filter(status=TicketStatus.TRIAGED, technician__isnull=True)

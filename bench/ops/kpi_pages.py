@@ -1,8 +1,7 @@
 """The KPI report page (issue 14 §4, /reports/kpi/): a month by each grouping, as an
 auditor opens it, and the month's XLSX export. Target: a month under 500 ms p95."""
 
-from django.test import Client
-
+from bench.context import signed_in_page
 from bench.harness import Operation, operation
 
 from .tickets import _ok
@@ -10,15 +9,8 @@ from .tickets import _ok
 URL = "/reports/kpi/"
 
 
-def _client(ctx):
-    # Auditors need no second factor (supervisors do): a plain signed-in session.
-    client = Client()
-    client.force_login(ctx.users["auditor"])
-    return client
-
-
 def _page(ctx, name, query, iterations=20):
-    client = _client(ctx)
+    client = signed_in_page(ctx, "auditor")
     return Operation(name=name, run=lambda i: _ok(client.get(URL, query)), iterations=iterations)
 
 

@@ -8,11 +8,11 @@ untimed, and later runs reuse it (its title marks it)."""
 
 import datetime
 
-from django.test import Client
 from django.utils import timezone
 
 from audits.models import QualityAudit
 from audits.quality.services import quality_audit_create
+from bench.context import signed_in_page
 from bench.harness import Operation, operation
 
 TITLE = "bench: last 30 days"
@@ -22,12 +22,6 @@ def _ok(response, status=200):
     if response.status_code != status:
         raise AssertionError(f"{response.status_code}: {response.content[:300]!r}")
     return response
-
-
-def _auditor_page(ctx):
-    client = Client()
-    client.force_login(ctx.users["auditor"])
-    return client
 
 
 def _audit(ctx):
@@ -49,7 +43,7 @@ def _audit(ctx):
 @operation
 def quality_audit_list(ctx):
     _audit(ctx)
-    page = _auditor_page(ctx)
+    page = signed_in_page(ctx, "auditor")
     return Operation(
         name="quality audits list (HTML)",
         run=lambda i: _ok(page.get("/quality/audits/")),
@@ -59,7 +53,7 @@ def quality_audit_list(ctx):
 @operation
 def quality_audit_detail(ctx):
     audit = _audit(ctx)
-    page = _auditor_page(ctx)
+    page = signed_in_page(ctx, "auditor")
     return Operation(
         name="quality audit with its sample, first page (HTML)",
         run=lambda i: _ok(page.get(f"/quality/audits/{audit.pk}/")),
@@ -70,7 +64,7 @@ def quality_audit_detail(ctx):
 def quality_sample_work_page(ctx):
     audit = _audit(ctx)
     sample_ids = list(audit.samples.order_by("id").values_list("id", flat=True)[:500])
-    page = _auditor_page(ctx)
+    page = signed_in_page(ctx, "auditor")
     return Operation(
         name="sampled ticket's work page (HTML)",
         run=lambda i: _ok(
@@ -83,7 +77,7 @@ def quality_sample_work_page(ctx):
 @operation
 def quality_audit_report_page(ctx):
     audit = _audit(ctx)
-    page = _auditor_page(ctx)
+    page = signed_in_page(ctx, "auditor")
     return Operation(
         name="quality audit report (HTML)",
         run=lambda i: _ok(page.get(f"/quality/audits/{audit.pk}/report/")),

@@ -2,9 +2,7 @@
 200 technicians at the bench's 2,000 over 20 areas), the whole roster, and the page of the
 busiest technician with its default 90-day performance period."""
 
-from django.test import Client
-
-from bench.context import fetch
+from bench.context import fetch, signed_in_page
 from bench.harness import Operation, operation
 from technicians.models import Technician
 
@@ -15,26 +13,9 @@ def _ok(response, status=200):
     return response
 
 
-def _supervisor_page(ctx):
-    """A browser session of a supervisor who has passed the second factor."""
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    user = ctx.users["supervisor"]
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=user, name="bench", confirmed=True)
-    client = Client()
-    client.force_login(user)
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
-    return client
-
-
 @operation
 def technicians_roster_area(ctx):
-    page = _supervisor_page(ctx)
+    page = signed_in_page(ctx, "supervisor")
     [(area_id, n)] = fetch(
         "SELECT area_id, count(*) FROM technicians_technician_areas "
         "GROUP BY area_id ORDER BY count(*) DESC LIMIT 1"
@@ -47,7 +28,7 @@ def technicians_roster_area(ctx):
 
 @operation
 def technicians_roster_all(ctx):
-    page = _supervisor_page(ctx)
+    page = signed_in_page(ctx, "supervisor")
     n = Technician.objects.filter(active=True).count()
     return Operation(
         name=f"technicians roster, all ({n} technicians, HTML)",
@@ -57,7 +38,7 @@ def technicians_roster_all(ctx):
 
 @operation
 def technicians_detail_page(ctx):
-    page = _supervisor_page(ctx)
+    page = signed_in_page(ctx, "supervisor")
     busiest = ctx.users["technician"].technician.pk
     return Operation(
         name="technician page, busiest technician, 90-day performance (HTML)",

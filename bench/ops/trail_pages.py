@@ -3,10 +3,8 @@ bench's audit events (one per ticket and the sign-ins and reads), a keyset page 
 the trail, and a ticket's history. Each is one page render: the search, the chain status
 and, for the history, the personal-data key ring."""
 
-from django.test import Client
-
 from audits.quality.trail_forms import cursor_encode
-from bench.context import fetch
+from bench.context import fetch, signed_in_page
 from bench.harness import Operation, operation
 
 from .tickets import _ok
@@ -14,14 +12,8 @@ from .tickets import _ok
 URL = "/audit-trail/"
 
 
-def _auditor_page(ctx):
-    client = Client()
-    client.force_login(ctx.users["auditor"])
-    return client
-
-
 def _search(ctx, name, query_for, iterations=30, note=""):
-    client = _auditor_page(ctx)
+    client = signed_in_page(ctx, "auditor")
     return Operation(
         name=name,
         run=lambda i: _ok(client.get(URL, query_for(i))),
@@ -102,7 +94,7 @@ def trail_search_range_deep(ctx):
 
 @operation
 def trail_history_ticket(ctx):
-    client = _auditor_page(ctx)
+    client = signed_in_page(ctx, "auditor")
 
     def run(i):
         ticket_id = ctx.pick(ctx.ticket_ids, i)
