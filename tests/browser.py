@@ -83,8 +83,10 @@ def _sign_in(page, username, password):
     page.goto("/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
+    # Wait for the answer's page, not only "load" of the current one: a goto right after
+    # would otherwise race the sign-in POST on a loaded machine.
+    with page.expect_navigation():
+        page.click("button[type=submit]")
     if "/login/verify/enrol/" in page.url:
         _enrol_second_factor(page)
 
@@ -99,10 +101,10 @@ def _enrol_second_factor(page):
     key = page.get_attribute("#otp-key", "data-key").replace(" ", "")
     secret = base64.b32decode(key + "=" * (-len(key) % 8))
     page.fill("#id_code", f"{totp(secret):06d}")
-    page.click("button[type=submit].primary")
-    page.wait_for_load_state()
-    page.click("a.button.primary")  # "Continue", past the backup codes
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("button[type=submit].primary")
+    with page.expect_navigation():
+        page.click("a.button.primary")  # "Continue", past the backup codes
 
 
 def _assert_fits(page, width):

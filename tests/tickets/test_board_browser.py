@@ -116,7 +116,9 @@ def test_a_supervisor_dispatches_from_the_board(open_page, floor, lang):
     sign_in(page, "boss", "pw-boss")
     if lang == "zh":
         page.select_option("select[name=language]", "zh-hans")
-        page.wait_for_load_state()
+        # The switch submits and reloads: wait for the page it lands on, or the next
+        # goto races the language POST (net::ERR_ABORTED on a loaded machine).
+        page.wait_for_selector("html[lang=zh-hans]")
     page.goto(f"/dispatch/?date={day.isoformat()}")
     page.wait_for_selector(".ec-body .ec-row-head")
 
