@@ -3,6 +3,8 @@
 import pghistory.models
 from django.db.models import Q
 
+from aftersales.text import is_digits
+
 from .anchor import checkpoint_latest, checkpoint_signature_ok
 from .chain import GENESIS
 from .models import AuditEvent
@@ -138,7 +140,7 @@ def audit_object_history(*, object_type, object_id, cursor=None, limit=HISTORY_P
     ticket's history also holds the events about other records linked to it (its parts,
     its technician's job), as the ticket's timeline does."""
     about = Q(object_type=object_type, object_id=str(object_id))
-    if object_type == "tickets.ticket" and str(object_id).isdigit():
+    if object_type == "tickets.ticket" and is_digits(str(object_id)):
         about |= Q(ticket_id=int(object_id))
     events = AuditEvent.objects.select_related("actor").filter(about)
     if cursor is not None:

@@ -3,6 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.text import is_digits
+
 from .models import Part
 
 MAX_LINES = 20
@@ -34,7 +36,7 @@ class PartsUsedField(forms.CharField):
         for number, row in enumerate(rows, start=1):
             sku, rest = row[0].upper(), row[1:]
             quantity = 1
-            if rest and rest[0].isdigit():
+            if rest and is_digits(rest[0]):
                 quantity, rest = int(rest[0]), rest[1:]
             if sku not in parts:
                 raise forms.ValidationError(

@@ -20,6 +20,7 @@ from django.utils.translation import pgettext, pgettext_lazy
 
 from aftersales.dates import day_in_range
 from aftersales.roles import DESK_ROLES
+from aftersales.text import is_digits
 from parts.choices import LocationKind
 from parts.forms import PartsUsedField
 from parts.models import StockLocation
@@ -865,7 +866,7 @@ class JobCompleteForm(TicketActionForm):
         serials = [data.getlist("line_fitted"), data.getlist("line_removed")]
         lines = []
         for index, part_id in enumerate(columns[0][:MAX_PART_LINES]):
-            level = self.van_levels.get(int(part_id)) if part_id.isdigit() else None
+            level = self.van_levels.get(int(part_id)) if is_digits(part_id) else None
             if level is None:
                 continue
 
@@ -891,7 +892,7 @@ class JobCompleteForm(TicketActionForm):
         problems, parts_used = [], []
         for number, line in enumerate(self.lines, start=1):
             quantity = line["quantity"]
-            if not str(quantity).isdigit() or int(quantity) > 1000:
+            if not is_digits(str(quantity)) or int(quantity) > 1000:
                 problems.append(_("Line %(n)s: the quantity is a whole number.") % {"n": number})
                 continue
             if int(quantity) == 0:

@@ -2,6 +2,8 @@
 
 import re
 
+from aftersales.text import is_digits
+
 _SEPARATORS = re.compile(r"[\s\-().]")
 
 
@@ -18,7 +20,7 @@ def normalize_phone(raw):
     if value.startswith("+86"):
         value = value[3:]
     digits = value[1:] if value.startswith("+") else value
-    if not digits.isdigit() or not 6 <= len(digits) <= 15:
+    if not is_digits(digits) or not 6 <= len(digits) <= 15:
         raise ValueError("Enter a phone number of 6 to 15 digits, optionally with a leading +.")
     return value
 

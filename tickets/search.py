@@ -24,6 +24,8 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Case, IntegerField, Q, Value, When
 
+from aftersales.text import is_digits
+
 from .models import Customer, Product, ProductModel
 from .names import HAN_CHARACTER, name_keys, query_pinyins
 from .phones import normalize_phone
@@ -74,7 +76,7 @@ class SearchQuery:
             return None
         compact = _SEPARATORS.sub("", text)
         digits = compact.removeprefix("+")
-        digits = digits if digits.isdigit() else ""
+        digits = digits if is_digits(digits) else ""
         try:
             phone = normalize_phone(text) if digits else ""
         except ValueError:

@@ -6,6 +6,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.text import is_digits
 from audits.choices import AuditSource
 from tickets.models import Ticket
 
@@ -113,6 +114,6 @@ def cursor_decode(text):
     if not text:
         return None
     micros, _dot, pk = text.partition(".")
-    if not (micros.isdigit() and pk.isdigit()) or len(micros) > 18 or len(pk) > 18:
+    if not (is_digits(micros) and is_digits(pk)) or len(micros) > 18 or len(pk) > 18:
         raise ValueError(text)
     return _EPOCH + timedelta(microseconds=int(micros)), int(pk)

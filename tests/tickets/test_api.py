@@ -868,6 +868,8 @@ def test_product_register_by_model_id_and_expired_warranty(agent_client):
     ("override", "field"),
     [
         ({"model": "NO-SUCH"}, "model"),
+        # A digit int() refuses ("²".isdigit() is True): schemathesis found it as a 500.
+        ({"model": "²"}, "model"),
         ({"customer": 999999}, "customer"),
         ({"purchase_date": "31/01/2026"}, "purchase_date"),
         ({"serial_number": ""}, "serial_number"),

@@ -18,6 +18,7 @@ from aftersales.platform.models import (
     NotificationStatus,
 )
 from aftersales.roles import DESK_ROLES
+from aftersales.text import is_digits
 from aftersales.uploads import TICKET_ATTACHMENT
 from parts.api.serializers import PartReserveLineSerializer, PartUsedLineSerializer
 from technicians.models import Technician
@@ -190,7 +191,7 @@ class ProductSerializer(StrictFieldsMixin, serializers.ModelSerializer):
 
     def validate_model(self, value):
         query = ProductModel.objects.filter(code=value)
-        if value.isdigit():
+        if is_digits(value):
             query = ProductModel.objects.filter(pk=int(value)) | query
         model = query.select_related("category").first()
         if model is None:

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from aftersales.exceptions import ActionForbidden, ApplicationError
 from aftersales.roles import Role
+from aftersales.text import is_digits
 from aftersales.uploads import TICKET_ATTACHMENT, size_label, upload_handlers_for_page
 from parts.selectors import unit_service_history, van_stock_for_job
 from parts.services import line_is_charged
@@ -56,7 +57,7 @@ def _complete_form(ticket, user, data=None, *, initial=None):
     part_ids = None
     if data is not None:
         posted = [*data.getlist("line_part"), data.get("add_part", "")]
-        part_ids = [int(v) for v in posted if v.isdigit()]
+        part_ids = [int(v) for v in posted if is_digits(v)]
     levels = (
         {level.part_id: level for level in van_stock_for_job(ticket=ticket, part_ids=part_ids)}
         if part_ids
@@ -273,7 +274,7 @@ def _rebuild(request, ticket):
                              "checklist": data.getlist("checklist")})  # fmt: skip
     unbound.lines = form.lines
     added = data.get("add_part", "")
-    level = form.van_levels.get(int(added)) if added.isdigit() else None
+    level = form.van_levels.get(int(added)) if is_digits(added) else None
     if level is not None and all(line["part"].pk != level.part_id for line in form.lines):
         unbound.lines.append(forms.part_line(level, charged_rule=_charged_rule(ticket)))
     return _render(request, ticket, complete=unbound)
@@ -296,7 +297,7 @@ def job_part_line(request, pk):
     """htmx: one picked part's line for the completion form."""
     ticket = _job(request, pk)
     value = request.GET.get("add_part", "")
-    if ticket.status != TicketStatus.ON_SITE or not value.isdigit():
+    if ticket.status != TicketStatus.ON_SITE or not is_digits(value):
         raise Http404
     level = van_stock_for_job(ticket=ticket, part_ids=[int(value)]).first()
     if level is None:

@@ -11,6 +11,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from aftersales.text import is_digits
+
 from .. import forms, services
 from ..selectors import customer_list, customer_tickets, open_tickets_of
 from .common import DESK, role_required
@@ -19,7 +21,7 @@ from .common import DESK, role_required
 def _intake_customer(request, customer_id):
     if not customer_id:
         return None
-    if not str(customer_id).isdigit():
+    if not is_digits(str(customer_id)):
         raise Http404
     return get_object_or_404(
         customer_list(user=request.user).filter(erased_at__isnull=True), pk=customer_id
@@ -44,7 +46,7 @@ def _open_warning(*, product_value, open_tickets):
 def _acknowledged(data):
     """The open tickets the agent chose to record a new ticket beside ("record anyway")."""
     values = ",".join(data.getlist("acknowledged")).split(",")
-    return {int(value) for value in values if value.isdigit()}
+    return {int(value) for value in values if is_digits(value)}
 
 
 def _create_from_intake(request, *, customer, customer_form, product_form, intake):

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from aftersales.roles import Role
+from aftersales.text import is_digits
 from audits.choices import SealFlag
 from audits.history import TRACKED
 from audits.personal import KeyRing, personal_fields
@@ -204,7 +205,7 @@ def audit_trail_object_page(request, object_type, object_id):
         )
     snapshots = _snapshots(request, object_type, object_id) if cursor is None else []
     ticket = None
-    if object_type == "tickets.ticket" and str(object_id).isdigit():
+    if object_type == "tickets.ticket" and is_digits(str(object_id)):
         ticket = Ticket.objects.filter(pk=int(object_id)).only("pk", "number").first()
     title = object_ref(object_type, object_id, ticket.number if ticket else None)
     context = {
