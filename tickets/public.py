@@ -226,6 +226,7 @@ class PublicStatus:
     technician_name: str
     technician_no: str
     may_reschedule: bool
+    signed_off: bool = False
 
 
 def public_status(ticket):
@@ -246,6 +247,7 @@ def public_status(ticket):
         technician_name=technician.full_name if technician else "",
         technician_no=technician.employee_no if technician else "",
         may_reschedule=ticket.status == TicketStatus.DISPATCHED,
+        signed_off=ticket.status in (TicketStatus.CLOSED, TicketStatus.FOLLOWED_UP),
     )
 
 

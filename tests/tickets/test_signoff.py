@@ -236,3 +236,16 @@ def test_the_sign_page_runs_a_constant_number_of_queries(technician_client, awai
     with CaptureQueriesContext(connection) as many:
         technician_client.get(url)
     assert len(many) == len(few)
+
+
+def test_the_status_page_links_the_signed_work_order(client, technician_client, awaiting):
+    _sign(technician_client, awaiting)
+    awaiting.refresh_from_db()
+    phone = awaiting.customer.phone
+    response = client.post(
+        reverse("public-lookup-page"), {"number": awaiting.number, "phone_last4": phone[-4:]}
+    )
+    assert response.status_code == 302
+    html = client.get(reverse("public-status-page", args=[awaiting.number])).content.decode()
+    assert work_order_link_path(awaiting) in html
+    assert "下载您已签字的派工单" in html
