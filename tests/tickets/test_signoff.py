@@ -249,3 +249,25 @@ def test_the_status_page_links_the_signed_work_order(client, technician_client, 
     html = client.get(reverse("public-status-page", args=[awaiting.number])).content.decode()
     assert work_order_link_path(awaiting) in html
     assert "下载您已签字的派工单" in html
+
+
+def test_the_pdf_loads_nothing_but_the_signature(awaiting, technician_client, monkeypatch):
+    _sign(technician_client, awaiting)
+    awaiting.refresh_from_db()
+    html = services.work_order_html(awaiting).replace(
+        "</body>", '<img src="file:///etc/passwd"><img src="http://example.com/x.png"></body>'
+    )
+    monkeypatch.setattr("tickets.services.work_order.work_order_html", lambda ticket: html)
+    seen = []
+    from weasyprint import URLFetcher
+
+    original = URLFetcher.fetch
+
+    def spy(self, url, headers=None):
+        response = original(self, url, headers)  # raises for a refused protocol
+        seen.append(url.split(":", 1)[0])
+        return response
+
+    monkeypatch.setattr(URLFetcher, "fetch", spy)
+    assert services.work_order_pdf(awaiting).startswith(b"%PDF")
+    assert seen == ["data"]  # the signature, and nothing else was loaded
