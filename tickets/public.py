@@ -268,6 +268,11 @@ def work_order_link_path(ticket):
     return reverse("public-work-order-file", args=[ticket.number, token])
 
 
+def work_order_link_url(ticket):
+    """The absolute form of ``work_order_link_path`` a message carries."""
+    return settings.PUBLIC_SITE_URL.rstrip("/") + work_order_link_path(ticket)
+
+
 def work_order_link_ticket(*, number, token):
     """The closed ticket ``token`` opens under ``number`` (its full row), or
     ``LinkRefused``: the same checks as the other signed links, for a closed job."""

@@ -13,11 +13,11 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from audits.models import AuditEvent
-from parts.models import StockLevel  # noqa: F401  (the van fixture moves stock)
 from tickets import services
 from tickets.models import Ticket, TicketAttachment
 from tickets.public import work_order_link_path
 from tickets.selectors import work_order_attachment
+from tickets.services.work_order import weasyprint
 
 pytestmark = pytest.mark.django_db
 
@@ -259,7 +259,7 @@ def test_the_pdf_loads_nothing_but_the_signature(awaiting, technician_client, mo
     )
     monkeypatch.setattr("tickets.services.work_order.work_order_html", lambda ticket: html)
     seen = []
-    from weasyprint import URLFetcher
+    URLFetcher = weasyprint().URLFetcher
 
     original = URLFetcher.fetch
 
@@ -271,3 +271,24 @@ def test_the_pdf_loads_nothing_but_the_signature(awaiting, technician_client, mo
     monkeypatch.setattr(URLFetcher, "fetch", spy)
     assert services.work_order_pdf(awaiting).startswith(b"%PDF")
     assert seen == ["data"]  # the signature, and nothing else was loaded
+
+
+def test_the_close_notice_carries_the_work_order_link(technician_client, awaiting):
+    from aftersales.platform.models import Notification, NotificationKind
+
+    _sign(technician_client, awaiting)
+    awaiting.refresh_from_db()
+    notice = Notification.objects.filter(
+        ticket=awaiting, kind=NotificationKind.SURVEY_INVITATION, channel="email"
+    ).get()
+    assert notice.context["work_order_link"].endswith(work_order_link_path(awaiting))
+
+
+def test_rendering_leaves_pillow_strict_about_truncated_images(technician_client, awaiting):
+    from PIL import ImageFile
+
+    _sign(technician_client, awaiting)
+    awaiting.refresh_from_db()
+    assert services.work_order_pdf(awaiting).startswith(b"%PDF")
+    # WeasyPrint's import turns this on; the uploads' and signatures' checks need it off.
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is False

@@ -41,14 +41,25 @@ def work_order_html(ticket):
         )
 
 
-def work_order_pdf(ticket):
-    """The work order as PDF bytes (WeasyPrint, CJK through the Noto/WenQuanYi fonts)."""
-    from weasyprint import HTML, URLFetcher  # here: loading pango costs ~0.3 s a process
+def weasyprint():
+    """The WeasyPrint module, imported on first use (loading pango costs ~0.3 s a
+    process) and without its side effect: its import sets Pillow's
+    ``LOAD_TRUNCATED_IMAGES``, which would let a truncated photo or signature through
+    ``aftersales.uploads`` / ``signature_clean`` in this process. Reset here, always."""
+    import weasyprint as module
+    from PIL import ImageFile
 
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    return module
+
+
+def work_order_pdf(ticket):
+    """The work order as PDF bytes (WeasyPrint, CJK through the WenQuanYi/Noto fonts)."""
+    wp = weasyprint()
     # Only the signature's data URL is ever loaded: no file, no network, whatever a
     # ticket's text holds (it is escaped anyway).
-    fetcher = URLFetcher(allowed_protocols={"data"})
-    return HTML(string=work_order_html(ticket), url_fetcher=fetcher).write_pdf()
+    fetcher = wp.URLFetcher(allowed_protocols={"data"})
+    return wp.HTML(string=work_order_html(ticket), url_fetcher=fetcher).write_pdf()
 
 
 def _ticket(ticket_id):
