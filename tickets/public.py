@@ -226,6 +226,7 @@ class PublicStatus:
     technician_name: str
     technician_no: str
     may_reschedule: bool
+    signed_off: bool = False
 
 
 def public_status(ticket):
@@ -246,4 +247,49 @@ def public_status(ticket):
         technician_name=technician.full_name if technician else "",
         technician_no=technician.employee_no if technician else "",
         may_reschedule=ticket.status == TicketStatus.DISPATCHED,
+        signed_off=ticket.status in (TicketStatus.CLOSED, TicketStatus.FOLLOWED_UP),
     )
+
+
+# --- The signed work order's link ---------------------------------------------------------
+
+WORK_ORDER = "work_order"
+WORK_ORDER_STATUSES = (TicketStatus.CLOSED, TicketStatus.FOLLOWED_UP)
+
+
+def _closed_stamp(ticket):
+    return int(ticket.closed_at.timestamp() * 1000) if ticket.closed_at else None
+
+
+def work_order_link_path(ticket):
+    """The customer's link to ``ticket``'s signed work order (one ticket, this purpose,
+    bound to its close; the status page shows it once the job is signed off)."""
+    token = signing.dumps([ticket.pk, _closed_stamp(ticket)], salt=_salt(WORK_ORDER))
+    return reverse("public-work-order-file", args=[ticket.number, token])
+
+
+def work_order_link_url(ticket):
+    """The absolute form of ``work_order_link_path`` a message carries."""
+    return settings.PUBLIC_SITE_URL.rstrip("/") + work_order_link_path(ticket)
+
+
+def work_order_link_ticket(*, number, token):
+    """The closed ticket ``token`` opens under ``number`` (its full row), or
+    ``LinkRefused``: the same checks as the other signed links, for a closed job."""
+    max_age = settings.PUBLIC_LINK_MAX_AGE_DAYS * 86400
+    try:
+        ticket_id, stamp = signing.loads(token, salt=_salt(WORK_ORDER), max_age=max_age)
+    except signing.SignatureExpired:
+        raise LinkRefused("expired") from None
+    except (signing.BadSignature, TypeError, ValueError):
+        raise LinkRefused("invalid") from None
+    ticket = (
+        Ticket.objects.select_related("customer", "technician", "product__model")
+        .filter(number=number)
+        .first()
+    )
+    if ticket is None or ticket.pk != ticket_id or ticket.customer.erased_at is not None:
+        raise LinkRefused("invalid")
+    if ticket.status not in WORK_ORDER_STATUSES or _closed_stamp(ticket) != stamp:
+        raise LinkRefused("invalid")
+    return ticket

@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import (
     Count,
@@ -31,7 +32,15 @@ from .choices import (
     TicketCategory,
     TicketStatus,
 )
-from .models import Customer, Product, SlaPolicy, Ticket, TicketEvent
+from .models import (
+    Customer,
+    FaultCode,
+    Product,
+    SlaPolicy,
+    Ticket,
+    TicketAttachment,
+    TicketEvent,
+)
 
 
 def ticket_list(*, user):
@@ -430,3 +439,39 @@ def first_time_fix_marks():
         "repeated": Exists(later),
         "complained": Exists(later.filter(category=TicketCategory.COMPLAINT)),
     }
+
+
+def work_order_summary(ticket):
+    """What the customer reads before signing and the work order prints: the parts used
+    (free or charged, each line's amount), the total to pay, the fault code's words and
+    the end of the repair's own warranty (``REPAIR_WARRANTY_DAYS`` from the completion).
+    Two queries whatever the number of parts."""
+    lines = list(ticket.parts.select_related("part").order_by("id"))
+    total = sum((line.amount for line in lines), start=0)
+    fault = None
+    if ticket.fault_code:
+        codes = FaultCode.objects.filter(code=ticket.fault_code)
+        if ticket.product_id:
+            codes = codes.filter(category_id=ticket.product.model.category_id)
+        fault = codes.order_by("id").first()
+    done = ticket.completed_at or timezone.now()
+    warranty_until = timezone.localtime(done).date() + datetime.timedelta(
+        days=settings.REPAIR_WARRANTY_DAYS
+    )
+    return {
+        "lines": lines,
+        "total": total,
+        "any_charged": any(line.charged for line in lines),
+        "fault": fault,
+        "warranty_until": warranty_until,
+        "warranty_days": settings.REPAIR_WARRANTY_DAYS,
+    }
+
+
+def work_order_attachment(ticket):
+    """The stored signed work order of ``ticket`` (a document attachment), or None."""
+    return (
+        TicketAttachment.objects.filter(ticket=ticket, kind="document", caption="work_order")
+        .order_by("id")
+        .first()
+    )

@@ -43,3 +43,11 @@ def sla_notify_task():
 def ticket_daily_stats_refresh_task():
     """Beat, every TICKET_STATS_REFRESH_SECONDS: recompute the control room's recent days."""
     return services.ticket_daily_stats_refresh()
+
+
+@shared_task(bind=True)
+def work_order_generate_task(self, ticket_id):
+    """After a confirmation committed: render and store the signed work order (once)."""
+    with audit_context(source=AuditSource.WORKER, request_id=self.request.id or ""):
+        attachment = services.work_order_store(ticket_id=ticket_id)
+    return attachment.pk if attachment else None

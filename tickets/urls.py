@@ -38,6 +38,11 @@ urlpatterns = [
         name="ticket-attachment-remove-page",
     ),
     path(
+        "tickets/<int:pk>/work-order.pdf",
+        views.ticket_work_order_file,
+        name="ticket-work-order-file",
+    ),
+    path(
         "tickets/<int:pk>/<slug:action>/",
         views.ticket_action_page,
         name="ticket-action-page",
@@ -54,6 +59,8 @@ urlpatterns = [
     path("jobs/<int:pk>/photos/", views.job_photo_page, name="job-photo"),
     path("jobs/<int:pk>/van-parts/", views.job_van_parts, name="job-van-parts"),
     path("jobs/<int:pk>/part-line/", views.job_part_line, name="job-part-line"),
+    path("jobs/<int:pk>/sign/", views.job_sign_page, name="job-sign-page"),
+    path("jobs/<int:pk>/work-order.pdf", views.job_work_order_file, name="job-work-order-file"),
     path("dashboard/", views.dashboard_page, name="dashboard-page"),
     path(
         "dashboard/charts/<slug:chart>.csv",
@@ -82,5 +89,10 @@ urlpatterns = [
         "service/<str:number>/survey/<str:token>/",
         views.public_survey_page,
         name="public-survey-page",
+    ),
+    path(
+        "service/<str:number>/work-order/<str:token>.pdf",
+        views.public_work_order_file,
+        name="public-work-order-file",
     ),
 ]

@@ -196,6 +196,9 @@ JOB_MAP_URL_TEMPLATE = env(
     "JOB_MAP_URL_TEMPLATE", default="https://uri.amap.com/search?keyword={address}"
 )
 JOB_SERVICE_HISTORY_LIMIT = env.int("JOB_SERVICE_HISTORY_LIMIT", default=20)
+# The repair's own warranty: days from the completion, shown before the customer signs
+# and printed on the signed work order (派工单).
+REPAIR_WARRANTY_DAYS = env.int("REPAIR_WARRANTY_DAYS", default=90)
 # Images are decoded and re-encoded; more pixels than this is refused before decoding
 # (a decompression bomb: a few KB of PNG that inflates to gigabytes).
 UPLOAD_MAX_IMAGE_PIXELS = env.int("UPLOAD_MAX_IMAGE_PIXELS", default=40_000_000)

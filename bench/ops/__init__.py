@@ -16,4 +16,5 @@ from . import (  # noqa: F401
     technicians_pages,
     tickets,
     trail_pages,
+    work_order,
 )

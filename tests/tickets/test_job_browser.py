@@ -135,7 +135,7 @@ def test_a_technician_does_the_job_on_a_phone(
     assert line.locator("input[name=line_removed]").input_value() == "SN-OLD-3"
     _checks(page, f"aftersales-job-work-record-phone-{locale}.png")
     page.tap("#work-record button[type=submit].primary")
-    page.wait_for_url(f"**/tickets/{ticket.pk}/")
+    page.wait_for_url(f"**/jobs/{ticket.pk}/sign/")
 
     ticket.refresh_from_db()
     assert ticket.status == "awaiting_confirmation"

@@ -88,6 +88,7 @@ from .sla_notifications import sla_notify_pending
 from .stats import ticket_daily_stats_refresh
 from .sweep import sla_sweep
 from .visits import check_in_window
+from .work_order import work_order_filename, work_order_html, work_order_pdf, work_order_store
 
 __all__ = [
     "IntakeRejected",
@@ -161,6 +162,10 @@ __all__ = [
     "ticket_transfer_owner",
     "ticket_triage",
     "ticket_update",
+    "work_order_filename",
+    "work_order_html",
+    "work_order_pdf",
+    "work_order_store",
     "working_calendar_create",
     "working_calendar_delete",
     "working_calendar_update",

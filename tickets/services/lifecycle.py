@@ -57,6 +57,7 @@ from .sla import (
     sla_recompute_changes,
 )
 from .visits import check_in_window
+from .work_order import work_order_queue
 
 MAX_ESCALATION_LEVEL = 3
 
@@ -689,6 +690,7 @@ def ticket_confirm(
     )
     if accepted:
         ticket_survey_invitation_queue(ticket=ticket)
+        work_order_queue(ticket=ticket)
     return ticket
 
 

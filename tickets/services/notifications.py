@@ -22,7 +22,7 @@ from audits.services import audit_record
 
 from ..choices import EventKind
 from ..models import Ticket, TicketEvent
-from ..public import CONFIRM, SURVEY, public_link_url
+from ..public import CONFIRM, SURVEY, public_link_url, work_order_link_url
 
 DISPATCH_TEMPLATE = "dispatch"
 COMPLETION_TEMPLATE = "completion"
@@ -79,7 +79,7 @@ def ticket_notify_customer_dispatch(*, ticket_id, version):
     return ticket_dispatch_notice_queue(ticket=ticket, version=version)
 
 
-def _customer_link_notice_queue(*, ticket, kind, purpose, stamp):
+def _customer_link_notice_queue(*, ticket, kind, purpose, stamp, extra=None):
     customer = ticket.customer
     if not customer.consent_service:
         return False
@@ -91,6 +91,7 @@ def _customer_link_notice_queue(*, ticket, kind, purpose, stamp):
             "number": ticket.number,
             "link": public_link_url(ticket, purpose),
             "days": settings.PUBLIC_LINK_MAX_AGE_DAYS,
+            **(extra or {}),
         },
         ticket=ticket,
         dedupe_key=f"{purpose}:{ticket.pk}:{stamp.isoformat()}",
@@ -118,6 +119,8 @@ def ticket_survey_invitation_queue(*, ticket):
         kind=NotificationKind.SURVEY_INVITATION,
         purpose=SURVEY,
         stamp=ticket.closed_at,
+        # The signed work order (派工单) to keep: made by a worker after this commits.
+        extra={"work_order_link": work_order_link_url(ticket)},
     )
 
 

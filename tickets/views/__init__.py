@@ -23,7 +23,9 @@ from .field_job import (
     job_page,
     job_part_line,
     job_photo_page,
+    job_sign_page,
     job_van_parts,
+    job_work_order_file,
 )
 from .home import home
 from .intake import intake_open_tickets, ticket_create_page
@@ -37,6 +39,7 @@ from .public import (
 )
 from .queue import ticket_bulk_page, ticket_list_page
 from .search import global_search_page, screen_pop
+from .work_order import public_work_order_file, ticket_work_order_file
 
 __all__ = [
     "customer_correct_page",
@@ -57,13 +60,16 @@ __all__ = [
     "job_page",
     "job_part_line",
     "job_photo_page",
+    "job_sign_page",
     "job_van_parts",
+    "job_work_order_file",
     "my_jobs_page",
     "public_confirm_page",
     "public_lookup_page",
     "public_reschedule_page",
     "public_status_page",
     "public_survey_page",
+    "public_work_order_file",
     "screen_pop",
     "ticket_action_page",
     "ticket_attachment_add_page",
@@ -74,4 +80,5 @@ __all__ = [
     "ticket_create_page",
     "ticket_detail_page",
     "ticket_list_page",
+    "ticket_work_order_file",
 ]

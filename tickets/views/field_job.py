@@ -33,9 +33,10 @@ from .. import forms, services
 from ..choices import TicketStatus
 from ..models import TicketAttachment
 from ..presenters import PiiReads, customer_phone, pii_reads_record
-from ..selectors import last_on_my_way, ticket_list
+from ..selectors import last_on_my_way, ticket_list, work_order_attachment, work_order_summary
 from .common import role_required
 from .detail import _error_text
+from .work_order import work_order_response
 
 
 def _job(request, pk):
@@ -257,7 +258,7 @@ def job_complete_page(request, pk):
                 request,
                 _("Work recorded. The customer now confirms the work and signs."),
             )
-            return redirect("ticket-detail-page", pk=ticket.pk)
+            return redirect("job-sign-page", pk=ticket.pk)
     return _render(request, ticket, complete=form, status=400)
 
 
@@ -345,3 +346,67 @@ def _photo_add(request, pk):
             messages.success(request, _("Photo added."))
             return _back(ticket, "#photos")
     return _render(request, ticket, photo=form, status=400)
+
+
+def _sign_render(request, ticket, form, *, status=200, error=None):
+    context = {
+        "ticket": ticket,
+        "form": form,
+        "summary": work_order_summary(ticket),
+        "error": error,
+    }
+    return render(request, "tickets/job_sign.html", context, status=status)
+
+
+@role_required(Role.TECHNICIAN)
+def job_sign_page(request, pk):
+    """The customer's sign-off on the technician's phone: the summary (work done, parts
+    free or charged, the total, the repair's warranty), then the opinion, the rating and
+    the signature, posted through ``ticket_confirm`` like the ticket page's form."""
+    ticket = _job(request, pk)
+    if ticket.status != TicketStatus.AWAITING_CONFIRMATION:
+        if request.method == "POST" or ticket.status not in (
+            TicketStatus.CLOSED,
+            TicketStatus.FOLLOWED_UP,
+        ):
+            return _back(ticket)
+        context = {"ticket": ticket, "work_order": work_order_attachment(ticket)}
+        return render(request, "tickets/job_signed.html", context)
+    if request.method != "POST":
+        return _sign_render(request, ticket, forms.ConfirmForm(ticket=ticket, user=request.user))
+    form = forms.ConfirmForm(request.POST, ticket=ticket, user=request.user)
+    if form.is_valid():
+        try:
+            services.ticket_confirm(
+                ticket=ticket,
+                actor=request.user,
+                expected_version=form.cleaned_data["version"],
+                via="on_site",
+                **form.service_kwargs(),
+            )
+        except ValidationError as exc:
+            forms.add_service_errors(form, exc)
+        except ActionForbidden as exc:
+            raise PermissionDenied(exc.message) from exc
+        except ApplicationError as exc:
+            return _sign_render(
+                request, _job(request, pk), form, status=getattr(exc, "status", 400),
+                error=_error_text(exc),
+            )  # fmt: skip
+        else:
+            if form.cleaned_data["accepted"]:
+                messages.success(request, _("Signed. The job is closed: thank you."))
+                return redirect("job-sign-page", pk=ticket.pk)
+            messages.success(
+                request, _("The customer's objection is recorded. The job goes back to the desk.")
+            )
+            return redirect("my-jobs-page")
+    return _sign_render(request, ticket, form, status=400)
+
+
+@role_required(Role.TECHNICIAN)
+@require_GET
+def job_work_order_file(request, pk):
+    """The signed work order of the technician's own job (made now if the worker has
+    not yet)."""
+    return work_order_response(_job(request, pk))

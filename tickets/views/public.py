@@ -36,6 +36,7 @@ from ..public import (
     public_lookup_limited,
     public_status,
     public_tickets,
+    work_order_link_path,
 )
 
 SESSION_KEY = "public_tickets"
@@ -200,6 +201,7 @@ def _status_context(ticket, reschedule_form=None):
         "requested_period": VISIT_PERIODS.get(payload.get("period"), ""),
         "requested_date": payload.get("preferred_date", ""),
         "reschedule_form": reschedule_form or RescheduleForm(),
+        "work_order_link": work_order_link_path(ticket) if status.signed_off else None,
     }
 
 
