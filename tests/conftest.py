@@ -202,8 +202,10 @@ def supervisor_admin(client, supervisor):
     return client
 
 
-def wait_for(predicate, timeout=15.0):
-    """Poll ``predicate`` until true or ``timeout`` seconds pass (for worker round trips)."""
+def wait_for(predicate, timeout=45.0):
+    """Poll ``predicate`` until true or ``timeout`` seconds pass (for worker round trips).
+    Generous: a true predicate returns at once, and on a CI machine running two test
+    processes a worker reconnecting to a restarted broker has taken over 15 s."""
     import time
 
     deadline = time.monotonic() + timeout
