@@ -196,6 +196,9 @@ JOB_MAP_URL_TEMPLATE = env(
     "JOB_MAP_URL_TEMPLATE", default="https://uri.amap.com/search?keyword={address}"
 )
 JOB_SERVICE_HISTORY_LIMIT = env.int("JOB_SERVICE_HISTORY_LIMIT", default=20)
+# The technician's offline app (README "The technician's app offline"): a phone's clock
+# this many seconds fast still counts as now when a change made offline is replayed.
+OFFLINE_CLOCK_SKEW_SECONDS = env.int("OFFLINE_CLOCK_SKEW_SECONDS", default=120)
 # The repair's own warranty: days from the completion, shown before the customer signs
 # and printed on the signed work order (派工单).
 REPAIR_WARRANTY_DAYS = env.int("REPAIR_WARRANTY_DAYS", default=90)
