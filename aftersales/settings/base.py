@@ -85,13 +85,16 @@ MIDDLEWARE = [
 # Content-Security-Policy (django-csp): scripts, styles, fonts and images only from our own
 # origin (everything is vendored under static/, service centres run on closed networks), no
 # inline script or style, no plugins, no framing, forms post only to us. Images may be data:
-# URLs (the customer's signature preview, the two-factor QR code).
+# URLs (the customer's signature preview, the two-factor QR code) and blob: URLs (a photo
+# kept on the technician's phone with no signal, shown before it is sent); the only worker
+# is the technician app's service worker, from our origin.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
-        "img-src": [SELF, "data:"],
+        "img-src": [SELF, "data:", "blob:"],
+        "worker-src": [SELF],
         "font-src": [SELF],
         "connect-src": [SELF],
         "object-src": [NONE],

@@ -28,6 +28,13 @@
 
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register(config.swUrl, { scope: config.scope }).catch(function () {});
+    // A page that loaded while the worker was still installing is not yet its client:
+    // ask the worker to take it over, so this very page works offline too.
+    navigator.serviceWorker.ready.then(function (registration) {
+      if (!navigator.serviceWorker.controller && registration.active) {
+        registration.active.postMessage({ type: "claim" });
+      }
+    });
   }
   // Pages saved for another technician are forgotten (they hold customers' details).
   try {
@@ -81,6 +88,7 @@
     var waiting = items.filter(function (i) { return i.status !== "conflict"; });
     var conflicts = items.filter(function (i) { return i.status === "conflict"; });
     var n = waiting.length;
+    document.documentElement.dataset.offlineWaiting = String(items.length);
     var count = n === 1 ? T.waitingOne : T.waitingMany.replace("{n}", n);
     var text = navigator.onLine ? (n ? count : "") : T.offline + (n ? " " + count : "");
     statusEl.textContent = text;

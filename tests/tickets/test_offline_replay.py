@@ -213,9 +213,7 @@ def test_another_technician_cannot_queue_for_the_job(client, job_in, other_techn
     assert not IdempotencyKey.objects.exists()
 
 
-def test_a_signature_for_a_job_that_moved_on_is_not_reported_as_sent(
-    technician_client, job_in
-):
+def test_a_signature_for_a_job_that_moved_on_is_not_reported_as_sent(technician_client, job_in):
     ticket = job_in("on_site")
     data = {"version": ticket.version, "accepted": "yes", "signature": SIGNATURE}
     response = _replay(technician_client, "job-sign-page", ticket, data)

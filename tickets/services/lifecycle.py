@@ -506,6 +506,9 @@ def ticket_check_in(
     ``outside_window_confirmed``; None (the API) records it without asking.
     """
     ticket_authorize(ticket=ticket, action=Action.CHECK_IN, actor=actor)
+    # A page out of date (the job rescheduled meanwhile) says so before any window check:
+    # the window the technician was warned about may no longer be the booked one.
+    _check_state(ticket=ticket, action=Action.CHECK_IN, expected_version=expected_version)
     now, time_facts = _stage_time(device_time=device_time, not_before=ticket.dispatched_at)
     outside = (
         check_in_window(ticket=ticket, at=now) if ticket.status == TicketStatus.DISPATCHED else None

@@ -35,6 +35,7 @@ self.addEventListener("message", function (event) {
   if (event.data && event.data.type === "forget-pages") {
     event.waitUntil(Promise.all([caches.delete(PAGES), caches.delete(IMAGES)]));
   }
+  if (event.data && event.data.type === "claim") event.waitUntil(self.clients.claim());
 });
 
 // A page is saved only as itself: never a sign-in page a lapsed session was sent to.
