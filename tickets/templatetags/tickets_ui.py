@@ -193,6 +193,11 @@ def offline_config(context):
             "retry": _("Try again"),
             "discardConfirm": _("Discard this change for good? It will not be sent."),
             "queuedAt": _("Kept on this phone at {time}: sent when the signal returns."),
+            "madeAt": _("Made on this phone at {time}, not applied."),
+            "status": {
+                status: str(TicketStatus(status).label)
+                for status in ("dispatched", "on_site", "awaiting_confirmation", "closed")
+            },
             "confirmWindow": _("This is outside the booked window: confirm to check in anyway."),
             "photoWaiting": _("Waiting to send"),
             "free": _("Free (warranty)"),
