@@ -49,4 +49,7 @@ def test_webhook_reaches_the_receiver_through_the_worker_signed(
     assert json.loads(body)["data"]["number"] == ticket.number
     signature = hmac.new(b"worker-secret-123456", body, hashlib.sha256).hexdigest()
     assert headers["X-Signature"] == f"sha256={signature}"
+    from standardwebhooks import Webhook
+
+    assert Webhook(b"worker-secret-123456").verify(body, headers)["event"] == "ticket.created"
     assert _wait_for(lambda: WebhookDelivery.objects.get().status == "delivered")
