@@ -130,7 +130,7 @@ def resolve(host, port):
         return [literal]
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as exc:
+    except (OSError, UnicodeError, ValueError) as exc:  # no such name, a NUL, a bad label
         raise DestinationRefused("unresolvable") from exc
     addresses = []
     for _family, _type, _proto, _name, sockaddr in infos:

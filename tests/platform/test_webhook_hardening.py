@@ -23,6 +23,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import settings as settings_hypothesis
+from hypothesis import strategies as st
 
 from aftersales.platform import outbound, services
 from aftersales.platform.models import (
@@ -133,6 +136,24 @@ def test_the_allow_list_admits_exactly_the_hosts_it_names(integrator, settings):
         _hook(integrator, "https://10.0.0.6/h")
 
 
+@pytest.mark.parametrize("host", ["2130706433", "127.1", "0x7f.0.0.1", "017700000001"])
+def test_other_spellings_of_loopback_are_refused_by_the_service(integrator, host):
+    """Not IP literals to ``ipaddress``, but to the resolver: judged by what they resolve
+    to (the API's URL field refuses them earlier; the service does not rely on it)."""
+    with pytest.raises(ValidationError) as refused:
+        _hook(integrator, f"http://{host}/hook")
+    assert str(refused.value.message_dict["url"][0]).startswith(
+        f"{host} resolves to 127.0.0.1, a loopback address."
+    )
+
+
+@settings_hypothesis(max_examples=300, deadline=None)
+@given(st.text(max_size=60), st.sampled_from(["http://", "https://", "ftp://", ""]))
+def test_the_save_check_answers_every_url_without_raising(host, scheme):
+    refused = outbound.destination_refusal(f"{scheme}{host}/hook")
+    assert refused is None or isinstance(refused, outbound.DestinationRefused)
+
+
 def test_a_url_with_credentials_is_refused(integrator_client):
     response = integrator_client.post(
         "/api/v1/webhooks/",
@@ -225,6 +246,36 @@ def test_delivery_connects_to_the_address_it_checked_not_a_rebound_one(
     delivery.refresh_from_db()
     assert delivery.attempts_log[0]["address"] == ""
     assert "refused by the test" in delivery.attempts_log[0]["error"]
+
+
+def test_one_refused_address_among_a_names_answers_refuses_the_attempt(
+    integrator, agent, monkeypatch
+):
+    real_getaddrinfo, connects = socket.getaddrinfo, []
+
+    def dns(host, port, *args, **kwargs):
+        if host != "mixed.example.com":
+            return real_getaddrinfo(host, port, *args, **kwargs)
+        return [
+            (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("8.8.8.8", port)),
+            (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.0.0.7", port)),
+        ]
+
+    monkeypatch.setattr(socket, "getaddrinfo", dns)
+    monkeypatch.setattr(socket, "create_connection", lambda *a, **k: connects.append(a))
+    with pytest.raises(ValidationError, match=re.escape("resolves to 10.0.0.7, a private")):
+        _hook(integrator, "https://mixed.example.com/hook")
+    hook = _hook(integrator, "https://hooks.example.com/hook")  # unresolvable: accepted
+    Webhook.objects.filter(pk=hook.pk).update(url="https://mixed.example.com/hook")
+    make_ticket(actor=agent)
+    delivery = WebhookDelivery.objects.get(webhook=hook)
+    services.webhook_deliver(delivery_id=delivery.pk)
+    delivery.refresh_from_db()
+    assert (delivery.attempts_log[0]["error"], delivery.attempts_log[0]["address"]) == (
+        "refused: private",
+        "10.0.0.7",
+    )
+    assert connects == []  # not even the public one was tried
 
 
 class _Receiver:

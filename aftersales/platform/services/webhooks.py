@@ -148,7 +148,8 @@ def webhook_create(*, actor, url, events, secret):
     Refuses (``ValidationError``, 400) unknown events, a URL that is not http(s), one whose
     host is (or resolves to) a loopback, private, link-local, CGNAT, multicast, unspecified
     or reserved address unless the host is on ``WEBHOOK_ALLOWED_HOSTS``, and a short or
-    malformed secret. The host is resolved before the transaction opens. Writes
+    malformed secret. The host is resolved before this service's transaction opens (a
+    create with an ``Idempotency-Key`` runs inside the key's transaction). Writes
     ``webhook.created`` (the secret redacted in the audit trail).
     """
     errors = {}
