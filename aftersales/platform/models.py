@@ -83,7 +83,7 @@ class Webhook(models.Model):
 class WebhookDelivery(models.Model):
     """One event for one webhook, with every attempt in ``attempts_log``: ``at`` (when it
     ended), ``status_code`` (``None`` without an answer), ``error``, ``ms`` (the latency,
-    connect to answer), ``address`` (the IP it went to, or the one refused)."""
+    name resolution to answer), ``address`` (the IP it went to, or the one refused)."""
 
     webhook = models.ForeignKey(
         Webhook, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("webhook")

@@ -585,6 +585,18 @@ def test_a_delivered_attempt_resets_the_failure_count(integrator, agent, receive
     assert (hook.active, hook.consecutive_failures) == (True, 2)
 
 
+def test_a_410_gone_disables_at_once(integrator, agent, receiver, settings):
+    settings.WEBHOOK_DISABLE_AFTER_FAILURES = 20
+    url, _received, codes = receiver
+    hook = _hook(integrator, url)
+    make_ticket(actor=agent)
+    codes.append(410)
+    _fail(WebhookDelivery.objects.get(webhook=hook), 1)
+    hook.refresh_from_db()
+    assert (hook.active, hook.disabled_reason, hook.consecutive_failures) == (False, "failing", 1)
+    assert AuditEvent.objects.get(action="webhook.disabled").changes["last_error"] == "HTTP 410"
+
+
 @pytest.fixture
 def disabled_hook(integrator, agent, receiver, settings):
     settings.WEBHOOK_DISABLE_AFTER_FAILURES = 1

@@ -65,7 +65,9 @@ class WebhookAttemptSerializer(serializers.Serializer):
         allow_null=True, help_text="The receiver's HTTP status; null without an answer."
     )
     error = serializers.CharField(allow_blank=True)
-    ms = serializers.IntegerField(help_text="Latency in milliseconds, connect to answer.")
+    ms = serializers.IntegerField(
+        help_text="Latency in milliseconds, from name resolution to the answer."
+    )
     address = serializers.CharField(
         allow_blank=True, default="", help_text="The IP address posted to (or refused)."
     )

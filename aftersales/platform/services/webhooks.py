@@ -8,7 +8,8 @@ JSON body signed the Standard Webhooks way (``webhook-id``, ``webhook-timestamp`
 address only, checked after DNS resolution and connected to as checked
 (``aftersales.platform.outbound``); a failed attempt is logged and retried with
 exponential back-off, up to ``WEBHOOK_MAX_ATTEMPTS``. A webhook whose attempts fail
-``WEBHOOK_DISABLE_AFTER_FAILURES`` times in a row is disabled and its owner told;
+``WEBHOOK_DISABLE_AFTER_FAILURES`` times in a row (or is answered 410 Gone) is disabled
+and its owner told;
 ``webhook_reenable`` turns it back on, ``webhook_send_test`` sends a test event.
 """
 
@@ -478,11 +479,16 @@ def _record(delivery_id, attempt, *, ok, sent, is_test, now):
         update_fields=["attempts", "attempts_log", "claimed_until", "status", "next_attempt_at"]
     )
     if sent and not is_test and webhook.active:
-        _count_attempt(webhook, ok=ok, error=attempt["error"], now=now)
+        _count_attempt(
+            webhook, ok=ok, error=attempt["error"], gone=attempt["status_code"] == 410, now=now
+        )
     return wait
 
 
-def _count_attempt(webhook, *, ok, error, now):
+def _count_attempt(webhook, *, ok, error, gone, now):
+    """Count a failed attempt (a delivered one resets the count); at the limit — or at once
+    when the receiver answered 410 Gone, its way of saying "stop" — disable the webhook,
+    record it and tell the owner."""
     if ok:
         if webhook.consecutive_failures:
             webhook.consecutive_failures = 0
@@ -490,7 +496,7 @@ def _count_attempt(webhook, *, ok, error, now):
         return
     webhook.consecutive_failures += 1
     limit = settings.WEBHOOK_DISABLE_AFTER_FAILURES
-    if not limit or webhook.consecutive_failures < limit:
+    if not gone and (not limit or webhook.consecutive_failures < limit):
         webhook.save(update_fields=["consecutive_failures"])
         return
     webhook.active = False
