@@ -265,7 +265,7 @@ def test_one_refused_address_among_a_names_answers_refuses_the_attempt(
     monkeypatch.setattr(socket, "create_connection", lambda *a, **k: connects.append(a))
     with pytest.raises(ValidationError, match=re.escape("resolves to 10.0.0.7, a private")):
         _hook(integrator, "https://mixed.example.com/hook")
-    hook = _hook(integrator, "https://hooks.example.com/hook")  # unresolvable: accepted
+    hook = _hook(integrator, "https://hooks.aftersales-tests.invalid/hook")  # accepted
     Webhook.objects.filter(pk=hook.pk).update(url="https://mixed.example.com/hook")
     make_ticket(actor=agent)
     delivery = WebhookDelivery.objects.get(webhook=hook)
