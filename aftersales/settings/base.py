@@ -510,6 +510,17 @@ PUBLIC_LOOKUP_WINDOW_MINUTES = env.int("PUBLIC_LOOKUP_WINDOW_MINUTES", default=1
 # (back-off 30 s, 1, 2, 4, 8 min… between them).
 WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=10)
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=6)
+# Receivers on loopback, private, link-local, CGNAT, multicast… addresses are refused unless
+# the URL's host is named here (README, "Webhooks"): e.g. "hooks.internal.example,10.0.0.5".
+WEBHOOK_ALLOWED_HOSTS = env.list("WEBHOOK_ALLOWED_HOSTS", default=[])
+# Failed attempts in a row (over all its deliveries) after which a webhook is disabled and
+# its owner told; a delivered attempt resets the count. 0: never disable.
+WEBHOOK_DISABLE_AFTER_FAILURES = env.int("WEBHOOK_DISABLE_AFTER_FAILURES", default=20)
+# Also send the old body-only "X-Signature: sha256=<hex>" beside the Standard Webhooks
+# headers, for receivers not yet moved over (it carries no replay protection).
+WEBHOOK_LEGACY_SIGNATURE = env.bool("WEBHOOK_LEGACY_SIGNATURE", default=True)
+# A PEM file of the CAs trusted for https receivers; empty: the system's trust store.
+WEBHOOK_CA_BUNDLE = env("WEBHOOK_CA_BUNDLE", default="")
 TICKET_NUMBER_PREFIX = env("TICKET_NUMBER_PREFIX", default="AS")
 # The ticket list refreshes its rows and tab counts this often (htmx polling), in seconds.
 TICKET_LIST_POLL_SECONDS = env.int("TICKET_LIST_POLL_SECONDS", default=30)
