@@ -43,7 +43,9 @@ def normalize_phone(raw):
     ``tel:`` and separators are allowed; ``0086``/``+86`` is the home country prefix.
     """
     text = str(raw or "").strip().removeprefix("tel:")
-    if not text or len(text) > MAX_INPUT:
+    # libphonenumber reads letters as a keypad's digits (1-800-FLOWERS); a customer's
+    # number typed with letters in it is a typing error here, not a vanity number.
+    if not text or len(text) > MAX_INPUT or any(ch.isalpha() for ch in text):
         raise PhoneInvalid(phone_error_message())
     region = phone_region()
     try:
