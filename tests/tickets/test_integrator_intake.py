@@ -5,14 +5,16 @@ integrator that did not register them. The id form keeps working under the phone
 
 import datetime
 import json
+import time
 
 import pytest
 import yaml
-from django.db import connection
+from django.db import connection, transaction
 
 from audits.models import AuditEvent
 from audits.personal import event_changes
 from tests.tickets.factories import AreaFactory, ProductModelFactory
+from tests.tickets.test_concurrency import race
 from tickets import services
 from tickets.models import Customer, Product, Ticket
 
@@ -276,3 +278,29 @@ def test_the_schema_says_customer_is_an_id_or_an_object(api_client_for, agent):
     customer = schema["components"]["schemas"]["TicketIntakeCustomerRequest"]
     assert set(customer["properties"]) == {"name", "phone", "email", "address", "area"}
     assert set(customer["required"]) == {"name", "phone"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_intakes_registering_one_new_number_at_once_make_one_customer(integrator):
+    """The second intake's insert waits on the unique phone until the first commits, then
+    finds that customer instead of failing "duplicate phone" (READ COMMITTED re-reads)."""
+    details = {"name": "Buyer", "phone": "13700002222"}
+    request = {"channel": "api", "category": "repair", "description": "Leak"}
+
+    def first(wait):
+        with transaction.atomic():
+            ticket = services.ticket_intake(actor=integrator, customer_details=details, **request)
+            wait()
+            time.sleep(1.0)  # the second is blocked on the phone's unique index meanwhile
+        return ticket
+
+    def second(wait):
+        wait()
+        time.sleep(0.2)  # after the first has inserted, before it commits
+        return services.ticket_intake(actor=integrator, customer_details=details, **request)
+
+    one, two = race(first, second)
+
+    assert isinstance(one, Ticket) and isinstance(two, Ticket), (one, two)
+    assert one.customer_id == two.customer_id
+    assert Customer.objects.filter(phone="13700002222").count() == 1
