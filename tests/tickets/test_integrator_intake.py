@@ -10,6 +10,7 @@ import time
 import pytest
 import yaml
 from django.db import connection, transaction
+from django.urls import reverse
 
 from audits.models import AuditEvent
 from audits.personal import event_changes
@@ -304,3 +305,21 @@ def test_two_intakes_registering_one_new_number_at_once_make_one_customer(integr
     assert isinstance(one, Ticket) and isinstance(two, Ticket), (one, two)
     assert one.customer_id == two.customer_id
     assert Customer.objects.filter(phone="13700002222").count() == 1
+
+
+def test_the_desk_sees_the_submitted_differences_on_the_customer_page(
+    integrator_client, known, client, agent
+):
+    customer, _product = known
+    response = integrator_client.post(
+        URL, _body({"name": NAME, "phone": PHONE, "address": "Old Street 9"}), format="json"
+    )
+    assert response.status_code == 201
+
+    client.force_login(agent)
+    page = client.get(reverse("customer-detail-page", args=[customer.pk]))
+
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Intake gave details that differ from the record" in text
+    assert "Old Street 9" in text and ADDRESS in text

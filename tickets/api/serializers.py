@@ -92,7 +92,11 @@ class CustomerSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     area = serializers.SlugRelatedField(
         slug_field="code", queryset=Area.objects.all(), required=False, allow_null=True
     )
-    phone = serializers.CharField(max_length=32)
+    phone = serializers.CharField(
+        max_length=32,
+        help_text="Mobile, landline with area code, or +<country code> for other countries; "
+        "stored normalised (13800138000, 01012345678, +442079460958).",
+    )
     tier = serializers.ChoiceField(choices=CustomerTier.choices, required=False)
     erased = serializers.SerializerMethodField()
 
