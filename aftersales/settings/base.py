@@ -522,6 +522,14 @@ WEBHOOK_LEGACY_SIGNATURE = env.bool("WEBHOOK_LEGACY_SIGNATURE", default=True)
 # A PEM file of the CAs trusted for https receivers; empty: the system's trust store.
 WEBHOOK_CA_BUNDLE = env("WEBHOOK_CA_BUNDLE", default="")
 TICKET_NUMBER_PREFIX = env("TICKET_NUMBER_PREFIX", default="AS")
+# Phone numbers without an international prefix are read in this region (ISO 3166 code);
+# its numbers are stored in national digits, every other country's in E.164 (+44…).
+PHONE_DEFAULT_REGION = env("PHONE_DEFAULT_REGION", default="CN")
+# Part numbers are the manufacturers' own, in any format; a regular expression here makes
+# every new or changed one match it in full (e.g. ^[A-Z]{2,4}-[0-9]{5}$), with its message
+# (blank: a general one naming the pattern).
+PART_NUMBER_PATTERN = env("PART_NUMBER_PATTERN", default="")
+PART_NUMBER_PATTERN_MESSAGE = env("PART_NUMBER_PATTERN_MESSAGE", default="")
 # The ticket list refreshes its rows and tab counts this often (htmx polling), in seconds.
 TICKET_LIST_POLL_SECONDS = env.int("TICKET_LIST_POLL_SECONDS", default=30)
 # The control room (/dashboard/) refreshes its panels this often (htmx polling), in seconds.

@@ -35,6 +35,7 @@ ACTIONS = {
     "ticket.attachment_removed": gettext_lazy("Attachment removed"),
     "customer.pii_read": gettext_lazy("Personal data shown unmasked"),
     "customer.looked_up": gettext_lazy("Customer looked up by phone"),
+    "customer.intake_differs": gettext_lazy("Intake gave details that differ from the record"),
     "customer.exported": gettext_lazy("Personal data exported"),
     "customer.erased": gettext_lazy("Personal data erased"),
     "customer.corrected": gettext_lazy("Personal data corrected"),
