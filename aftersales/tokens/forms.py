@@ -1,6 +1,7 @@
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aftersales.dates import day_in_range, local_day_bounds
 
@@ -33,7 +34,7 @@ class IntegratorTokenCreateForm(forms.Form):
     user = IntegratorChoiceField(queryset=None, label=_("Integrator"))
     name = forms.CharField(
         max_length=80,
-        label=_("Name"),
+        label=pgettext_lazy("token", "Name"),
         help_text=_("Which system uses it, e.g. “Web shop” or “IVR”."),
     )
     expires_at = _ValidUntil(
