@@ -9,6 +9,7 @@ password, and a lookup costs one indexed read by the prefix and a constant-time 
 of the digests (``aftersales.tokens.authentication``).
 """
 
+import datetime
 import hashlib
 
 from django.conf import settings
@@ -116,6 +117,17 @@ class IntegratorToken(models.Model):
         if self.expires_at is not None and self.expires_at <= at:
             return TokenStatus.EXPIRED
         return TokenStatus.ACTIVE
+
+    @property
+    def valid_through_day(self):
+        """The last local day of validity when the token ends at a local midnight (as the
+        page's "Valid until" day sets it), else None: the page then shows the instant."""
+        if self.expires_at is None:
+            return None
+        local = timezone.localtime(self.expires_at)
+        if local.time() != datetime.time.min:
+            return None
+        return local.date() - datetime.timedelta(days=1)
 
     @property
     def status(self):
