@@ -41,7 +41,11 @@ class IntegratorTokenAuthentication(BaseAuthentication):
         prefix = parse_key(key)
         if prefix is None:
             return None  # not ours: a person's token, for DRF's TokenAuthentication
-        token = IntegratorToken.objects.select_related("user").filter(prefix=prefix).first()
+        try:
+            # get(), not first(): no ORDER BY for the planner on a unique-index lookup.
+            token = IntegratorToken.objects.select_related("user").get(prefix=prefix)
+        except IntegratorToken.DoesNotExist:
+            token = None
         expected = token.digest if token is not None else _NO_DIGEST
         if not hmac.compare_digest(expected, token_digest(key)) or token is None:
             raise exceptions.AuthenticationFailed(_("Invalid token."))
