@@ -35,9 +35,12 @@ def supervisor_required(view):
     return login_required(wrapper)
 
 
-def _render(request, *, create_form=None, issued=None, failed=None, notice=None, status=200):
+def _render(
+    request, *, create_form=None, issued=None, failed=None, notice=None, refused=False, status=200
+):
     """The whole page, or only the panel for htmx. ``failed``: (token id, rotate form)
-    of a refused rotation, its errors shown on its row."""
+    of a refused rotation, its errors shown on its row; ``notice``: a line above the
+    list (``refused``: a refusal, e.g. a token someone else revoked meanwhile)."""
     tokens = list(selectors.integrator_token_list())
     failed_pk, failed_form = failed or (None, None)
     for token in tokens:
@@ -51,6 +54,7 @@ def _render(request, *, create_form=None, issued=None, failed=None, notice=None,
         "create_form": create_form or IntegratorTokenCreateForm(),
         "issued": issued,
         "notice": notice,
+        "refused": refused,
     }
     template = "tokens/_panel.html" if request.htmx else "tokens/tokens.html"
     return render(request, template, context, status=status)
@@ -104,6 +108,10 @@ def token_rotate_page(request, pk):
         ),
     )
     if not result:
+        token.refresh_from_db(fields=["revoked_at"])
+        if token.revoked_at is not None:  # revoked meanwhile: its row has no form left
+            notice = _("Token “%(name)s” is revoked: it cannot be rotated.") % {"name": token.name}
+            return _render(request, notice=notice, refused=True, status=400)
         return _render(request, failed=(token.pk, form), status=400)
     token, key = result
     return _render(request, issued={"token": token, "key": key, "rotated": True})
@@ -116,9 +124,11 @@ def token_revoke_page(request, pk):
     try:
         services.integrator_token_revoke(token=token, actor=request.user)
     except ApplicationError as exc:
-        notice = exc.message
-    else:
-        notice = _("Token “%(name)s” revoked: it is refused from now on.") % {"name": token.name}
+        if request.htmx:
+            return _render(request, notice=exc.message, refused=True, status=400)
+        messages.error(request, exc.message)
+        return redirect("integrator-token-list-page")
+    notice = _("Token “%(name)s” revoked: it is refused from now on.") % {"name": token.name}
     if request.htmx:
         return _render(request, notice=notice)
     messages.success(request, notice)

@@ -159,3 +159,22 @@ def test_the_page_speaks_chinese(desk, shop, issue):
     html = desk.get(PAGE, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
 
     assert "系统对接方令牌" in html and "轮换" in html and "吊销" in html
+
+
+@pytest.mark.parametrize("action", ["rotate", "revoke"])
+def test_acting_on_a_token_someone_else_revoked_meanwhile_says_so(
+    desk, shop, issue, supervisor, action
+):
+    from aftersales.tokens import services
+
+    token, _key = issue(shop, name="IVR")
+    services.integrator_token_revoke(token=token, actor=supervisor)
+    digest = IntegratorToken.objects.get().digest
+
+    response = desk.post(f"{PAGE}{token.pk}/{action}/", {}, **HTMX)
+
+    assert response.status_code == 400
+    assert 'class="message error"' in response.content.decode()
+    assert "revoked" in response.content.decode()
+    assert IntegratorToken.objects.get().digest == digest
+    assert AuditEvent.objects.filter(action="integrator_token.revoked").count() == 1

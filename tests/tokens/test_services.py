@@ -20,12 +20,18 @@ pytestmark = pytest.mark.django_db
 
 
 def _stored_text():
-    """Every column of every token row and every audit event, as the database holds them."""
+    """Every row of every table of the database, as text (this transaction's rows
+    included): the tokens, the audit trail, the trigger snapshots, everything."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT row_to_json(t)::text FROM tokens_integratortoken t")
-        rows = [r[0] for r in cursor.fetchall()]
-        cursor.execute("SELECT row_to_json(a)::text FROM audits_auditevent a")
-        rows += [r[0] for r in cursor.fetchall()]
+        cursor.execute(
+            "SELECT table_name FROM information_schema.tables "
+            "WHERE table_schema = 'public' AND table_type = 'BASE TABLE'"
+        )
+        tables = [row[0] for row in cursor.fetchall()]
+        rows = []
+        for table in tables:
+            cursor.execute(f'SELECT row_to_json(t)::text FROM "{table}" t')
+            rows += [row[0] for row in cursor.fetchall()]
     return "\n".join(rows)
 
 
