@@ -3,12 +3,14 @@
 Every variable is documented in README.md ("Configuration").
 """
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -51,6 +53,8 @@ INSTALLED_APPS = [
     "aftersales.signin.apps.StaticTokensConfig",
     "aftersales.signin",
     "aftersales.platform",
+    # Named, hashed, expiring API tokens for integrators (README, "Integrator tokens").
+    "aftersales.tokens",
     "audits",
     "tickets",
     "technicians",
@@ -404,8 +408,24 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- REST framework ----------------------------------------------------------------------
+_RATE = re.compile(r"^[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)$")
+
+
+def _throttle_rate(name, default):
+    """An API throttle rate from the environment: ``<count>/<s|min|hour|day>``, or
+    ``none`` (no limit). A malformed value stops the start, not every request."""
+    value = env(name, default=default).strip()
+    if value.lower() in {"", "none", "off"}:
+        return None
+    if not _RATE.match(value):
+        raise ImproperlyConfigured(f"{name}={value!r}: expected e.g. 120/min, or none")
+    return value
+
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Integrator tokens (aft_…) first; any other key is a person's sign-in token.
+        "aftersales.tokens.authentication.IntegratorTokenAuthentication",
         "rest_framework.authentication.TokenAuthentication",
         "aftersales.api.authentication.VerifiedSessionAuthentication",
     ],
@@ -424,7 +444,15 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "aftersales.api.pagination.PageNumberPagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "aftersales.api.exception_handler.api_exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"auth": env("AUTH_THROTTLE_RATE", default="10/min")},
+    # Per token and per user on the cache (aftersales.tokens.throttling): 429 + Retry-After.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "aftersales.tokens.throttling.ApiRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "auth": env("AUTH_THROTTLE_RATE", default="10/min"),
+        "token": _throttle_rate("API_TOKEN_THROTTLE_RATE", "120/min"),
+        "user": _throttle_rate("API_USER_THROTTLE_RATE", "300/min"),
+    },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "PAGE_SIZE": 50,
 }
@@ -440,6 +468,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Every operation may answer 429 with Retry-After (aftersales.tokens.throttling).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "aftersales.tokens.schema.declare_throttled_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "TicketStatusEnum": "tickets.choices.TicketStatus",
         "TicketCategoryEnum": "tickets.choices.TicketCategory",
@@ -455,6 +488,7 @@ SPECTACULAR_SETTINGS = {
         "CustomerTierEnum": "tickets.choices.CustomerTier",
         "OpenClosedStatusEnum": "audits.choices.QualityAuditStatus",
         "CorrectiveActionStatusEnum": "audits.choices.CorrectiveActionStatus",
+        "IntegratorTokenStatusEnum": "aftersales.tokens.models.TokenStatus",
     },
 }
 

@@ -54,6 +54,9 @@ ACTIONS = {
     "stock.recovered_scrapped": gettext_lazy("Removed part scrapped"),
     "product.registered": gettext_lazy("Product registered"),
     "webhook.deactivated": gettext_lazy("Webhook deactivated"),
+    "integrator_token.created": gettext_lazy("Integrator token issued"),
+    "integrator_token.rotated": gettext_lazy("Integrator token rotated"),
+    "integrator_token.revoked": gettext_lazy("Integrator token revoked"),
     "audit_sample.confirmed": gettext_lazy("Audit checklist confirmed"),
     VERIFIED: gettext_lazy("Audit chain verified"),
 }
