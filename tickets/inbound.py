@@ -22,6 +22,7 @@ from .choices import InboundReason
 # A ticket's text and a reply's note keep at most this many characters of the mail.
 TEXT_MAX_CHARS = 20_000
 MESSAGE_ID_MAX_CHARS = 998  # RFC 5322's line limit
+ADDRESS_MAX_CHARS = 254  # RFC 5321's path limit, and Customer.email's length
 # Senders that are mail systems, never people (RFC 5321 §4.5.1, RFC 2142).
 SYSTEM_SENDERS = frozenset({"mailer-daemon", "postmaster", "mail-daemon", "noreply-dmarc"})
 # The header our own outgoing notifications carry (aftersales.platform.notifications).
@@ -164,6 +165,8 @@ def _sender(message):
     try:
         validate_email(address)
     except ValidationError:
+        return "", name
+    if len(address) > ADDRESS_MAX_CHARS:
         return "", name
     return address, name
 
