@@ -7,14 +7,14 @@ from django.urls import reverse
 
 from aftersales.exceptions import ActionForbidden
 from audits.models import AuditEvent
+from tests.admin_forms import errors_of, form_data
 from tickets import services
 from tickets.models import InboundEmail, Mailbox
 from tickets.services.mailboxes import MailboxPasswordMissing, mailbox_password
-from tests.admin_forms import errors_of, form_data
 
 pytestmark = pytest.mark.django_db
 
-SECRET = "s3cret-imap-pass"  # noqa: S105
+SECRET = "s3cret-imap-pass"
 
 
 def fields(owner, **extra):
