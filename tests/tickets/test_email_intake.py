@@ -322,7 +322,7 @@ def test_a_crash_after_commit_and_before_marking_does_not_file_it_twice(intake, 
     intake.append(mail())
     real_mark = email_intake._mark
 
-    def lost_connection(client, mailbox, uid):
+    def lost_connection(client, mailbox, uids):
         raise OSError("connection reset by peer")
 
     monkeypatch.setattr(email_intake, "_mark", lost_connection)

@@ -59,6 +59,10 @@ logger = logging.getLogger(__name__)
 # fetches only messages without it, so a human reading the mailbox changes nothing.
 PROCESSED_KEYWORD = "$Aftersales"
 EMAIL_REPLY = "email_reply"
+# Processed messages are marked on the server this many at a time (two IMAP commands per
+# chunk rather than per message); a crash before the mark only leaves known Message-IDs
+# for the next poll to mark.
+MARK_CHUNK = 50
 SUBJECT_MAX_CHARS = 500
 
 
@@ -272,12 +276,14 @@ def _connect(mailbox):
     return client.login(mailbox.username, mailbox_password(mailbox), initial_folder=mailbox.folder)
 
 
-def _mark(client, mailbox, uid):
-    """Mark one processed message on the server: the keyword and \\Seen, then moved to
-    the processed folder when the mailbox has one."""
-    client.flag(uid, (PROCESSED_KEYWORD, r"\Seen"), True)
+def _mark(client, mailbox, uids):
+    """Mark processed messages on the server: the keyword and \\Seen, then moved to the
+    processed folder when the mailbox has one. Two IMAP commands for the whole list."""
+    if not uids:
+        return
+    client.flag(uids, (PROCESSED_KEYWORD, r"\Seen"), True)
     if mailbox.processed_folder:
-        client.move(uid, mailbox.processed_folder)
+        client.move(uids, mailbox.processed_folder)
 
 
 # Network and protocol failures end a poll quietly (recorded on the mailbox, tried again
@@ -294,7 +300,8 @@ IMAP_ERRORS = (
 
 def mailbox_poll(*, mailbox, limit=None):
     """Poll ``mailbox`` once: at most ``limit`` (``EMAIL_INTAKE_BATCH``) messages not yet
-    processed, oldest first, each through ``inbound_email_receive`` and then marked.
+    processed, oldest first, each through ``inbound_email_receive``, then marked
+    (``MARK_CHUNK`` at a time).
 
     Runs outside any transaction (IMAP is slow and remote; each message commits on its
     own). A message whose handling fails is left unmarked and counted as failed, and the
@@ -313,6 +320,7 @@ def mailbox_poll(*, mailbox, limit=None):
             if mailbox.processed_folder and not client.folder.exists(mailbox.processed_folder):
                 client.folder.create(mailbox.processed_folder)
             client.email_message_class = _Fetched
+            processed = []  # committed, not yet marked on the server
             # One message in memory at a time (bulk=False): attachments can be large.
             for message in client.fetch(
                 AND(no_keyword=PROCESSED_KEYWORD), mark_seen=False, limit=limit, bulk=False
@@ -327,7 +335,11 @@ def mailbox_poll(*, mailbox, limit=None):
                     result.failed += 1
                     continue
                 _count(result, record)
-                _mark(client, mailbox, message.uid)
+                processed.append(message.uid)
+                if len(processed) >= MARK_CHUNK:
+                    _mark(client, mailbox, processed)
+                    processed = []
+            _mark(client, mailbox, processed)
     except IMAP_ERRORS as exc:
         logger.warning("E-mail intake: polling %s failed: %s", mailbox, exc)
         result.error = f"{type(exc).__name__}: {exc}"[:1000]
