@@ -166,7 +166,7 @@ def test_a_message_without_subject_or_text_still_files_a_ticket(intake):
 # --- Replies -------------------------------------------------------------------------------
 
 
-def test_a_reply_naming_the_ticket_is_added_to_it_as_a_customer_contact(intake):
+def test_a_reply_naming_the_ticket_is_added_to_it_as_a_customer_contact(intake, client, agent):
     intake.append(mail())
     poll(intake)
     ticket = Ticket.objects.get()
@@ -186,6 +186,12 @@ def test_a_reply_naming_the_ticket_is_added_to_it_as_a_customer_contact(intake):
     record = InboundEmail.objects.get(outcome="reply")
     assert record.ticket == ticket
     assert AuditEvent.objects.filter(action="ticket.email_received", ticket=ticket).exists()
+    # The ticket page's timeline says it in words, with the customer's text.
+    client.force_login(agent)
+    page = client.get(f"/tickets/{ticket.pk}/").content.decode()
+    assert "Customer replied by e-mail" in page
+    assert "Still warm today." in page
+    assert "email_reply" not in page
 
 
 def test_a_ticket_number_from_another_address_opens_a_ticket_of_its_own(intake):
@@ -430,6 +436,12 @@ def test_the_beat_task_polls_every_enabled_mailbox_and_skips_disabled_ones(intak
 
 def test_with_no_mailbox_set_up_the_poll_does_nothing(db):
     assert services.mailboxes_poll() == []
+
+
+def test_beat_polls_the_mailboxes_every_interval(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["email-intake-poll"]
+    assert entry["task"] == tasks.mailboxes_poll_task.name
+    assert entry["schedule"] == float(settings.EMAIL_INTAKE_INTERVAL_SECONDS)
 
 
 def test_the_password_may_come_from_the_environment(intake, monkeypatch):
