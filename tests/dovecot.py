@@ -208,13 +208,18 @@ def _unprivileged():
     return pwd.getpwuid(os.geteuid()).pw_name, grp.getgrgid(os.getegid()).gr_name
 
 
-@pytest.fixture(scope="session")
-def dovecot():
-    if not (os.path.exists(DOVECOT) and os.access(DOVECOT, os.X_OK)):
-        message = "Dovecot is not installed (apt-get install dovecot-imapd)"
+def require_dovecot(binary=DOVECOT):
+    """Fail (CI) or skip (a developer's machine) when Dovecot is not installed."""
+    if not (os.path.exists(binary) and os.access(binary, os.X_OK)):
+        message = f"Dovecot is not installed at {binary} (apt-get install dovecot-imapd)"
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def dovecot():
+    require_dovecot()
     root = tempfile.mkdtemp(prefix="aftersales-dovecot-")
     os.chmod(root, 0o755)
     user, group = _unprivileged()

@@ -60,3 +60,15 @@ def test_references_list_the_newest_first():
         b"Subject: Re: hi\r\n\r\nbody\r\n"
     )
     assert mail_read(raw).references == ("<c@x>", "<b@x>", "<a@x>")
+
+
+def test_a_missing_dovecot_fails_the_run_in_ci_and_skips_elsewhere(monkeypatch, tmp_path):
+    from tests.dovecot import require_dovecot
+
+    missing = str(tmp_path / "no-dovecot")
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="apt-get install dovecot-imapd"):
+        require_dovecot(missing)
+    monkeypatch.setenv("CI", "false")
+    with pytest.raises(pytest.skip.Exception):
+        require_dovecot(missing)
