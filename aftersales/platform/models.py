@@ -108,6 +108,9 @@ class IdempotencyKey(models.Model):
     request_hash = models.CharField(max_length=64, verbose_name=_("request hash"))
     response_status = models.PositiveSmallIntegerField(null=True, verbose_name=_("response status"))
     response_body = models.JSONField(null=True, verbose_name=_("response body"))
+    # A change made offline on a technician's phone and replayed: the phone's clock
+    # when it was made, beside the time it was received (created_at).
+    device_time = models.DateTimeField(null=True, blank=True, verbose_name=_("device time"))
     created_at = models.DateTimeField(
         default=timezone.now, db_index=True, verbose_name=_("created at")
     )

@@ -85,13 +85,16 @@ MIDDLEWARE = [
 # Content-Security-Policy (django-csp): scripts, styles, fonts and images only from our own
 # origin (everything is vendored under static/, service centres run on closed networks), no
 # inline script or style, no plugins, no framing, forms post only to us. Images may be data:
-# URLs (the customer's signature preview, the two-factor QR code).
+# URLs (the customer's signature preview, the two-factor QR code) and blob: URLs (a photo
+# kept on the technician's phone with no signal, shown before it is sent); the only worker
+# is the technician app's service worker, from our origin.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
-        "img-src": [SELF, "data:"],
+        "img-src": [SELF, "data:", "blob:"],
+        "worker-src": [SELF],
         "font-src": [SELF],
         "connect-src": [SELF],
         "object-src": [NONE],
@@ -196,6 +199,9 @@ JOB_MAP_URL_TEMPLATE = env(
     "JOB_MAP_URL_TEMPLATE", default="https://uri.amap.com/search?keyword={address}"
 )
 JOB_SERVICE_HISTORY_LIMIT = env.int("JOB_SERVICE_HISTORY_LIMIT", default=20)
+# The technician's offline app (README "The technician's app offline"): a phone's clock
+# this many seconds fast still counts as now when a change made offline is replayed.
+OFFLINE_CLOCK_SKEW_SECONDS = env.int("OFFLINE_CLOCK_SKEW_SECONDS", default=120)
 # The repair's own warranty: days from the completion, shown before the customer signs
 # and printed on the signed work order (派工单).
 REPAIR_WARRANTY_DAYS = env.int("REPAIR_WARRANTY_DAYS", default=90)
