@@ -492,3 +492,45 @@ def test_erasing_a_customer_blanks_their_messages_records(intake, supervisor):
 
     record = InboundEmail.objects.get()
     assert (record.sender, record.subject) == ("", "")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_taking_the_same_message_at_once_file_one_ticket(agent, media, monkeypatch):
+    import threading
+    import time
+
+    from django.db import connection
+
+    mailbox = services.mailbox_create(
+        actor=None, name="desk", host="127.0.0.1", username="desk@example.test",
+        password="x", owner=agent,
+    )  # fmt: skip
+    raw = mail()
+    real_reply_target = email_intake._reply_target
+
+    def slow(mail):  # the first worker is mid-transaction, its Message-ID row written
+        time.sleep(0.5)
+        return real_reply_target(mail)
+
+    monkeypatch.setattr(email_intake, "_reply_target", slow)
+    barrier, results, errors = threading.Barrier(2), [], []
+
+    def worker():
+        barrier.wait()
+        try:
+            results.append(services.inbound_email_receive(mailbox=mailbox, raw=raw))
+        except Exception as exc:  # reported below, not lost in the thread
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert errors == []
+    assert sorted(record is None for record in results) == [False, True]
+    assert Ticket.objects.count() == 1
+    assert InboundEmail.objects.count() == 1
