@@ -106,7 +106,7 @@ def main(argv=None):
     from django.contrib.auth.models import Group
     from django.db import connection
 
-    from tests.dovecot import Dovecot, _free_port, _unprivileged
+    from tests.dovecot import start_dovecot
     from tickets import services
     from tickets.models import Customer, InboundEmail, Mailbox, Ticket
 
@@ -115,7 +115,7 @@ def main(argv=None):
     settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="aftersales-bench-media-")
     root = tempfile.mkdtemp(prefix="aftersales-dovecot-")
     os.chmod(root, 0o755)
-    server = Dovecot(root, _free_port(), *_unprivileged()).start()
+    server = start_dovecot(root)
     try:
         account = server.account()
         owner, _ = get_user_model().objects.get_or_create(username="bench-mail-owner")

@@ -83,15 +83,32 @@ namespace inbox {{
 """
 
 
-def _free_port():
+def _port_free(port):
+    with contextlib.closing(socket.socket()) as probe:
+        # As Dovecot binds: a port left in TIME_WAIT by an earlier run counts as free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def start_dovecot(root):
+    """A started ``Dovecot`` under ``root``, on the first port of ``PORTS`` it could take
+    (another test process may take a port between the check and Dovecot's bind)."""
+    user, group = _unprivileged()
+    failures = []
     for port in PORTS:
-        with contextlib.closing(socket.socket()) as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError(f"no free port in {PORTS.start}-{PORTS.stop - 1} for Dovecot")
+        if not _port_free(port):
+            continue
+        server = Dovecot(root, port, user, group)
+        try:
+            return server.start()
+        except RuntimeError as exc:
+            server.stop()
+            failures.append(f"{port}: {exc}")
+    raise RuntimeError(f"Dovecot could not listen on {PORTS.start}-{PORTS.stop - 1}: {failures}")
 
 
 @dataclass
@@ -139,7 +156,7 @@ class Dovecot:
         (self.root / "passwd").write_text(
             "".join(f"{self._name(n)}:{{PLAIN}}{PASSWORD}\n" for n in range(1, ACCOUNTS + 1))
         )
-        (self.root / "mail").mkdir()
+        (self.root / "mail").mkdir(exist_ok=True)
         config = self.root / "dovecot.conf"
         config.write_text(
             CONFIG.format(root=self.root, port=self.port, user=self.user, group=self.group)
@@ -222,10 +239,11 @@ def dovecot():
     require_dovecot()
     root = tempfile.mkdtemp(prefix="aftersales-dovecot-")
     os.chmod(root, 0o755)
-    user, group = _unprivileged()
-    server = Dovecot(root, _free_port(), user, group)
+    server = None
     try:
-        yield server.start()
+        server = start_dovecot(root)
+        yield server
     finally:
-        server.stop()
+        if server is not None:
+            server.stop()
         shutil.rmtree(root, ignore_errors=True)
