@@ -3,12 +3,14 @@
 Every variable is documented in README.md ("Configuration").
 """
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -51,6 +53,8 @@ INSTALLED_APPS = [
     "aftersales.signin.apps.StaticTokensConfig",
     "aftersales.signin",
     "aftersales.platform",
+    # Named, hashed, expiring API tokens for integrators (README, "Integrator tokens").
+    "aftersales.tokens",
     "audits",
     "tickets",
     "technicians",
@@ -417,8 +421,24 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- REST framework ----------------------------------------------------------------------
+_RATE = re.compile(r"^[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)$")
+
+
+def _throttle_rate(name, default):
+    """An API throttle rate from the environment: ``<count>/<s|min|hour|day>``, or
+    ``none`` (no limit). A malformed value stops the start, not every request."""
+    value = env(name, default=default).strip()
+    if value.lower() in {"", "none", "off"}:
+        return None
+    if not _RATE.match(value):
+        raise ImproperlyConfigured(f"{name}={value!r}: expected e.g. 120/min, or none")
+    return value
+
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Integrator tokens (aft_…) first; any other key is a person's sign-in token.
+        "aftersales.tokens.authentication.IntegratorTokenAuthentication",
         "rest_framework.authentication.TokenAuthentication",
         "aftersales.api.authentication.VerifiedSessionAuthentication",
     ],
@@ -437,7 +457,15 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "aftersales.api.pagination.PageNumberPagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "aftersales.api.exception_handler.api_exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"auth": env("AUTH_THROTTLE_RATE", default="10/min")},
+    # Per token and per user on the cache (aftersales.tokens.throttling): 429 + Retry-After.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "aftersales.tokens.throttling.ApiRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "auth": env("AUTH_THROTTLE_RATE", default="10/min"),
+        "token": _throttle_rate("API_TOKEN_THROTTLE_RATE", "120/min"),
+        "user": _throttle_rate("API_USER_THROTTLE_RATE", "300/min"),
+    },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "PAGE_SIZE": 50,
 }
@@ -453,6 +481,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Every operation may answer 429 with Retry-After (aftersales.tokens.throttling).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "aftersales.tokens.schema.declare_throttled_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "TicketStatusEnum": "tickets.choices.TicketStatus",
         "TicketCategoryEnum": "tickets.choices.TicketCategory",
@@ -468,6 +501,7 @@ SPECTACULAR_SETTINGS = {
         "CustomerTierEnum": "tickets.choices.CustomerTier",
         "OpenClosedStatusEnum": "audits.choices.QualityAuditStatus",
         "CorrectiveActionStatusEnum": "audits.choices.CorrectiveActionStatus",
+        "IntegratorTokenStatusEnum": "aftersales.tokens.models.TokenStatus",
     },
 }
 
@@ -523,7 +557,26 @@ PUBLIC_LOOKUP_WINDOW_MINUTES = env.int("PUBLIC_LOOKUP_WINDOW_MINUTES", default=1
 # (back-off 30 s, 1, 2, 4, 8 min… between them).
 WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=10)
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=6)
+# Receivers on loopback, private, link-local, CGNAT, multicast… addresses are refused unless
+# the URL's host is named here (README, "Webhooks"): e.g. "hooks.internal.example,10.0.0.5".
+WEBHOOK_ALLOWED_HOSTS = env.list("WEBHOOK_ALLOWED_HOSTS", default=[])
+# Failed attempts in a row (over all its deliveries) after which a webhook is disabled and
+# its owner told; a delivered attempt resets the count. 0: never disable.
+WEBHOOK_DISABLE_AFTER_FAILURES = env.int("WEBHOOK_DISABLE_AFTER_FAILURES", default=20)
+# Also send the old body-only "X-Signature: sha256=<hex>" beside the Standard Webhooks
+# headers, for receivers not yet moved over (it carries no replay protection).
+WEBHOOK_LEGACY_SIGNATURE = env.bool("WEBHOOK_LEGACY_SIGNATURE", default=True)
+# A PEM file of the CAs trusted for https receivers; empty: the system's trust store.
+WEBHOOK_CA_BUNDLE = env("WEBHOOK_CA_BUNDLE", default="")
 TICKET_NUMBER_PREFIX = env("TICKET_NUMBER_PREFIX", default="AS")
+# Phone numbers without an international prefix are read in this region (ISO 3166 code);
+# its numbers are stored in national digits, every other country's in E.164 (+44…).
+PHONE_DEFAULT_REGION = env("PHONE_DEFAULT_REGION", default="CN")
+# Part numbers are the manufacturers' own, in any format; a regular expression here makes
+# every new or changed one match it in full (e.g. ^[A-Z]{2,4}-[0-9]{5}$), with its message
+# (blank: a general one naming the pattern).
+PART_NUMBER_PATTERN = env("PART_NUMBER_PATTERN", default="")
+PART_NUMBER_PATTERN_MESSAGE = env("PART_NUMBER_PATTERN_MESSAGE", default="")
 # The ticket list refreshes its rows and tab counts this often (htmx polling), in seconds.
 TICKET_LIST_POLL_SECONDS = env.int("TICKET_LIST_POLL_SECONDS", default=30)
 # The control room (/dashboard/) refreshes its panels this often (htmx polling), in seconds.

@@ -109,9 +109,9 @@
       li.className = "offline-conflict";
       li.innerHTML = "<p><strong></strong> <span class=\"muted\"></span></p><p class=\"error\"></p>" +
         "<div class=\"row\"><button type=\"button\" class=\"secondary small\" data-retry></button>" +
-        "<button type=\"button\" class=\"link\" data-discard></button></div>";
+        "<button type=\"button\" class=\"secondary small\" data-discard></button></div>";
       li.querySelector("strong").textContent = (T.labels[item.kind] || item.kind) + " · " + (item.title || "");
-      li.querySelector(".muted").textContent = T.queuedAt.replace("{time}", clock(item.deviceTime));
+      li.querySelector(".muted").textContent = T.madeAt.replace("{time}", clock(item.deviceTime));
       li.querySelector(".error").textContent = item.message || "";
       li.querySelector("[data-retry]").textContent = T.retry;
       li.querySelector("[data-discard]").textContent = T.discard;
@@ -138,15 +138,23 @@
     var stage = page.dataset.status;
     var mine = items.filter(function (i) { return i.job === jobId; });
     var summary = null;
+    var stuck = false;  // a refused change, and every later one of the job, moves nothing
     mine.forEach(function (item) {
+      if (item.status === "conflict") stuck = true;
+      if (stuck) return;
       var step = NEXT[item.kind];
       if (step && step[0] === stage) stage = step[1];
       if (item.kind === "complete") summary = item.summary;
     });
-    showPhotos(mine.filter(function (i) { return i.kind === "photo"; }));
-    if (stage === page.dataset.status) return;
+    showPhotos(mine.filter(function (i) { return i.kind === "photo" && i.status !== "conflict"; }));
+    var badge = document.querySelector(".job-head .badge");
+    if (badge && T.status[stage]) {
+      badge.textContent = T.status[stage];
+      badge.className = "badge status-" + stage;
+    }
     var sections = document.querySelectorAll("[data-stage]");
     var known = Array.prototype.some.call(sections, function (el) { return el.dataset.stage === stage; });
+    if (stage === page.dataset.status && !known) return;
     if (known) {
       sections.forEach(function (el) { el.hidden = el.dataset.stage !== stage; });
     } else {

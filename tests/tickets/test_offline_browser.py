@@ -207,7 +207,10 @@ def test_a_conflict_is_shown_and_kept(open_page, job_in, technician, supervisor)
     page.evaluate("window.dispatchEvent(new Event('online'))")
     conflicts = page.locator("[data-offline-conflicts]")
     expect(conflicts).to_be_visible()
-    expect(conflicts).to_contain_text("changed this ticket")
+    expect(conflicts).to_contain_text("changed at the desk")
+    # The page shows the job as the server has it: not checked in.
+    expect(page.locator("#check-in")).to_be_visible()
+    expect(page.locator("#work-record")).to_be_hidden()
     assert Ticket.objects.get(pk=ticket.pk).status == "dispatched"
     assert page.evaluate(QUEUE_SIZE) == 1
     assert_fits(page, 360)

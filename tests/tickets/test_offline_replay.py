@@ -178,7 +178,7 @@ def test_a_job_rescheduled_meanwhile_is_a_conflict_and_nothing_changes(
     assert response.status_code == 409
     answer = response.json()
     assert answer["outcome"] == "conflict"
-    assert "changed this ticket" in answer["message"]
+    assert "changed at the desk" in answer["message"]
     assert Ticket.objects.get(pk=ticket.pk).status == "dispatched"
     # Nothing kept under the key: the technician may try again once they have reloaded.
     assert not IdempotencyKey.objects.filter(key=key).exists()

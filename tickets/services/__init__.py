@@ -13,7 +13,9 @@ from .customers import (
     customer_erase,
     customer_export,
     customer_lookup,
+    customer_match_or_create,
     customer_update,
+    product_match_or_register,
     product_register,
 )
 from .email_intake import (
@@ -118,6 +120,7 @@ __all__ = [
     "customer_erase",
     "customer_export",
     "customer_lookup",
+    "customer_match_or_create",
     "customer_update",
     "fault_code_create",
     "fault_code_delete",
@@ -132,6 +135,7 @@ __all__ = [
     "product_category_create",
     "product_category_delete",
     "product_category_update",
+    "product_match_or_register",
     "product_model_create",
     "product_model_delete",
     "product_model_update",

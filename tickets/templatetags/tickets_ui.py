@@ -68,6 +68,7 @@ def nav_links(context):
     if has_role(user, Role.SUPERVISOR):
         links.append(("dispatch-board-page", "", _("Dispatch board"), "g b"))
         links.append(("technician-list-page", "", _("Technicians"), "g h"))
+        links.append(("integrator-token-list-page", "", _("Integrator tokens"), "g i"))
     if has_role(user, Role.SUPERVISOR, Role.AUDITOR):
         links.append(("kpi-report-page", "", _("KPI reports"), "g r"))
     if has_role(user, Role.SUPERVISOR, Role.AUDITOR):
@@ -193,6 +194,11 @@ def offline_config(context):
             "retry": _("Try again"),
             "discardConfirm": _("Discard this change for good? It will not be sent."),
             "queuedAt": _("Kept on this phone at {time}: sent when the signal returns."),
+            "madeAt": _("Made on this phone at {time}, not applied."),
+            "status": {
+                status: str(TicketStatus(status).label)
+                for status in ("dispatched", "on_site", "awaiting_confirmation", "closed")
+            },
             "confirmWindow": _("This is outside the booked window: confirm to check in anyway."),
             "photoWaiting": _("Waiting to send"),
             "free": _("Free (warranty)"),

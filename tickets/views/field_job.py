@@ -185,6 +185,7 @@ def _back(ticket, anchor=""):
 def _refused(request, ticket, exc, **forms_kwargs):
     """A service's refusal: the page again with the message beside the form."""
     status = getattr(exc, "status", 400)
+    request.replay_code = getattr(exc, "code", "")
     ticket = _job(request, ticket.pk)
     return _render(request, ticket, status=status, error=_error_text(exc), **forms_kwargs)
 

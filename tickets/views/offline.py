@@ -180,9 +180,16 @@ def offline_replay(view):
         except _Refused as refused:
             status = refused.status if refused.status >= 400 else 409
             outcome = "conflict" if status in (403, 404, 409) else "invalid"
+            message = _problem_message(refused.problem, status)
+            if getattr(request, "replay_code", "") == "stale_version":
+                message = _(
+                    "The job was changed at the desk while this phone had no signal "
+                    "(rescheduled, or its record edited), so this change was not applied. "
+                    "Open the job again, check it and do the step again; then discard this one."
+                )
             return _answer(
                 outcome,
-                _problem_message(refused.problem, status),
+                message,
                 status,
                 fields=refused.problem.get("fields", {}),
             )

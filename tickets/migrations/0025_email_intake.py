@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tickets', '0023_field_job'),
+        ('tickets', '0024_phone_normal_form'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

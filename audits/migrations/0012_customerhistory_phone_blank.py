@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('audits', '0010_trail_page_indexes'),
+        ('audits', '0011_parthistory_sku_length'),
     ]
 
     operations = [
