@@ -1,6 +1,7 @@
 """Admin adapter: browse and correct reference data and customers, each write through
 its service (``aftersales.admin.ServiceModelAdmin``); tickets change only through services."""
 
+from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
@@ -13,6 +14,8 @@ from .models import (
     ChecklistItem,
     Customer,
     FaultCode,
+    InboundEmail,
+    Mailbox,
     Product,
     ProductCategory,
     ProductModel,
@@ -26,6 +29,7 @@ from .models import (
     WorkingHours,
 )
 from .services.customers import CUSTOMER_FIELDS
+from .services.mailboxes import MAILBOX_FIELDS
 
 
 class ReferenceDataAdmin(ServiceModelAdmin):
@@ -341,4 +345,91 @@ class SlaClockEntryAdmin(ReadOnlyAdmin):
     list_filter = ["reason", "policy"]
     search_fields = ["=ticket__number"]
     list_select_related = ["ticket", "policy"]
+    show_full_result_count = False
+
+
+class MailboxForm(forms.ModelForm):
+    """The mailbox with a write-only password: never shown, stored encrypted when typed."""
+
+    password = forms.CharField(
+        label=_("password"),
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text=_("Stored encrypted. Leave blank to keep the stored one."),
+    )
+    clear_password = forms.BooleanField(
+        label=_("forget the stored password"),
+        required=False,
+        help_text=_("Then the environment variable above is the only source."),
+    )
+
+    class Meta:
+        model = Mailbox
+        fields = list(MAILBOX_FIELDS)
+
+
+@admin.register(Mailbox)
+class MailboxAdmin(ServiceModelAdmin):
+    """E-mail intake mailboxes (``tickets.services.mailboxes``): a superuser's to edit,
+    as they hold credentials; supervisors may look (without any password)."""
+
+    form = MailboxForm
+    list_display = ["name", "enabled", "host", "username", "folder", "category", "last_polled_at"]
+    list_filter = ["enabled", "category"]
+    search_fields = ["name", "host", "username"]
+    list_select_related = ["owner"]
+    readonly_fields = ["last_polled_at", "last_error"]
+
+    def get_fields(self, request, obj=None):
+        fields = [*MAILBOX_FIELDS]
+        if self.has_change_permission(request, obj):
+            fields[fields.index("password_env") + 1 : fields.index("password_env") + 1] = [
+                "password",
+                "clear_password",
+            ]
+        return [*fields, *self.readonly_fields]
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
+
+    def service_create(self, request, form):
+        data = form.cleaned_data
+        return services.mailbox_create(
+            actor=request.user,
+            password=data.get("password", ""),
+            audit_action="admin.created",
+            **{name: data[name] for name in MAILBOX_FIELDS},
+        )
+
+    def service_update(self, request, obj, form):
+        data = form.cleaned_data
+        return services.mailbox_update(
+            mailbox=obj,
+            actor=request.user,
+            password=data.get("password", ""),
+            clear_password=data.get("clear_password", False),
+            audit_action="admin.updated",
+            **{name: data[name] for name in form.changed_data if name in MAILBOX_FIELDS},
+        )
+
+    def service_delete(self, request, obj):
+        services.mailbox_delete(mailbox=obj, actor=request.user, audit_action="admin.deleted")
+
+
+@admin.register(InboundEmail)
+class InboundEmailAdmin(ReadOnlyAdmin):
+    """What the e-mail intake took, and what it did with each message."""
+
+    list_display = ["received_at", "mailbox", "sender", "subject", "outcome", "reason", "ticket"]
+    list_filter = ["outcome", "reason", "mailbox"]
+    search_fields = ["=message_id", "=sender", "=ticket__number"]
+    list_select_related = ["mailbox", "ticket"]
+    date_hierarchy = "received_at"
     show_full_result_count = False

@@ -126,6 +126,33 @@ class PhotoKind(models.TextChoices):
     NAMEPLATE = "nameplate", _("Rating plate")
 
 
+class MailboxSecurity(models.TextChoices):
+    """How the e-mail intake connects to a mailbox's IMAP server."""
+
+    SSL = "ssl", _("TLS (IMAPS)")
+    STARTTLS = "starttls", _("STARTTLS")
+    NONE = "none", _("None (a trusted local network only)")
+
+
+class InboundOutcome(models.TextChoices):
+    """What the e-mail intake did with one message."""
+
+    CREATED = "created", _("New ticket")
+    REPLY = "reply", _("Added to a ticket")
+    IGNORED = "ignored", _("Ignored")
+
+
+class InboundReason(models.TextChoices):
+    """Why the e-mail intake ignored a message (or filed a reply as a new ticket)."""
+
+    AUTO_REPLY = "auto_reply", _("Automatic reply")
+    BOUNCE = "bounce", _("Delivery failure report")
+    BULK = "bulk", _("Bulk or mailing-list mail")
+    OWN_MESSAGE = "own_message", _("Sent by this system")
+    NO_SENDER = "no_sender", _("No usable sender address")
+    OTHER_SENDER = "other_sender", _("Ticket number from another address")
+
+
 class Action(models.TextChoices):
     TRIAGE = "triage", _("Triage")
     CONTACT = "contact", _("Log contact")

@@ -150,6 +150,7 @@ EVENT_TITLES = {
     Action.UPDATE: _("Details updated"),
     "notify_customer": _("Customer notified"),
     "reschedule_request": _("Customer asked to move the visit"),
+    "email_reply": _("Customer replied by e-mail"),
     "sla_warning": _("SLA warning"),
     "sla_breach": _("SLA breach"),
     "sla_escalation": _("SLA escalation"),

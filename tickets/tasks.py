@@ -1,5 +1,6 @@
 """Celery tasks of the tickets app: thin wrappers that load ids and call one service."""
 
+import dataclasses
 import datetime
 
 from celery import shared_task
@@ -51,3 +52,13 @@ def work_order_generate_task(self, ticket_id):
     with audit_context(source=AuditSource.WORKER, request_id=self.request.id or ""):
         attachment = services.work_order_store(ticket_id=ticket_id)
     return attachment.pk if attachment else None
+
+
+@shared_task(bind=True)
+def mailboxes_poll_task(self):
+    """Beat, every EMAIL_INTAKE_INTERVAL_SECONDS: take the new e-mails of every enabled
+    mailbox (none set up: nothing to do). Each message commits on its own and a poll
+    overlapping another skips the mailbox it holds, so no retry is needed here."""
+    with audit_context(source=AuditSource.WORKER, request_id=self.request.id or ""):
+        results = services.mailboxes_poll()
+    return [dataclasses.asdict(result) for result in results]

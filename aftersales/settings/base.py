@@ -356,7 +356,20 @@ AUDIT_CHECKPOINT_FILE = env("AUDIT_CHECKPOINT_FILE", default="")
 TICKET_STATS_REFRESH_SECONDS = env.int("TICKET_STATS_REFRESH_SECONDS", default=300)
 TICKET_STATS_REFRESH_DAYS = env.int("TICKET_STATS_REFRESH_DAYS", default=14)
 
+# E-mail intake (README, "E-mail intake"): beat polls the enabled mailboxes (admin
+# records, tickets.Mailbox) this often; at most EMAIL_INTAKE_BATCH messages per mailbox
+# and poll, each IMAP command waiting at most EMAIL_INTAKE_TIMEOUT_SECONDS; a poll holds
+# its mailbox for at most EMAIL_INTAKE_LEASE_SECONDS (a killed worker's lease lapses).
+EMAIL_INTAKE_INTERVAL_SECONDS = env.int("EMAIL_INTAKE_INTERVAL_SECONDS", default=60)
+EMAIL_INTAKE_BATCH = env.int("EMAIL_INTAKE_BATCH", default=200)
+EMAIL_INTAKE_TIMEOUT_SECONDS = env.float("EMAIL_INTAKE_TIMEOUT_SECONDS", default=30.0)
+EMAIL_INTAKE_LEASE_SECONDS = env.int("EMAIL_INTAKE_LEASE_SECONDS", default=600)
+
 CELERY_BEAT_SCHEDULE = {
+    "email-intake-poll": {
+        "task": "tickets.tasks.mailboxes_poll_task",
+        "schedule": float(EMAIL_INTAKE_INTERVAL_SECONDS),
+    },
     "sla-sweep": {
         "task": "tickets.tasks.sla_sweep_task",
         "schedule": float(SLA_SWEEP_INTERVAL_SECONDS),

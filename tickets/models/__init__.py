@@ -16,6 +16,7 @@ from .core import (
     add_months,
 )
 from .field import ChecklistItem, FaultCode
+from .mail import InboundEmail, Mailbox
 from .sla import (
     CalendarException,
     SlaClockEntry,
@@ -34,6 +35,8 @@ __all__ = [
     "ChoiceLabelsMixin",
     "Customer",
     "FaultCode",
+    "InboundEmail",
+    "Mailbox",
     "Product",
     "ProductCategory",
     "ProductModel",

@@ -5,7 +5,7 @@ import datetime
 from django.conf import settings
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
-from django.db.models.functions import Cast, Coalesce, Least
+from django.db.models.functions import Cast, Coalesce, Least, Upper
 from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.translation import gettext_lazy as _
@@ -174,7 +174,9 @@ class Customer(ChoiceLabelsMixin, models.Model):
         default="",
         editable=False,
     )
-    phone = models.CharField(max_length=32, unique=True, verbose_name=_("phone"))
+    # Blank only for a customer who wrote an e-mail and was never given one (the e-mail
+    # intake); unique otherwise (customer_phone_unique below).
+    phone = models.CharField(max_length=32, blank=True, verbose_name=_("phone"))
     email = models.EmailField(blank=True, verbose_name=_("email"))
     address = models.CharField(max_length=400, blank=True, verbose_name=_("address"))
     area = models.ForeignKey(
@@ -223,7 +225,16 @@ class Customer(ChoiceLabelsMixin, models.Model):
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
         # (name, id): the ticket list sorted by customer walks it in (name, customer) order.
-        indexes = [models.Index(fields=["name", "id"], name="customer_name_id")]
+        indexes = [
+            models.Index(fields=["name", "id"], name="customer_name_id"),
+            # The e-mail intake finds the sender by address, case-insensitively (iexact).
+            models.Index(Upper("email"), name="customer_email_upper"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["phone"], condition=~Q(phone=""), name="customer_phone_unique"
+            )
+        ]
 
     def __str__(self):
         return f"{self.name} ({self.masked_phone})"

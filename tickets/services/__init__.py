@@ -18,6 +18,12 @@ from .customers import (
     product_match_or_register,
     product_register,
 )
+from .email_intake import (
+    PollResult,
+    inbound_email_receive,
+    mailbox_poll,
+    mailboxes_poll,
+)
 from .field import (
     checklist_items_for,
     checklist_record,
@@ -45,6 +51,7 @@ from .lifecycle import (
     ticket_triage,
     ticket_update,
 )
+from .mailboxes import mailbox_create, mailbox_delete, mailbox_update
 from .notifications import (
     ticket_completion_notice_queue,
     ticket_dispatch_notice_queue,
@@ -94,6 +101,7 @@ from .work_order import work_order_filename, work_order_html, work_order_pdf, wo
 
 __all__ = [
     "IntakeRejected",
+    "PollResult",
     "area_create",
     "area_delete",
     "area_update",
@@ -118,6 +126,12 @@ __all__ = [
     "fault_code_delete",
     "fault_code_update",
     "fault_codes_for",
+    "inbound_email_receive",
+    "mailbox_create",
+    "mailbox_delete",
+    "mailbox_poll",
+    "mailbox_update",
+    "mailboxes_poll",
     "product_category_create",
     "product_category_delete",
     "product_category_update",

@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -14,7 +15,7 @@ from audits.history import history_redact
 from audits.personal import personal_key_shred
 from audits.services import audit_record, diff, snapshot
 
-from ..models import CUSTOMER_PERSONAL_FIELDS, Customer, Product
+from ..models import CUSTOMER_PERSONAL_FIELDS, Customer, InboundEmail, Product
 from ..phones import normalize_phone
 from ..selectors import customer_data
 
@@ -45,7 +46,7 @@ def customer_create(
     *,
     actor,
     name,
-    phone,
+    phone="",
     email="",
     address="",
     area=None,
@@ -54,7 +55,8 @@ def customer_create(
     consent_marketing=False,
     language=None,
 ):
-    """Register a customer. The phone is normalised and must be new (400 otherwise).
+    """Register a customer. The phone is normalised and must be new (400 otherwise); it
+    may be left blank only for a customer known by ``email`` alone (the e-mail intake).
 
     Writes the customer and its ``customer.created`` audit event (the personal values in
     it encrypted with the customer's own key, ``audits.personal``).
@@ -62,7 +64,7 @@ def customer_create(
     role_require(actor, *INTAKE_ROLES)
     customer = Customer(
         name=name.strip(),
-        phone=_normalized_phone(phone),
+        phone="" if email and not (phone or "").strip() else _normalized_phone(phone),
         email=email or "",
         address=address or "",
         area=area,
@@ -279,6 +281,11 @@ def customer_erase(*, customer, actor, reason):
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
     if customer.erased_at:
         raise ValidationError({"non_field_errors": [_("This customer's data was already erased.")]})
+    # The e-mail intake's records of their messages lose the address and the subject.
+    inbound = Q(ticket__customer=customer)
+    if customer.email:
+        inbound |= Q(sender__iexact=customer.email)
+    InboundEmail.objects.filter(inbound).update(sender="", subject="")
     customer.name = f"Erased customer {customer.pk}"
     customer.phone = f"erased-{customer.pk}"
     customer.email = ""

@@ -80,8 +80,11 @@ def ticket_create(
     product=None,
     priority=None,
     fault_occurred_at=None,
+    owner=None,
 ):
-    """Record a request. The actor becomes its first-contact owner (首问负责制).
+    """Record a request. The actor becomes its first-contact owner (首问负责制), or
+    ``owner`` when the system records it (``actor=None``: the e-mail intake files a
+    mailbox's requests to the agent the mailbox names).
 
     Preconditions: the actor may take calls (``INTAKE_ROLES``); the customer is not
     erased; the product (if any) is theirs; the fault did not start in the future. Writes
@@ -89,6 +92,8 @@ def ticket_create(
     ``ticket.created`` audit event, in one transaction.
     """
     role_require(actor, *INTAKE_ROLES)
+    if (owner is None) == (actor is None):
+        raise ValueError("the owner is the actor; give an owner only for the system")
     now = timezone.now()
     if customer.erased_at:
         raise ValidationError({"customer": [_("This customer's data was erased.")]})
@@ -113,7 +118,7 @@ def ticket_create(
             description=description.strip(),
             priority=priority or Priority.P3,
             fault_occurred_at=fault_occurred_at,
-            owner=actor,
+            owner=owner or actor,
             created_by=actor,
             created_at=now,
             updated_at=now,
