@@ -81,18 +81,19 @@ def _problems(schema, name, serializer, component):
     problems = []
     properties = component.get("properties", {})
     required = set(component.get("required", []))
-    if direction == "request" and isinstance(serializer, StrictFieldsMixin):
-        if component.get("additionalProperties") is not False:
-            problems.append("unknown keys are refused: additionalProperties must be false")
+    strict = direction == "request" and isinstance(serializer, StrictFieldsMixin)
+    if strict and component.get("additionalProperties") is not False:
+        problems.append("unknown keys are refused: additionalProperties must be false")
     for field_name, field in _fields(serializer, direction):
         if field_name not in properties:
             problems.append(f"{field_name}: missing")
             continue
         prop = _resolve(schema, properties[field_name])
         say = problems.append
-        if direction == "request" and field.required and field_name not in required:
-            if not name.startswith("Patched"):
-                say(f"{field_name}: required, not in 'required'")
+        partial = name.startswith("Patched")  # a PATCH body: every field optional
+        needed = direction == "request" and field.required and not partial
+        if needed and field_name not in required:
+            say(f"{field_name}: required, not in 'required'")
         if direction == "response" and field.read_only and not prop.get("readOnly"):
             say(f"{field_name}: read-only, not readOnly")
         if field.allow_null and not prop.get("nullable"):
@@ -115,9 +116,7 @@ def _problems(schema, name, serializer, component):
                 say(f"{field_name}: {attr}={limit} but {key}={prop[key]}")
         if isinstance(field, serializers.CharField) and direction == "request":
             if field.max_length is not None and prop.get("maxLength") != field.max_length:
-                say(
-                    f"{field_name}: max_length={field.max_length}, maxLength={prop.get('maxLength')}"
-                )
+                say(f"{field_name}: max_length={field.max_length} not stated as maxLength")
             if field.min_length is not None and (prop.get("minLength") or 0) < field.min_length:
                 say(f"{field_name}: min_length={field.min_length} not stated")
             if "format" not in prop and "enum" not in prop and not prop.get("pattern"):
