@@ -250,3 +250,73 @@ def test_the_conflict_shape_has_detail_and_code(generated):
     body = _resolve(schema, triage["content"]["application/json"]["schema"])
 
     assert set(body["required"]) == {"detail", "code"}
+
+
+def _check_bounds(condition):
+    """``{field: (least, most)}``: the constant bounds a check constraint's condition puts
+    on single fields (``sample_percent__gte=1`` …). Within an ``OR`` only a bound beside
+    ``__isnull`` alternatives counts (a nullable column bounded when set); other ``OR``s
+    and negations bound nothing on their own."""
+    from django.db.models import Q
+
+    if condition.negated:
+        return {}
+    children = condition.children
+    if condition.connector == Q.OR:
+        children = [c for c in children if not (isinstance(c, tuple) and c[0].endswith("__isnull"))]
+        if len(children) != 1:
+            return {}
+    bounds = {}
+    for child in children:
+        found = _check_bounds(child) if isinstance(child, Q) else _lookup_bound(*child)
+        for field, (least, most) in found.items():
+            old_least, old_most = bounds.get(field, (None, None))
+            bounds[field] = (
+                old_least if least is None else least,
+                old_most if most is None else most,
+            )
+    return bounds
+
+
+def _lookup_bound(lookup, value):
+    field, _sep, op = lookup.rpartition("__")
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return {}
+    step = 1 if isinstance(value, int) else 0  # integers: > 0 is >= 1
+    if op in ("gte", "gt"):
+        return {field: (value + (step if op == "gt" else 0), None)}
+    if op in ("lte", "lt"):
+        return {field: (None, value - (step if op == "lt" else 0))}
+    return {}
+
+
+def test_check_constraints_on_writable_fields_are_stated(generated):
+    """A model's check constraint on a field a request writes (a percentage 1–100) is a
+    bound the schema states: otherwise the client learns it from a 400."""
+    from django.db.models import CheckConstraint
+
+    schema, components = generated
+    missing = []
+    for name, serializer, component in components:
+        model = getattr(getattr(serializer, "Meta", None), "model", None)
+        if _direction(name) != "request" or model is None:
+            continue
+        for constraint in model._meta.constraints:
+            if not isinstance(constraint, CheckConstraint):
+                continue
+            condition = getattr(constraint, "condition", None) or constraint.check
+            for field_name, (least, most) in _check_bounds(condition).items():
+                field = serializer.fields.get(field_name)
+                if field is None or field.read_only or field_name not in component["properties"]:
+                    continue
+                prop = _resolve(schema, component["properties"][field_name])
+                if isinstance(field, serializers.DecimalField):
+                    pattern = re.compile(prop.get("pattern", ""))
+                    if least is not None and least >= 0 and pattern.search("-1"):
+                        missing.append(f"{name}.{field_name}: negative numbers not refused")
+                    continue
+                if least is not None and (prop.get("minimum") is None or prop["minimum"] < least):
+                    missing.append(f"{name}.{field_name}: {constraint.name} needs minimum {least}")
+                if most is not None and (prop.get("maximum") is None or prop["maximum"] > most):
+                    missing.append(f"{name}.{field_name}: {constraint.name} needs maximum {most}")
+    assert missing == []
