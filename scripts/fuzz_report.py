@@ -22,8 +22,10 @@ import sys
 from pathlib import Path
 
 MISSING_REFERENCE = re.compile(
-    r"(Invalid pk|does not exist|Unknown product model|object does not exist)", re.IGNORECASE
+    r"(Invalid pk|does not exist|Unknown product model|Select a valid choice)", re.IGNORECASE
 )
+# Another record already has the value (a unique code, number, phone): data, not form.
+TAKEN = re.compile(r"(already exists|is taken|already recorded|already has)", re.IGNORECASE)
 
 
 def _body(response):
@@ -63,6 +65,8 @@ def cause(status, body):
         message = _first_message(value)
         if MISSING_REFERENCE.search(message):
             return f"400 {field}: refers to a record that does not exist"
+        if TAKEN.search(message):
+            return f"400 {field}: another record already has this value"
         message = re.sub(r"\d+", "N", message)
         message = re.sub(r'"[^"]*"', '"…"', message)
         return f"400 {field}: {message}"[:120]
@@ -75,7 +79,9 @@ BEYOND_SCHEMA = ("403", "404", "409", "429")
 
 def beyond_schema(text):
     """Whether a cause (``cause()``'s text) is about state, role or missing records."""
-    return text.startswith(BEYOND_SCHEMA) or text.endswith("refers to a record that does not exist")
+    return text.startswith(BEYOND_SCHEMA) or text.endswith(
+        ("refers to a record that does not exist", "another record already has this value")
+    )
 
 
 def read(paths):
@@ -151,7 +157,7 @@ def render(stats, failures, threshold):
             "403": "403 the role may not (least privilege)",
             "404": "404 the generated id names no visible object",
             "409": "409 the object's state forbids it",
-            "400": "400 a reference to a record that does not exist",
+            "400": "400 a reference to a missing record, or a value another record has",
             "429": "429 throttled",
         }
         lines.extend(
