@@ -85,10 +85,18 @@ def beyond_schema(text):
 
 
 def read(paths):
-    """``(stats, failures)``: per label, ``{"positive", "refused", "ok", causes: Counter}``;
-    failed checks counted by (code, title)."""
+    """``(stats, failures)``: per (persona, label), every request generated and how many
+    got a 4xx, the positive ones among them, refused and accepted, and the causes of the
+    positive refusals (a Counter); failed checks counted by (code, title)."""
     stats = collections.defaultdict(
-        lambda: {"positive": 0, "refused": 0, "ok": 0, "causes": collections.Counter()}
+        lambda: {
+            "generated": 0,
+            "generated_refused": 0,
+            "positive": 0,
+            "refused": 0,
+            "ok": 0,
+            "causes": collections.Counter(),
+        }
     )
     failures = collections.Counter()
     for path in paths:
@@ -108,15 +116,17 @@ def read(paths):
                             failures[(failure["code"], failure["title"])] += 1
                 for case_id, case in (recorder.get("cases") or {}).items():
                     meta = (case.get("value") or {}).get("meta") or {}
-                    if (meta.get("generation") or {}).get("mode") != "positive":
-                        continue
                     interaction = (recorder.get("interactions") or {}).get(case_id) or {}
                     response = interaction.get("response")
                     if not response:
                         continue
                     row = stats[(persona, label)]
-                    row["positive"] += 1
                     status = response["status_code"]
+                    row["generated"] += 1
+                    row["generated_refused"] += 400 <= status < 500
+                    if (meta.get("generation") or {}).get("mode") != "positive":
+                        continue
+                    row["positive"] += 1
                     if 400 <= status < 500:
                         row["refused"] += 1
                         row["causes"][cause(status, _body(response))] += 1
@@ -138,6 +148,12 @@ def render(stats, failures, threshold):
     )
     total = sum(row["positive"] for row in stats.values())
     refused = sum(row["refused"] for row in stats.values())
+    generated = sum(row["generated"] for row in stats.values())
+    generated_refused = sum(row["generated_refused"] for row in stats.values())
+    lines.append(
+        f"{generated} requests generated, {generated_refused} answered with a 4xx (most "
+        "are meant to be invalid)."
+    )
     lines.append(
         f"{len(operations)} operations, {total} schema-valid requests, {refused} refused "
         f"with a 4xx ({refused * 100 // max(total, 1)} %). Operations refusing at least "
@@ -165,8 +181,8 @@ def render(stats, failures, threshold):
         )
         lines.append("")
     mostly.sort(key=lambda key: beyond_schema(stats[key]["causes"].most_common(1)[0][0]))
-    lines.append("| persona | operation | refused / valid | main reasons |")
-    lines.append("|---|---|---|---|")
+    lines.append("| persona | operation | refused / valid | 4xx / all | main reasons |")
+    lines.append("|---|---|---|---|---|")
     for persona, label in mostly:
         row = stats[(persona, label)]
         reasons = "; ".join(f"{text} ({n})" for text, n in row["causes"].most_common(2))
