@@ -186,7 +186,10 @@ def render(stats, failures, threshold):
     for persona, label in mostly:
         row = stats[(persona, label)]
         reasons = "; ".join(f"{text} ({n})" for text, n in row["causes"].most_common(2))
-        lines.append(f"| {persona} | `{label}` | {row['refused']}/{row['positive']} | {reasons} |")
+        lines.append(
+            f"| {persona} | `{label}` | {row['refused']}/{row['positive']} "
+            f"| {row['generated_refused']}/{row['generated']} | {reasons} |"
+        )
     lines.append("")
     lines.append(
         "Failed checks: "

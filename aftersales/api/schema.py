@@ -14,6 +14,8 @@
   and, for a field that may not be blank, a value that is blank once trimmed; the request
   schema says so with a ``pattern`` (where the field has none of its own), so a generated
   client does not send what is then refused.
+- **Passwords** (``aftersales.api.fields.PasswordField``) state the least length
+  ``AUTH_PASSWORD_VALIDATORS`` accept.
 - **Decimals and lists as the fields take them.** A ``DecimalField``'s pattern is exact
   (digits, places, no sign when it may not be negative, a power-of-ten maximum); a list
   that may not be empty says ``minItems: 1``.
@@ -29,12 +31,14 @@ fails on any field whose constraints are missing.
 
 import copy
 
+from django.contrib.auth import password_validation
 from django.db import models
 from drf_spectacular import openapi
 from drf_spectacular.plumbing import ResolvedComponent
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
+from .fields import PasswordField
 from .serializers import StrictFieldsMixin
 
 # A non-empty value with no NUL character (PostgreSQL cannot store one; DRF refuses it).
@@ -188,6 +192,8 @@ class AutoSchema(openapi.AutoSchema):
             trimmed_blank_refused = not field.allow_blank and field.trim_whitespace
             schema["pattern"] = NOT_BLANK_PATTERN if trimmed_blank_refused else NO_NUL_PATTERN
         if direction == "request" and isinstance(schema, dict):
+            if isinstance(field, PasswordField) and schema.get("type") == "string":
+                schema["minLength"] = max(schema.get("minLength", 0), password_min_length())
             if isinstance(field, serializers.DecimalField) and schema.get("type") == "string":
                 schema["pattern"] = decimal_pattern(field)
             if (
@@ -197,6 +203,15 @@ class AutoSchema(openapi.AutoSchema):
             ):
                 schema["minItems"] = 1
         return schema
+
+
+def password_min_length():
+    """The least length ``AUTH_PASSWORD_VALIDATORS`` accept (1 without a length rule)."""
+    lengths = [
+        getattr(validator, "min_length", 0)
+        for validator in password_validation.get_default_password_validators()
+    ]
+    return max([1, *lengths])
 
 
 def decimal_pattern(field):
@@ -219,7 +234,7 @@ def decimal_pattern(field):
 
 # Plain text fields (subclasses with a format of their own — e-mail, URL, slug — and
 # regex fields keep what spectacular says about them).
-TEXT_FIELDS = (serializers.CharField,)
+TEXT_FIELDS = (serializers.CharField, PasswordField)
 
 
 def _model_field_may_be_blank(field):

@@ -41,3 +41,11 @@ def test_the_kpi_report_as_csv_still_answers_csv(supervisor_client):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     assert response.content.decode().splitlines()[0].startswith("key,label,")
+
+
+def test_a_bare_validation_message_is_a_field_error_shape(supervisor_client):
+    # A NUL in the search term is refused before the query, with a bare message.
+    response = supervisor_client.get("/api/v1/areas/", {"search": "\x00"})
+
+    assert response.status_code == 400
+    assert response.json() == {"non_field_errors": ["Null characters are not allowed."]}

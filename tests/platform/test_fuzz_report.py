@@ -85,5 +85,5 @@ def test_report_counts_positive_refusals_and_names_their_causes(tmp_path):
     assert failures == {("ST103", "Undocumented status code"): 1}
     # A constraint the schema could state comes first; a missing record is data, not form.
     assert text.index("quality-audits") < text.index("products")
-    assert "400 customer: refers to a record that does not exist (1)" in text
+    assert "| 1/1 | 1/1 | 400 customer: refers to a record that does not exist (1) |" in text
     assert "- 400 a constraint the schema does not state: 1" in text

@@ -14,7 +14,8 @@ from django.core import validators
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework import serializers
 
-from aftersales.api.schema import NO_NUL_PATTERN, NOT_BLANK_PATTERN
+from aftersales.api.fields import PasswordField
+from aftersales.api.schema import NO_NUL_PATTERN, NOT_BLANK_PATTERN, password_min_length
 from aftersales.api.serializers import StrictFieldsMixin
 
 pytestmark = pytest.mark.django_db
@@ -119,6 +120,9 @@ def _problems(schema, name, serializer, component):
                 say(f"{field_name}: max_length={field.max_length} not stated as maxLength")
             if field.min_length is not None and (prop.get("minLength") or 0) < field.min_length:
                 say(f"{field_name}: min_length={field.min_length} not stated")
+            least = password_min_length()
+            if isinstance(field, PasswordField) and prop.get("minLength", 0) < least:
+                say(f"{field_name}: passwords under {least} characters are refused")
             if "format" not in prop and "enum" not in prop and not prop.get("pattern"):
                 say(f"{field_name}: no pattern (NUL characters are refused)")
         if direction == "request" and isinstance(
