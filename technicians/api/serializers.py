@@ -15,7 +15,15 @@ from ..choices import AbsenceKind, CertificationStatus
 from ..models import Absence, Certification, CertificationType, Technician, TrainingRecord
 
 
-@extend_schema_field({"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": 7}})
+@extend_schema_field(
+    {
+        "type": "array",
+        "items": {"type": "integer", "minimum": 1, "maximum": 7},
+        "minItems": 1,
+        "maxItems": 7,
+        "uniqueItems": True,
+    }
+)
 class WorkingDaysField(serializers.Field):
     """ISO weekdays as a list (``[1, 2, 3, 4, 5]``), stored as the digits ``12345``."""
 
