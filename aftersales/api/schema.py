@@ -5,7 +5,8 @@
 - **Error responses.** Every operation declares the errors it can answer, each with its
   body: 400 (DRF's field-error shape, or ``{"detail"}`` for a body that does not parse)
   where it takes a body or parameters; 401 and 403 unless anyone may call it; 404 where
-  its path names an object; 409 (``{"detail", "code"}``, ``aftersales.exceptions``) on
+  its path names an object, it pages (a page past the last, a cursor that is not one) or
+  it takes ``?format=`` (one with no renderer); 409 (``{"detail", "code"}``, ``aftersales.exceptions``) on
   writes; 429 with ``Retry-After`` where a throttle applies; 414 where a query string can
   outgrow the front server's request line.
 - **No other keys.** A write serializer with ``StrictFieldsMixin`` refuses keys it does
@@ -25,7 +26,7 @@
   blank (a ticket's ``fault_class`` before triage) answers ``""``; DRF drops
   ``allow_blank`` from read-only fields, this puts it back so the enum lists ``""``.
 
-``tests/platform/test_schema.py`` walks the generated schema against the serializers and
+``tests/platform/test_schema_truth.py`` walks the generated schema against the serializers and
 fails on any field whose constraints are missing.
 """
 
@@ -37,6 +38,7 @@ from drf_spectacular import openapi
 from drf_spectacular.plumbing import ResolvedComponent
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
+from rest_framework.settings import api_settings
 
 from .fields import PasswordField
 from .serializers import StrictFieldsMixin
@@ -125,10 +127,14 @@ class AutoSchema(openapi.AutoSchema):
         if not self._anyone_may_call():
             errors["401"] = self._error("No or invalid credentials.", detail)
             errors["403"] = self._error("The caller's role may not do this.", detail)
-        pages = any(p.get("in") == "query" and p["name"] in ("page", "cursor") for p in parameters)
-        if "{" in self.path or pages:
+        # DRF answers 404 to a page past the last, a cursor that is not one, and a
+        # ``?format=`` it has no renderer for.
+        lookups = {"page", "cursor", api_settings.URL_FORMAT_OVERRIDE}
+        paged = any(p.get("in") == "query" and p["name"] in lookups for p in parameters)
+        if "{" in self.path or paged:
             errors["404"] = self._error(
-                "No such object, or not one the caller may see (or no such page).", detail
+                "No such object, or not one the caller may see (or no such page or format).",
+                detail,
             )
         if self.method in UNSAFE_METHODS:
             errors["409"] = self._error(

@@ -49,3 +49,13 @@ def test_a_bare_validation_message_is_a_field_error_shape(supervisor_client):
 
     assert response.status_code == 400
     assert response.json() == {"non_field_errors": ["Null characters are not allowed."]}
+
+
+def test_an_unknown_format_is_the_declared_404(supervisor_client):
+    response = supervisor_client.get(
+        "/api/v1/reports/kpis/",
+        {"format": "xml", "from": "2026-01-01", "to": "2026-01-31", "group_by": "area"},
+    )
+
+    assert response.status_code == 404
+    assert "detail" in response.json()
