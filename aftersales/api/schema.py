@@ -6,9 +6,9 @@
   body: 400 (DRF's field-error shape, or ``{"detail"}`` for a body that does not parse)
   where it takes a body or parameters; 401 and 403 unless anyone may call it; 404 where
   its path names an object, it pages (a page past the last, a cursor that is not one) or
-  it takes ``?format=`` (one with no renderer); 409 (``{"detail", "code"}``, ``aftersales.exceptions``) on
-  writes; 429 with ``Retry-After`` where a throttle applies; 414 where a query string can
-  outgrow the front server's request line.
+  it takes ``?format=`` (one with no renderer); 409 (``{"detail", "code"}``,
+  ``aftersales.exceptions``) on writes; 429 with ``Retry-After`` where a throttle applies;
+  414 where a query string can outgrow the front server's request line.
 - **No other keys.** A write serializer with ``StrictFieldsMixin`` refuses keys it does
   not take; its request schema says ``additionalProperties: false``.
 - **Text input as the fields clean it.** DRF refuses NUL characters in every ``CharField``
