@@ -14,6 +14,7 @@ api_v1 = [
     path("", include("parts.api.urls")),
     path("", include("audits.quality.api.urls")),
     path("", include("aftersales.platform.api.urls")),
+    path("", include("aftersales.tokens.api.urls")),
 ]
 
 admin.site.site_header = admin.site.site_title = _("Aftersales administration")
@@ -25,6 +26,7 @@ urlpatterns = [
     path("api/docs/", APIDocsView.as_view(url_name="api-schema"), name="api-docs"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("aftersales.signin.urls")),
+    path("", include("aftersales.tokens.urls")),
     path("", include("tickets.urls")),
     path("", include("audits.quality.urls")),
 ]

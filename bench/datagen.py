@@ -270,6 +270,7 @@ class Generator:
             "tickets_productcategory",
             "tickets_area",
             "authtoken_token",
+            "tokens_integratortoken",
             "auth_user_groups",
             "auth_user",
         ]

@@ -15,6 +15,8 @@ PARTS = [
     ("AC-00103", "Remote control 遥控器", "aircon", ["KFR-35GW"], "15", "60", False, True, 3, 10),
     ("WM-00201", "Drain pump 排水泵", "washer", ["XQG100"], "35", "90", True, True, 3, 10),
     ("WM-00202", "Door gasket 门封", "washer", ["XQG100"], "28", "75", True, True, 2, 8),
+    # A supplier's own number, in its own format: any part number is accepted.
+    ("P443450", "Door lock 门锁", "washer", ["XQG100"], "19", "55", True, True, 2, 8),
     ("RF-00301", "Defrost thermostat 化霜温控器", "fridge", ["BCD-520"], "22", "65", True, True, 3, 10),  # noqa: E501
     ("RF-00302", "Door shelf 门搁架", "fridge", ["BCD-520"], "9", "40", False, True, 2, 6),
     ("RF-00399", "Grey-market thermostat 非认证温控器", "fridge", [], "8", "30", True, False, 0, 0),

@@ -1,6 +1,7 @@
 """HTML form pieces of the parts app, used by the ticket page's forms."""
 
 from django import forms
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.text import is_digits
@@ -31,16 +32,20 @@ class PartsUsedField(forms.CharField):
         rows = [line.split() for line in (text or "").splitlines() if line.strip()]
         if len(rows) > MAX_LINES:
             raise forms.ValidationError(_("At most %(n)s lines.") % {"n": MAX_LINES})
-        parts = Part.objects.in_bulk([row[0].upper() for row in rows], field_name="sku")
+        # Part numbers are unique ignoring case (part_sku_ci_unique): typed in any case.
+        found = Part.objects.alias(sku_lower=Lower("sku")).filter(
+            sku_lower__in=[row[0].lower() for row in rows]
+        )
+        parts = {part.sku.lower(): part for part in found}
         lines = []
         for number, row in enumerate(rows, start=1):
-            sku, rest = row[0].upper(), row[1:]
+            sku, rest = row[0].lower(), row[1:]
             quantity = 1
             if rest and is_digits(rest[0]):
                 quantity, rest = int(rest[0]), rest[1:]
             if sku not in parts:
                 raise forms.ValidationError(
-                    _("Line %(n)s: no part %(sku)s.") % {"n": number, "sku": sku}
+                    _("Line %(n)s: no part %(sku)s.") % {"n": number, "sku": row[0]}
                 )
             if not 1 <= quantity <= 1000 or len(rest) > 2 or any(len(s) > 64 for s in rest):
                 raise forms.ValidationError(

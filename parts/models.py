@@ -5,10 +5,14 @@ part and location, written only by ``parts.services`` under row locks, and guard
 database check constraints (nothing negative, never more reserved than on hand).
 """
 
+import re
+
 from django.conf import settings
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -16,15 +20,26 @@ from aftersales.roles import Role, roles_of
 
 from .choices import CountStatus, LocationKind, MovementKind, RecoveryStatus, ReservationStatus
 
-# SKU coding scheme (README "SKU coding"): <CATEGORY>-<SERIAL>[-<REVISION>], e.g.
-# AC-00123 or WM-04511-B2. CATEGORY is 2–4 capital letters naming the part family,
-# SERIAL five digits allotted in order within it, REVISION two letters/digits when a
-# part is superseded by an interchangeable successor.
-SKU_PATTERN = r"^[A-Z]{2,4}-[0-9]{5}(-[A-Z0-9]{2})?$"
-sku_validator = RegexValidator(
-    SKU_PATTERN,
-    _("A SKU looks like AC-00123 or WM-04511-B2 (family, five digits, optional revision)."),
-)
+# Part numbers (SKUs) are the manufacturers' own, in any format (P443450, AC-00123,
+# 5304-4863-00): trimmed, unique ignoring case, no control characters. A pattern, when the
+# business wants one, is configuration (``PART_NUMBER_PATTERN``), read when a number is
+# checked so the ``settings`` fixture and a restart change it, never a migration.
+SKU_MAX_LENGTH = 40
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def validate_part_number(value):
+    """Refuse a part number with control characters, or not matching the configured
+    ``PART_NUMBER_PATTERN`` in full (with ``PART_NUMBER_PATTERN_MESSAGE``, or a general
+    message naming the pattern)."""
+    if _CONTROL.search(value or ""):
+        raise ValidationError(_("A part number cannot contain control characters."))
+    pattern = getattr(settings, "PART_NUMBER_PATTERN", "")
+    if pattern and not re.fullmatch(pattern, value or ""):
+        message = getattr(settings, "PART_NUMBER_PATTERN_MESSAGE", "") or _(
+            "A part number must match the pattern %(pattern)s."
+        ) % {"pattern": pattern}
+        raise ValidationError(message, code="pattern")
 
 
 class PartQuerySet(models.QuerySet):
@@ -40,7 +55,11 @@ class Part(models.Model):
     """
 
     sku = models.CharField(
-        max_length=20, unique=True, validators=[sku_validator], verbose_name=_("SKU")
+        max_length=SKU_MAX_LENGTH,
+        unique=True,
+        validators=[validate_part_number],
+        verbose_name=_("SKU"),
+        help_text=_("The manufacturer's own part number, as printed on the part."),
     )
     name = models.CharField(max_length=200, verbose_name=_("name"))
     category = models.ForeignKey(
@@ -83,6 +102,13 @@ class Part(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(unit_cost__gte=0), name="part_cost_nonneg"),
             models.CheckConstraint(condition=Q(unit_price__gte=0), name="part_price_nonneg"),
+            # P443450 and p443450 are one part: what the phone page and search type in
+            # either case finds exactly one row.
+            models.UniqueConstraint(
+                Lower("sku"),
+                name="part_sku_ci_unique",
+                violation_error_message=_("A part with this number already exists."),
+            ),
         ]
 
     def __str__(self):

@@ -477,9 +477,7 @@ class PhoneLookupForm(forms.Form):
         try:
             return normalize_phone(self.cleaned_data["phone"])
         except ValueError as exc:
-            raise ValidationError(
-                _("Enter a phone number of 6 to 15 digits, optionally with a leading +.")
-            ) from exc
+            raise ValidationError(str(exc)) from exc
 
 
 class CustomerContactForm(forms.Form):

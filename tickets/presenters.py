@@ -299,7 +299,34 @@ def _facts(event, payload):
         add(_("Changed"), ", ".join(names))
     if kind == EventKind.ATTACHMENT:
         add(_("File"), payload.get("name"))
+    add(_("Recorded offline"), _offline_time(payload))
     return facts
+
+
+def _local(value):
+    try:
+        return formats.date_format(
+            timezone.localtime(datetime.datetime.fromisoformat(value)), "Y-m-d H:i"
+        )
+    except (TypeError, ValueError):
+        return None
+
+
+def _offline_time(payload):
+    """A stage the phone recorded offline: when, by the phone's clock, when it reached
+    the server, and which of the two the ticket (and its SLA) counts."""
+    device, received = _local(payload.get("device_time")), _local(payload.get("received_at"))
+    if device is None or received is None:
+        return None
+    if payload.get("time_source") == "device":
+        return _("on the phone at %(device)s, received %(received)s: the phone's time counts") % {
+            "device": device,
+            "received": received,
+        }
+    return _(
+        "the phone's clock said %(device)s, which cannot be right (in the future or before "
+        "the step before it); the time received, %(received)s, counts"
+    ) % {"device": device, "received": received}
 
 
 def timeline_entries(events):

@@ -28,7 +28,7 @@ from aftersales.text import is_digits
 
 from .models import Customer, Product, ProductModel
 from .names import HAN_CHARACTER, name_keys, query_pinyins
-from .phones import normalize_phone
+from .phones import normalize_phone, strip_home_prefix
 from .selectors import customer_list, product_list, ticket_list
 
 MAX_LENGTH = 100
@@ -83,6 +83,8 @@ class SearchQuery:
             phone = ""
         if phone:  # +86 138 1234 … : the country prefix is no part of a stored number
             digits = phone.removeprefix("+")
+        elif digits:  # a fragment: "+86 138 0013" searches for 1380013
+            digits = strip_home_prefix(compact)
         number = _ticket_number(text.upper())
         if number:  # "2025-000123" is a ticket, not a phone number
             digits = phone = ""

@@ -96,6 +96,8 @@ CUSTOMER_RECORD_ACTIONS = (
     "customer.corrected",
     "customer.consent_withdrawn",
     "customer.erased",
+    # What an intake submitted that differs from the record (kept as it was): to check.
+    "customer.intake_differs",
 )
 
 

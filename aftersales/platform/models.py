@@ -20,6 +20,11 @@ class WebhookEvent(models.TextChoices):
     SLA_WARNING = "sla.warning", _("SLA warning")
     SLA_BREACHED = "sla.breached", _("SLA breached")
     STOCK_BELOW_REORDER = "stock.below_reorder", _("Stock below the reorder point")
+    # Sent on request (``webhook_send_test``), never subscribed to.
+    TEST = "webhook.test", _("Test event")
+
+
+SUBSCRIBABLE_EVENTS = [event for event in WebhookEvent if event != WebhookEvent.TEST]
 
 
 class DeliveryStatus(models.TextChoices):
@@ -28,13 +33,35 @@ class DeliveryStatus(models.TextChoices):
     FAILED = "failed", pgettext_lazy("webhook delivery", "Failed")
 
 
+class WebhookDisabledReason(models.TextChoices):
+    DEACTIVATED = "deactivated", _("Deactivated by its owner")
+    FAILING = "failing", _("Disabled after failed deliveries")
+
+
 class Webhook(models.Model):
-    """A subscription: POST the ``events`` to ``url``, signed with ``secret`` (HMAC-SHA256)."""
+    """A subscription: POST the ``events`` to ``url``, signed with ``secret`` (Standard
+    Webhooks, HMAC-SHA256).
+
+    ``active`` is false once deactivated (``DELETE``, for good) or disabled by
+    ``webhook_deliver`` after ``WEBHOOK_DISABLE_AFTER_FAILURES`` failed attempts in a row
+    (``consecutive_failures``; any delivered attempt resets it), which ``webhook_reenable``
+    undoes; ``disabled_reason`` and ``disabled_at`` say which and when.
+    """
 
     url = models.URLField(max_length=500, verbose_name=_("URL"))
     events = models.JSONField(default=list, verbose_name=_("events"))
     secret = models.CharField(max_length=128, verbose_name=_("secret"))
     active = models.BooleanField(default=True, verbose_name=_("active"))
+    consecutive_failures = models.PositiveIntegerField(
+        default=0, verbose_name=_("failed attempts in a row")
+    )
+    disabled_at = models.DateTimeField(null=True, blank=True, verbose_name=_("disabled at"))
+    disabled_reason = models.CharField(
+        max_length=16,
+        blank=True,
+        choices=WebhookDisabledReason.choices,
+        verbose_name=_("why disabled"),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -54,7 +81,9 @@ class Webhook(models.Model):
 
 
 class WebhookDelivery(models.Model):
-    """One event for one webhook, with every attempt in ``attempts_log``."""
+    """One event for one webhook, with every attempt in ``attempts_log``: ``at`` (when it
+    ended), ``status_code`` (``None`` without an answer), ``error``, ``ms`` (the latency,
+    name resolution to answer), ``address`` (the IP it went to, or the one refused)."""
 
     webhook = models.ForeignKey(
         Webhook, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("webhook")
@@ -92,6 +121,10 @@ class WebhookDelivery(models.Model):
     def __str__(self):
         return f"{self.event} → {self.webhook_id}"
 
+    @property
+    def last_attempt(self):
+        return self.attempts_log[-1] if self.attempts_log else {}
+
 
 class IdempotencyKey(models.Model):
     """The first response to a create request sent with an ``Idempotency-Key`` header.
@@ -108,6 +141,9 @@ class IdempotencyKey(models.Model):
     request_hash = models.CharField(max_length=64, verbose_name=_("request hash"))
     response_status = models.PositiveSmallIntegerField(null=True, verbose_name=_("response status"))
     response_body = models.JSONField(null=True, verbose_name=_("response body"))
+    # A change made offline on a technician's phone and replayed: the phone's clock
+    # when it was made, beside the time it was received (created_at).
+    device_time = models.DateTimeField(null=True, blank=True, verbose_name=_("device time"))
     created_at = models.DateTimeField(
         default=timezone.now, db_index=True, verbose_name=_("created at")
     )
@@ -135,6 +171,7 @@ class NotificationKind(models.TextChoices):
     ON_MY_WAY = "on_my_way", _("Technician on the way")
     COMPLETION_NOTICE = "completion_notice", _("Work done: confirm and rate")
     SURVEY_INVITATION = "survey_invitation", _("Satisfaction survey")
+    WEBHOOK_DISABLED = "webhook_disabled", _("Webhook disabled after failures")
 
 
 class NotificationChannel(models.TextChoices):

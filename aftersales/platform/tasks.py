@@ -26,8 +26,10 @@ def idempotency_keys_purge_task():
 
 @shared_task(bind=True, max_retries=None, name=WEBHOOK_DELIVER_TASK)
 def webhook_deliver_task(self, delivery_id):
-    """POST one webhook delivery; on failure retry after the service's back-off."""
-    wait = services.webhook_deliver(delivery_id=delivery_id)
+    """POST one webhook delivery; on failure retry after the service's back-off (the
+    service records a webhook it disables in the audit trail: as the worker)."""
+    with audit_context(source=AuditSource.WORKER, request_id=self.request.id or ""):
+        wait = services.webhook_deliver(delivery_id=delivery_id)
     if wait is not None:
         raise self.retry(countdown=wait)
 

@@ -3,12 +3,14 @@
 Every variable is documented in README.md ("Configuration").
 """
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -51,6 +53,8 @@ INSTALLED_APPS = [
     "aftersales.signin.apps.StaticTokensConfig",
     "aftersales.signin",
     "aftersales.platform",
+    # Named, hashed, expiring API tokens for integrators (README, "Integrator tokens").
+    "aftersales.tokens",
     "audits",
     "tickets",
     "technicians",
@@ -85,13 +89,16 @@ MIDDLEWARE = [
 # Content-Security-Policy (django-csp): scripts, styles, fonts and images only from our own
 # origin (everything is vendored under static/, service centres run on closed networks), no
 # inline script or style, no plugins, no framing, forms post only to us. Images may be data:
-# URLs (the customer's signature preview, the two-factor QR code).
+# URLs (the customer's signature preview, the two-factor QR code) and blob: URLs (a photo
+# kept on the technician's phone with no signal, shown before it is sent); the only worker
+# is the technician app's service worker, from our origin.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
-        "img-src": [SELF, "data:"],
+        "img-src": [SELF, "data:", "blob:"],
+        "worker-src": [SELF],
         "font-src": [SELF],
         "connect-src": [SELF],
         "object-src": [NONE],
@@ -196,6 +203,9 @@ JOB_MAP_URL_TEMPLATE = env(
     "JOB_MAP_URL_TEMPLATE", default="https://uri.amap.com/search?keyword={address}"
 )
 JOB_SERVICE_HISTORY_LIMIT = env.int("JOB_SERVICE_HISTORY_LIMIT", default=20)
+# The technician's offline app (README "The technician's app offline"): a phone's clock
+# this many seconds fast still counts as now when a change made offline is replayed.
+OFFLINE_CLOCK_SKEW_SECONDS = env.int("OFFLINE_CLOCK_SKEW_SECONDS", default=120)
 # The repair's own warranty: days from the completion, shown before the customer signs
 # and printed on the signed work order (派工单).
 REPAIR_WARRANTY_DAYS = env.int("REPAIR_WARRANTY_DAYS", default=90)
@@ -398,8 +408,24 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- REST framework ----------------------------------------------------------------------
+_RATE = re.compile(r"^[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)$")
+
+
+def _throttle_rate(name, default):
+    """An API throttle rate from the environment: ``<count>/<s|min|hour|day>``, or
+    ``none`` (no limit). A malformed value stops the start, not every request."""
+    value = env(name, default=default).strip()
+    if value.lower() in {"", "none", "off"}:
+        return None
+    if not _RATE.match(value):
+        raise ImproperlyConfigured(f"{name}={value!r}: expected e.g. 120/min, or none")
+    return value
+
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Integrator tokens (aft_…) first; any other key is a person's sign-in token.
+        "aftersales.tokens.authentication.IntegratorTokenAuthentication",
         "rest_framework.authentication.TokenAuthentication",
         "aftersales.api.authentication.VerifiedSessionAuthentication",
     ],
@@ -418,7 +444,15 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "aftersales.api.pagination.PageNumberPagination",
     "DEFAULT_SCHEMA_CLASS": "aftersales.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "aftersales.api.exception_handler.api_exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"auth": env("AUTH_THROTTLE_RATE", default="10/min")},
+    # Per token and per user on the cache (aftersales.tokens.throttling): 429 + Retry-After.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "aftersales.tokens.throttling.ApiRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "auth": env("AUTH_THROTTLE_RATE", default="10/min"),
+        "token": _throttle_rate("API_TOKEN_THROTTLE_RATE", "120/min"),
+        "user": _throttle_rate("API_USER_THROTTLE_RATE", "300/min"),
+    },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "PAGE_SIZE": 50,
 }
@@ -436,6 +470,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Every operation may answer 429 with Retry-After (aftersales.tokens.throttling).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "aftersales.tokens.schema.declare_throttled_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "TicketStatusEnum": "tickets.choices.TicketStatus",
         "TicketCategoryEnum": "tickets.choices.TicketCategory",
@@ -451,6 +490,7 @@ SPECTACULAR_SETTINGS = {
         "CustomerTierEnum": "tickets.choices.CustomerTier",
         "OpenClosedStatusEnum": "audits.choices.QualityAuditStatus",
         "CorrectiveActionStatusEnum": "audits.choices.CorrectiveActionStatus",
+        "IntegratorTokenStatusEnum": "aftersales.tokens.models.TokenStatus",
     },
 }
 
@@ -506,7 +546,26 @@ PUBLIC_LOOKUP_WINDOW_MINUTES = env.int("PUBLIC_LOOKUP_WINDOW_MINUTES", default=1
 # (back-off 30 s, 1, 2, 4, 8 min… between them).
 WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=10)
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=6)
+# Receivers on loopback, private, link-local, CGNAT, multicast… addresses are refused unless
+# the URL's host is named here (README, "Webhooks"): e.g. "hooks.internal.example,10.0.0.5".
+WEBHOOK_ALLOWED_HOSTS = env.list("WEBHOOK_ALLOWED_HOSTS", default=[])
+# Failed attempts in a row (over all its deliveries) after which a webhook is disabled and
+# its owner told; a delivered attempt resets the count. 0: never disable.
+WEBHOOK_DISABLE_AFTER_FAILURES = env.int("WEBHOOK_DISABLE_AFTER_FAILURES", default=20)
+# Also send the old body-only "X-Signature: sha256=<hex>" beside the Standard Webhooks
+# headers, for receivers not yet moved over (it carries no replay protection).
+WEBHOOK_LEGACY_SIGNATURE = env.bool("WEBHOOK_LEGACY_SIGNATURE", default=True)
+# A PEM file of the CAs trusted for https receivers; empty: the system's trust store.
+WEBHOOK_CA_BUNDLE = env("WEBHOOK_CA_BUNDLE", default="")
 TICKET_NUMBER_PREFIX = env("TICKET_NUMBER_PREFIX", default="AS")
+# Phone numbers without an international prefix are read in this region (ISO 3166 code);
+# its numbers are stored in national digits, every other country's in E.164 (+44…).
+PHONE_DEFAULT_REGION = env("PHONE_DEFAULT_REGION", default="CN")
+# Part numbers are the manufacturers' own, in any format; a regular expression here makes
+# every new or changed one match it in full (e.g. ^[A-Z]{2,4}-[0-9]{5}$), with its message
+# (blank: a general one naming the pattern).
+PART_NUMBER_PATTERN = env("PART_NUMBER_PATTERN", default="")
+PART_NUMBER_PATTERN_MESSAGE = env("PART_NUMBER_PATTERN_MESSAGE", default="")
 # The ticket list refreshes its rows and tab counts this often (htmx polling), in seconds.
 TICKET_LIST_POLL_SECONDS = env.int("TICKET_LIST_POLL_SECONDS", default=30)
 # The control room (/dashboard/) refreshes its panels this often (htmx polling), in seconds.

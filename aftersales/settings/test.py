@@ -8,7 +8,15 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 if "KEY_PREFIX" in CACHES["default"]:  # noqa: F405
     CACHES["default"]["KEY_PREFIX"] = "aftersales-test"  # noqa: F405
-REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"auth": "1000/min"}}  # noqa: F405
+# The tests' own webhook receivers listen on 127.0.0.1; named here on purpose, so every
+# other loopback or private address stays refused in the tests too.
+WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
+# The API's per-token and per-user throttles are off for the suite (their own tests switch
+# them on with the settings fixture: tests/tokens/test_throttling.py).
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,  # noqa: F405
+    "DEFAULT_THROTTLE_RATES": {"auth": "1000/min", "token": None, "user": None},
+}
 
 # pytest-xdist (scripts/test runs the suite in two processes): each worker gets a Redis
 # database of its own, so one worker's cache clearing and Celery consumers never touch the

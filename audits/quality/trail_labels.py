@@ -35,6 +35,7 @@ ACTIONS = {
     "ticket.attachment_removed": gettext_lazy("Attachment removed"),
     "customer.pii_read": gettext_lazy("Personal data shown unmasked"),
     "customer.looked_up": gettext_lazy("Customer looked up by phone"),
+    "customer.intake_differs": gettext_lazy("Intake gave details that differ from the record"),
     "customer.exported": gettext_lazy("Personal data exported"),
     "customer.erased": gettext_lazy("Personal data erased"),
     "customer.corrected": gettext_lazy("Personal data corrected"),
@@ -53,6 +54,9 @@ ACTIONS = {
     "stock.recovered_scrapped": gettext_lazy("Removed part scrapped"),
     "product.registered": gettext_lazy("Product registered"),
     "webhook.deactivated": gettext_lazy("Webhook deactivated"),
+    "integrator_token.created": gettext_lazy("Integrator token issued"),
+    "integrator_token.rotated": gettext_lazy("Integrator token rotated"),
+    "integrator_token.revoked": gettext_lazy("Integrator token revoked"),
     "audit_sample.confirmed": gettext_lazy("Audit checklist confirmed"),
     VERIFIED: gettext_lazy("Audit chain verified"),
 }

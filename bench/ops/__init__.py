@@ -15,6 +15,7 @@ from . import (  # noqa: F401
     sla,
     technicians_pages,
     tickets,
+    tokens,
     trail_pages,
     work_order,
 )

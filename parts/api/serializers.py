@@ -1,6 +1,8 @@
 """REST adapter of the parts app: input validation and output shapes, no rules."""
 
+from django.db.models.functions import Lower
 from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from aftersales.api.serializers import StrictFieldsMixin
@@ -8,7 +10,7 @@ from tickets.models import Area, ProductCategory, ProductModel, Ticket
 
 from ..choices import MANUAL_KINDS, LocationKind, RecoveryStatus
 from ..models import (
-    SKU_PATTERN,
+    SKU_MAX_LENGTH,
     Part,
     StockCount,
     StockCountLine,
@@ -17,16 +19,19 @@ from ..models import (
     StockMovement,
     StockReservation,
     TicketPart,
+    validate_part_number,
 )
 
 MAX_QUANTITY = 100_000
 
 
 class PartSerializer(StrictFieldsMixin, serializers.ModelSerializer):
-    sku = serializers.RegexField(
-        SKU_PATTERN,
-        max_length=20,
-        help_text="<FAMILY>-<5 digits>[-<revision>], e.g. AC-00123 or WM-04511-B2.",
+    sku = serializers.CharField(
+        max_length=SKU_MAX_LENGTH,
+        help_text=(
+            "The manufacturer's own part number in any format (P443450, AC-00123), trimmed; "
+            "unique ignoring case. A deployment may require a pattern (PART_NUMBER_PATTERN)."
+        ),
     )
     category = serializers.SlugRelatedField(
         slug_field="code", queryset=ProductCategory.objects.all()
@@ -59,8 +64,13 @@ class PartSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         read_only_fields = ["created_at"]
 
     def validate_sku(self, value):
-        if Part.objects.filter(sku=value).exists():
-            raise serializers.ValidationError("This SKU is taken.")
+        # Checked again by the service; here so the 400 names every bad field at once.
+        validate_part_number(value)
+        same = Part.objects.alias(sku_lower=Lower("sku")).filter(sku_lower=value.lower())
+        if self.instance is not None:
+            same = same.exclude(pk=self.instance.pk)
+        if same.exists():
+            raise serializers.ValidationError(_("A part with this number already exists."))
         return value
 
 

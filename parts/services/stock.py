@@ -17,8 +17,9 @@ Movements are never edited or deleted.
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -214,13 +215,35 @@ def _reorder_alert_flip(*, level, below, now, actor, ticket):
 # --- Catalogue and locations -------------------------------------------------------------
 
 
+def _part_number(value, *, exclude_pk=None):
+    """The part number as stored: trimmed, and no other part's ignoring case (the
+    ``part_sku_ci_unique`` constraint holds it; this gives the clear field error first)."""
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError({"sku": [_("Enter the part number.")]})
+    same = Part.objects.alias(sku_lower=Lower("sku")).filter(sku_lower=value.lower())
+    if same.exclude(pk=exclude_pk).exists():
+        raise ValidationError({"sku": [_("A part with this number already exists.")]})
+    return value
+
+
+def _part_save(part):
+    """Save, a concurrent create of the same number (in any case) reported as taken."""
+    try:
+        with transaction.atomic():
+            part.save()
+    except IntegrityError as exc:
+        raise ValidationError({"sku": [_("A part with this number already exists.")]}) from exc
+
+
 @transaction.atomic
 def part_create(*, actor, compatible_models=(), **fields):
     """Add a part to the catalogue (supervisors). Writes ``part.created``."""
     stock_authorize(actor)
+    fields["sku"] = _part_number(fields.get("sku"))
     part = Part(**fields)
     part.full_clean()
-    part.save()
+    _part_save(part)
     if compatible_models:
         part.compatible_models.set(compatible_models)
     audit_record(
@@ -239,10 +262,13 @@ def part_update(*, part, actor, compatible_models=None, **fields):
     says). Writes ``part.updated``."""
     stock_authorize(actor)
     before = {field: getattr(part, field) for field in fields}
+    if "sku" in fields:
+        fields["sku"] = _part_number(fields["sku"], exclude_pk=part.pk)
     for field, value in fields.items():
         setattr(part, field, value)
-    part.full_clean()
-    part.save()
+    # A pattern configured later binds numbers entered, not the one an old part keeps.
+    part.full_clean(exclude=None if before.get("sku", part.sku) != part.sku else ["sku"])
+    _part_save(part)
     changes = {
         f: [str(before[f]), str(getattr(part, f))] for f in fields if before[f] != getattr(part, f)
     }

@@ -42,12 +42,16 @@
     if (last) last.querySelector("input[type=number]").focus();
   });
 
-  // A photo taken halfway through the work record reloads the page: what was typed and
-  // picked so far is kept in this tab (sessionStorage) and put back once it has loaded.
+  // The work record as a draft on the phone (localStorage): what was typed and picked is
+  // saved as it is typed and put back when the page loads again (a photo taken halfway
+  // reloads the page; so does a phone that drops the tab), until the form is sent or
+  // queued (offline.js removes it then).
   var record = document.querySelector("form.work-record");
   var draftKey = "job-draft:" + window.location.pathname;
+  var store = null;
+  try { store = window.localStorage; } catch (e) { store = null; }
   function saveDraft() {
-    if (!record || !window.sessionStorage) return;
+    if (!record || !store) return;
     var picked = record.querySelector("#picked-parts");
     picked.querySelectorAll("input").forEach(function (el) { el.setAttribute("value", el.value); });
     picked.querySelectorAll("option").forEach(function (o) { o.toggleAttribute("selected", o.selected); });
@@ -57,13 +61,11 @@
       if (/^(hidden|submit|button|file)$/.test(el.type)) return;
       values.push([el.id, el.value, el.checked]);
     });
-    sessionStorage.setItem(draftKey, JSON.stringify({ picked: picked.innerHTML, values: values }));
+    store.setItem(draftKey, JSON.stringify({ picked: picked.innerHTML, values: values }));
   }
   function restoreDraft() {
-    var saved = window.sessionStorage && sessionStorage.getItem(draftKey);
-    if (!saved) return;
-    sessionStorage.removeItem(draftKey);
-    if (!record) return;
+    var saved = store && store.getItem(draftKey);
+    if (!saved || !record) return;
     var draft = JSON.parse(saved);
     var picked = record.querySelector("#picked-parts");
     if (!picked.querySelector("[data-part-line]")) {
@@ -78,9 +80,22 @@
     });
   }
   restoreDraft();
-  if (record) record.addEventListener("submit", function () {
-    if (window.sessionStorage) sessionStorage.removeItem(draftKey);
-  });
+  var pending = null;
+  function saveSoon() {
+    window.clearTimeout(pending);
+    pending = window.setTimeout(saveDraft, 300);
+  }
+  if (record) {
+    record.addEventListener("input", saveSoon);
+    record.addEventListener("change", saveSoon);
+    record.addEventListener("click", function (event) { if (event.target.closest("[data-step]")) saveSoon(); });
+    document.addEventListener("htmx:afterSwap", saveSoon);
+    record.addEventListener("submit", function (event) {
+      if (event.submitter && /^(add_part|part_search)$/.test(event.submitter.name)) return;
+      window.clearTimeout(pending);
+      if (store) store.removeItem(draftKey);
+    });
+  }
 
   // Photos: at most data-downscale pixels on the long side, as JPEG, before upload.
   function downscale(file, longest) {
@@ -99,6 +114,7 @@
       });
     });
   }
+  window.aftersalesJob = { downscale: downscale };
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (!form.matches || !form.matches("form[data-downscale]")) return;

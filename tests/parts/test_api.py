@@ -34,7 +34,14 @@ def test_part_create_and_list(supervisor_client, technician_client):
 
 @pytest.mark.parametrize(
     "field,value",
-    [("sku", "bad sku"), ("unit_price", "-1"), ("category", "nope"), ("reorder_point", -1)],
+    [
+        ("sku", "x" * 41),
+        ("sku", "   "),
+        ("sku", "AC\x0100"),
+        ("unit_price", "-1"),
+        ("category", "nope"),
+        ("reorder_point", -1),
+    ],
 )
 def test_part_create_bad_input_is_400(supervisor_client, field, value):
     ProductCategoryFactory()

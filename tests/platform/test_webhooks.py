@@ -119,7 +119,7 @@ def test_a_non_http_url_written_around_the_service_is_never_opened(integrator, a
     assert services.webhook_deliver(delivery_id=delivery.pk) == 30
     delivery.refresh_from_db()
     assert delivery.attempts_log[0]["status_code"] is None
-    assert delivery.attempts_log[0]["error"] == "refused URL scheme"
+    assert delivery.attempts_log[0]["error"] == "refused: bad_url"
 
 
 def test_webhooks_api_roles_validation_and_deactivation(

@@ -564,7 +564,7 @@ def test_intake_for_an_unknown_phone_offers_a_new_customer(login, agent):
 @pytest.mark.django_db
 def test_intake_says_when_the_phone_is_not_a_number(login, agent):
     page = _text(login(agent).get(reverse("ticket-create-page"), {"phone": "abc"}))
-    assert "Enter a phone number" in page
+    assert "Enter a valid phone number" in page
 
 
 @pytest.mark.django_db

@@ -3,6 +3,7 @@
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -91,7 +92,11 @@ class CustomerSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     area = serializers.SlugRelatedField(
         slug_field="code", queryset=Area.objects.all(), required=False, allow_null=True
     )
-    phone = serializers.CharField(max_length=32)
+    phone = serializers.CharField(
+        max_length=32,
+        help_text="Mobile, landline with area code, or +<country code> for other countries; "
+        "stored normalised (13800138000, 01012345678, +442079460958).",
+    )
     tier = serializers.ChoiceField(choices=CustomerTier.choices, required=False)
     erased = serializers.SerializerMethodField()
 
@@ -225,7 +230,7 @@ class TicketCustomerSummarySerializer(serializers.Serializer):
     phone = serializers.CharField()
     address = serializers.CharField()
     area = serializers.CharField(allow_null=True)
-    tier = serializers.CharField()
+    tier = serializers.CharField(help_text="Blank where the caller may not see the details.")
 
 
 class TicketSerializer(StrictFieldsMixin, serializers.ModelSerializer):
@@ -342,8 +347,11 @@ class TicketSerializer(StrictFieldsMixin, serializers.ModelSerializer):
             "name": customer.name if details else "",
             "phone": phone,
             "address": customer.address if details else "",
-            "area": customer.area.code if customer.area else None,
-            "tier": customer.tier,
+            # Who the customer is, where they live and whether they are a VIP are the
+            # record's, not the integrator's who only knows the number (ticket `area` is the
+            # ticket's own routing).
+            "area": customer.area.code if details and customer.area else None,
+            "tier": customer.tier if details else "",
         }
 
     @extend_schema_field(TicketSlaSerializer)
@@ -377,10 +385,93 @@ def _dt(value, tz):
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
+class TicketIntakeCustomerSerializer(StrictFieldsMixin, serializers.Serializer):
+    """An integrator's customer, inline: matched by normalised phone, registered when new.
+    A known customer's record is kept; details that differ are recorded for the desk."""
+
+    name = serializers.CharField(max_length=200)
+    phone = serializers.CharField(
+        max_length=32,
+        help_text="Mobile, landline with area code, or +<country code> for other countries.",
+    )
+    email = serializers.EmailField(required=False, allow_blank=True, max_length=254)
+    address = serializers.CharField(required=False, allow_blank=True, max_length=400)
+    area = serializers.SlugRelatedField(
+        slug_field="code", queryset=Area.objects.all(), required=False, allow_null=True
+    )
+
+
+class TicketIntakeProductSerializer(StrictFieldsMixin, serializers.Serializer):
+    """The unit, inline: matched by model and serial (it must be the customer's), registered
+    when new (then ``purchase_date`` is needed)."""
+
+    model = serializers.CharField(max_length=64, help_text="Product model code or id.")
+    serial_number = serializers.CharField(max_length=64)
+    purchase_date = DateField(required=False, allow_null=True)
+
+    def validate_model(self, value):
+        return ProductSerializer.validate_model(self, value)
+
+
+class IdOrDetailsField(serializers.Field):
+    """A related row given by id (one the caller may use) or by its details inline (an
+    object for ``details_serializer``). Validates to the instance or the details' dict."""
+
+    default_error_messages = {
+        "invalid": _("Give an id or an object with the details."),
+    }
+
+    def __init__(self, *, details_serializer, id_help, **kwargs):
+        self.details_serializer = details_serializer
+        self.id_help = id_help
+        self.by_id = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.none())
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            details = self.details_serializer(data=data, context=self.context)
+            if not details.is_valid():
+                raise serializers.ValidationError(details.errors)
+            return dict(details.validated_data)
+        if isinstance(data, (list, bool, float)) or data is None:
+            self.fail("invalid")
+        return self.by_id.to_internal_value(data)
+
+    def to_representation(self, value):
+        return value.pk
+
+
+class IdOrDetailsFieldSchema(OpenApiSerializerFieldExtension):
+    """The schema says what the field takes: ``oneOf`` an integer id or the details object
+    (its own component, e.g. ``TicketIntakeCustomerRequest``)."""
+
+    target_class = IdOrDetailsField
+
+    def map_serializer_field(self, auto_schema, direction):
+        component = auto_schema.resolve_serializer(self.target.details_serializer, direction)
+        return {
+            "oneOf": [
+                {"type": "integer", "description": self.target.id_help},
+                component.ref,
+            ]
+        }
+
+
 class TicketCreateSerializer(StrictFieldsMixin, serializers.Serializer):
-    customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.none())
-    product = serializers.PrimaryKeyRelatedField(
-        queryset=Product.objects.none(), required=False, allow_null=True
+    """A new ticket (``ticket_intake``). ``customer`` and ``product`` are ids, or objects
+    with the details: the customer matched by normalised phone (registered when new; a
+    known customer's record is kept), the unit by model and serial (registered when new)."""
+
+    customer = IdOrDetailsField(
+        details_serializer=TicketIntakeCustomerSerializer,
+        id_help="A customer the caller may file for (an integrator: one it registered or "
+        "found by full phone number).",
+    )
+    product = IdOrDetailsField(
+        details_serializer=TicketIntakeProductSerializer,
+        id_help="One of the customer's registered units.",
+        required=False,
+        allow_null=True,
     )
     channel = serializers.ChoiceField(choices=Channel.choices)
     category = serializers.ChoiceField(choices=TicketCategory.choices)
@@ -394,10 +485,19 @@ class TicketCreateSerializer(StrictFieldsMixin, serializers.Serializer):
             return
         # With its area, for the response; an integrator may file for a customer it found.
         customers = customer_list(user=_user(self), for_filing=True)
-        self.fields["customer"].queryset = customers
-        self.fields["product"].queryset = Product.objects.filter(
+        self.fields["customer"].by_id.queryset = customers
+        self.fields["product"].by_id.queryset = Product.objects.filter(
             customer__in=customers.values("pk")
         )
+
+    def validate(self, attrs):
+        """In ``ticket_intake``'s terms: ``customer``/``product`` for rows given by id,
+        ``customer_details``/``product_details`` for inline ones."""
+        if isinstance(attrs.get("customer"), dict):
+            attrs["customer_details"] = attrs.pop("customer")
+        if isinstance(attrs.get("product"), dict):
+            attrs["product_details"] = attrs.pop("product")
+        return attrs
 
 
 class TicketUpdateSerializer(StrictFieldsMixin, serializers.Serializer):

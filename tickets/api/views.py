@@ -349,7 +349,18 @@ class TicketViewSet(
         serializer.is_valid(raise_exception=True)
         # The customer came from the serializer's queryset with its area, the owner is the
         # actor: everything the representation reads is already loaded.
-        ticket = services.ticket_intake(actor=request.user, **serializer.validated_data)
+        data = serializer.validated_data
+        try:
+            ticket = services.ticket_intake(actor=request.user, **data)
+        except services.IntakeRejected as exc:
+            if f"{exc.part}_details" not in data:
+                raise
+            # The inline object's own field errors, nested: {"customer": {"phone": […]}}.
+            if hasattr(exc, "error_dict"):
+                errors = exc.message_dict
+            else:
+                errors = {"non_field_errors": exc.messages}
+            raise ValidationError({exc.part: errors}) from exc
         return status.HTTP_201_CREATED, self.get_serializer(ticket).data
 
     def create(self, request, *args, **kwargs):

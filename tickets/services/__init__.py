@@ -13,7 +13,9 @@ from .customers import (
     customer_erase,
     customer_export,
     customer_lookup,
+    customer_match_or_create,
     customer_update,
+    product_match_or_register,
     product_register,
 )
 from .field import (
@@ -110,6 +112,7 @@ __all__ = [
     "customer_erase",
     "customer_export",
     "customer_lookup",
+    "customer_match_or_create",
     "customer_update",
     "fault_code_create",
     "fault_code_delete",
@@ -118,6 +121,7 @@ __all__ = [
     "product_category_create",
     "product_category_delete",
     "product_category_update",
+    "product_match_or_register",
     "product_model_create",
     "product_model_delete",
     "product_model_update",

@@ -90,6 +90,90 @@ def customer_create(
     return customer
 
 
+# What an intake may say about a customer it names by phone, besides the phone itself.
+INTAKE_DETAIL_FIELDS = ("name", "email", "address", "area")
+
+
+def customer_match_or_create(*, actor, name, phone, email="", address="", area=None):
+    """The customer an intake names by details rather than id (``POST /tickets/`` with an
+    inline customer): the known customer (not erased) with the same normalised phone, or a
+    new one registered with ``customer_create``. Returns ``(customer, created)``.
+
+    A known customer's record is kept as it is: an integrator's submission never changes
+    it (it may not even see it, and a blind overwrite would let whoever knows a number
+    move someone's visit address). Submitted details that differ from the stored ones are
+    recorded in one ``customer.intake_differs`` audit event (``{field: [stored,
+    submitted]}``, the personal values encrypted with the customer's key) for the desk to
+    check with the customer and correct on the customer page. Knowing the full number is
+    a lookup, so the match is also audited ``customer.looked_up`` (which lets the
+    integrator file again with the id). Run inside the intake's transaction; a concurrent
+    intake registering the same new number makes this one use that customer."""
+    role_require(actor, *INTAKE_ROLES)
+    try:
+        normal = normalize_phone(phone)
+    except ValueError as exc:
+        raise ValidationError({"phone": [str(exc)]}) from exc
+    known = Customer.objects.active().filter(phone=normal).select_related("area").first()
+    if known is None:
+        try:
+            with transaction.atomic():
+                customer = customer_create(
+                    actor=actor, name=name, phone=normal, email=email, address=address, area=area
+                )
+            return customer, True
+        except ValidationError:
+            # The same number registered by a concurrent intake that has committed since
+            # (or an erased customer's placeholder, which never matches): match again.
+            known = Customer.objects.active().filter(phone=normal).select_related("area").first()
+            if known is None:
+                raise
+    submitted = {"name": name, "email": email, "address": address, "area": area}
+    differing = {}
+    for field in INTAKE_DETAIL_FIELDS:
+        value = submitted[field]
+        if field == "area":
+            if value is not None and value.pk != known.area_id:
+                differing["area"] = [known.area.code if known.area_id else None, value.code]
+            continue
+        value = (value or "").strip()
+        if value and value != getattr(known, field):
+            differing[field] = [getattr(known, field), value]
+    audit_record(actor=actor, action="customer.looked_up", obj=known, changes={"via": "intake"})
+    if differing:
+        audit_record(actor=actor, action="customer.intake_differs", obj=known, changes=differing)
+    return known, False
+
+
+def product_match_or_register(*, actor, customer, model, serial_number, purchase_date=None):
+    """The unit an intake names by model and serial: the registered one, which must be
+    ``customer``'s, or a new one registered with ``product_register`` (which then needs
+    the purchase date). Returns ``(product, created)``; nothing about a known unit is
+    changed."""
+    role_require(actor, *INTAKE_ROLES)
+    serial_number = (serial_number or "").strip()
+    if not serial_number:
+        raise ValidationError({"serial_number": [_("Enter the unit's serial number.")]})
+    known = Product.objects.filter(model=model, serial_number=serial_number).first()
+    if known is not None:
+        if known.customer_id != customer.pk:
+            raise ValidationError(
+                {"serial_number": [_("This unit is registered to another customer.")]}
+            )
+        return known, False
+    if purchase_date is None:
+        raise ValidationError(
+            {"purchase_date": [_("Give the purchase date to register a new unit.")]}
+        )
+    product = product_register(
+        actor=actor,
+        customer=customer,
+        model=model,
+        serial_number=serial_number,
+        purchase_date=purchase_date,
+    )
+    return product, True
+
+
 # What the desk edits on the customer page as contact details (the tier is triage's).
 CONTACT_FIELDS = (
     "name",

@@ -16,7 +16,12 @@ from audits.services import audit_record
 from ..choices import EventKind, Priority
 from ..models import Ticket, TicketEvent, TicketNumberSequence
 from ..selectors import dashboard_invalidate
-from .customers import customer_create, product_register
+from .customers import (
+    customer_create,
+    customer_match_or_create,
+    product_match_or_register,
+    product_register,
+)
 from .sla import sla_clock_record, sla_deadlines, sla_policy_matching
 
 
@@ -157,25 +162,47 @@ class IntakeRejected(ValidationError):
 
 
 @transaction.atomic
-def ticket_intake(*, actor, customer=None, new_customer=None, new_product=None, **request):
+def ticket_intake(
+    *,
+    actor,
+    customer=None,
+    new_customer=None,
+    customer_details=None,
+    new_product=None,
+    product_details=None,
+    **request,
+):
     """A call taken, from phone ring to ticket: "customer + product + ticket" all or nothing.
 
-    ``customer`` is the customer found (by phone), or ``new_customer`` the fields to
-    register them with (``customer_create``); ``new_product`` optionally registers the
-    unit the call is about (``product_register``) and files the ticket against it;
-    ``request`` are ``ticket_create``'s fields (``product`` for a unit already known).
-    Each step writes its own audit event; a refusal of any step rolls back the others and
-    raises ``IntakeRejected`` naming the step. Used by the intake page and the REST API.
+    The customer is one of: ``customer``, the customer found (by phone); ``new_customer``,
+    the fields to register them with (``customer_create``); ``customer_details``, an
+    integrator's inline customer, matched by phone or registered
+    (``customer_match_or_create``, which keeps a known customer's data and audits what
+    differs). ``new_product`` optionally registers the unit the call is about
+    (``product_register``); ``product_details`` matches it by model and serial or registers
+    it (``product_match_or_register``); ``request`` are ``ticket_create``'s fields
+    (``product`` for a unit already known). Each step writes its own audit event; a refusal
+    of any step rolls back the others and raises ``IntakeRejected`` naming the step. Used
+    by the intake page and the REST API.
     """
-    if (customer is None) == (new_customer is None):
-        raise ValueError("give either customer or new_customer")
+    if sum(x is not None for x in (customer, new_customer, customer_details)) != 1:
+        raise ValueError("give one of customer, new_customer, customer_details")
+    if new_product is not None and product_details is not None:
+        raise ValueError("give new_product or product_details, not both")
     part = "customer"
     try:
-        if customer is None:
+        if customer_details is not None:
+            customer, _created = customer_match_or_create(actor=actor, **customer_details)
+        elif customer is None:
             customer = customer_create(actor=actor, **new_customer)
         if new_product is not None:
             part = "product"
             request["product"] = product_register(actor=actor, customer=customer, **new_product)
+        elif product_details is not None:
+            part = "product"
+            request["product"], _created = product_match_or_register(
+                actor=actor, customer=customer, **product_details
+            )
         part = "ticket"
         return ticket_create(actor=actor, customer=customer, **request)
     except ValidationError as exc:

@@ -14,6 +14,7 @@ Nothing else in the code base writes ``Ticket.status``.
 
 import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
@@ -56,7 +57,7 @@ from .sla import (
     sla_policy_of,
     sla_recompute_changes,
 )
-from .visits import check_in_window
+from .visits import check_in_window, stage_time, stage_time_facts
 from .work_order import work_order_queue
 
 MAX_ESCALATION_LEVEL = 3
@@ -467,6 +468,19 @@ def ticket_reschedule(
     return ticket
 
 
+def _stage_time(*, device_time, not_before):
+    """(instant, payload facts) of a stage a phone may have recorded offline
+    (``visits.stage_time``): the device's time when plausible, else now."""
+    received_at = timezone.now()
+    at, used = stage_time(
+        device_time=device_time,
+        received_at=received_at,
+        not_before=not_before,
+        skew_seconds=settings.OFFLINE_CLOCK_SKEW_SECONDS,
+    )
+    return at, stage_time_facts(device_time=device_time, received_at=received_at, used=used)
+
+
 @transaction.atomic
 def ticket_check_in(
     *,
@@ -476,8 +490,14 @@ def ticket_check_in(
     longitude=None,
     expected_version=None,
     outside_window_confirmed=None,
+    device_time=None,
 ):
     """dispatched → on_site: the assigned technician arrives (position optional).
+
+    ``device_time``: when the phone recorded the check-in (made offline, sent later);
+    the arrival (``on_site_at``) is that time when plausible (``visits.stage_time``: not
+    in the future, not before the dispatch), else now, and the timeline and audit events
+    say which (``time_source``) beside both times.
 
     A check-in outside the booked window (``field.check_in_window``: early or late) is
     recorded as such on the timeline and in the audit event (``outside_window``). When
@@ -486,7 +506,10 @@ def ticket_check_in(
     ``outside_window_confirmed``; None (the API) records it without asking.
     """
     ticket_authorize(ticket=ticket, action=Action.CHECK_IN, actor=actor)
-    now = timezone.now()
+    # A page out of date (the job rescheduled meanwhile) says so before any window check:
+    # the window the technician was warned about may no longer be the booked one.
+    _check_state(ticket=ticket, action=Action.CHECK_IN, expected_version=expected_version)
+    now, time_facts = _stage_time(device_time=device_time, not_before=ticket.dispatched_at)
     outside = (
         check_in_window(ticket=ticket, at=now) if ticket.status == TicketStatus.DISPATCHED else None
     )
@@ -500,7 +523,8 @@ def ticket_check_in(
         )
     changes = {"on_site_at": now}
     audit = {"on_site_at": [None, now.isoformat()]}
-    payload = {"latitude": latitude, "longitude": longitude}
+    payload = {"latitude": latitude, "longitude": longitude, **time_facts}
+    audit.update(time_facts)
     if outside:
         audit["outside_window"] = payload["outside_window"] = outside
     return _apply(
@@ -527,8 +551,13 @@ def ticket_complete(
     expected_version=None,
     parts_used=None,
     checklist=None,
+    device_time=None,
 ):
     """on_site → awaiting_confirmation: record the diagnosis and the work (现场处理).
+
+    ``device_time``: when the phone recorded the work (offline); ``completed_at`` (the
+    resolution stage of the SLA) is that time when plausible (not in the future, not
+    before the check-in), else now, and the events say which (``time_source``).
 
     ``parts_used`` are issued from stock (``parts.services.stock_issue_for_ticket``), and
     reservations not used are released. ``checklist`` is the completion checklist as
@@ -536,7 +565,7 @@ def ticket_complete(
     its audit event.
     """
     ticket_authorize(ticket=ticket, action=Action.COMPLETE, actor=actor)
-    now = timezone.now()
+    now, time_facts = _stage_time(device_time=device_time, not_before=ticket.on_site_at)
     changes = {
         "fault_class": fault_class,
         "fault_code": fault_code,
@@ -545,11 +574,19 @@ def ticket_complete(
         "test_passed": test_passed,
         "completed_at": now,
     }
-    payload = {"fault_class": fault_class, "fault_code": fault_code, "test_passed": test_passed}
-    audit_changes = None
+    payload = {
+        "fault_class": fault_class,
+        "fault_code": fault_code,
+        "test_passed": test_passed,
+        **time_facts,
+    }
+    audit_changes = {**_plain_changes(ticket, changes), **time_facts} if time_facts else None
     if checklist is not None:
         payload["checklist"] = checklist
-        audit_changes = {**_plain_changes(ticket, changes), "checklist": checklist}
+        audit_changes = {
+            **(audit_changes or _plain_changes(ticket, changes)),
+            "checklist": checklist,
+        }
     ticket = _apply(
         ticket=ticket,
         action=Action.COMPLETE,
@@ -627,6 +664,7 @@ def ticket_confirm(
     satisfaction=None,
     expected_version=None,
     via="",
+    device_time=None,
 ):
     """awaiting_confirmation → closed (accepted) or → triaged (rejected: redo the job).
 
@@ -636,6 +674,9 @@ def ticket_confirm(
     image (400 otherwise); it is stored re-encoded (``tickets.validators.signature_clean``).
     ``via`` names how the answer came when not from the signed-in actor (``online``: the
     customer's own link, ``actor=None``). A close queues the survey invitation.
+    ``device_time``: when the customer signed on the technician's phone (offline);
+    ``closed_at`` is that time when plausible (not in the future, not before the
+    completion), else now.
     """
     ticket_authorize(ticket=ticket, action=Action.CONFIRM, actor=actor)
     try:
@@ -644,7 +685,7 @@ def ticket_confirm(
         raise ValidationError({"signature": exc.messages}) from exc
     if not accepted and not (comment or "").strip():
         raise ValidationError({"comment": [_("Write down why the customer rejects the work.")]})
-    now = timezone.now()
+    now, time_facts = _stage_time(device_time=device_time, not_before=ticket.completed_at)
     if accepted:
         policy = ticket.sla_policy or sla_policy_of(ticket)
         follow_up_due = now + datetime.timedelta(days=policy.follow_up_days)
@@ -675,7 +716,9 @@ def ticket_confirm(
         "comment": comment,
         "satisfaction": satisfaction,
         "signed": bool(signature),
+        **time_facts,
     }
+    audit_changes.update(time_facts)
     if via:
         payload["via"] = via
     ticket = _apply(

@@ -7,7 +7,7 @@ from django import template
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import format_html
+from django.utils.html import format_html, json_script
 from django.utils.translation import gettext as _
 
 from aftersales.roles import Role, has_role, roles_of
@@ -68,6 +68,7 @@ def nav_links(context):
     if has_role(user, Role.SUPERVISOR):
         links.append(("dispatch-board-page", "", _("Dispatch board"), "g b"))
         links.append(("technician-list-page", "", _("Technicians"), "g h"))
+        links.append(("integrator-token-list-page", "", _("Integrator tokens"), "g i"))
     if has_role(user, Role.SUPERVISOR, Role.AUDITOR):
         links.append(("kpi-report-page", "", _("KPI reports"), "g r"))
     if has_role(user, Role.SUPERVISOR, Role.AUDITOR):
@@ -166,3 +167,50 @@ def sla_badge(ticket, now=None):
         title=title,
         text=badge["text"],
     )
+
+
+@register.simple_tag(takes_context=True)
+def offline_config(context):
+    """The technician app's settings and words for static/js/offline.js, as a JSON data
+    block (never executed): where to ask for the sync state and the service worker, who
+    is signed in (a queue is sent only by the technician who made it) and the messages
+    in the page's language."""
+    user = context["request"].user
+    config = {
+        "user": user.pk,
+        "syncUrl": reverse("job-sync-state"),
+        "swUrl": reverse("job-service-worker"),
+        "scope": "/jobs/",
+        "text": {
+            "waitingOne": _("1 change waiting to send"),
+            "waitingMany": _("%(n)s changes waiting to send") % {"n": "{n}"},
+            "offline": _("No signal: what you do is kept on this phone and sent later."),
+            "sending": _("Sending the changes kept on this phone…"),
+            "sent": _("Everything kept on this phone has been sent."),
+            "signedOut": _("Sign in again to send the changes kept on this phone."),
+            "needsSignal": _("This needs a signal: try again when you are online."),
+            "held": _("Waits for the change before it to be sorted out."),
+            "discard": _("Discard this change"),
+            "retry": _("Try again"),
+            "discardConfirm": _("Discard this change for good? It will not be sent."),
+            "queuedAt": _("Kept on this phone at {time}: sent when the signal returns."),
+            "madeAt": _("Made on this phone at {time}, not applied."),
+            "status": {
+                status: str(TicketStatus(status).label)
+                for status in ("dispatched", "on_site", "awaiting_confirmation", "closed")
+            },
+            "confirmWindow": _("This is outside the booked window: confirm to check in anyway."),
+            "photoWaiting": _("Waiting to send"),
+            "free": _("Free (warranty)"),
+            "charged": _("Charged"),
+            "noParts": _("No parts were fitted."),
+            "noMatch": _("No part in your van matches."),
+            "labels": {
+                "check_in": _("Check-in"),
+                "complete": _("Work record"),
+                "sign": _("Customer's signature"),
+                "photo": _("Photo"),
+            },
+        },
+    }
+    return json_script(config, "offline-config")

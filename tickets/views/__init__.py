@@ -30,6 +30,7 @@ from .field_job import (
 from .home import home
 from .intake import intake_open_tickets, ticket_create_page
 from .jobs import my_jobs_page
+from .offline import job_offline_page, job_sync_state, service_worker, web_manifest
 from .public import (
     public_confirm_page,
     public_lookup_page,
@@ -56,11 +57,13 @@ __all__ = [
     "intake_open_tickets",
     "job_check_in_page",
     "job_complete_page",
+    "job_offline_page",
     "job_on_my_way_page",
     "job_page",
     "job_part_line",
     "job_photo_page",
     "job_sign_page",
+    "job_sync_state",
     "job_van_parts",
     "job_work_order_file",
     "my_jobs_page",
@@ -71,6 +74,7 @@ __all__ = [
     "public_survey_page",
     "public_work_order_file",
     "screen_pop",
+    "service_worker",
     "ticket_action_page",
     "ticket_attachment_add_page",
     "ticket_attachment_file",
@@ -81,4 +85,5 @@ __all__ = [
     "ticket_detail_page",
     "ticket_list_page",
     "ticket_work_order_file",
+    "web_manifest",
 ]

@@ -34,6 +34,8 @@ RECORD_ACTIONS = {
     "customer.corrected": gettext_lazy("Data corrected"),
     "customer.consent_withdrawn": gettext_lazy("Consent withdrawn"),
     "customer.erased": gettext_lazy("Personal data erased"),
+    # Stored value → the one an intake submitted; the record itself was kept.
+    "customer.intake_differs": gettext_lazy("Intake gave details that differ from the record"),
 }
 FIELD_LABELS = {
     **forms.CustomerCorrectForm.FIELD_LABELS,

@@ -36,6 +36,7 @@ from ..presenters import PiiReads, customer_phone, pii_reads_record
 from ..selectors import last_on_my_way, ticket_list, work_order_attachment, work_order_summary
 from .common import role_required
 from .detail import _error_text
+from .offline import ReplayConflict, is_replay, offline_replay, replay_problem
 from .work_order import work_order_response
 
 
@@ -97,6 +98,16 @@ def _photo_form(ticket, user, data=None, files=None, refused=False):
     )
 
 
+def _with_charge(ticket, levels):
+    """The van's levels, each knowing whether its part must be charged on this job (the
+    phone builds a picked line from it when there is no signal)."""
+    rule = _charged_rule(ticket)
+    levels = list(levels)
+    for level in levels:
+        level.forced_charge = rule(level.part)
+    return levels
+
+
 def _map_links(address):
     if not address:
         return None
@@ -110,6 +121,8 @@ def _map_links(address):
 def _render(request, ticket, *, status=200, on_my_way=None, check_in=None, complete=None,
             photo=None, error=None, error_at=None):  # fmt: skip
     user = request.user
+    if status >= 400:
+        replay_problem(request, error=error, forms=(on_my_way, check_in, complete, photo))
     reads = PiiReads()
     phone, show_phone = customer_phone(
         user=user, customer=ticket.customer, ticket=ticket, reads=reads
@@ -120,7 +133,9 @@ def _render(request, ticket, *, status=200, on_my_way=None, check_in=None, compl
     outside = services.check_in_window(ticket=ticket) if dispatched else None
     if dispatched and check_in is None:
         check_in = forms.JobCheckInForm(ticket=ticket, user=user, auto_id="id_check_in_%s")
-    if on_site and complete is None:
+    # A dispatched job's page carries the work record and the sign-off too, hidden:
+    # offline, the phone shows them once the check-in (then the work) is queued.
+    if (on_site or dispatched) and complete is None:
         complete = _complete_form(ticket, user)
     photos = [
         row for row in TicketAttachment.objects.of_ticket(ticket) if row.is_photo
@@ -139,7 +154,14 @@ def _render(request, ticket, *, status=200, on_my_way=None, check_in=None, compl
         "on_my_way_sent": last_on_my_way(ticket=ticket) if dispatched else None,
         "check_in_form": check_in,
         "complete_form": complete,
-        "van_parts": van_stock_for_job(ticket=ticket) if on_site else [],
+        "van_parts": _with_charge(ticket, van_stock_for_job(ticket=ticket))
+        if on_site or dispatched
+        else [],
+        "offline_sign_form": forms.ConfirmForm(ticket=ticket, user=user, auto_id="id_sign_%s")
+        if on_site or dispatched
+        else None,
+        "warranty_days": settings.REPAIR_WARRANTY_DAYS,
+        "window_tolerance": settings.JOB_CHECK_IN_TOLERANCE_MINUTES,
         "photo_form": photo or _photo_form(ticket, user),
         "photos": photos,
         "history": unit_service_history(ticket=ticket, limit=settings.JOB_SERVICE_HISTORY_LIMIT),
@@ -163,6 +185,7 @@ def _back(ticket, anchor=""):
 def _refused(request, ticket, exc, **forms_kwargs):
     """A service's refusal: the page again with the message beside the form."""
     status = getattr(exc, "status", 400)
+    request.replay_code = getattr(exc, "code", "")
     ticket = _job(request, ticket.pk)
     return _render(request, ticket, status=status, error=_error_text(exc), **forms_kwargs)
 
@@ -190,6 +213,7 @@ def job_on_my_way_page(request, pk):
     return _back(ticket)
 
 
+@offline_replay
 @role_required(Role.TECHNICIAN)
 @require_POST
 def job_check_in_page(request, pk):
@@ -206,6 +230,7 @@ def job_check_in_page(request, pk):
                 longitude=data["longitude"],
                 expected_version=data["version"],
                 outside_window_confirmed=data["outside_window_confirmed"],
+                device_time=getattr(request, "device_time", None),
             )
         except ValidationError as exc:
             forms.add_service_errors(form, exc)
@@ -219,13 +244,14 @@ def job_check_in_page(request, pk):
     return _render(request, ticket, check_in=form, status=400)
 
 
+@offline_replay
 @role_required(Role.TECHNICIAN)
 @require_POST
 def job_complete_page(request, pk):
     """Complete the job with its work record; "add" and "search" buttons (the page
     without JavaScript) only show the form again with the lines picked so far."""
     ticket = _job(request, pk)
-    if "add_part" in request.POST or "part_search" in request.POST:
+    if ("add_part" in request.POST or "part_search" in request.POST) and not is_replay(request):
         return _rebuild(request, ticket)
     form = _complete_form(ticket, request.user, request.POST)
     if form.is_valid():
@@ -239,6 +265,7 @@ def job_complete_page(request, pk):
                     actor=request.user,
                     expected_version=form.cleaned_data["version"],
                     checklist=checklist,
+                    device_time=getattr(request, "device_time", None),
                     **form.service_kwargs(),
                 )
         except ValidationError as exc:
@@ -289,7 +316,8 @@ def job_van_parts(request, pk):
     if ticket.status != TicketStatus.ON_SITE:
         raise Http404
     levels = van_stock_for_job(ticket=ticket, query=request.GET.get("part_q", ""))
-    return render(request, "tickets/job/_van_parts.html", {"ticket": ticket, "van_parts": levels})
+    context = {"ticket": ticket, "van_parts": _with_charge(ticket, levels)}
+    return render(request, "tickets/job/_van_parts.html", context)
 
 
 @role_required(Role.TECHNICIAN)
@@ -313,7 +341,7 @@ def job_photo_page(request, pk):
     """Upload a job photo (before, after, rating plate); oversized files are dropped
     while they stream and the page says so (see ``attachments``)."""
     upload_handlers_for_page(request, kind=TICKET_ATTACHMENT)
-    return _photo_add(request, pk)
+    return offline_replay(_photo_add)(request, pk)
 
 
 @csrf_protect
@@ -349,6 +377,8 @@ def _photo_add(request, pk):
 
 
 def _sign_render(request, ticket, form, *, status=200, error=None):
+    if status >= 400:
+        replay_problem(request, error=error, forms=(form,))
     context = {
         "ticket": ticket,
         "form": form,
@@ -358,6 +388,7 @@ def _sign_render(request, ticket, form, *, status=200, error=None):
     return render(request, "tickets/job_sign.html", context, status=status)
 
 
+@offline_replay
 @role_required(Role.TECHNICIAN)
 def job_sign_page(request, pk):
     """The customer's sign-off on the technician's phone: the summary (work done, parts
@@ -365,6 +396,11 @@ def job_sign_page(request, pk):
     the signature, posted through ``ticket_confirm`` like the ticket page's form."""
     ticket = _job(request, pk)
     if ticket.status != TicketStatus.AWAITING_CONFIRMATION:
+        if is_replay(request):
+            raise ReplayConflict(
+                _("The customer's signature was not recorded: the job is %(status)s now.")
+                % {"status": ticket.get_status_display()}
+            )
         if request.method == "POST" or ticket.status not in (
             TicketStatus.CLOSED,
             TicketStatus.FOLLOWED_UP,
@@ -382,6 +418,7 @@ def job_sign_page(request, pk):
                 actor=request.user,
                 expected_version=form.cleaned_data["version"],
                 via="on_site",
+                device_time=getattr(request, "device_time", None),
                 **form.service_kwargs(),
             )
         except ValidationError as exc:

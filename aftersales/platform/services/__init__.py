@@ -17,6 +17,8 @@ from .webhooks import (
     webhook_deliver,
     webhook_emit,
     webhook_redeliver_due,
+    webhook_reenable,
+    webhook_send_test,
 )
 
 __all__ = [
@@ -36,4 +38,6 @@ __all__ = [
     "webhook_deliver",
     "webhook_emit",
     "webhook_redeliver_due",
+    "webhook_reenable",
+    "webhook_send_test",
 ]

@@ -23,20 +23,26 @@ def request_fingerprint(endpoint, data):
     return hashlib.sha256(f"{endpoint}\n{body}".encode()).hexdigest()
 
 
-def idempotent_create(*, user, key, endpoint, data, create):
+def idempotent_create(*, user, key, endpoint, data, create, device_time=None):
     """Run ``create()`` (→ (status, body)) once per (user, key); replays get the stored result.
 
     The key row is inserted first, inside the same transaction as the create, so a
     concurrent request with the same key waits on the unique index and then reads the
     committed response instead of creating a duplicate. A replay whose body differs
     is refused with 409 ``idempotency_key_reused``. Failed creates (4xx) store nothing,
-    so the client can fix the input and retry with the same key.
+    so the client can fix the input and retry with the same key. ``device_time``: the
+    client's clock when the request was made (a change queued offline), kept beside
+    the receive time.
     """
     fingerprint = request_fingerprint(endpoint, data)
     try:
         with transaction.atomic():
             record = IdempotencyKey.objects.create(
-                user=user, key=key, endpoint=endpoint, request_hash=fingerprint
+                user=user,
+                key=key,
+                endpoint=endpoint,
+                request_hash=fingerprint,
+                device_time=device_time,
             )
             status, body = create()
             record.response_status, record.response_body = status, body
