@@ -32,3 +32,6 @@ urlpatterns = [
 ]
 # MEDIA_ROOT is not published, not even in DEBUG: uploads are served by the API views
 # that check who may see them (aftersales/api/files.py).
+
+# An unmatched path under /api/ answers the API's JSON 404, the pages our 404.html.
+handler404 = "aftersales.api.errors.page_not_found"

@@ -3,6 +3,9 @@
 - ``ApplicationError`` → its status (409, or 403 for ``forbidden``) with ``detail`` + ``code``.
 - Django ``ValidationError`` raised by a service → 400 in DRF's field-error shape.
 - ``ProtectedError`` (deleting something still referenced) → 409 ``protected``.
+- A DRF ``ValidationError`` raised with a bare message (a list body, e.g. a NUL in
+  ``?search=``) → ``{"non_field_errors": [...]}``: a 400 is always the field-error shape
+  the contract and the schema (``FieldErrors``) promise.
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -34,4 +37,7 @@ def api_exception_handler(exc, context):
             },
             status=409,
         )
-    return exception_handler(exc, context)
+    response = exception_handler(exc, context)
+    if response is not None and response.status_code == 400 and isinstance(response.data, list):
+        response.data = {"non_field_errors": response.data}
+    return response

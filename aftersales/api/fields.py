@@ -32,3 +32,13 @@ class DateField(_InRange, serializers.DateField):
 
 class DateTimeField(_InRange, serializers.DateTimeField):
     """A ``DateTimeField`` whose day lies within the platform's calendar."""
+
+
+class PasswordField(serializers.CharField):
+    """A new password, write-only; the serializer checks it with Django's password
+    validators, and the schema states their minimum length (``aftersales.api.schema``)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("write_only", True)
+        kwargs.setdefault("style", {"input_type": "password"})
+        super().__init__(**kwargs)

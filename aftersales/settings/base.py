@@ -455,7 +455,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_PAGINATION_CLASS": "aftersales.api.pagination.PageNumberPagination",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "aftersales.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "aftersales.api.exception_handler.api_exception_handler",
     # Per token and per user on the cache (aftersales.tokens.throttling): 429 + Retry-After.
     "DEFAULT_THROTTLE_CLASSES": [
@@ -477,6 +477,8 @@ SPECTACULAR_SETTINGS = {
     # The schema and docs are for signed-in users (integrators use their token).
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "COMPONENT_SPLIT_REQUEST": True,
+    # Docstrings of shared mixins are not descriptions of the schemas that use them.
+    "GET_LIB_DOC_EXCLUDES": "aftersales.api.schema.lib_doc_excludes",
     # Swagger UI assets are served from our own static files (no CDN on closed networks).
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

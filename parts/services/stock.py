@@ -27,6 +27,7 @@ from aftersales.exceptions import InsufficientStock
 from aftersales.platform.models import WebhookEvent
 from aftersales.platform.services import webhook_emit
 from aftersales.roles import Role, acting_user, role_require
+from aftersales.unique import unique_or_invalid
 from audits.services import audit_record
 
 from ..choices import (
@@ -301,9 +302,10 @@ def location_create(*, actor, code, name, kind, technician=None, area=None):
         raise ValidationError({"technician": [_("This technician already has a van.")]})
     if StockLocation.objects.filter(code=code).exists():
         raise ValidationError({"code": [_("This code is taken.")]})
-    location = StockLocation.objects.create(
-        code=code, name=name, kind=kind, technician=technician, area=area
-    )
+    with unique_or_invalid("code", _("This code is taken.")):
+        location = StockLocation.objects.create(
+            code=code, name=name, kind=kind, technician=technician, area=area
+        )
     audit_record(
         actor=actor,
         action="stock_location.created",

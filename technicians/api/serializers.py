@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from aftersales.api.fields import DateField
+from aftersales.api.fields import DateField, PasswordField
 from aftersales.api.files import ProtectedFileField, UploadField
 from aftersales.api.serializers import StrictFieldsMixin
 from aftersales.uploads import CERTIFICATE_DOCUMENT
@@ -15,7 +15,15 @@ from ..choices import AbsenceKind, CertificationStatus
 from ..models import Absence, Certification, CertificationType, Technician, TrainingRecord
 
 
-@extend_schema_field({"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": 7}})
+@extend_schema_field(
+    {
+        "type": "array",
+        "items": {"type": "integer", "minimum": 1, "maximum": 7},
+        "minItems": 1,
+        "maxItems": 7,
+        "uniqueItems": True,
+    }
+)
 class WorkingDaysField(serializers.Field):
     """ISO weekdays as a list (``[1, 2, 3, 4, 5]``), stored as the digits ``12345``."""
 
@@ -40,9 +48,7 @@ class WorkingDaysField(serializers.Field):
 
 class TechnicianSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     username = serializers.CharField(source="user.username", max_length=150)
-    password = serializers.CharField(
-        write_only=True, required=False, style={"input_type": "password"}
-    )
+    password = PasswordField(required=False)
     areas = serializers.SlugRelatedField(slug_field="code", many=True, queryset=Area.objects.all())
     max_jobs_per_day = serializers.IntegerField(min_value=1, max_value=50, required=False)
     working_days = WorkingDaysField(required=False)

@@ -12,6 +12,7 @@ from aftersales.platform.models import Notification, NotificationChannel, Notifi
 from aftersales.platform.selectors import staff_to_notify
 from aftersales.platform.services import notify
 from aftersales.roles import Role, acting_user, role_require
+from aftersales.unique import unique_or_invalid
 from aftersales.uploads import CERTIFICATE_DOCUMENT, clean_upload, delete_on_commit
 from audits.services import audit_record
 
@@ -72,22 +73,23 @@ def certification_create(
     if errors:
         raise ValidationError(errors)
     today = timezone.localdate()
-    certification = Certification.objects.create(
-        technician=technician,
-        type=type,
-        number=number,
-        issuer=issuer,
-        issued_on=issued_on,
-        expires_on=expires_on,
-        document=document or "",
-        verified_by=acting_user(actor),
-        verified_at=timezone.now(),
-        status=certification_status(
-            issued_on=issued_on, expires_on=expires_on, revoked=False, day=today
-        ),
-        # Reminders whose moment has passed are not sent late for a paper just recorded.
-        notified_30_on=today if (expires_on - today).days < 7 else None,
-    )
+    with unique_or_invalid("number", _(DUPLICATE_NUMBER)):
+        certification = Certification.objects.create(
+            technician=technician,
+            type=type,
+            number=number,
+            issuer=issuer,
+            issued_on=issued_on,
+            expires_on=expires_on,
+            document=document or "",
+            verified_by=acting_user(actor),
+            verified_at=timezone.now(),
+            status=certification_status(
+                issued_on=issued_on, expires_on=expires_on, revoked=False, day=today
+            ),
+            # Reminders whose moment has passed are not sent late for a paper just recorded.
+            notified_30_on=today if (expires_on - today).days < 7 else None,
+        )
     audit_record(
         actor=actor,
         action="certification.created",
@@ -293,9 +295,10 @@ def certification_type_create(*, actor, code, name, validity_months, categories=
     role_require(actor, *MANAGER_ROLES)
     if CertificationType.objects.filter(code=code).exists():
         raise ValidationError({"code": [_("This code is taken.")]})
-    cert_type = CertificationType.objects.create(
-        code=code, name=name, validity_months=validity_months
-    )
+    with unique_or_invalid("code", _("This code is taken.")):
+        cert_type = CertificationType.objects.create(
+            code=code, name=name, validity_months=validity_months
+        )
     cert_type.categories.set(categories)
     audit_record(
         actor=actor,

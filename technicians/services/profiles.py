@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from aftersales.roles import Role, role_require
+from aftersales.unique import unique_or_invalid
 from audits.services import audit_record
 from parts.services import location_create_van
 
@@ -42,10 +43,12 @@ def technician_create(
     """
     role_require(actor, *MANAGER_ROLES)
     user_model = get_user_model()
+    username_taken = _("This username is taken.")
+    employee_no_taken = _("This employee number is taken.")
     if user_model.objects.filter(username__iexact=username).exists():
-        raise ValidationError({"username": [_("This username is taken.")]})
+        raise ValidationError({"username": [username_taken]})
     if Technician.objects.filter(employee_no=employee_no).exists():
-        raise ValidationError({"employee_no": [_("This employee number is taken.")]})
+        raise ValidationError({"employee_no": [employee_no_taken]})
     user = user_model(username=username, first_name=full_name[:150])
     if password:
         try:
@@ -55,17 +58,19 @@ def technician_create(
         user.set_password(password)
     else:
         user.set_unusable_password()
-    user.save()
+    with unique_or_invalid("username", username_taken):
+        user.save()
     user.groups.add(Group.objects.get_or_create(name=Role.TECHNICIAN)[0])
-    technician = Technician.objects.create(
-        user=user,
-        full_name=full_name,
-        phone=phone,
-        employee_no=employee_no,
-        max_jobs_per_day=max_jobs_per_day,
-        working_days=working_days,
-        home_outlet=_outlet(home_outlet),
-    )
+    with unique_or_invalid("employee_no", employee_no_taken):
+        technician = Technician.objects.create(
+            user=user,
+            full_name=full_name,
+            phone=phone,
+            employee_no=employee_no,
+            max_jobs_per_day=max_jobs_per_day,
+            working_days=working_days,
+            home_outlet=_outlet(home_outlet),
+        )
     technician.areas.set(areas)
     location_create_van(technician=technician, actor=actor)
     audit_record(

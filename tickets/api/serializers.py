@@ -750,7 +750,7 @@ class TicketAttachmentSerializer(serializers.ModelSerializer):
     def get_file_url(self, attachment):
         return self._url("ticket-attachment-api-file", attachment)
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(serializers.URLField(allow_null=True))  # a document has none
     def get_thumbnail_url(self, attachment):
         if not attachment.thumbnail:
             return None

@@ -54,7 +54,8 @@ ATTACHMENT_ID = OpenApiParameter(
 )
 IF_MATCH = OpenApiParameter(
     "If-Match",
-    OpenApiTypes.STR,
+    # What ``aftersales.api.concurrency.expected_version`` takes.
+    {"type": "string", "pattern": r'^(\*|(W/)?"[0-9]{1,10}"|[0-9]{1,10})$'},
     OpenApiParameter.HEADER,
     description='The ticket version last read (7 or "7"); a stale one gets 409 stale_version.',
 )

@@ -1,6 +1,5 @@
 """``Idempotency-Key`` support for create endpoints (the rules live in the service)."""
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
@@ -10,7 +9,8 @@ from aftersales.platform.services import idempotent_create
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
-    OpenApiTypes.STR,
+    # What ``create`` takes: 1 to 255 characters once trimmed (visible ASCII in a header).
+    {"type": "string", "minLength": 1, "maxLength": 255, "pattern": r"^[!-~]([ -~]{0,253}[!-~])?$"},
     OpenApiParameter.HEADER,
     description="Replaying the same key with the same body returns the first result.",
 )

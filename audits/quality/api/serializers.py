@@ -34,6 +34,8 @@ class AuditSampleSerializer(serializers.ModelSerializer):
 
 class QualityAuditSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     sample_size = serializers.IntegerField(source="samples.count", read_only=True)
+    # The model's check constraint (quality_audit_percent_1_100), stated in the schema.
+    sample_percent = serializers.IntegerField(min_value=1, max_value=100, required=False)
 
     class Meta:
         model = QualityAudit

@@ -158,12 +158,13 @@ class CsvRenderer(renderers.BaseRenderer):
     charset = "utf-8"
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
+        response = (renderer_context or {}).get("response")
+        if response is not None and response.status_code >= 400:
+            # An error is the API's JSON (as the schema declares), not a CSV of its repr.
+            response["Content-Type"] = "application/json"
+            return renderers.JSONRenderer().render(data)
         out = io.StringIO()
         writer = csv.writer(out)
-        if not isinstance(data, dict) or "rows" not in data:
-            writer.writerow(["error"])
-            writer.writerow([data])
-            return out.getvalue()
         writer.writerow(KPI_COLUMNS)
         for row in [*data["rows"], data["totals"]]:
             writer.writerow(["" if row[c] is None else row[c] for c in KPI_COLUMNS])
