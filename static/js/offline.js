@@ -349,7 +349,7 @@
     var line = picked.lastElementChild;
     var forced = button.hasAttribute("data-forced");
     var select = line.querySelector("[name=line_charged]");
-    if (forced) line.querySelector("[data-free-option]").remove();
+    if (forced) line.querySelector("option[value=free]").remove();
     select.value = forced ? "charged" : "free";
     line.querySelectorAll("[data-step][hidden]").forEach(function (b) { b.hidden = false; });
     line.querySelector("input[type=number]").focus();

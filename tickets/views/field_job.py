@@ -98,6 +98,18 @@ def _photo_form(ticket, user, data=None, files=None, refused=False):
     )
 
 
+# A picked line as the phone builds it offline (templates/tickets/offline/_part_line_template.html).
+PART_LINE_PLACEHOLDER = {
+    "part": {"pk": "__ID__", "sku": "__SKU__", "name": "__NAME__", "unit_price": "__PRICE__"},
+    "available": "__N__",
+    "quantity": 1,
+    "charged": forms.FREE,
+    "forced": False,
+    "fitted": "",
+    "removed": "",
+}
+
+
 def _with_charge(ticket, levels):
     """The van's levels, each knowing whether its part must be charged on this job (the
     phone builds a picked line from it when there is no signal)."""
@@ -162,6 +174,7 @@ def _render(request, ticket, *, status=200, on_my_way=None, check_in=None, compl
         else None,
         "warranty_days": settings.REPAIR_WARRANTY_DAYS,
         "window_tolerance": settings.JOB_CHECK_IN_TOLERANCE_MINUTES,
+        "part_line_placeholder": PART_LINE_PLACEHOLDER,
         "photo_form": photo or _photo_form(ticket, user),
         "photos": photos,
         "history": unit_service_history(ticket=ticket, limit=settings.JOB_SERVICE_HISTORY_LIMIT),
