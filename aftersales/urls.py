@@ -14,6 +14,7 @@ api_v1 = [
     path("", include("parts.api.urls")),
     path("", include("audits.quality.api.urls")),
     path("", include("aftersales.platform.api.urls")),
+    path("", include("tickets.bulk.api_urls")),
 ]
 
 admin.site.site_header = admin.site.site_title = _("Aftersales administration")
@@ -26,6 +27,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("aftersales.signin.urls")),
     path("", include("tickets.urls")),
+    path("", include("tickets.bulk.urls")),
     path("", include("audits.quality.urls")),
 ]
 # MEDIA_ROOT is not published, not even in DEBUG: uploads are served by the API views
