@@ -254,12 +254,13 @@ def test_too_many_rows_are_refused(supervisor_client, settings):
 
 
 def test_a_file_beyond_the_size_limit_is_refused_while_it_streams(supervisor_client, settings):
-    settings.UPLOAD_MAX_BYTES = {k: 1024 for k in settings.UPLOAD_MAX_BYTES}
+    settings.UPLOAD_MAX_BYTES = dict.fromkeys(settings.UPLOAD_MAX_BYTES, 1024)
     text = "name,phone\n" + "".join(f"n{i},1380000{i:04d}\n" for i in range(200))
 
     response = _post(supervisor_client, "customers", text, mode="apply")
 
     assert response.status_code == 400
+    assert "larger than 1 KB" in str(response.json())
     assert not Customer.objects.exists()
 
 

@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django_filters.filterset import filterset_factory
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django_filters.filterset import filterset_factory
 
 from aftersales.roles import EXPORT_ROLES, role_require
 from audits.personal import mask_value

@@ -123,7 +123,16 @@ def _customer_row(values, *, actor, context, key):
     serializer = CustomerSerializer(
         instance=existing, data=values, partial=existing is not None, context=context
     )
-    data = dict(_validated(serializer))
+    errors = {} if serializer.is_valid() else dict(serializer.errors)
+    if key is None and "phone" in values and "phone" not in errors:
+        # The service's phone rule, so that the row's report names it with the others.
+        try:
+            normalize_phone(values["phone"])
+        except ValueError as exc:
+            errors["phone"] = [str(exc)]
+    if errors:
+        raise DrfValidationError(errors)
+    data = dict(serializer.validated_data)
     if existing is None:
         services.customer_create(actor=actor, **data)
         return CREATED
@@ -313,6 +322,7 @@ def bulk_import(*, actor, kind, file, mode="dry_run", filename=""):
         raise ValueError(f"mode must be one of {MODES}")
     header, rows = read_table(file)
     positions = _check_header(kind, header)
+    order = {name: index for index, name in positions}
     report = ImportReport(kind=kind.slug, mode=mode)
     context = {"request": SimpleNamespace(user=actor)}
     limit = settings.BULK_IMPORT_MAX_ROWS
@@ -354,10 +364,13 @@ def bulk_import(*, actor, kind, file, mode="dry_run", filename=""):
                 with transaction.atomic():
                     outcome = kind.process(values, actor=actor, context=context, key=key)
             except (ValidationError, DrfValidationError, ApplicationError) as exc:
+                found = []
                 for column, messages in _messages(exc).items():
                     column = "" if column in ("non_field_errors", "__all__") else column
-                    for message in messages:
-                        report.errors.append(RowError(number, column, message))
+                    found += [RowError(number, column, message) for message in messages]
+                # In the file's column order, the row's own errors first.
+                found.sort(key=lambda error: order.get(error.column, -1))
+                report.errors += found
                 continue
             if outcome == CREATED:
                 report.created += 1

@@ -112,7 +112,7 @@ def _summary(report):
     if report.errors:
         return (
             _(
-                "Checked %(rows)s rows: %(bad)s have errors (below). The others would give "
+                "Checked %(rows)s rows; rows with errors: %(bad)s (below). The others would give "
                 "%(created)s new, %(updated)s updated, %(unchanged)s unchanged. "
                 "Nothing was written."
             )
