@@ -27,7 +27,9 @@ def _file(tmp_path, name, text):
 def _submit(page, button):
     with page.expect_response(lambda r: r.url.endswith("/bulk/import/")):
         page.click(f"button[name=mode][value={button}]")
-    page.wait_for_selector("#import-report [data-import-report], #import-report [data-import-refused]")
+    page.wait_for_selector(
+        "#import-report [data-import-report], #import-report [data-import-refused]"
+    )
 
 
 def test_a_supervisor_checks_fixes_and_imports_customers_then_exports(

@@ -77,8 +77,14 @@ class ExportKind:
         return cls(data, queryset=queryset) if cls is not None else None
 
     def rows(self, queryset, context):
-        for obj in queryset.iterator(chunk_size=CHUNK_SIZE):
-            yield self.row(obj, context)
+        """The rows, read while they are sent. Inside a transaction the server-side cursor
+        streams from the first fetch; in autocommit Django declares it WITH HOLD, which
+        PostgreSQL materialises whole (a temporary copy of a million joined rows) before
+        the first row comes back. A closed download closes the generator, which ends the
+        (read-only) transaction."""
+        with transaction.atomic():
+            for obj in queryset.iterator(chunk_size=CHUNK_SIZE):
+                yield self.row(obj, context)
 
 
 # --- The kinds ----------------------------------------------------------------------------
