@@ -11,7 +11,7 @@
   was; the apply's COMMIT is the one thing not timed).
 
     python -m bench.bulk export [--format csv|xlsx]
-    python -m bench.bulk import [--rows 100000]
+    python -m bench.bulk import [--rows 100000] [--mode dry_run|apply]
 """
 
 import argparse
@@ -85,7 +85,7 @@ def export(fmt):
     )
 
 
-def import_customers(rows):
+def import_customers(rows, modes):
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.db import transaction
 
@@ -101,7 +101,7 @@ def import_customers(rows):
     content = ("\n".join(lines) + "\n").encode()
     assert not Customer.objects.filter(phone__startswith="199").exists(), "199… numbers taken"
     supervisor = _supervisor()
-    for mode in ("dry_run", "apply"):
+    for mode in modes:
         upload = SimpleUploadedFile("customers.csv", content)
         cpu = _cpu_s()
         started = time.perf_counter()
@@ -124,6 +124,9 @@ def main(argv=None):
     parser.add_argument("what", choices=["export", "import"])
     parser.add_argument("--format", default="csv", choices=["csv", "xlsx"])
     parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument(
+        "--mode", action="append", choices=["dry_run", "apply"], help="default: both"
+    )
     args = parser.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aftersales.settings.bench")
     import django
@@ -138,7 +141,7 @@ def main(argv=None):
     if args.what == "export":
         export(args.format)
     else:
-        import_customers(args.rows)
+        import_customers(args.rows, args.mode or ["dry_run", "apply"])
 
 
 if __name__ == "__main__":
