@@ -9,6 +9,7 @@ from django.db import connection
 from django.http import StreamingHttpResponse
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from audits.models import AuditEvent
@@ -43,7 +44,10 @@ def test_ticket_export_applies_the_list_filters_and_shows_phones_to_supervisors(
     supervisor_client, agent, supervisor
 ):
     customer = CustomerFactory(phone="13812345678", name="刘洋")
-    kept = make_ticket(actor=agent, customer=customer, priority="p1", description="不制冷")
+    unit = ProductFactory(customer=customer, serial_number="SN-42")
+    kept = make_ticket(
+        actor=agent, customer=customer, product=unit, priority="p1", description="不制冷"
+    )
     make_ticket(actor=agent, customer=customer, priority="p3")
     services.ticket_cancel(
         ticket=make_ticket(actor=agent, customer=customer, priority="p1"),
@@ -58,6 +62,9 @@ def test_ticket_export_applies_the_list_filters_and_shows_phones_to_supervisors(
     assert rows[0]["customer_name"] == "刘洋"
     assert rows[0]["description"] == "不制冷"
     assert rows[0]["status"] == "new"
+    assert (rows[0]["product_model"], rows[0]["serial_number"]) == (unit.model.code, "SN-42")
+    assert (rows[0]["owner"], rows[0]["sla_state"]) == (agent.username, kept.sla_state())
+    assert rows[0]["response_due_at"] == timezone.localtime(kept.response_due_at).isoformat()
     event = _export_events().get()
     assert event.actor == supervisor
     assert event.changes["kind"] == "tickets"
