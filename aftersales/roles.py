@@ -17,6 +17,9 @@ class Role(models.TextChoices):
 DESK_ROLES = frozenset({Role.AGENT, Role.SUPERVISOR})
 # Who may record a request (and register its customer and unit): the desk and integrators.
 INTAKE_ROLES = frozenset({Role.AGENT, Role.SUPERVISOR, Role.INTEGRATOR})
+# Who may download whole lists as files (README, "Bulk import and export"): supervisors,
+# and auditors with personal data masked; nobody else needs a million rows at once.
+EXPORT_ROLES = frozenset({Role.SUPERVISOR, Role.AUDITOR})
 
 
 def roles_of(user):

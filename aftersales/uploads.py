@@ -98,6 +98,9 @@ EVIDENCE = UploadKind("evidence", (PDF, PNG, JPEG, WEBP))
 SIGNATURE = UploadKind("signature", (PNG, JPEG))
 # Photos of the fault and the work, documents (invoices, reports) on a ticket.
 TICKET_ATTACHMENT = UploadKind("ticket_attachment", (JPEG, PNG, WEBP, PDF))
+# A table of customers, products or parts (tickets.bulk): CSV or XLSX, told apart and
+# read by tickets.bulk.formats; only the size limit is this module's.
+BULK_IMPORT = UploadKind("bulk_import", ())
 
 
 def size_label(n):

@@ -15,6 +15,7 @@ api_v1 = [
     path("", include("audits.quality.api.urls")),
     path("", include("aftersales.platform.api.urls")),
     path("", include("aftersales.tokens.api.urls")),
+    path("", include("tickets.bulk.api_urls")),
 ]
 
 admin.site.site_header = admin.site.site_title = _("Aftersales administration")
@@ -28,6 +29,7 @@ urlpatterns = [
     path("", include("aftersales.signin.urls")),
     path("", include("aftersales.tokens.urls")),
     path("", include("tickets.urls")),
+    path("", include("tickets.bulk.urls")),
     path("", include("audits.quality.urls")),
 ]
 # MEDIA_ROOT is not published, not even in DEBUG: uploads are served by the API views

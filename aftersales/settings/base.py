@@ -187,7 +187,11 @@ UPLOAD_MAX_BYTES = {
     "evidence": env.int("UPLOAD_MAX_EVIDENCE_BYTES", default=20 * 1024 * 1024),
     "signature": env.int("UPLOAD_MAX_SIGNATURE_BYTES", default=256 * 1024),
     "ticket_attachment": env.int("UPLOAD_MAX_TICKET_ATTACHMENT_BYTES", default=10 * 1024 * 1024),
+    # A CSV/XLSX of customers, products or parts (README, "Bulk import and export").
+    "bulk_import": env.int("BULK_IMPORT_MAX_BYTES", default=20 * 1024 * 1024),
 }
+# Rows one import may hold (a larger file is refused before anything is written).
+BULK_IMPORT_MAX_ROWS = env.int("BULK_IMPORT_MAX_ROWS", default=100_000)
 # Photos and documents one ticket may hold (tickets.services.ticket_attachment_add).
 TICKET_ATTACHMENTS_MAX = env.int("TICKET_ATTACHMENTS_MAX", default=50)
 # A ticket photo is stored at most this many pixels on its longer side (the job page

@@ -76,6 +76,8 @@ def nav_links(context):
         links.append(("quality-audit-list-page", "", _("Quality audits"), "g q"))
     if has_role(user, Role.AUDITOR):
         links.append(("audit-trail-page", "", _("Audit trail"), "g a"))
+    if has_role(user, Role.SUPERVISOR, Role.AUDITOR):
+        links.append(("bulk-page", "", _("Import and export"), "g e"))
     if user.is_active and user.is_staff:
         links.append(("admin:index", "", _("Administration"), "g x"))
     current = request.get_full_path()

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from aftersales.exceptions import ApplicationError
-from aftersales.roles import has_role
+from aftersales.roles import EXPORT_ROLES, has_role
 
 from .. import services
 from ..choices import Action
@@ -139,17 +139,27 @@ def ticket_list_page(request):
     return _render_list(request, request.GET)
 
 
-def _render_list(request, query, *, bulk_form=None, status=200):
-    user = request.user
-    now = timezone.now()
+def queue_tickets(*, user, query, now, tickets=None):
+    """The queue's selection for ``query`` (the saved view, the filters, "only mine"):
+    ``(view, filterset, queryset, mine)``; the queryset is empty when a filter is invalid.
+    The list and its export (``tickets.bulk``) share it, so both hold the same tickets.
+    ``tickets``: the base queryset (default ``ticket_list(user=user)``)."""
     view = saved_view(query.get("view"))
-    key, descending = parse_sort(query.get("sort"), default=view.default_sort)
-    in_view = ticket_list(user=user).filter(saved_view_q(view, user=user, now=now))
+    base = ticket_list(user=user) if tickets is None else tickets
+    in_view = base.filter(saved_view_q(view, user=user, now=now))
     filterset = TicketFilterSet(_filled(query), queryset=in_view)
     queryset = filterset.qs if filterset.is_valid() else in_view.none()
     mine = query.get("mine") == "1"
     if mine:
         queryset = queryset.filter(mine_q(user))
+    return view, filterset, queryset, mine
+
+
+def _render_list(request, query, *, bulk_form=None, status=200):
+    user = request.user
+    now = timezone.now()
+    view, filterset, queryset, mine = queue_tickets(user=user, query=query, now=now)
+    key, descending = parse_sort(query.get("sort"), default=view.default_sort)
     after = cursor_decode(query.get("after"), key)
     before = None if after is not None else cursor_decode(query.get("before"), key)
     page = keyset_page(
@@ -194,6 +204,8 @@ def _render_list(request, query, *, bulk_form=None, status=200):
         "poll_seconds": settings.TICKET_LIST_POLL_SECONDS,
         "reset_query": "" if view.slug == "all" else _with(QueryDict(), view=view.slug),
         "can_create": can_bulk,
+        "can_export": has_role(user, *EXPORT_ROLES),
+        "export_query": _with(query, **unpaged, sort=None),
         "bulk_form": bulk_form,
         "selected": selected,
         "owner_choices": owner_choices,
