@@ -11,14 +11,14 @@
 from django.core.exceptions import ValidationError
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import MultiPartParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
-from aftersales.api.schema import AutoSchema
+from aftersales.api.schema import FIELD_ERRORS, AutoSchema
 from aftersales.api.serializers import StrictFieldsMixin
 from aftersales.roles import Role
 
@@ -146,8 +146,26 @@ class BulkImportReportSerializer(serializers.Serializer):
     errors = BulkImportErrorSerializer(many=True)
 
 
+class ImportSchema(AutoSchema):
+    """An import's 400 is one of two bodies: the report (an apply with refused rows,
+    nothing written) or field errors (a file or mode that cannot be taken)."""
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        if direction == "response":
+            report = self.resolve_serializer(BulkImportReportSerializer, "response").ref
+            responses["400"] = self._error(
+                "An apply with refused rows (the report; nothing written), or a file that "
+                'cannot be taken: {"file": ["…"]} (wrong type, encoding, columns, empty, '
+                "too many rows or bytes) or a mode that is not one.",
+                {"anyOf": [report, self._component("FieldErrors", FIELD_ERRORS)]},
+            )
+        return responses
+
+
 class ImportView(GenericAPIView):
     kind = None
+    schema = ImportSchema()
     write_roles = imports.IMPORT_ROLES
     read_roles = (Role.SUPERVISOR,)
     parser_classes = [MultiPartParser]
@@ -196,14 +214,6 @@ def import_view(slug):
         request=BulkImportInputSerializer,  # multipart: the view's only parser
         responses={
             200: BulkImportReportSerializer,
-            400: OpenApiResponse(
-                BulkImportReportSerializer,
-                description=(
-                    "An apply with refused rows (the report; nothing written), or a file "
-                    'that cannot be taken: {"file": ["…"]} (wrong type, encoding, '
-                    "columns, empty, too many rows or bytes)."
-                ),
-            ),
         },
         tags=["bulk"],
     )(view)
