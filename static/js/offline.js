@@ -36,18 +36,28 @@
       }
     });
   }
-  // Pages saved for another technician are forgotten (they hold customers' details).
+  // Saved pages and photos hold customers' details: forgotten on signing out and when
+  // another technician signs in on this phone. The worker owns its caches and forgets
+  // them all (it finishes even as the page goes); without one, the pages' cache here.
+  function forgetPages() {
+    var worker = navigator.serviceWorker && navigator.serviceWorker.controller;
+    if (worker) {
+      worker.postMessage({ type: "forget-pages" });
+      return Promise.resolve();
+    }
+    return window.caches ? caches.delete(PAGES) : Promise.resolve();
+  }
   try {
-    if (window.caches && localStorage.getItem("aftersales-offline-user") !== String(config.user)) {
-      caches.delete(PAGES);
+    if (localStorage.getItem("aftersales-offline-user") !== String(config.user)) {
+      forgetPages();
       localStorage.setItem("aftersales-offline-user", String(config.user));
     }
   } catch (e) { /* private mode: nothing saved anyway */ }
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    if (!/\/logout\/?$/.test(form.getAttribute("action") || "") || !window.caches) return;
+    if (!/\/logout\/?$/.test(form.getAttribute("action") || "")) return;
     event.preventDefault();
-    caches.delete(PAGES).finally(function () { form.submit(); });
+    forgetPages().finally(function () { form.submit(); });
   });
 
   var dbp = window.idb && window.indexedDB ? window.idb.openDB("aftersales-offline", 1, {

@@ -25,6 +25,8 @@ from tickets.selectors import work_order_attachment
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 CONTROLLED = "() => !!(navigator.serviceWorker && navigator.serviceWorker.controller)"
+SAVED_CACHES = """() => caches.keys().then(names => names.filter(
+  name => name === "aftersales-jobs" || name === "aftersales-job-images").length)"""
 SAVED_AHEAD = "() => document.documentElement.dataset.offlineSaved === '1'"
 # The queue as it stood before it was sent, copied aside in the page (photos are Blobs)
 # so that the very same changes can be sent a second time after the page has reloaded.
@@ -220,3 +222,13 @@ def test_a_conflict_is_shown_and_kept(open_page, job_in, technician, supervisor)
     conflicts.locator("[data-discard]").tap()
     expect(conflicts).to_be_hidden()
     assert page.evaluate(QUEUE_SIZE) == 0
+
+    # Signing out forgets the pages and photos saved on the phone.
+    assert page.evaluate(SAVED_CACHES) >= 1
+    with page.expect_navigation():
+        page.click("form[action$='/logout/'] button[type=submit]")
+    for _ in range(50):
+        if page.evaluate(SAVED_CACHES) == 0:
+            break
+        page.wait_for_timeout(100)
+    assert page.evaluate(SAVED_CACHES) == 0

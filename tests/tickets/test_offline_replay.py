@@ -19,6 +19,7 @@ from PIL import Image
 from aftersales.platform.models import IdempotencyKey
 from audits.models import AuditEvent
 from parts.models import StockLevel, TicketPart
+from tests.tickets.test_job_page import _record
 from tests.tickets.test_signoff import SIGNATURE
 from tickets import services
 from tickets.models import Ticket, TicketAttachment
@@ -42,20 +43,10 @@ def _replay(client, name, ticket, data, *, key=None, device_time=None, **extra):
     return client.post(reverse(name, args=[ticket.pk]), data, headers=headers, **extra)
 
 
-def _record(ticket, catalogue, part):
-    return {
-        "version": ticket.version,
-        "fault_code": catalogue["codes"][0].pk,
-        "diagnosis": "Relay stuck",
-        "work_done": "Relay replaced",
-        "test_passed": "true",
-        "checklist": [item.pk for item in catalogue["items"]],
-        "line_part": [part.pk],
-        "line_quantity": ["2"],
-        "line_charged": ["free"],
-        "line_fitted": ["SN-NEW-7"],
-        "line_removed": ["SN-OLD-3"],
-    }
+def _record_with_part(ticket, catalogue, part):
+    return _record(ticket, catalogue, line_part=[part.pk], line_quantity=["2"],
+                   line_charged=["free"], line_fitted=["SN-NEW-7"],
+                   line_removed=["SN-OLD-3"])  # fmt: skip
 
 
 def _photo():
@@ -92,7 +83,7 @@ def test_a_whole_job_done_offline_applies_once(technician_client, job_in, catalo
     steps = [
         ("job-check-in", {"version": ticket.version, "outside_window_confirmed": "on"}, arrived),
         ("job-photo", {"photo_kind": "before", "caption": ""}, arrived + 2 * MINUTE),
-        ("job-complete", _record(ticket, catalogue, part), arrived + 30 * MINUTE),
+        ("job-complete", _record_with_part(ticket, catalogue, part), arrived + 30 * MINUTE),
         ("job-sign-page", {"version": ticket.version, "accepted": "yes", "satisfaction": "5",
                            "comment": "很好", "signature": SIGNATURE}, arrived + 35 * MINUTE),
     ]  # fmt: skip

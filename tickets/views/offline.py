@@ -40,7 +40,6 @@ from ..models import Ticket
 from .common import role_required
 
 REPLAY_HEADER = "X-Offline-Replay"
-# What a phone's queue may carry: the job page's forms, nothing else.
 SW_SCOPE = "/jobs/"
 WORKBOX_MODULES = ("workbox-core", "workbox-routing", "workbox-strategies")
 # The files the job pages need, kept by the service worker when it installs.
@@ -132,9 +131,9 @@ def _answer(outcome, message, status, **extra):
 def _problem_message(problem, status):
     if problem.get("error"):
         return problem["error"]
-    for name, errors in problem.get("fields", {}).items():
+    for errors in problem.get("fields", {}).values():
         if errors:
-            return errors[0] if name == "__all__" else f"{errors[0]}"
+            return errors[0]
     if status == 403:
         return _("This change was refused: you may not make it.")
     return _("This change was refused.")
