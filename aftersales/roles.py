@@ -12,6 +12,12 @@ class Role(models.TextChoices):
     TECHNICIAN = "technician", _("Technician")
     AUDITOR = "auditor", _("Auditor")
     INTEGRATOR = "integrator", _("Integrator")
+    # A partner's or an outlet's dispatcher: sees and assigns only their outlets' tickets.
+    OUTLET_DISPATCHER = "outlet_dispatcher", _("Outlet dispatcher")
+    # Steps of the expense approval chain and the money side (tickets.costs,
+    # tickets.settlement): finance checks, the general manager approves major spending.
+    FINANCE = "finance", _("Finance")
+    MANAGER = "manager", _("General manager")
 
 
 DESK_ROLES = frozenset({Role.AGENT, Role.SUPERVISOR})

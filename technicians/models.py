@@ -55,6 +55,16 @@ class Technician(models.Model):
         limit_choices_to={"kind": "outlet"},
         verbose_name=_("home outlet"),
     )
+    # The organisation they work for: an own outlet or a partner's (technicians.outlets).
+    # Partner technicians are certified and dispatched under the same rules as anyone.
+    outlet = models.ForeignKey(
+        "outlets.Outlet",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="technicians",
+        verbose_name=_("outlet"),
+    )
     max_jobs_per_day = models.PositiveSmallIntegerField(
         default=6, verbose_name=_("maximum jobs per day")
     )

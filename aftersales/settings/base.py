@@ -58,10 +58,16 @@ INSTALLED_APPS = [
     "audits",
     "tickets",
     "technicians",
+    "technicians.outlets",
     "parts",
+    # Issue 17, the commercial side: warranty terms and contracts, charging standards.
+    "tickets.warranty",
+    "tickets.charges",
     # The top floor: quality audits and KPI reports; the safety net's registrations.
     "audits.quality",
     "audits.safety_net",
+    "tickets.settlement",
+    "tickets.costs",
 ]
 
 MIDDLEWARE = [

@@ -3,6 +3,7 @@
 import datetime
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Cast, Coalesce, Least, Upper
@@ -452,6 +453,26 @@ class Ticket(ChoiceLabelsMixin, models.Model):
         db_index=False,
         verbose_name=_("technician"),
     )
+    # The service outlet the ticket is dispatched to (its dispatcher assigns one of its
+    # technicians); None while the centre's own dispatchers handle it.
+    outlet = models.ForeignKey(
+        "outlets.Outlet",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tickets",
+        db_index=False,
+        verbose_name=_("outlet"),
+    )
+    # The one-way distance to the customer, which sets the call-out fee's zone (收费标准).
+    travel_km = models.DecimalField(
+        max_digits=7,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        verbose_name=_("travel distance (km)"),
+    )
     appointment_start = models.DateTimeField(
         null=True, blank=True, verbose_name=_("appointment start")
     )
@@ -551,6 +572,12 @@ class Ticket(ChoiceLabelsMixin, models.Model):
             models.Index(fields=["-created_at", "-id"], name="ticket_created"),
             models.Index(fields=["status", "-created_at"], name="ticket_status_created"),
             models.Index(fields=["area", "status", "-created_at"], name="ticket_area_status"),
+            # An outlet's queue and its month of signed work orders (settlement).
+            models.Index(
+                fields=["outlet", "status", "-created_at"],
+                name="ticket_outlet_status",
+                condition=Q(outlet__isnull=False),
+            ),
             models.Index(fields=["customer", "-created_at"], name="ticket_customer_created"),
             models.Index(fields=["owner", "-created_at"], name="ticket_owner_created"),
             models.Index(

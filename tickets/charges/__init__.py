@@ -1,0 +1,1 @@
+"""Charging standards (收费标准), quotes, receipts, payments and refunds."""

@@ -1,0 +1,1 @@
+"""Monthly settlement (结算) with each outlet from its signed work orders."""
