@@ -65,3 +65,13 @@ def part_price(price_list, part):
             if row.part_id == part.pk:
                 return row.price
     return part.unit_price
+
+
+def job_service_fee(price_list, *, service_type, product_category_id, km):
+    """What an outlet earns for doing one job under the standards: the labour fee of its
+    service type and product category plus the call-out fee of its distance zone.
+    Settlement pays partner outlets this per signed work order; costs count it as the
+    outsourced fee of a partner's job. One definition, used by both."""
+    return labour_fee(
+        price_list, service_type=service_type, product_category_id=product_category_id
+    ) + callout_fee(price_list, km)
