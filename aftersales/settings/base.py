@@ -517,6 +517,11 @@ SPECTACULAR_SETTINGS = {
         "OpenClosedStatusEnum": "audits.choices.QualityAuditStatus",
         "CorrectiveActionStatusEnum": "audits.choices.CorrectiveActionStatus",
         "IntegratorTokenStatusEnum": "aftersales.tokens.models.TokenStatus",
+        "ChargeKindEnum": "tickets.charges.choices.ChargeKind",
+        "QuoteStatusEnum": "tickets.charges.choices.QuoteStatus",
+        "RefundStatusEnum": "tickets.charges.choices.RefundStatus",
+        "PaymentMethodEnum": "tickets.charges.choices.PaymentMethod",
+        "PriceListLineKindEnum": ["labour", "part_price", "zone"],
     },
 }
 
