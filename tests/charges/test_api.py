@@ -117,9 +117,12 @@ def test_payment_and_receipt_pdf(api_client_for, recorded, technician, other_tec
     pdf = client.get(f"/api/v1/receipts/{receipt['id']}/pdf/")
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")
-    assert api_client_for(other_technician.user).get(
-        f"/api/v1/receipts/{receipt['id']}/pdf/"
-    ).status_code == 404
+    assert (
+        api_client_for(other_technician.user)
+        .get(f"/api/v1/receipts/{receipt['id']}/pdf/")
+        .status_code
+        == 404
+    )
     payments = api_client_for(agent).get(f"/api/v1/payments/?ticket={recorded.pk}").json()
     assert payments["results"][0]["receipt"] == receipt["number"]
 
@@ -136,8 +139,12 @@ def test_refund_request_and_decisions(api_client_for, recorded, agent, make_user
     r = desk.post("/api/v1/refunds/", {**body, "amount": "60.00"}, format="json")
     assert r.status_code == 201
     refund = r.json()
-    assert desk.post(f"/api/v1/refunds/{refund['id']}/approve/", {}, format="json").status_code == 403
-    r = api_client_for(supervisor).post(f"/api/v1/refunds/{refund['id']}/reject/", {}, format="json")
+    assert (
+        desk.post(f"/api/v1/refunds/{refund['id']}/approve/", {}, format="json").status_code == 403
+    )
+    r = api_client_for(supervisor).post(
+        f"/api/v1/refunds/{refund['id']}/reject/", {}, format="json"
+    )
     assert r.status_code == 400
     r = api_client_for(finance).post(f"/api/v1/refunds/{refund['id']}/approve/", {"note": "ok"},
                                      format="json")  # fmt: skip
@@ -153,17 +160,20 @@ def test_price_list_api(api_client_for, price_list, supervisor, agent, technicia
         assert r.status_code == 200 and r.json()["results"][0]["code"] == "STD-1"
     tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
     body = {"code": "STD-2", "name": "Next", "effective_from": tomorrow}
-    assert api_client_for(agent).post("/api/v1/price-lists/", body, format="json").status_code == 403
+    assert (
+        api_client_for(agent).post("/api/v1/price-lists/", body, format="json").status_code == 403
+    )
     client = api_client_for(supervisor)
     r = client.post("/api/v1/price-lists/", body, format="json")
     assert r.status_code == 201, r.content
     draft = r.json()
     assert draft["status"] == "draft" and len(draft["callout_zones"]) == 3
-    r = client.post(f"/api/v1/price-lists/{draft['id']}/labour-rates/",
-                    {"service_type": "installation", "amount": "200.00"}, format="json")  # fmt: skip
+    base = f"/api/v1/price-lists/{draft['id']}"
+    body = {"service_type": "installation", "amount": "200.00"}
+    r = client.post(f"{base}/labour-rates/", body, format="json")
     assert r.status_code == 200 and len(r.json()["labour_rates"]) == 3
-    r = client.post(f"/api/v1/price-lists/{draft['id']}/zones/",
-                    {"code": "D", "name": "Far", "up_to_km": "80", "fee": "150"}, format="json")  # fmt: skip
+    body = {"code": "D", "name": "Far", "up_to_km": "80", "fee": "150"}
+    r = client.post(f"{base}/zones/", body, format="json")
     assert r.status_code == 200
     zone = next(z for z in r.json()["callout_zones"] if z["code"] == "D")
     r = client.post(f"/api/v1/price-lists/{draft['id']}/remove-line/",

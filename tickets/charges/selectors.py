@@ -68,9 +68,9 @@ def receipt_list(*, user):
 
 def payment_list(*, user):
     return _mine(
-        Payment.objects.select_related("ticket", "receipt", "recorded_by").annotate(
-            refunded=Sum("refunds__amount", filter=_approved())
-        ).order_by("-recorded_at", "-id"),
+        Payment.objects.select_related("ticket", "receipt", "recorded_by")
+        .annotate(refunded=Sum("refunds__amount", filter=_approved()))
+        .order_by("-recorded_at", "-id"),
         user,
     )
 
