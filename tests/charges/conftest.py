@@ -116,3 +116,20 @@ def other_technician(technician):
     from tests.tickets.factories import TechnicianFactory
 
     return TechnicianFactory(user__username="tech2", areas=list(technician.areas.all()))
+
+
+@pytest.fixture
+def catalogue():
+    """The fault codes and the completion checklist of the job page's tests."""
+    from tickets.models import ChecklistItem, FaultCode
+
+    category = ProductCategoryFactory()
+    code = FaultCode.objects.create(
+        category=category, code="E4", description_en="Compressor relay",
+        description_zh="压缩机继电器", fault_class="electrical",
+    )  # fmt: skip
+    item = ChecklistItem.objects.create(
+        category=category, label_en="Tested in front of the customer", label_zh="当面试机",
+        position=1, required=True,
+    )  # fmt: skip
+    return {"codes": [code], "items": [item]}

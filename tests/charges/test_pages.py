@@ -229,3 +229,18 @@ def test_supervisor_menu_links_the_standards(client, supervisor):
     _login(client, supervisor)
     page = client.get(reverse("home"), follow=True).content.decode()
     assert reverse("charges-price-lists") in page
+
+
+def test_work_order_prints_the_charge_lines(recorded, technician):
+    from tickets.services.work_order import work_order_html
+
+    html = work_order_html(recorded)
+    assert "Call-out, zone B" in html and "¥260.00" in html and "¥120.00" in html
+
+
+def test_sign_off_without_price_list_keeps_the_parts_card(client, job, technician, stock):
+    ticket = complete(job("out_of_warranty"), technician.user,
+                      [{"part": stock["uncovered"], "quantity": 1}])  # fmt: skip
+    _login(client, technician.user)
+    page = client.get(reverse("job-sign-page", args=[ticket.pk])).content.decode()
+    assert "sign-parts" in page and "sign-charges" not in page

@@ -116,5 +116,9 @@ def charges_desk_panel(context, ticket):
 
 @register.inclusion_tag("charges/_public_receipts.html")
 def charges_public_receipts(ticket):
-    receipts = list(ticket.receipts.order_by("id"))
+    """The customer's receipts on the status page (none before the work is recorded:
+    no query then)."""
+    if ticket.status not in services.PAYABLE_STATUSES:
+        return {"links": []}
+    receipts = list(ticket.receipts.select_related("ticket").order_by("id"))
     return {"links": [(r, receipt_link_path(r)) for r in receipts], "settings": settings}
