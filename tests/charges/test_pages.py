@@ -244,3 +244,12 @@ def test_sign_off_without_price_list_keeps_the_parts_card(client, job, technicia
     _login(client, technician.user)
     page = client.get(reverse("job-sign-page", args=[ticket.pk])).content.decode()
     assert "sign-parts" in page and "sign-charges" not in page
+
+
+def test_the_ticket_timeline_names_the_charges_events(client, recorded, agent):
+    charges.payment_record(ticket=recorded, actor=agent, amount=D("260"), method="cash")
+    _login(client, agent)
+    page = client.get(reverse("ticket-detail-page", args=[recorded.pk])).content.decode()
+    for title in ("Quote made", "Customer approved the quote", "Payment recorded, receipt issued"):
+        assert title in page
+    assert "¥260.00" in page

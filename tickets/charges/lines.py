@@ -80,9 +80,10 @@ def callout_line(*, coverage, price_list, km):
     zone = callout_zone(price_list, km)
     fee = zone.fee if zone is not None else ZERO
     free = bool(coverage.callout)
+    # "<zone> <km> km" (pages title it "Call-out, zone B (12.0 km)"), "" without a zone.
     description = zone.code if zone is not None else ""
-    if km is not None:
-        description = f"{description} {km} km".strip()
+    if zone is not None and km is not None:
+        description = f"{zone.code} {km} km"
     return PricedLine(
         kind=ChargeKind.CALLOUT,
         description=description,

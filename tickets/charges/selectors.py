@@ -108,8 +108,12 @@ def line_title(line):
             service = line.description
         return _("Labour: %(service)s") % {"service": service}
     if line.kind == ChargeKind.CALLOUT:
-        if line.description:
-            return _("Call-out, zone %(zone)s") % {"zone": line.description}
+        zone, _sep, distance = line.description.partition(" ")
+        km = distance.removesuffix(" km")
+        if zone and km:
+            return _("Call-out, zone %(zone)s (%(km)s km)") % {"zone": zone, "km": km}
+        if zone:
+            return _("Call-out, zone %(zone)s") % {"zone": zone}
         return _("Call-out")
     return line.part.name if line.part_id else line.description
 
