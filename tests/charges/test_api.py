@@ -203,3 +203,23 @@ def test_schema_documents_the_charges(api_client_for, supervisor):
                  "/api/v1/refunds/{id}/approve/", "/api/v1/price-lists/{id}/publish/",
                  "/api/v1/payments/", "/api/v1/charge-lines/"):  # fmt: skip
         assert path in text
+
+
+def test_finance_reads_everything_integrators_only_their_tickets(
+    api_client_for, recorded, agent, integrator, make_user
+):
+    finance = make_user(Role.FINANCE, username="fin2")
+    charges.payment_record(ticket=recorded, actor=agent, amount=Decimal("260"), method="cash")
+    for path in ("/api/v1/receipts/", "/api/v1/charge-lines/", "/api/v1/quotes/"):
+        assert api_client_for(finance).get(path).json()["results"], path
+        assert api_client_for(integrator).get(path).json()["results"] == [], path
+    r = api_client_for(finance).post(
+        "/api/v1/payments/", {"ticket": recorded.pk, "amount": "1", "method": "cash"},
+        format="json",
+    )  # fmt: skip
+    assert r.status_code == 409 and r.json()["code"] == "nothing_due"
+    r = api_client_for(integrator).post(
+        "/api/v1/payments/", {"ticket": recorded.pk, "amount": "1", "method": "cash"},
+        format="json",
+    )  # fmt: skip
+    assert r.status_code == 403
