@@ -154,6 +154,14 @@ EVENT_TITLES = {
     "sla_warning": _("SLA warning"),
     "sla_breach": _("SLA breach"),
     "sla_escalation": _("SLA escalation"),
+    # The charges (tickets.charges.services): quotes, payment, refunds.
+    "quote_create": _("Quote made"),
+    "quote_approve": _("Customer approved the quote"),
+    "quote_decline": _("Customer declined the quote"),
+    "payment_record": _("Payment recorded, receipt issued"),
+    "refund_request": _("Refund requested"),
+    "refund_approved": _("Refund approved"),
+    "refund_rejected": _("Refund rejected"),
 }
 CONFIRM_REFUSED_TITLE = _("Customer refused the work")
 ATTACHMENT_TITLES = {
@@ -295,6 +303,14 @@ def _facts(event, payload):
     if action == "notify_customer":
         add(_("Message"), NOTICE_TEMPLATES.get(payload.get("template"), _("unknown")))
         coded(_("Channel"), NotificationChannel, "channel")
+    if action in ("quote_create", "quote_approve", "quote_decline"):
+        add(_("Quote"), payload.get("number"))
+        add(_("Total to pay"), payload.get("total") and f"¥{payload['total']}")
+    if action == "payment_record":
+        add(_("Receipt"), payload.get("receipt"))
+        add(_("Amount"), payload.get("amount") and f"¥{payload['amount']}")
+    if action in ("refund_request", "refund_approved", "refund_rejected"):
+        add(_("Amount"), payload.get("amount") and f"¥{payload['amount']}")
     if action == Action.UPDATE and payload.get("fields"):
         names = [str(UPDATED_FIELDS.get(name, _("unknown"))) for name in payload["fields"]]
         add(_("Changed"), ", ".join(names))

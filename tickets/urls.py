@@ -2,8 +2,10 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from . import views
+from .views.charges import urlpatterns as charges_urls
 
 urlpatterns = [
+    *charges_urls,  # first: /service/prices/ before /service/<number>/
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", views.home, name="home"),

@@ -219,6 +219,9 @@ OFFLINE_CLOCK_SKEW_SECONDS = env.int("OFFLINE_CLOCK_SKEW_SECONDS", default=120)
 # The repair's own warranty: days from the completion, shown before the customer signs
 # and printed on the signed work order (派工单).
 REPAIR_WARRANTY_DAYS = env.int("REPAIR_WARRANTY_DAYS", default=90)
+# Charges (tickets.charges): the prefixes of quote and receipt numbers, QT-2026-000001.
+CHARGES_QUOTE_PREFIX = env.str("CHARGES_QUOTE_PREFIX", default="QT")
+CHARGES_RECEIPT_PREFIX = env.str("CHARGES_RECEIPT_PREFIX", default="RC")
 # Images are decoded and re-encoded; more pixels than this is refused before decoding
 # (a decompression bomb: a few KB of PNG that inflates to gigabytes).
 UPLOAD_MAX_IMAGE_PIXELS = env.int("UPLOAD_MAX_IMAGE_PIXELS", default=40_000_000)
@@ -514,6 +517,11 @@ SPECTACULAR_SETTINGS = {
         "OpenClosedStatusEnum": "audits.choices.QualityAuditStatus",
         "CorrectiveActionStatusEnum": "audits.choices.CorrectiveActionStatus",
         "IntegratorTokenStatusEnum": "aftersales.tokens.models.TokenStatus",
+        "ChargeKindEnum": "tickets.charges.choices.ChargeKind",
+        "QuoteStatusEnum": "tickets.charges.choices.QuoteStatus",
+        "RefundStatusEnum": "tickets.charges.choices.RefundStatus",
+        "PaymentMethodEnum": "tickets.charges.choices.PaymentMethod",
+        "PriceListLineKindEnum": ["labour", "part_price", "zone"],
     },
 }
 

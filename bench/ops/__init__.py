@@ -3,6 +3,7 @@
 from . import (  # noqa: F401
     audits,
     board,
+    charges,
     console,
     control_room,
     job_page,

@@ -33,6 +33,7 @@ from parts.services import (
 )
 from technicians.selectors import technician_eligibility
 from technicians.services import technician_lock
+from tickets.charges.services import charges_for_completion
 
 from ..choices import (
     CONFIRM_REJECTED_STATUS,
@@ -587,6 +588,10 @@ def ticket_complete(
             **(audit_changes or _plain_changes(ticket, changes)),
             "checklist": checklist,
         }
+    # The quote rule and the job's charge lines (tickets.charges; README, "Charges"),
+    # checked before the row is swapped so that a refusal leaves the caller's copy as is.
+    _check_state(ticket=ticket, action=Action.COMPLETE, expected_version=expected_version)
+    parts_used = charges_for_completion(ticket=ticket, actor=actor, parts_used=parts_used)
     ticket = _apply(
         ticket=ticket,
         action=Action.COMPLETE,

@@ -29,6 +29,7 @@ from technicians.services import (
     technician_update,
 )
 from tickets import services
+from tickets.charges.demo import seed_demo_charges
 from tickets.choices import TicketStatus
 from tickets.models import (
     Area,
@@ -164,6 +165,7 @@ class Command(BaseCommand):
                 self._tickets(users, technicians)
             seed_demo_technician_papers(actor=users["supervisor"], technicians=technicians)
             self._control_room(users)
+            seed_demo_charges(actor=users["supervisor"], password=password)  # after the tickets
         self._trail_chain()
         self._print_logins(password)
 
