@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from . import views
+from .views import warranty as warranty_pages
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
@@ -99,4 +100,5 @@ urlpatterns = [
         views.public_work_order_file,
         name="public-work-order-file",
     ),
+    *warranty_pages.urls(),
 ]

@@ -76,18 +76,18 @@ def test_repair_days_count_the_union_of_intake_to_completion():
 
 
 def _contract(**kw):
-    values = dict(
-        id=7,
-        number="SC-2026-000001",
-        kind="extended_warranty",
-        starts_on=D(2025, 3, 1),
-        ends_on=D(2027, 2, 28),
-        parts=True,
-        labour=True,
-        callout=True,
-        visits_included=2,
-        visits_used=0,
-    )
+    values = {
+        "id": 7,
+        "number": "SC-2026-000001",
+        "kind": "extended_warranty",
+        "starts_on": D(2025, 3, 1),
+        "ends_on": D(2027, 2, 28),
+        "parts": True,
+        "labour": True,
+        "callout": True,
+        "visits_included": 2,
+        "visits_used": 0,
+    }
     values.update(kw)
     return ContractValue(**values)
 

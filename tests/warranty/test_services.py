@@ -30,15 +30,15 @@ def triage(ticket, actor, **kw):
 
 def contract_for(unit, supervisor, **kw):
     today = timezone.localdate()
-    values = dict(
-        customer=unit.customer,
-        products=[unit],
-        kind="extended_warranty",
-        starts_on=today - datetime.timedelta(days=30),
-        ends_on=today + datetime.timedelta(days=335),
-        fee=Decimal("380.00"),
-        visits_included=1,
-    )
+    values = {
+        "customer": unit.customer,
+        "products": [unit],
+        "kind": "extended_warranty",
+        "starts_on": today - datetime.timedelta(days=30),
+        "ends_on": today + datetime.timedelta(days=335),
+        "fee": Decimal("380.00"),
+        "visits_included": 1,
+    }
     values.update(kw)
     return warranty.contract_create(actor=supervisor, **values)
 

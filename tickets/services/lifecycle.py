@@ -254,6 +254,9 @@ def ticket_triage(
     differing decision is refused (400) with the derived decision's reasons.
     """
     ticket_authorize(ticket=ticket, action=Action.TRIAGE, actor=actor)
+    # The transition and the version first: a stale or illegal triage is that (409), not a
+    # warranty question.
+    _check_state(ticket=ticket, action=Action.TRIAGE, expected_version=expected_version)
     now = timezone.now()
     warranty_decision, derived = warranty_triage_decide(
         ticket=ticket,

@@ -69,6 +69,8 @@ def nav_links(context):
         links.append(("dispatch-board-page", "", _("Dispatch board"), "g b"))
         links.append(("technician-list-page", "", _("Technicians"), "g h"))
         links.append(("integrator-token-list-page", "", _("Integrator tokens"), "g i"))
+    if has_role(user, Role.AGENT, Role.SUPERVISOR, Role.AUDITOR):
+        links.append(("warranty-contract-list", "", _("Contracts"), "g w"))
     if has_role(user, Role.SUPERVISOR, Role.AUDITOR):
         links.append(("kpi-report-page", "", _("KPI reports"), "g r"))
     if has_role(user, Role.SUPERVISOR, Role.AUDITOR):

@@ -88,6 +88,11 @@ class ScopeEnd:
     name: str = ""
     extension_days: int = 0
 
+    @property
+    def label(self):
+        """What a page shows: the part group's name, else the scope's label."""
+        return self.name or WarrantyScope(self.scope).label
+
 
 @dataclass(frozen=True)
 class Decision:
@@ -168,8 +173,8 @@ def decide(
 
     ``purchase_date`` ``None``: no registered unit (no warranty to check, contracts are
     per unit so none applies either; ``determined`` is False: the desk decides in or out
-    from the purchase proof, ``out_of_warranty`` by default). ``part_group``: the fault's part group when known
-    (its code); without it the decision uses the unit scope."""
+    from the purchase proof, ``out_of_warranty`` by default). ``part_group``: the fault's
+    part group when known (its code); without it the decision uses the unit scope."""
     reasons = []
     if purchase_date is None:
         reasons.append(

@@ -143,3 +143,77 @@ def contracts_list(*, customer=None, status=None, query=""):
 
 def contract_visits_used(contract):
     return contract.ticket_records.exclude(ticket__status=TicketStatus.CANCELLED).count()
+
+
+def units_warranty(products, *, day=None):
+    """For each of ``products`` (their models joined): ``{"decision": Decision, "contracts":
+    [ServiceContract…]}`` on ``day`` (default today), a repair's view of each scope. Four
+    queries whatever the number of units (terms, earlier repairs, contracts with their
+    units and visits used)."""
+    products = list(products)
+    day = day or timezone.localdate()
+    if not products:
+        return {}
+    model_ids = {p.model_id for p in products}
+    product_ids = [p.pk for p in products]
+    terms = {}
+    for t in WarrantyTerm.objects.filter(product_model_id__in=model_ids).select_related(
+        "part_group"
+    ):
+        terms.setdefault(t.product_model_id, []).append(
+            TermValue(
+                scope=t.scope,
+                months=t.months,
+                part_group=t.part_group.code if t.part_group_id else "",
+                part_group_name=t.part_group.name if t.part_group_id else "",
+                extends=t.extends_by_repair_days,
+            )
+        )
+    intervals = {}
+    for pid, created, done, closed in (
+        Ticket.objects.filter(product_id__in=product_ids, category__in=REPAIR_CATEGORIES)
+        .exclude(status=TicketStatus.CANCELLED)
+        .values_list("product_id", "created_at", "completed_at", "closed_at")
+    ):
+        intervals.setdefault(pid, []).append((_local_day(created), _local_day(done or closed)))
+    contracts = {}
+    for contract in (
+        contracts_list()
+        .filter(products__id__in=product_ids)
+        .prefetch_related("products")
+        .distinct()
+        .order_by("-ends_on", "-id")
+    ):
+        for p in contract.products.all():
+            contracts.setdefault(p.pk, []).append(contract)
+    out = {}
+    for p in products:
+        values = [
+            ContractValue(
+                id=c.pk,
+                number=c.number,
+                kind=c.kind,
+                starts_on=c.starts_on,
+                ends_on=c.ends_on,
+                parts=c.covers_parts,
+                labour=c.covers_labour,
+                callout=c.covers_callout,
+                visits_included=c.visits_included,
+                visits_used=c.visits_used,
+                active=c.status == ContractStatus.ACTIVE,
+            )
+            for c in contracts.get(p.pk, [])
+        ]
+        out[p.pk] = {
+            "decision": decide(
+                day=day,
+                purchase_date=p.purchase_date,
+                default_months=p.model.warranty_months,
+                terms=terms.get(p.model_id, []),
+                repair_days=repair_days(intervals.get(p.pk, []), before=day),
+                extension_enabled=settings.WARRANTY_REPAIR_DAYS_EXTEND,
+                contracts=values,
+            ),
+            "contracts": contracts.get(p.pk, []),
+        }
+    return out

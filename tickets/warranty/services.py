@@ -467,7 +467,8 @@ def warranty_triage_decide(
     supervisor (403 ``forbidden``) and a reason (400); its audit event is
     ``warranty.goodwill_granted``. Any other decision that differs from the derived one is
     refused (400) with the derived decision's reasons — except without a registered unit,
-    where the desk decides in or out from the customer's purchase proof. Returns ``(decision, derived)``.
+    where the desk decides in or out from the customer's purchase proof.
+    Returns ``(decision, derived)``.
     """
     assert transaction.get_connection().in_atomic_block
     part_group = (part_group or "").strip()
