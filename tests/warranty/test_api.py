@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from tests.parts.factories import PartFactory
 from tests.tickets.factories import ProductModelFactory, make_ticket
 from tickets.warranty.models import ServiceContract, WarrantyTerm
 
@@ -63,6 +64,16 @@ def test_part_groups(api_client_for, agent, supervisor, compressor):
     assert r.status_code == 201
     r = api_client_for(supervisor).patch(f"{GROUPS}{r.data['id']}/", {"name": "Drum motor"})
     assert r.data["name"] == "Drum motor"
+    part = PartFactory()
+    url = f"{GROUPS}{compressor.pk}/parts/"
+    assert api_client_for(agent).post(url, {"add": [part.pk]}, format="json").status_code == 403
+    r = api_client_for(supervisor).post(url, {"add": [part.pk]}, format="json")
+    assert r.status_code == 200
+    part.refresh_from_db()
+    assert part.warranty_group == "compressor"
+    api_client_for(supervisor).post(url, {"remove": [part.pk]}, format="json")
+    part.refresh_from_db()
+    assert part.warranty_group == ""
 
 
 def test_contracts_create_renew_cancel(api_client_for, agent, supervisor, technician, old_unit):

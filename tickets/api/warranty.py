@@ -13,6 +13,7 @@ from aftersales.api.actions import service_action
 from aftersales.api.concurrency import expected_version
 from aftersales.api.serializers import StrictFieldsMixin
 from aftersales.roles import Role
+from parts.models import Part
 from tickets.models import Customer, Product, ProductModel, Ticket
 from tickets.warranty import services
 from tickets.warranty.choices import ContractKind, WarrantyScope
@@ -35,6 +36,13 @@ class PartGroupSerializer(serializers.ModelSerializer):
 
 class PartGroupUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
     name = serializers.CharField(max_length=100)
+
+
+class PartGroupPartsSerializer(StrictFieldsMixin, serializers.Serializer):
+    add = serializers.PrimaryKeyRelatedField(queryset=Part.objects.all(), many=True, required=False)
+    remove = serializers.PrimaryKeyRelatedField(
+        queryset=Part.objects.all(), many=True, required=False
+    )
 
 
 class TermSerializer(serializers.ModelSerializer):
@@ -192,6 +200,15 @@ class PartGroupViewSet(
             group=self.get_object(), actor=request.user, **data.validated_data
         )
         return Response(PartGroupSerializer(group).data)
+
+    parts = service_action(
+        services.part_group_parts_set,
+        subject="group",
+        name="parts",
+        input=PartGroupPartsSerializer,
+        output=PartGroupSerializer,
+        summary="Put parts in the group (add) or take them out (remove)",
+    )
 
 
 class TermViewSet(

@@ -107,6 +107,18 @@ def part_warranty_group_set(*, part, actor, group_code):
     return part
 
 
+@transaction.atomic
+def part_group_parts_set(*, group, actor, add=(), remove=()):
+    """Put the parts ``add`` in ``group`` and take ``remove`` out of it (each audited)."""
+    _require_writer(actor)
+    for part in add:
+        part_warranty_group_set(part=part, actor=actor, group_code=group.code)
+    for part in remove:
+        if part.warranty_group == group.code:
+            part_warranty_group_set(part=part, actor=actor, group_code="")
+    return group
+
+
 def _clean_term(term):
     if term.scope == WarrantyScope.PART_GROUP and term.part_group_id is None:
         raise ValidationError({"part_group": [_("A main-part term names its part group.")]})
