@@ -72,7 +72,15 @@ def acting_user(actor):
 # records of the four apps, and keep the reference data a service centre edits by hand.
 # Everything with rules of its own (tickets, stock levels and movements, the audit trail)
 # stays read-only there; users and groups stay with the superuser.
-SUPERVISOR_ADMIN_VIEW_APPS = ("tickets", "technicians", "parts", "audits", "platform", "charges")
+SUPERVISOR_ADMIN_VIEW_APPS = (
+    "tickets",
+    "technicians",
+    "parts",
+    "audits",
+    "platform",
+    "charges",
+    "warranty",
+)
 SUPERVISOR_ADMIN_EDIT = {
     # Sign-in lockouts (django-axes): a supervisor may see who is locked out and unlock
     # them by deleting the attempts (README, "Sign-in and sessions").
@@ -92,6 +100,8 @@ SUPERVISOR_ADMIN_EDIT = {
     "parts.part": ("add", "change"),
     "parts.stocklocation": ("add", "change"),
     "parts.stockcount": ("add", "change"),
+    "warranty.warrantypartgroup": ("add", "change"),
+    "warranty.warrantyterm": ("add", "change", "delete"),
 }
 
 

@@ -39,7 +39,8 @@ class PartAdmin(ServiceModelAdmin):
     filter_horizontal = ["compatible_models"]
 
     def get_readonly_fields(self, request, obj=None):
-        return ["sku"] if obj else []
+        # The warranty group is set by tickets.warranty (part_warranty_group_set).
+        return ["sku", "warranty_group"] if obj else ["warranty_group"]
 
     def service_create(self, request, form):
         data = form.cleaned_data

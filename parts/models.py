@@ -88,6 +88,11 @@ class Part(models.Model):
     )
     approved = models.BooleanField(_("approved source"), default=True)
     warranty_covered = models.BooleanField(default=True, verbose_name=_("warranty covered"))
+    # The main-part group with its own warranty (tickets.warranty.WarrantyPartGroup's code,
+    # "" for none): a compressor stays free after the unit's warranty ended.
+    warranty_group = models.CharField(
+        max_length=32, blank=True, default="", verbose_name=_("warranty part group")
+    )
     reorder_point = models.PositiveIntegerField(default=0, verbose_name=_("reorder point"))
     reorder_quantity = models.PositiveIntegerField(default=0, verbose_name=_("reorder quantity"))
     active = models.BooleanField(default=True, verbose_name=_("active"))

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext, pgettext_lazy
 
 from aftersales.dates import day_in_range
-from aftersales.roles import DESK_ROLES
+from aftersales.roles import DESK_ROLES, Role, has_role
 from aftersales.text import is_digits
 from parts.choices import LocationKind
 from parts.forms import PartsUsedField
@@ -44,6 +44,8 @@ from .phones import normalize_phone
 from .services.customers import CORRECTABLE_FIELDS
 from .services.field import ETA_CHOICES_MINUTES
 from .validators import validate_signature
+from .warranty.models import WarrantyPartGroup
+from .warranty.selectors import ticket_decision as warranty_ticket_decision
 
 _DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 SATISFACTION_CHOICES = [(n, str(n)) for n in range(1, 6)]
@@ -102,7 +104,15 @@ class TriageForm(TicketActionForm):
         label=_("Fault class"), choices=[("", "—"), *FaultClass.choices], required=False
     )
     warranty_decision = forms.ChoiceField(
-        label=_("Warranty decision"), choices=WarrantyDecision.choices
+        label=_("Warranty decision"), choices=WarrantyDecision.choices, required=False
+    )
+    part_group = forms.ChoiceField(label=_("Part concerned"), required=False)
+    goodwill_reason = forms.CharField(
+        label=_("Goodwill reason"),
+        max_length=2000,
+        required=False,
+        widget=_textarea(2),
+        help_text=_("Supervisors only: why goodwill overrides the warranty."),
     )
     note = forms.CharField(label=_("Note"), max_length=2000, required=False, widget=_textarea(2))
 
@@ -111,12 +121,32 @@ class TriageForm(TicketActionForm):
         self.fields["priority"].initial = ticket.priority
         self.fields["category"].initial = ticket.category
         self.fields["fault_class"].initial = ticket.fault_class
-        product = ticket.product
-        if product is not None:
-            self.fields["warranty_decision"].initial = product.warranty_decision
-            self.fields["warranty_decision"].help_text = _("Warranty until %(date)s.") % {
-                "date": product.warranty_until.isoformat()
-            }
+        # The warranty decision is derived (tickets.warranty): "" keeps it; the reasons
+        # are shown in the triage section (templates/warranty/_triage_decision.html).
+        self.derived = warranty_ticket_decision(ticket)
+        self.derived_label = derived_label = WarrantyDecision(self.derived.decision).label
+        self.fields["warranty_decision"].choices = [
+            ("", _("As derived: %(decision)s") % {"decision": derived_label}),
+            *WarrantyDecision.choices,
+        ]
+        self.fields["warranty_decision"].help_text = _(
+            "Leave it as derived; a supervisor may grant goodwill with a reason."
+        )
+        self.fields["part_group"].choices = [
+            ("", _("Not known (the whole unit)")),
+            *WarrantyPartGroup.objects.values_list("code", "name"),
+        ]
+        if not has_role(self.user, Role.SUPERVISOR):
+            # Goodwill is a supervisor's override: an agent neither sees it nor its reason.
+            self.fields["warranty_decision"].choices = [
+                c for c in self.fields["warranty_decision"].choices if c[0] != "goodwill"
+            ]
+            del self.fields["goodwill_reason"]
+
+    def service_kwargs(self):
+        kwargs = super().service_kwargs()
+        kwargs["warranty_decision"] = kwargs.get("warranty_decision") or None
+        return kwargs
 
 
 class ContactForm(TicketActionForm):

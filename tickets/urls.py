@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from . import views
+from .views import warranty as warranty_pages
 from .views.charges import urlpatterns as charges_urls
 
 urlpatterns = [
@@ -101,4 +102,5 @@ urlpatterns = [
         views.public_work_order_file,
         name="public-work-order-file",
     ),
+    *warranty_pages.urls(),
 ]

@@ -172,6 +172,7 @@ class NotificationKind(models.TextChoices):
     COMPLETION_NOTICE = "completion_notice", _("Work done: confirm and rate")
     SURVEY_INVITATION = "survey_invitation", _("Satisfaction survey")
     WEBHOOK_DISABLED = "webhook_disabled", _("Webhook disabled after failures")
+    CONTRACT_EXPIRY = "contract_expiry", _("Service contract expiry reminder")
 
 
 class NotificationChannel(models.TextChoices):

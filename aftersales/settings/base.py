@@ -222,6 +222,12 @@ REPAIR_WARRANTY_DAYS = env.int("REPAIR_WARRANTY_DAYS", default=90)
 # Charges (tickets.charges): the prefixes of quote and receipt numbers, QT-2026-000001.
 CHARGES_QUOTE_PREFIX = env.str("CHARGES_QUOTE_PREFIX", default="QT")
 CHARGES_RECEIPT_PREFIX = env.str("CHARGES_RECEIPT_PREFIX", default="RC")
+# Warranty terms (README "Warranty and service contracts"): the days a unit spent under
+# repair extend its warranty (三包) for the terms that say so; off here switches it off
+# for every term. Contract numbers' prefix; reminders this many days before a contract ends.
+WARRANTY_REPAIR_DAYS_EXTEND = env.bool("WARRANTY_REPAIR_DAYS_EXTEND", default=True)
+CONTRACT_NUMBER_PREFIX = env("CONTRACT_NUMBER_PREFIX", default="SC")
+CONTRACT_REMINDER_DAYS = env.int("CONTRACT_REMINDER_DAYS", default=30)
 # Images are decoded and re-encoded; more pixels than this is refused before decoding
 # (a decompression bomb: a few KB of PNG that inflates to gigabytes).
 UPLOAD_MAX_IMAGE_PIXELS = env.int("UPLOAD_MAX_IMAGE_PIXELS", default=40_000_000)
@@ -387,6 +393,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tickets.tasks.sla_sweep_task",
         "schedule": float(SLA_SWEEP_INTERVAL_SECONDS),
     },
+    "warranty-contracts-sweep": {
+        "task": "tickets.warranty.tasks.contracts_sweep_task",
+        "schedule": crontab(hour=6, minute=15),
+    },
     "certification-expiry-sweep": {
         "task": "technicians.tasks.certification_expiry_sweep_task",
         "schedule": crontab(hour=6, minute=0),
@@ -508,6 +518,9 @@ SPECTACULAR_SETTINGS = {
         "PriorityEnum": "tickets.choices.Priority",
         "FaultClassEnum": "tickets.choices.FaultClass",
         "WarrantyDecisionEnum": "tickets.choices.WarrantyDecision",
+        "ContractKindEnum": "tickets.warranty.choices.ContractKind",
+        "ContractStatusEnum": "tickets.warranty.choices.ContractStatus",
+        "WarrantyScopeEnum": "tickets.warranty.choices.WarrantyScope",
         "ContactViaEnum": "tickets.choices.ContactVia",
         "WebhookEventEnum": "aftersales.platform.models.WebhookEvent",
         "NotificationKindEnum": "aftersales.platform.models.NotificationKind",
@@ -548,6 +561,7 @@ NOTIFICATION_CHANNELS = {
     "dispatch_notice": NOTIFICATION_CUSTOMER_CHANNELS,
     "completion_notice": NOTIFICATION_CUSTOMER_CHANNELS,
     "survey_invitation": NOTIFICATION_CUSTOMER_CHANNELS,
+    "contract_expiry": NOTIFICATION_CUSTOMER_CHANNELS,
 }
 # Attempts before a message is marked failed; back-off 30 s, 1, 2, 4 min… between them.
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)

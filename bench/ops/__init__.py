@@ -18,5 +18,6 @@ from . import (  # noqa: F401
     tickets,
     tokens,
     trail_pages,
+    warranty,
     work_order,
 )

@@ -45,8 +45,14 @@ def job(agent, supervisor, technician):
     def build(*, warranty="in_warranty", parts=None, status="on_site", product=None):
         customer = product.customer if product else CustomerFactory(area=technician.areas.first())
         ticket = make_ticket(actor=agent, customer=customer, product=product)
+        # Goodwill is a supervisor's override, with a reason (tickets.warranty).
+        goodwill = warranty == "goodwill"
         ticket = tickets.ticket_triage(
-            ticket=ticket, actor=agent, priority="p2", warranty_decision=warranty
+            ticket=ticket,
+            actor=supervisor if goodwill else agent,
+            priority="p2",
+            warranty_decision=warranty,
+            goodwill_reason="Repeat fault" if goodwill else "",
         )
         if status == "triaged":
             return ticket

@@ -391,7 +391,12 @@ def test_stale_version_says_so_keeps_the_input_and_lets_the_user_resubmit(login,
     seen = ticket.version
     services.ticket_contact(ticket=ticket, actor=agent, note="Other desk", via="phone")
     client = login(agent)
-    data = {"priority": "p2", "category": "repair", "warranty_decision": "goodwill", "note": "Mine"}
+    data = {
+        "priority": "p2",
+        "category": "repair",
+        "warranty_decision": "out_of_warranty",
+        "note": "Mine",
+    }
     response = _post(client, ticket, "triage", data, version=seen)
     assert response.status_code == 409
     page = _text(response)
@@ -410,9 +415,14 @@ def test_stale_page_whose_action_is_gone_still_shows_what_was_typed(
     ticket = ticket_in("new")
     seen = ticket.version
     services.ticket_triage(
-        ticket=ticket, actor=other_agent, priority="p3", warranty_decision="goodwill"
+        ticket=ticket, actor=other_agent, priority="p3", warranty_decision="out_of_warranty"
     )
-    data = {"priority": "p1", "category": "repair", "warranty_decision": "goodwill", "note": "Mine"}
+    data = {
+        "priority": "p1",
+        "category": "repair",
+        "warranty_decision": "out_of_warranty",
+        "note": "Mine",
+    }
     response = _post(login(agent), ticket, "triage", data, version=seen)
     assert response.status_code == 409
     page = _text(response)

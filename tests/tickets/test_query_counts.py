@@ -63,7 +63,7 @@ def grow_tickets(agent, supervisor, technician, other_technician):
                 )
             if i % 3 != 2:
                 ticket = services.ticket_triage(
-                    ticket=ticket, actor=agent, priority="p2", warranty_decision="goodwill"
+                    ticket=ticket, actor=agent, priority="p2", warranty_decision=None
                 )
                 start, end = appointment(days=1 + i % 4, hour=8 + i % 8)
                 ticket = services.ticket_dispatch(

@@ -631,13 +631,13 @@ def test_two_pages_on_one_ticket_the_second_submit_keeps_its_input_and_can_resub
     theirs.wait_for_selector(".messages")
 
     mine.select_option("#id_triage_priority", "p1")
-    mine.select_option("#id_triage_warranty_decision", "goodwill")
+    mine.select_option("#id_triage_warranty_decision", "in_warranty")
     mine.fill("#id_triage_note", "VIP: call before visiting")
     mine.click("#action-triage button[type=submit]")
     mine.wait_for_selector("#action-triage .inline-error")
     assert "Someone else changed this ticket" in mine.inner_text("#action-triage .inline-error")
     assert mine.input_value("#id_triage_priority") == "p1"
-    assert mine.input_value("#id_triage_warranty_decision") == "goodwill"
+    assert mine.input_value("#id_triage_warranty_decision") == "in_warranty"
     assert mine.input_value("#id_triage_note") == "VIP: call before visiting"
     assert mine.eval_on_selector("#action-triage", "panel => panel.open")
     assert_accessible(mine)

@@ -511,7 +511,16 @@ class TicketTriageSerializer(StrictFieldsMixin, serializers.Serializer):
     priority = serializers.ChoiceField(choices=Priority.choices)
     category = serializers.ChoiceField(choices=TicketCategory.choices, required=False)
     fault_class = serializers.ChoiceField(choices=FaultClass.choices, required=False)
-    warranty_decision = serializers.ChoiceField(choices=WarrantyDecision.choices)
+    warranty_decision = serializers.ChoiceField(
+        choices=WarrantyDecision.choices,
+        required=False,
+        help_text="Omit for the derived decision (GET /tickets/{id}/warranty/); goodwill "
+        "needs a supervisor and goodwill_reason; another differing decision is refused.",
+    )
+    part_group = serializers.CharField(
+        max_length=32, required=False, allow_blank=True, help_text="The fault's part group code."
+    )
+    goodwill_reason = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 
 

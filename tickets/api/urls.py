@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import charges, views
+from . import charges, views, warranty
 
 router = SimpleRouter()
 router.register("areas", views.AreaViewSet, basename="area")
@@ -11,9 +11,13 @@ router.register("customers", views.CustomerViewSet, basename="customer")
 router.register("products", views.ProductViewSet, basename="product")
 router.register("tickets", views.TicketViewSet, basename="ticket")
 charges.register(router)
+warranty.register(router)
 
 urlpatterns = [
     path("reports/dashboard/", views.DashboardView.as_view(), name="report-dashboard"),
     path("reports/sla/", views.SlaRatesView.as_view(), name="report-sla"),
+    path(
+        "tickets/<int:pk>/warranty/", warranty.TicketWarrantyView.as_view(), name="ticket-warranty"
+    ),
     *router.urls,
 ]

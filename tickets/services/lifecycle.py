@@ -41,11 +41,11 @@ from ..choices import (
     Action,
     EventKind,
     TicketStatus,
-    WarrantyDecision,
 )
 from ..models import Ticket, TicketEvent
 from ..selectors import dashboard_invalidate
 from ..validators import signature_clean
+from ..warranty.services import warranty_triage_decide
 from .intake import IntakeRejected, ticket_intake, ticket_webhook_payload
 from .notifications import (
     ticket_completion_notice_queue,
@@ -238,35 +238,35 @@ def ticket_triage(
     ticket,
     actor,
     priority,
-    warranty_decision,
+    warranty_decision=None,
     category=None,
     fault_class="",
     note="",
     expected_version=None,
+    part_group="",
+    goodwill_reason="",
 ):
     """new → triaged: grade the request (分级) and decide the warranty. Counts as first response.
 
-    ``in_warranty`` is refused for a registered product whose warranty has ended
-    (choose ``out_of_warranty`` or ``goodwill``).
+    The warranty decision is derived (``tickets.warranty``: the unit's terms per scope,
+    the days under repair, its contracts, the fault's ``part_group`` when known, the
+    category): an empty ``warranty_decision`` or one equal to the derived decision takes
+    it; ``goodwill`` is a supervisor's override and needs a ``goodwill_reason``; any other
+    differing decision is refused (400) with the derived decision's reasons.
     """
     ticket_authorize(ticket=ticket, action=Action.TRIAGE, actor=actor)
+    # The transition and the version first: a stale or illegal triage is that (409), not a
+    # warranty question.
+    _check_state(ticket=ticket, action=Action.TRIAGE, expected_version=expected_version)
     now = timezone.now()
-    if (
-        warranty_decision == WarrantyDecision.IN_WARRANTY
-        and ticket.product is not None
-        and not ticket.product.in_warranty_on(timezone.localdate(now))
-    ):
-        raise ValidationError(
-            {
-                "warranty_decision": [
-                    _(
-                        "The product's warranty ended on %(date)s; "
-                        "choose out_of_warranty or goodwill."
-                    )
-                    % {"date": ticket.product.warranty_until.isoformat()}
-                ]
-            }
-        )
+    warranty_decision, derived = warranty_triage_decide(
+        ticket=ticket,
+        actor=actor,
+        category=category or ticket.category,  # the decision reads the graded category
+        warranty_decision=warranty_decision,
+        part_group=part_group,
+        goodwill_reason=goodwill_reason,
+    )
     changes = {
         "priority": priority,
         "warranty_decision": warranty_decision,
@@ -296,6 +296,9 @@ def ticket_triage(
             "note": note,
             "priority": priority,
             "warranty_decision": warranty_decision,
+            "derived_warranty_decision": derived.decision,
+            "part_group": part_group,
+            "goodwill_reason": goodwill_reason if warranty_decision != derived.decision else "",
             "category": changes.get("category", ticket.category),
             "fault_class": changes["fault_class"],
             "sla_policy": policy.pk,
@@ -629,8 +632,9 @@ def ticket_intake_resolve_remotely(*, actor, resolution, fault_class="", **intak
     """A call taken and closed on the phone: a simple fault fixed by phone guidance.
 
     ``ticket_intake`` (``intake`` are its arguments), then in the same transaction the
-    ticket is triaged with the intake's priority — the warranty decision the unit's
-    warranty implies, ``goodwill`` without a unit — and resolved remotely
+    ticket is triaged with the intake's priority and the derived warranty decision
+    (``out_of_warranty`` without a unit: nothing is charged for a fix by phone anyway) —
+    and resolved remotely
     (``ticket_resolve_remotely``); it then awaits the customer's confirmation like any
     remote fix. Each step writes its own timeline and audit events, and each keeps its own
     rule: the role of the remote fix (agents and supervisors) is the transition table's.
@@ -643,14 +647,12 @@ def ticket_intake_resolve_remotely(*, actor, resolution, fault_class="", **intak
             ValidationError({"resolution": [_("Say how the fault was solved on the phone.")]}),
             part="resolution",
         )
-    product = ticket.product
-    decision = product.warranty_decision if product is not None else WarrantyDecision.GOODWILL
     try:
         ticket = ticket_triage(
             ticket=ticket,
             actor=actor,
             priority=ticket.priority,
-            warranty_decision=decision,
+            warranty_decision=None,  # the derived decision (tickets.warranty)
             fault_class=fault_class,
         )
         return ticket_resolve_remotely(ticket=ticket, actor=actor, resolution=resolution.strip())

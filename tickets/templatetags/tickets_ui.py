@@ -72,6 +72,8 @@ def nav_links(context):
     if has_role(user, Role.SUPERVISOR, Role.FINANCE):
         links.append(("charges-price-lists", "", _("Charging standards"), "g l"))
         links.append(("charges-refunds", "", _("Refunds"), "g u"))
+    if has_role(user, Role.AGENT, Role.SUPERVISOR, Role.AUDITOR):
+        links.append(("warranty-contract-list", "", _("Contracts"), "g w"))
     if has_role(user, Role.SUPERVISOR, Role.AUDITOR):
         links.append(("kpi-report-page", "", _("KPI reports"), "g r"))
     if has_role(user, Role.SUPERVISOR, Role.AUDITOR):

@@ -26,6 +26,7 @@ from .. import forms, services
 from ..choices import OPEN_STATUSES
 from ..presenters import PiiReads, customer_contact, message_address, pii_reads_record
 from ..selectors import customer_list, customer_record_events, customer_tickets
+from ..warranty.selectors import units_warranty
 from .common import DESK, role_required
 
 RECORD_ACTIONS = {
@@ -73,9 +74,11 @@ def _units(customer, tickets):
     history = {}
     for ticket in tickets:
         history.setdefault(ticket.product_id, []).append(ticket)
+    products = list(customer.products.select_related("model").order_by("-purchase_date", "-id"))
+    warranty = units_warranty(products)  # each scope's end and the contracts (four queries)
     units = [
-        {"product": p, "tickets": history.get(p.pk, [])}
-        for p in customer.products.select_related("model").order_by("-purchase_date", "-id")
+        {"product": p, "tickets": history.get(p.pk, []), "warranty": warranty[p.pk]}
+        for p in products
     ]
     return units, history.get(None, [])
 
@@ -123,6 +126,7 @@ def _render_page(request, customer, *, bound=None, status=200):
         "contact": contact,
         "unmasked": unmasked,
         "desk": desk,
+        "may_sign_contract": has_role(user, Role.SUPERVISOR) and customer.erased_at is None,
         "units": units,
         "unfiled": unfiled,
         "open_tickets": [(t, t.sla_state()) for t in tickets if t.status in OPEN_STATUSES],

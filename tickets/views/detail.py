@@ -45,7 +45,7 @@ class PageAction:
 
 # Display order: the step that moves the ticket forward first, housekeeping after.
 ACTIONS = {
-    Action.TRIAGE: PageAction(forms.TriageForm, services.ticket_triage),
+    Action.TRIAGE: PageAction(forms.TriageForm, services.ticket_triage, "warranty/_triage.html"),
     Action.DISPATCH: PageAction(forms.DispatchForm, services.ticket_dispatch),
     Action.CHECK_IN: PageAction(
         forms.CheckInForm, services.ticket_check_in, "tickets/actions/check_in.html"

@@ -45,6 +45,7 @@ from tickets.models import (
     WorkingCalendar,
     WorkingHours,
 )
+from tickets.warranty.demo import seed_demo_warranty
 
 AREAS = [("pudong", "Pudong 浦东"), ("xuhui", "Xuhui 徐汇"), ("minhang", "Minhang 闵行")]
 CATEGORIES = [
@@ -164,6 +165,7 @@ class Command(BaseCommand):
             if not Ticket.objects.exists():
                 self._tickets(users, technicians)
             seed_demo_technician_papers(actor=users["supervisor"], technicians=technicians)
+            seed_demo_warranty(actor=users["supervisor"])
             self._control_room(users)
             seed_demo_charges(actor=users["supervisor"], password=password)  # after the tickets
         self._trail_chain()
