@@ -72,11 +72,26 @@ def job(agent, supervisor, technician):
 
     def build(decision="out_of_warranty", status="on_site", **fields):
         customer = CustomerFactory(area=technician.areas.first())
-        product = ProductFactory(customer=customer)
-        ticket = make_ticket(actor=agent, customer=customer, product=product, **fields)
-        ticket = services.ticket_triage(
-            ticket=ticket, actor=agent, priority="p2", warranty_decision=decision
+        # The decision is derived from the unit's warranty (tickets.warranty): a unit
+        # bought five years ago is out of warranty, one bought 90 days ago is in; goodwill
+        # is a supervisor's override of an out-of-warranty unit, with a reason.
+        bought = timezone.localdate() - datetime.timedelta(
+            days=90 if decision == "in_warranty" else 5 * 365
         )
+        product = ProductFactory(customer=customer, purchase_date=bought)
+        ticket = make_ticket(actor=agent, customer=customer, product=product, **fields)
+        if decision == "goodwill":
+            ticket = services.ticket_triage(
+                ticket=ticket,
+                actor=supervisor,
+                priority="p2",
+                warranty_decision=decision,
+                goodwill_reason="Loyal customer",
+            )
+        else:
+            ticket = services.ticket_triage(
+                ticket=ticket, actor=agent, priority="p2", warranty_decision=decision
+            )
         start, end = appointment()
         ticket = services.ticket_dispatch(
             ticket=ticket,
