@@ -16,6 +16,7 @@ api_v1 = [
     path("", include("aftersales.platform.api.urls")),
     path("", include("aftersales.tokens.api.urls")),
     path("", include("tickets.bulk.api_urls")),
+    path("", include("tickets.settlement.api.urls")),
 ]
 
 admin.site.site_header = admin.site.site_title = _("Aftersales administration")
