@@ -32,6 +32,7 @@ urlpatterns = [
     path("", include("tickets.urls")),
     path("", include("tickets.bulk.urls")),
     path("", include("audits.quality.urls")),
+    path("", include("tickets.settlement.urls")),
 ]
 # MEDIA_ROOT is not published, not even in DEBUG: uploads are served by the API views
 # that check who may see them (aftersales/api/files.py).
