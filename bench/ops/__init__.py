@@ -12,6 +12,7 @@ from . import (  # noqa: F401
     quality_pages,
     queue,
     search,
+    settlement,
     sla,
     technicians_pages,
     tickets,
