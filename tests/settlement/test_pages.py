@@ -220,3 +220,16 @@ def test_chinese_page(finance, statement):
     client.cookies["django_language"] = "zh-hans"
     html = client.get(LIST, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "结算" in html
+
+
+def test_admin_is_read_only_for_supervisors(supervisor_admin, statement):
+    changelist = supervisor_admin.get("/admin/settlement/statement/")
+    assert changelist.status_code == 200 and statement.outlet.code in changelist.content.decode()
+    detail = supervisor_admin.get(f"/admin/settlement/statement/{statement.pk}/change/")
+    assert detail.status_code == 200
+    assert supervisor_admin.get("/admin/settlement/statement/add/").status_code == 403
+    lines = supervisor_admin.get("/admin/settlement/statementline/")
+    assert lines.status_code == 200
+    before = Statement.objects.get(pk=statement.pk).total
+    supervisor_admin.post(f"/admin/settlement/statement/{statement.pk}/change/", {"total": "1.00"})
+    assert Statement.objects.get(pk=statement.pk).total == before
