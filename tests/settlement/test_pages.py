@@ -233,3 +233,21 @@ def test_admin_is_read_only_for_supervisors(supervisor_admin, statement):
     before = Statement.objects.get(pk=statement.pk).total
     supervisor_admin.post(f"/admin/settlement/statement/{statement.pk}/change/", {"total": "1.00"})
     assert Statement.objects.get(pk=statement.pk).total == before
+
+
+def test_demo_is_idempotent(outlet, price_lists, signed_job):
+    import io
+
+    from django.core.management import call_command
+
+    from django.utils import timezone
+
+    # Signed now, as the demo's tickets are: one moves into last month, one stays.
+    signed_job(outlet=None, closed_at=timezone.now(), completed_at=timezone.now())
+    signed_job(outlet=None, closed_at=timezone.now(), completed_at=timezone.now())
+    call_command("seed_demo_settlement", stdout=io.StringIO())
+    call_command("seed_demo_settlement", stdout=io.StringIO())
+    statements = Statement.objects.filter(outlet__code="PT-DEMO")
+    assert statements.count() == 2
+    assert {s.status for s in statements} == {StatementStatus.SUBMITTED, StatementStatus.DRAFT}
+    assert sum(s.job_count for s in statements) == 2
