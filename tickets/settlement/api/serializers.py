@@ -1,4 +1,5 @@
 from django import forms
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from aftersales.api.serializers import StrictFieldsMixin
@@ -8,6 +9,7 @@ from ..filtersets import MonthFormField
 from ..models import Statement, StatementLine
 
 
+@extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{2}(-\d{2})?$", "example": "2026-10"})
 class MonthField(serializers.Field):
     """A month as ``YYYY-MM`` in and out (a date of the month is accepted too)."""
 
