@@ -239,7 +239,6 @@ def test_demo_is_idempotent(outlet, price_lists, signed_job):
     import io
 
     from django.core.management import call_command
-
     from django.utils import timezone
 
     # Signed now, as the demo's tickets are: one moves into last month, one stays.
@@ -251,3 +250,16 @@ def test_demo_is_idempotent(outlet, price_lists, signed_job):
     assert statements.count() == 2
     assert {s.status for s in statements} == {StatementStatus.SUBMITTED, StatementStatus.DRAFT}
     assert sum(s.job_count for s in statements) == 2
+
+
+def test_review_page_queries_do_not_grow_with_lines(
+    finance, outlet, price_lists, signed_job, django_assert_max_num_queries
+):
+    for day in (3, 4, 5, 6):
+        signed_job(outlet, closed_at=local(2026, 10, day, 15))
+    statement = services.statement_build(outlet=outlet, month=MONTH, actor=finance)
+    client = _client(finance)
+    url = reverse("settlement-statement-page", args=[statement.pk])
+    client.get(url)
+    with django_assert_max_num_queries(12):
+        assert len(client.get(url).context["page"].object_list) == 4
