@@ -20,6 +20,7 @@ run: $(VENV)/.installed
 	$(PY) manage.py compilemessages --ignore=.venv -v0 2>/dev/null || true
 	$(PY) manage.py seed_demo
 	$(PY) manage.py seed_demo_quality
+	$(PY) manage.py seed_demo_settlement
 	@echo ""
 	@echo "  Aftersales is starting on http://127.0.0.1:$(PORT)/  (API docs: /api/docs/, admin: /admin/)"
 	@echo ""

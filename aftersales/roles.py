@@ -80,6 +80,7 @@ SUPERVISOR_ADMIN_VIEW_APPS = (
     "platform",
     "charges",
     "warranty",
+    "settlement",
 )
 SUPERVISOR_ADMIN_EDIT = {
     # Sign-in lockouts (django-axes): a supervisor may see who is locked out and unlock

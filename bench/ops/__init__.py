@@ -13,6 +13,7 @@ from . import (  # noqa: F401
     quality_pages,
     queue,
     search,
+    settlement,
     sla,
     technicians_pages,
     tickets,

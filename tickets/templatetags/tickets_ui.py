@@ -14,6 +14,16 @@ from aftersales.roles import Role, has_role, roles_of
 
 from ..choices import Action, ContactVia, Priority, SlaState, TicketStatus
 
+# Who reads the outlets' settlement statements (tickets.settlement.selectors, which this
+# floor may not import: keep the two in step).
+SETTLEMENT_ROLES = (
+    Role.SUPERVISOR,
+    Role.FINANCE,
+    Role.MANAGER,
+    Role.AUDITOR,
+    Role.OUTLET_DISPATCHER,
+)
+
 register = template.Library()
 
 
@@ -83,6 +93,8 @@ def nav_links(context):
         links.append(("audit-trail-page", "", _("Audit trail"), "g a"))
     if has_role(user, Role.SUPERVISOR, Role.AUDITOR):
         links.append(("bulk-page", "", _("Import and export"), "g e"))
+    if has_role(user, *SETTLEMENT_ROLES):
+        links.append(("settlement-list-page", "", _("Settlement"), "g s"))
     if user.is_active and user.is_staff:
         links.append(("admin:index", "", _("Administration"), "g x"))
     current = request.get_full_path()
