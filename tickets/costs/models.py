@@ -16,6 +16,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.roles import Role
+
 from .choices import ClaimStatus, CostKind, ExpenseKind, StepDecision
 
 MONEY = {"max_digits": 12, "decimal_places": 2, "validators": [MinValueValidator(0)]}
@@ -178,6 +180,10 @@ class ExpenseClaim(models.Model):
 
     def __str__(self):
         return f"{self.number} {self.amount}"
+
+    @property
+    def waiting_role_label(self):
+        return Role(self.waiting_role).label if self.waiting_role in Role.values else ""
 
     @property
     def step_role(self):

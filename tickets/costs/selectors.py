@@ -49,6 +49,15 @@ GROUP_COLUMNS = {
 }
 
 
+def day_bounds(first, last):
+    """[start, end) instants of the local days [first, last]: midnight of the first day
+    to midnight after the last."""
+    tz = timezone.get_current_timezone()
+    start = datetime.datetime.combine(first, datetime.time(), tzinfo=tz)
+    end = datetime.datetime.combine(last + datetime.timedelta(days=1), datetime.time(), tzinfo=tz)
+    return start, end
+
+
 def _local_day(instant):
     return timezone.localtime(instant).date() if instant else None
 
