@@ -514,6 +514,11 @@ SPECTACULAR_SETTINGS = {
         "OpenClosedStatusEnum": "audits.choices.QualityAuditStatus",
         "CorrectiveActionStatusEnum": "audits.choices.CorrectiveActionStatus",
         "IntegratorTokenStatusEnum": "aftersales.tokens.models.TokenStatus",
+        "ExpenseKindEnum": "tickets.costs.choices.ExpenseKind",
+        "CostKindEnum": "tickets.costs.choices.CostKind",
+        "ExpenseClaimStatusEnum": "tickets.costs.choices.ClaimStatus",
+        "ExpenseStepDecisionEnum": "tickets.costs.choices.StepDecision",
+        "CostGroupingEnum": "tickets.costs.choices.CostGrouping",
     },
 }
 
