@@ -5,6 +5,7 @@ from . import (  # noqa: F401
     board,
     console,
     control_room,
+    costs,
     job_page,
     kpi_pages,
     parts,
