@@ -170,6 +170,21 @@ def test_filing_refuses_bad_input_and_writes_nothing(field, values, technician):
     assert not ExpenseClaim.objects.exists()
 
 
+def test_a_large_receipt_photo_is_stored_scaled_down(settings, technician):
+    from PIL import Image
+
+    settings.TICKET_PHOTO_MAX_SIDE = 200
+    claim = services.expense_claim_file(
+        actor=technician.user,
+        kind="meal",
+        amount=Decimal("30"),
+        spent_on=timezone.localdate(),
+        receipt=receipt_png(size=(800, 400)),
+    )
+    with claim.receipt.open("rb") as handle, Image.open(handle) as image:
+        assert image.size == (200, 100) and image.format == "PNG"
+
+
 def test_filing_refuses_a_file_that_is_not_an_image(technician):
     from django.core.files.uploadedfile import SimpleUploadedFile
 

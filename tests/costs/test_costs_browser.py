@@ -15,7 +15,14 @@ from django.utils import timezone
 from PIL import Image
 
 from aftersales.roles import Role
-from tests.browser import PHONE, assert_accessible, assert_fits, screenshot, sign_in
+from tests.browser import (
+    PHONE,
+    _assert_touch_targets,
+    assert_accessible,
+    assert_fits,
+    screenshot,
+    sign_in,
+)
 from tickets.costs.models import ExpenseClaim
 from tickets.costs.selectors import ticket_cost_of
 
@@ -45,6 +52,7 @@ def test_a_technician_files_a_claim_on_a_phone_and_supervisor_and_finance_approv
     phone.select_option("#id_ticket", str(job.pk))
     phone.fill("#id_note", "Airport expressway")
     assert_fits(phone, PHONE["width"])
+    _assert_touch_targets(phone, "#claim-form button, #claim-form select, #claim-form input")
     assert_accessible(phone)
     screenshot(phone, "aftersales-costs-claim-form-phone.png")
     phone.tap("#claim-submit")

@@ -8,14 +8,17 @@ the notification outbox (``aftersales.platform.services.notify``), delivered aft
 
 import datetime
 import hashlib
+import io
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from PIL import Image
 
 from aftersales.exceptions import ActionForbidden, ApplicationError, StaleVersion
 from aftersales.platform.services import notify
@@ -94,6 +97,23 @@ def _money(value, field):
     return amount
 
 
+def _fit(raw, *, photo):
+    """A phone camera's receipt photo scaled down to ``TICKET_PHOTO_MAX_SIDE`` pixels on
+    its longer side (as ticket photos are), in its own format; a PDF or a small photo
+    unchanged. ``raw`` already passed ``clean_upload`` (re-encoded, no EXIF)."""
+    if not photo:
+        return raw
+    with Image.open(io.BytesIO(raw)) as image:
+        side = settings.TICKET_PHOTO_MAX_SIDE
+        if max(image.size) <= side:
+            return raw
+        fmt = image.format
+        image.thumbnail((side, side), Image.Resampling.LANCZOS)
+        out = io.BytesIO()
+        image.save(out, format=fmt, **({"quality": 85, "optimize": True} if fmt == "JPEG" else {}))
+        return out.getvalue()
+
+
 def _approvers(role):
     return list(
         get_user_model().objects.filter(is_active=True, groups__name=role).order_by("pk").distinct()
@@ -165,7 +185,7 @@ def expense_claim_file(*, actor, kind, amount, spent_on, receipt, ticket=None, n
         raise ValidationError(errors)
     cleaned = clean_upload(receipt, kind=TICKET_ATTACHMENT, field="receipt")
     cleaned.seek(0)
-    raw = cleaned.read()
+    raw = _fit(cleaned.read(), photo=cleaned.file_type.pillow_format is not None)
     steps = approval_steps(amount)
     claim = ExpenseClaim(
         number=_claim_number_next(today.year),
@@ -183,7 +203,7 @@ def expense_claim_file(*, actor, kind, amount, spent_on, receipt, ticket=None, n
     )
     if not steps:
         claim.decided_at = timezone.now()
-    claim.receipt.save(cleaned.name, cleaned, save=False)
+    claim.receipt.save(cleaned.name, ContentFile(raw), save=False)
     stored = claim.receipt.name
     try:
         claim.save(force_insert=True)
