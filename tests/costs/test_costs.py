@@ -147,6 +147,25 @@ def test_a_partner_outlets_job_in_sql_equals_the_rule(rate, completed_job, part,
     assert costs[far.pk] == ticket_cost_of(far)
 
 
+def test_a_partner_technicians_job_is_outsourced_without_the_tickets_outlet(
+    rate, completed_job, technician
+):
+    _price_list()
+    partner = Outlet.objects.create(
+        code="P2", name="Partner two", kind=OutletKind.PARTNER, company_name="Two Ltd"
+    )
+    technician.outlet = partner
+    technician.save(update_fields=["outlet"])
+    job = completed_job(minutes=60, km="5")
+    cost = ticket_costs([job.pk])[job.pk]
+    assert (cost.labour, cost.outsourcing) == (D("0.00"), D("120.00"))  # 90 + zone A 30
+    assert cost == ticket_cost_of(job)
+    start = timezone.now() - datetime.timedelta(days=1)
+    end = timezone.now() + datetime.timedelta(days=1)
+    rows = cost_report(start=start, end=end, group_by=CostGrouping.OUTLET)["rows"]
+    assert [(r["key"], r["label"]) for r in rows] == [(partner.pk, "Partner two")]
+
+
 def _own(product, technician):
     product.customer.area = technician.areas.first()
     product.customer.save()

@@ -8,7 +8,8 @@
     travel      = one-way distance ``travel_km`` × the travel cost per km in force (0 for
                   a partner's job: the call-out fee in its outsourced fee pays the trip)
                   + the approved expense claims filed against the job;
-    outsourcing = a partner outlet's job: ``tickets.charges.pricing.job_service_fee``
+    outsourcing = a partner outlet's job (the ticket's outlet, else its technician's):
+                  ``tickets.charges.pricing.job_service_fee``
                   (labour fee of the service type and product category + call-out fee of
                   the distance zone, price list in force on the completion day); else 0.
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from aftersales.roles import Role, has_role
 from parts.models import Part, TicketPart
+from technicians.models import Technician
 from technicians.outlets.models import Outlet
 from tickets.charges.choices import PriceListStatus
 from tickets.charges.models import CalloutZone, LabourRate, PriceList
@@ -62,12 +63,21 @@ def _local_day(instant):
     return timezone.localtime(instant).date() if instant else None
 
 
+def job_outlet(ticket):
+    """The outlet that did the job: the ticket's, else its technician's (a partner's
+    technician dispatched by the centre is still the partner's job)."""
+    if ticket.outlet_id:
+        return ticket.outlet
+    technician = ticket.technician
+    return technician.outlet if technician is not None and technician.outlet_id else None
+
+
 def ticket_cost_of(ticket):
     """The ``TicketCost`` of one ticket, read through the ORM and priced by
     ``costing.ticket_cost`` (a handful of queries; the report uses SQL instead)."""
     day = _local_day(ticket.completed_at) or timezone.localdate()
     rate = CostRate.objects.on(day)
-    outlet = ticket.outlet
+    outlet = job_outlet(ticket)
     partner = bool(outlet and outlet.is_partner)
     fee = ZERO
     if partner:
@@ -107,6 +117,7 @@ def _costs_sql(where):
         "product": Product._meta.db_table,
         "model": ProductModel._meta.db_table,
         "outlet": Outlet._meta.db_table,
+        "technician": Technician._meta.db_table,
         "ticketpart": TicketPart._meta.db_table,
         "part": Part._meta.db_table,
         "claim": ExpenseClaim._meta.db_table,
@@ -125,7 +136,7 @@ WITH rates AS (
            LEAD(effective_from) OVER (ORDER BY effective_from, id) AS d1
     FROM {tables["pricelist"]} WHERE status = %(published)s
 ), t AS (
-    SELECT t0.id, t0.category, t0.area_id, t0.warranty_decision, t0.outlet_id,
+    SELECT t0.id, t0.category, t0.area_id, t0.warranty_decision, o.id AS outlet_id,
            pr.model_id, pm.category_id AS product_category_id,
            t0.on_site_at, t0.completed_at, t0.travel_km,
            COALESCE(o.kind = %(partner)s, FALSE) AS partner,
@@ -133,7 +144,8 @@ WITH rates AS (
     FROM {tables["ticket"]} t0
     LEFT JOIN {tables["product"]} pr ON pr.id = t0.product_id
     LEFT JOIN {tables["model"]} pm ON pm.id = pr.model_id
-    LEFT JOIN {tables["outlet"]} o ON o.id = t0.outlet_id
+    LEFT JOIN {tables["technician"]} tech ON tech.id = t0.technician_id
+    LEFT JOIN {tables["outlet"]} o ON o.id = COALESCE(t0.outlet_id, tech.outlet_id)
     WHERE {where}
 ), c AS (
     SELECT t.*,
