@@ -234,3 +234,19 @@ def test_cost_rates_api(clients):
     assert again.status_code == 400 and "effective_from" in again.data
     assert CostRate.objects.count() == 1
     assert clients["auditor"].get("/api/v1/cost-rates/").status_code == 200
+
+
+def test_claim_filters(clients, file_claim, supervisor, finance):
+    approved = approve_all(file_claim("10.00", kind="parking"), supervisor, finance)
+    pending = file_claim("20.00", kind="toll")
+
+    def ids(**query):
+        response = clients["finance"].get("/api/v1/expense-claims/", query)
+        assert response.status_code == 200
+        return [c["id"] for c in response.data["results"]]
+
+    assert ids(status="approved") == [approved.pk]
+    assert ids(status="pending") == [pending.pk]
+    assert ids(kind="toll") == [pending.pk]
+    assert sorted(ids(technician=pending.technician_id)) == sorted([approved.pk, pending.pk])
+    assert clients["finance"].get("/api/v1/expense-claims/", {"status": "lost"}).status_code == 400
