@@ -81,6 +81,7 @@ SUPERVISOR_ADMIN_VIEW_APPS = (
     "charges",
     "warranty",
     "settlement",
+    "costs",
 )
 SUPERVISOR_ADMIN_EDIT = {
     # Sign-in lockouts (django-axes): a supervisor may see who is locked out and unlock

@@ -17,6 +17,7 @@ api_v1 = [
     path("", include("aftersales.tokens.api.urls")),
     path("", include("tickets.bulk.api_urls")),
     path("", include("tickets.settlement.api.urls")),
+    path("", include("tickets.costs.api.urls")),
 ]
 
 admin.site.site_header = admin.site.site_title = _("Aftersales administration")
@@ -33,6 +34,7 @@ urlpatterns = [
     path("", include("tickets.bulk.urls")),
     path("", include("audits.quality.urls")),
     path("", include("tickets.settlement.urls")),
+    path("", include("tickets.costs.urls")),
 ]
 # MEDIA_ROOT is not published, not even in DEBUG: uploads are served by the API views
 # that check who may see them (aftersales/api/files.py).

@@ -535,6 +535,11 @@ SPECTACULAR_SETTINGS = {
         "RefundStatusEnum": "tickets.charges.choices.RefundStatus",
         "PaymentMethodEnum": "tickets.charges.choices.PaymentMethod",
         "PriceListLineKindEnum": ["labour", "part_price", "zone"],
+        "ExpenseKindEnum": "tickets.costs.choices.ExpenseKind",
+        "CostKindEnum": "tickets.costs.choices.CostKind",
+        "ExpenseClaimStatusEnum": "tickets.costs.choices.ClaimStatus",
+        "ExpenseStepDecisionEnum": "tickets.costs.choices.StepDecision",
+        "CostGroupingEnum": "tickets.costs.choices.CostGrouping",
     },
 }
 
@@ -576,6 +581,20 @@ SMS_REGION = env("SMS_REGION", default="cn-hangzhou")
 SMS_TIMEOUT_SECONDS = env.int("SMS_TIMEOUT_SECONDS", default=10)
 # Notification kind → the provider's approved template id ("dispatch_notice=SMS_123,...").
 SMS_TEMPLATES = env.dict("SMS_TEMPLATES", default={})
+# --- Costs (README "Costs, expense claims and budgets") ----------------------------------
+# The approval chain of an expense claim (报销), in order: the department head (supervisor),
+# finance, then the general manager for a claim above EXPENSE_MANAGER_THRESHOLD. A step
+# with "above" applies only to amounts strictly greater; the chain is frozen on each claim
+# when it is filed.
+EXPENSE_MANAGER_THRESHOLD = env("EXPENSE_MANAGER_THRESHOLD", default="2000.00")
+EXPENSE_APPROVAL_CHAIN = [
+    {"role": "supervisor"},
+    {"role": "finance"},
+    {"role": "manager", "above": EXPENSE_MANAGER_THRESHOLD},
+]
+# The largest single claim, and how old an expense may be when it is claimed.
+EXPENSE_CLAIM_MAX_AMOUNT = env.int("EXPENSE_CLAIM_MAX_AMOUNT", default=50_000)
+EXPENSE_CLAIM_MAX_AGE_DAYS = env.int("EXPENSE_CLAIM_MAX_AGE_DAYS", default=90)
 # --- The customer's own pages (/service/..., README "The customer's pages") ---------------
 # Where customers reach the site: the links in their messages start with it.
 PUBLIC_SITE_URL = env("PUBLIC_SITE_URL", default="http://localhost:8000")

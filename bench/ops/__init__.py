@@ -6,6 +6,7 @@ from . import (  # noqa: F401
     charges,
     console,
     control_room,
+    costs,
     job_page,
     kpi_pages,
     parts,

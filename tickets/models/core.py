@@ -600,6 +600,12 @@ class Ticket(ChoiceLabelsMixin, models.Model):
                 name="ticket_sla_check",
                 condition=Q(next_sla_check_at__isnull=False),
             ),
+            # The tickets completed in a period (the cost report, tickets.costs).
+            models.Index(
+                fields=["completed_at"],
+                name="ticket_completed_at",
+                condition=Q(completed_at__isnull=False),
+            ),
             # "Closed today" on the dashboard; most rows of an old table are closed, few today.
             models.Index(
                 fields=["closed_at"], name="ticket_closed_at", condition=Q(closed_at__isnull=False)

@@ -95,6 +95,11 @@ def nav_links(context):
         links.append(("bulk-page", "", _("Import and export"), "g e"))
     if has_role(user, *SETTLEMENT_ROLES):
         links.append(("settlement-list-page", "", _("Settlement"), "g s"))
+    # Costs (tickets.costs): the report and budgets; expense claims, filed and approved.
+    if has_role(user, Role.SUPERVISOR, Role.FINANCE, Role.MANAGER, Role.AUDITOR):
+        links.append(("cost-report-page", "", _("Costs"), "g k"))
+    if has_role(user, Role.TECHNICIAN, Role.SUPERVISOR, Role.FINANCE, Role.MANAGER):
+        links.append(("expense-claim-list-page", "", _("Expense claims"), "g y"))
     if user.is_active and user.is_staff:
         links.append(("admin:index", "", _("Administration"), "g x"))
     current = request.get_full_path()

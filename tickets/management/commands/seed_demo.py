@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -169,6 +170,7 @@ class Command(BaseCommand):
             self._control_room(users)
             seed_demo_charges(actor=users["supervisor"], password=password)  # after the tickets
         self._trail_chain()
+        call_command("seed_demo_costs", stdout=self.stdout)  # by name: costs is a floor above
         self._print_logins(password)
 
     def _trail_chain(self):
