@@ -247,7 +247,7 @@ class AgentUser(ApiUser):
         if not self.new_tickets:
             return
         ticket = self.new_tickets.pop(0)
-        # The warranty decision depends on the product: in_warranty is refused after it ends.
+        # The agent reads the unit first; the warranty decision itself is derived by triage.
         with self.client.get(
             f"/api/v1/products/{ticket['product']}/",
             name="/api/v1/products/[id]/",
@@ -262,7 +262,6 @@ class AgentUser(ApiUser):
             {
                 "priority": self.rng.choice(PRIORITIES),
                 "fault_class": "hardware",
-                "warranty_decision": "in_warranty" if product["in_warranty"] else "goodwill",
                 "note": "Load test triage.",
             },
         )

@@ -271,7 +271,7 @@ def ticket_triage(ctx):
         return _ok(
             client.post(
                 f"/api/v1/tickets/{ticket_id}/triage/",
-                {"priority": "p2", "warranty_decision": "out_of_warranty"},
+                {"priority": "p2"},  # the warranty decision is derived
                 format="json",
                 HTTP_IF_MATCH='"1"',
             )
@@ -369,7 +369,6 @@ def ticket_dispatch(ctx):
             ticket=_ticket_with_product(ctx),
             actor=ctx.users["agent"],
             priority="p3",
-            warranty_decision="out_of_warranty",
         )
         best = next(
             c["technician"].pk

@@ -41,7 +41,7 @@ def run(seconds):
     customer = Customer.objects.create(name="Restart Test", phone="+8613800000000")
     steps = [
         ("triage", lambda t: services.ticket_triage(
-            ticket=t, actor=agent, priority="p2", warranty_decision="goodwill")),
+            ticket=t, actor=agent, priority="p2")),
         ("pause", lambda t: services.ticket_pause(ticket=t, actor=agent, reason="away")),
         ("resume", lambda t: services.ticket_resume(ticket=t, actor=agent, reason="back")),
         ("cancel", lambda t: services.ticket_cancel(ticket=t, actor=agent, reason="done")),

@@ -27,9 +27,7 @@ def test_ticket_created_and_status_changed_are_recorded_for_subscribers_only(int
     hook = _hook(integrator, events=["ticket.created", "ticket.status_changed"])
     _hook(integrator, events=["sla.breached"])
     ticket = make_ticket(actor=agent)
-    ticket_services.ticket_triage(
-        ticket=ticket, actor=agent, priority="p2", warranty_decision="goodwill"
-    )
+    ticket_services.ticket_triage(ticket=ticket, actor=agent, priority="p2")
     ticket_services.ticket_contact(ticket=ticket, actor=agent, via="phone", note="called back")
 
     deliveries = list(WebhookDelivery.objects.order_by("id"))

@@ -7,18 +7,22 @@ from decimal import Decimal
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
 
 from aftersales.roles import Role
 from parts import services as parts
 from parts.choices import LocationKind
 from technicians.outlets.choices import OutletKind
 from technicians.outlets.models import Outlet
+from tests.charges.conftest import SIGNATURE
 from tests.parts.factories import LocationFactory, PartFactory
 from tests.tickets.factories import CustomerFactory, ProductFactory, appointment, make_ticket
 from tickets import services as tickets
+from tickets.charges import services as charges
 from tickets.charges.choices import PriceListStatus
 from tickets.charges.models import CalloutZone, LabourRate, PriceList
 from tickets.models import Ticket
+from tickets.warranty.coverage import ticket_coverage
 
 MONTH = datetime.date(2026, 10, 1)
 
@@ -115,18 +119,21 @@ def signed_job(agent, supervisor, technician):
         warranty="in_warranty",
     ):
         customer = CustomerFactory(area=technician.areas.first())
+        # The decision is derived (tickets.warranty): a unit bought 90 days ago is in
+        # warranty, one bought five years ago is out.
+        bought = timezone.localdate() - datetime.timedelta(
+            days=90 if warranty == "in_warranty" else 5 * 365
+        )
         ticket = make_ticket(
             actor=agent,
             customer=customer,
-            product=ProductFactory(customer=customer),
+            product=ProductFactory(customer=customer, purchase_date=bought),
             category=category,
         )
         if status == "cancelled":
             ticket = tickets.ticket_cancel(ticket=ticket, actor=agent, reason="Withdrawn")
         else:
-            ticket = tickets.ticket_triage(
-                ticket=ticket, actor=agent, priority="p2", warranty_decision=warranty
-            )
+            ticket = tickets.ticket_triage(ticket=ticket, actor=agent, priority="p2")
             # A new day every five jobs: the technician takes at most six a day.
             made["n"] += 1
             start, end = appointment(days=1 + made["n"] // 5)
@@ -142,6 +149,16 @@ def signed_job(agent, supervisor, technician):
             for part, quantity, location in parts_used:
                 parts.stock_receive(part=part, location=location, quantity=quantity, actor=None)
                 lines.append({"part": part, "quantity": quantity, "location": location})
+            if ticket_coverage(ticket).anything_charged:
+                # Charged work is quoted and approved by the customer first (tickets.charges).
+                quote = charges.quote_create(
+                    ticket=ticket,
+                    actor=technician.user,
+                    travel_km=km,
+                    parts=[{"part": line["part"], "quantity": line["quantity"]} for line in lines],
+                )
+                charges.quote_approve(quote=quote, actor=technician.user, signature=SIGNATURE)
+                ticket.refresh_from_db()
             ticket = tickets.ticket_complete(
                 ticket=ticket,
                 actor=technician.user,

@@ -90,9 +90,7 @@ def test_two_simultaneous_triages_one_wins_the_other_is_stale(new_ticket, agent,
         def worker(wait):
             ticket = Ticket.objects.get(pk=new_ticket.pk)
             wait()
-            return services.ticket_triage(
-                ticket=ticket, actor=actor, priority=priority, warranty_decision="goodwill"
-            )
+            return services.ticket_triage(ticket=ticket, actor=actor, priority=priority)
 
         return worker
 
@@ -242,7 +240,7 @@ def test_two_api_triages_at_once_give_one_200_and_one_409(new_ticket, agent, sup
         client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
         clients.append(client)
     url = f"/api/v1/tickets/{new_ticket.pk}/triage/"
-    body = {"priority": "p2", "warranty_decision": "goodwill"}
+    body = {"priority": "p2"}
 
     def post(client):
         def worker(wait):

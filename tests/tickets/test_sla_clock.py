@@ -72,9 +72,7 @@ def test_triage_reclassification_replans_the_running_clocks_only(agent):
     )
     ticket = make_ticket(actor=agent, priority="p3")
     response_due = ticket.response_due_at
-    ticket = services.ticket_triage(
-        ticket=ticket, actor=agent, priority="p1", warranty_decision="goodwill"
-    )
+    ticket = services.ticket_triage(ticket=ticket, actor=agent, priority="p1")
     assert ticket.sla_policy == urgent
     assert ticket.response_due_at == response_due  # stopped by this very triage
     assert ticket.dispatch_due_at == ticket.created_at + 8 * HOUR

@@ -230,7 +230,7 @@ def test_sla_met_rates_count_decided_clocks_only(agent, agent_client, technician
     from tickets.selectors import sla_met_rates
 
     on_time = make_ticket(actor=agent)
-    services.ticket_triage(ticket=on_time, actor=agent, priority="p3", warranty_decision="goodwill")
+    services.ticket_triage(ticket=on_time, actor=agent, priority="p3")
     late = make_ticket(actor=agent)
     Ticket.objects.filter(pk=late.pk).update(responded_at=late.created_at + 30 * H)
     running = make_ticket(actor=agent)

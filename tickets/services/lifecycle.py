@@ -45,7 +45,7 @@ from ..choices import (
 from ..models import Ticket, TicketEvent
 from ..selectors import dashboard_invalidate
 from ..validators import signature_clean
-from ..warranty.services import warranty_triage_decide
+from ..warranty.services import warranty_triage_decide, warranty_triage_record
 from .intake import IntakeRejected, ticket_intake, ticket_webhook_payload
 from .notifications import (
     ticket_completion_notice_queue,
@@ -259,7 +259,7 @@ def ticket_triage(
     # warranty question.
     _check_state(ticket=ticket, action=Action.TRIAGE, expected_version=expected_version)
     now = timezone.now()
-    warranty_decision, derived = warranty_triage_decide(
+    warranty_decision, derived, goodwill_reason = warranty_triage_decide(
         ticket=ticket,
         actor=actor,
         category=category or ticket.category,  # the decision reads the graded category
@@ -303,6 +303,14 @@ def ticket_triage(
             "fault_class": changes["fault_class"],
             "sla_policy": policy.pk,
         },
+    )
+    warranty_triage_record(
+        ticket=ticket,
+        actor=actor,
+        decision=warranty_decision,
+        derived=derived,
+        part_group=(part_group or "").strip(),
+        goodwill_reason=goodwill_reason,
     )
     sla_clock_record(ticket=ticket, reason="triaged", actor=actor)
     return ticket

@@ -480,7 +480,8 @@ def warranty_triage_decide(
     ``warranty.goodwill_granted``. Any other decision that differs from the derived one is
     refused (400) with the derived decision's reasons — except without a registered unit,
     where the desk decides in or out from the customer's purchase proof.
-    Returns ``(decision, derived)``.
+    Returns ``(decision, derived, goodwill_reason)``; writes nothing (see
+    ``warranty_triage_record``).
     """
     assert transaction.get_connection().in_atomic_block
     part_group = (part_group or "").strip()
@@ -512,6 +513,15 @@ def warranty_triage_decide(
         )
     else:
         goodwill_reason = ""
+    return decision, derived, goodwill_reason
+
+
+def warranty_triage_record(*, ticket, actor, decision, derived, part_group, goodwill_reason):
+    """Store what triage decided (``TicketWarranty``) and audit a goodwill grant.
+
+    Called by ``ticket_triage`` after its compare-and-swap: the ticket row is then locked
+    by this transaction, so two triages at once never both insert the record (the loser
+    is a 409 stale version, not a unique violation)."""
     goodwill = decision == WarrantyDecision.GOODWILL
     record = ticket_record(ticket) or TicketWarranty(ticket=ticket)
     record.part_group = part_group
@@ -535,4 +545,4 @@ def warranty_triage_decide(
                 "reason": goodwill_reason,
             },
         )
-    return decision, derived
+    return record

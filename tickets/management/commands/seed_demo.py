@@ -387,12 +387,8 @@ class Command(BaseCommand):
         if target == TicketStatus.CANCELLED:
             services.ticket_cancel(ticket=ticket, actor=agent, reason="Customer fixed it")
             return
-        ticket = services.ticket_triage(
-            ticket=ticket,
-            actor=agent,
-            priority="p2",
-            warranty_decision=ticket.product.warranty_decision,
-        )
+        # The warranty decision is derived from the unit's terms and contracts.
+        ticket = services.ticket_triage(ticket=ticket, actor=agent, priority="p2")
         if target == TicketStatus.TRIAGED:
             return
         start = (timezone.localtime() + datetime.timedelta(days=1)).replace(
