@@ -172,6 +172,7 @@ class NotificationKind(models.TextChoices):
     COMPLETION_NOTICE = "completion_notice", _("Work done: confirm and rate")
     SURVEY_INVITATION = "survey_invitation", _("Satisfaction survey")
     WEBHOOK_DISABLED = "webhook_disabled", _("Webhook disabled after failures")
+    OUTLET_DISPATCH = "outlet_dispatch", _("Ticket sent to your outlet")
 
 
 class NotificationChannel(models.TextChoices):
