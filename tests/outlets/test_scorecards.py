@@ -78,11 +78,8 @@ def test_scorecard_kpis_equal_a_hand_count(outlet_month, supervisor):
     assert card.complaints == sum(t.category == "complaint" for t in mine) == 1
     answers = [t.follow_up_satisfaction or t.satisfaction for t in closed]
     assert card.avg_satisfaction == Decimal(sum(answers)) / len(answers) == Decimal("4.00")
-    complete = [
-        t
-        for t in closed
-        if t.fault_code and t.confirmation_signature and (t.satisfaction or t.follow_up_satisfaction)
-    ]
+    answered = [t for t in closed if t.satisfaction or t.follow_up_satisfaction]
+    complete = [t for t in answered if t.fault_code and t.confirmation_signature]
     assert card.record_completeness_pct == Decimal(str(round(100 * len(complete) / 2, 1)))
     assert card.first_time_fix_pct == Decimal("100.0")  # two products, no repeat, no rejection
     decided = [t for t in mine if t.dispatched_at is not None]

@@ -205,9 +205,7 @@ def test_technician_of_another_outlet_is_refused(outlet_ticket, dispatcher, othe
     assert caught.value.extra["reasons"] == ["not_in_outlet"]
 
 
-def test_supervisor_too_keeps_an_outlet_ticket_within_its_technicians(
-    outlet_ticket, supervisor
-):
+def test_supervisor_too_keeps_an_outlet_ticket_within_its_technicians(outlet_ticket, supervisor):
     own = TechnicianFactory()  # no outlet
     with pytest.raises(NotQualified):
         _dispatch(outlet_ticket, supervisor, own)
