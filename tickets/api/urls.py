@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import views
+from . import outlets, views
 
 router = SimpleRouter()
 router.register("areas", views.AreaViewSet, basename="area")
@@ -10,6 +10,9 @@ router.register("product-models", views.ProductModelViewSet, basename="product-m
 router.register("customers", views.CustomerViewSet, basename="customer")
 router.register("products", views.ProductViewSet, basename="product")
 router.register("tickets", views.TicketViewSet, basename="ticket")
+router.register("tickets", outlets.TicketOutletViewSet, basename="ticket-outlet")
+router.register("outlets", outlets.OutletViewSet, basename="outlet")
+router.register("partner-scorecards", outlets.PartnerScorecardViewSet, basename="scorecard")
 
 urlpatterns = [
     path("reports/dashboard/", views.DashboardView.as_view(), name="report-dashboard"),
