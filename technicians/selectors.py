@@ -41,8 +41,11 @@ def _visible(queryset, user, own):
 
 
 def technician_list(*, user):
-    """Desk and audit roles see every technician; a technician sees only themself."""
+    """Desk and audit roles see every technician; a technician sees only themself; an
+    outlet dispatcher the technicians of the outlets they dispatch for."""
     queryset = Technician.objects.select_related("user", "home_outlet").prefetch_related("areas")
+    if not has_role(user, *SEE_ALL) and has_role(user, Role.OUTLET_DISPATCHER):
+        return queryset.filter(Q(user=user) | Q(outlet__dispatchers=user))
     return _visible(queryset, user, "user")
 
 

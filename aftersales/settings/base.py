@@ -505,6 +505,9 @@ SPECTACULAR_SETTINGS = {
         "aftersales.tokens.schema.declare_throttled_responses",
     ],
     "ENUM_NAME_OVERRIDES": {
+        "OutletKindEnum": "technicians.outlets.choices.OutletKind",
+        "ScorecardStatusEnum": "technicians.outlets.choices.ScorecardStatus",
+        "ScorecardGradeEnum": "technicians.outlets.choices.Grade",
         "TicketStatusEnum": "tickets.choices.TicketStatus",
         "TicketCategoryEnum": "tickets.choices.TicketCategory",
         "ChannelEnum": "tickets.choices.Channel",

@@ -61,7 +61,7 @@ def nav_links(context):
     links.append(("ticket-list-page", "", _("Tickets"), "g t"))
     if desk:
         links.append(("ticket-list-page", "?view=mine", _("My tickets"), "g m"))
-    if has_role(user, Role.SUPERVISOR):
+    if has_role(user, Role.SUPERVISOR, Role.OUTLET_DISPATCHER):
         links.append(("ticket-list-page", "?view=to_dispatch", _("To dispatch"), "g p"))
     if desk:
         links.append(("ticket-create-page", "", _("New ticket"), "n"))
@@ -69,6 +69,8 @@ def nav_links(context):
         links.append(("dispatch-board-page", "", _("Dispatch board"), "g b"))
         links.append(("technician-list-page", "", _("Technicians"), "g h"))
         links.append(("integrator-token-list-page", "", _("Integrator tokens"), "g i"))
+    if has_role(user, Role.SUPERVISOR, Role.AUDITOR, Role.OUTLET_DISPATCHER):
+        links.append(("outlet-list-page", "", _("Service outlets"), "g o"))
     if has_role(user, Role.SUPERVISOR, Role.AUDITOR):
         links.append(("kpi-report-page", "", _("KPI reports"), "g r"))
     if has_role(user, Role.SUPERVISOR, Role.AUDITOR):
