@@ -72,7 +72,7 @@ def acting_user(actor):
 # records of the four apps, and keep the reference data a service centre edits by hand.
 # Everything with rules of its own (tickets, stock levels and movements, the audit trail)
 # stays read-only there; users and groups stay with the superuser.
-SUPERVISOR_ADMIN_VIEW_APPS = ("tickets", "technicians", "parts", "audits", "platform")
+SUPERVISOR_ADMIN_VIEW_APPS = ("tickets", "technicians", "parts", "audits", "platform", "outlets")
 SUPERVISOR_ADMIN_EDIT = {
     # Sign-in lockouts (django-axes): a supervisor may see who is locked out and unlock
     # them by deleting the attempts (README, "Sign-in and sessions").

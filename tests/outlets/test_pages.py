@@ -198,3 +198,9 @@ def test_public_outlet_list(client, partner):
 def test_public_outlet_list_in_chinese(client, partner):
     page = client.get("/service/outlets/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert 'lang="zh-hans"' in page
+
+
+def test_admin_lists_outlets_read_only(supervisor_admin, partner):
+    response = supervisor_admin.get("/admin/outlets/outlet/")
+    assert response.status_code == 200 and "PART" in response.content.decode()
+    assert supervisor_admin.get("/admin/outlets/outlet/add/").status_code == 403

@@ -21,6 +21,7 @@ from parts.demo import seed_demo_parts
 from parts.models import StockLocation
 from technicians.demo import seed_demo_technician_papers
 from technicians.models import Certification, CertificationType, Technician
+from technicians.outlets.demo import seed_demo_outlets
 from technicians.selectors import dispatch_candidates
 from technicians.services import (
     certification_create,
@@ -163,6 +164,7 @@ class Command(BaseCommand):
             if not Ticket.objects.exists():
                 self._tickets(users, technicians)
             seed_demo_technician_papers(actor=users["supervisor"], technicians=technicians)
+            seed_demo_outlets(actor=users["supervisor"], technicians=technicians, password=password)
             self._control_room(users)
         self._trail_chain()
         self._print_logins(password)
