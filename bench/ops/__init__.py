@@ -7,6 +7,7 @@ from . import (  # noqa: F401
     control_room,
     job_page,
     kpi_pages,
+    outlets,
     parts,
     public,
     quality_pages,
