@@ -253,7 +253,7 @@ def _plain_decimal(value):
 def scorecard_draft(*, outlet, actor, period_start, period_end, now=None):
     """Draft the outlet's scorecard for the period (local days, inclusive) with its KPIs
     computed from the tickets; writes ``scorecard.drafted``. One card per outlet and
-    period: 409 ``scorecard_exists`` for a second."""
+    period: 400 on ``period_start`` for a second."""
     role_require(actor, *MANAGE_ROLES)
     if period_end < period_start:
         raise ValidationError({"period_end": [_("The period must end on or after its start.")]})
@@ -264,8 +264,8 @@ def scorecard_draft(*, outlet, actor, period_start, period_end, now=None):
     if PartnerScorecard.objects.filter(
         outlet=outlet, period_start=period_start, period_end=period_end
     ).exists():
-        raise ApplicationError(
-            _("This outlet already has a scorecard for this period."), code="scorecard_exists"
+        raise ValidationError(
+            {"period_start": [_("This outlet already has a scorecard for this period.")]}
         )
     card = PartnerScorecard(outlet=outlet, period_start=period_start, period_end=period_end)
     _compute(card, now=now)
@@ -377,7 +377,7 @@ def scorecards_draft_last_month(*, today=None):
     ):
         try:
             scorecard_draft(outlet=outlet, actor=None, period_start=first, period_end=last)
-        except ApplicationError:
+        except ValidationError:
             continue  # drafted meanwhile
         drafted += 1
     return drafted

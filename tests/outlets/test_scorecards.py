@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.test import override_settings
 from django.utils import timezone
 
-from aftersales.exceptions import ActionForbidden, ApplicationError
+from aftersales.exceptions import ActionForbidden
 from audits.models import AuditEvent
 from technicians.outlets import services as outlet_services
 from technicians.outlets.models import PartnerScorecard
@@ -169,11 +169,11 @@ def test_one_scorecard_per_outlet_and_period(partner, supervisor):
     outlet_services.scorecard_draft(
         outlet=partner, actor=supervisor, period_start=first, period_end=last
     )
-    with pytest.raises(ApplicationError) as caught:
+    with pytest.raises(ValidationError) as caught:
         outlet_services.scorecard_draft(
             outlet=partner, actor=supervisor, period_start=first, period_end=last
         )
-    assert caught.value.code == "scorecard_exists"
+    assert "period_start" in caught.value.message_dict
 
 
 @pytest.mark.django_db

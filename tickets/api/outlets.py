@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from aftersales.api.actions import service_action
 from aftersales.api.concurrency import etag, expected_version
+from aftersales.api.serializers import StrictFieldsMixin
 from aftersales.roles import Role
 from parts.models import StockLocation
 from technicians.models import Technician
@@ -63,7 +64,7 @@ class OutletSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class OutletWriteSerializer(serializers.Serializer):
+class OutletWriteSerializer(StrictFieldsMixin, serializers.Serializer):
     name = serializers.CharField(max_length=200)
     kind = serializers.ChoiceField(choices=OutletKind.choices, default=OutletKind.OWN)
     company_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
@@ -92,17 +93,17 @@ class OutletUpdateSerializer(OutletWriteSerializer):
     kind = serializers.ChoiceField(choices=OutletKind.choices, required=False)
 
 
-class OutletAreasSerializer(serializers.Serializer):
+class OutletAreasSerializer(StrictFieldsMixin, serializers.Serializer):
     areas = serializers.SlugRelatedField(slug_field="code", many=True, queryset=Area.objects.all())
 
 
-class OutletUserSerializer(serializers.Serializer):
+class OutletUserSerializer(StrictFieldsMixin, serializers.Serializer):
     user = serializers.SlugRelatedField(
         slug_field="username", queryset=get_user_model().objects.all()
     )
 
 
-class OutletTechnicianSerializer(serializers.Serializer):
+class OutletTechnicianSerializer(StrictFieldsMixin, serializers.Serializer):
     technician = serializers.SlugRelatedField(
         slug_field="employee_no", queryset=Technician.objects.all()
     )
@@ -215,13 +216,13 @@ class PartnerScorecardSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ScorecardDraftSerializer(serializers.Serializer):
+class ScorecardDraftSerializer(StrictFieldsMixin, serializers.Serializer):
     outlet = serializers.PrimaryKeyRelatedField(queryset=Outlet.objects.all())
     period_start = serializers.DateField()
     period_end = serializers.DateField()
 
 
-class ScorecardAssessSerializer(serializers.Serializer):
+class ScorecardAssessSerializer(StrictFieldsMixin, serializers.Serializer):
     capability = serializers.IntegerField(min_value=1, max_value=5)
     technical = serializers.IntegerField(min_value=1, max_value=5)
     reputation = serializers.IntegerField(min_value=1, max_value=5)
@@ -273,7 +274,7 @@ class PartnerScorecardViewSet(
     finalise = _scorecard_action(None, outlet_services.scorecard_finalise, "finalise")
 
 
-class TicketOutletDispatchSerializer(serializers.Serializer):
+class TicketOutletDispatchSerializer(StrictFieldsMixin, serializers.Serializer):
     outlet = serializers.PrimaryKeyRelatedField(queryset=Outlet.objects.active())
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
