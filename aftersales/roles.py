@@ -82,6 +82,7 @@ SUPERVISOR_ADMIN_VIEW_APPS = (
     "warranty",
     "settlement",
     "costs",
+    "outlets",
 )
 SUPERVISOR_ADMIN_EDIT = {
     # Sign-in lockouts (django-axes): a supervisor may see who is locked out and unlock

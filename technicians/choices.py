@@ -26,6 +26,7 @@ class Ineligibility(models.TextChoices):
     INACTIVE = "inactive", _("the technician is inactive")
     NOT_CERTIFIED = "not_certified", _("no valid certificate for this product category")
     AREA_NOT_COVERED = "area_not_covered", _("the technician does not cover the customer's area")
+    NOT_IN_OUTLET = "not_in_outlet", _("not a technician of the outlet the ticket is sent to")
     NOT_WORKING_DAY = "not_working_day", _("not one of the technician's working days")
     ABSENT = "absent", _("the technician is absent then")
     DAY_FULL = "day_full", _("the technician is fully booked that day")

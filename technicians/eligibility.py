@@ -24,14 +24,16 @@ class EligibilityFacts:
     absent: bool
     booked: int
     training_compliant: bool
+    # The ticket is dispatched to a service outlet and the technician is not one of its.
+    in_outlet: bool = True
 
 
 def eligibility_reasons(*, technician, day, facts, training_blocks=False):
     """The rule, on plain facts: reason codes against sending ``technician``; empty = eligible.
 
     In order: inactive, no valid certificate for the product category on ``day``, area
-    not covered, not a working day, absent, day full, and — only when
-    ``training_blocks`` — annual training incomplete.
+    not covered, not of the service outlet the ticket is sent to, not a working day,
+    absent, day full, and — only when ``training_blocks`` — annual training incomplete.
     """
     reasons = []
     if not technician.active:
@@ -40,6 +42,8 @@ def eligibility_reasons(*, technician, day, facts, training_blocks=False):
         reasons.append(Ineligibility.NOT_CERTIFIED.value)
     if not facts.covers_area:
         reasons.append(Ineligibility.AREA_NOT_COVERED.value)
+    if not facts.in_outlet:
+        reasons.append(Ineligibility.NOT_IN_OUTLET.value)
     if str(day.isoweekday()) not in technician.working_days:
         reasons.append(Ineligibility.NOT_WORKING_DAY.value)
     if facts.absent:

@@ -41,8 +41,11 @@ def _visible(queryset, user, own):
 
 
 def technician_list(*, user):
-    """Desk and audit roles see every technician; a technician sees only themself."""
+    """Desk and audit roles see every technician; a technician sees only themself; an
+    outlet dispatcher the technicians of the outlets they dispatch for."""
     queryset = Technician.objects.select_related("user", "home_outlet").prefetch_related("areas")
+    if not has_role(user, *SEE_ALL) and has_role(user, Role.OUTLET_DISPATCHER):
+        return queryset.filter(Q(user=user) | Q(outlet__dispatchers=user))
     return _visible(queryset, user, "user")
 
 
@@ -201,10 +204,13 @@ def dispatch_candidates(*, ticket, day):
     (the last 90 days' jobs) is read for the eligible only. A constant number of
     queries whatever the number of technicians (eight).
     """
+    candidates = Technician.objects.active()
+    if ticket.outlet_id is not None:
+        # Sent to a service outlet: only its technicians are considered (its dispatcher
+        # sees no one else's name or calendar).
+        candidates = candidates.filter(outlet_id=ticket.outlet_id)
     technicians = list(
-        Technician.objects.active().only(
-            "full_name", "employee_no", "max_jobs_per_day", "working_days", "active"
-        )
+        candidates.only("full_name", "employee_no", "max_jobs_per_day", "working_days", "active")
     )
     facts = eligibility_facts(technician_ids=[t.pk for t in technicians], ticket=ticket, day=day)
     blocks = settings.TRAINING_BLOCKS_DISPATCH
@@ -340,6 +346,16 @@ def eligibility_facts(*, technician_ids, ticket, day):
     booked = bookings_on(day=day, technician_ids=technician_ids, exclude_ticket_id=ticket.pk)
     start, end = training_year(day)
     hours = training_hours(technician_ids=technician_ids, start=start, end=end)
+    # A ticket sent to a service outlet goes to one of the outlet's technicians only.
+    in_outlet = (
+        set(
+            Technician.objects.filter(
+                pk__in=technician_ids, outlet_id=ticket.outlet_id
+            ).values_list("pk", flat=True)
+        )
+        if ticket.outlet_id is not None
+        else None
+    )
     return {
         pk: EligibilityFacts(
             covers_area=pk in covering,
@@ -347,6 +363,7 @@ def eligibility_facts(*, technician_ids, ticket, day):
             absent=pk in absent,
             booked=booked.get(pk, 0),
             training_compliant=training_compliant(*hours.get(pk, (0, 0))),
+            in_outlet=in_outlet is None or pk in in_outlet,
         )
         for pk in technician_ids
     }

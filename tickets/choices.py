@@ -109,6 +109,7 @@ class EventKind(models.TextChoices):
     SLA_BREACH = "sla_breach", _("SLA breach")
     ATTACHMENT = "attachment", _("Photo or document")
     ON_MY_WAY = "on_my_way", _("Technician on the way")
+    OUTLET_DISPATCH = "outlet_dispatch", _("Sent to a service outlet")
 
 
 class AttachmentKind(models.TextChoices):
@@ -197,8 +198,11 @@ TRANSITIONS = {
         Transition(Action.CONTACT, OPEN_STATUSES, None, (*_DESK, R.TECHNICIAN), assigned_only=True),
         Transition(Action.PAUSE, OPEN_STATUSES, None, _DESK),
         Transition(Action.RESUME, OPEN_STATUSES, None, _DESK),
-        Transition(Action.DISPATCH, (S.TRIAGED,), S.DISPATCHED, (R.SUPERVISOR,)),
-        Transition(Action.RESCHEDULE, (S.DISPATCHED,), None, (R.SUPERVISOR,)),
+        # An outlet dispatcher only on their outlets' tickets (lifecycle.ticket_authorize).
+        Transition(
+            Action.DISPATCH, (S.TRIAGED,), S.DISPATCHED, (R.SUPERVISOR, R.OUTLET_DISPATCHER)
+        ),
+        Transition(Action.RESCHEDULE, (S.DISPATCHED,), None, (R.SUPERVISOR, R.OUTLET_DISPATCHER)),
         Transition(
             Action.CHECK_IN, (S.DISPATCHED,), S.ON_SITE, (R.TECHNICIAN,), assigned_only=True
         ),

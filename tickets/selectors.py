@@ -5,6 +5,7 @@ import datetime
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import (
+    Avg,
     Count,
     DateTimeField,
     Exists,
@@ -477,3 +478,69 @@ def work_order_attachment(ticket):
         .order_by("id")
         .first()
     )
+
+
+# The KPIs (the KPI report, audits.quality; the partner scorecards, technicians.outlets).
+def kpi_pct(part, whole):
+    return round(100 * part / whole, 1) if whole else None
+
+
+def kpi_opened_figures(*, now=None):
+    """The KPI counts over tickets *opened* in a period, as ``annotate()`` arguments: the
+    one definition the report (``kpi_rows``) and a technician's weeks
+    (``audits.quality.performance``) and the outlets' scorecards share."""
+    decided, met = sla_clock_qs(now=now or timezone.now())
+    return {
+        "opened": Count("id"),
+        "complaints": Count("id", filter=Q(category=TicketCategory.COMPLAINT)),
+        "response_decided": Count("id", filter=decided["response"]),
+        "response_met": Count("id", filter=met["response"]),
+        "dispatch_decided": Count("id", filter=decided["dispatch"]),
+        "dispatch_met": Count("id", filter=met["dispatch"]),
+    }
+
+
+def kpi_closed_figures():
+    """The KPI counts over tickets *closed* in a period, as ``annotate()`` arguments (see
+    ``kpi_opened_figures``)."""
+    marks = first_time_fix_marks()
+    satisfaction = Coalesce("follow_up_satisfaction", "satisfaction")
+    return {
+        "closed": Count("id"),
+        "first_time_fixes": Count("id", filter=Q(~marks["refused"], ~marks["repeated"])),
+        "avg_satisfaction": Avg(satisfaction),
+        "satisfaction_answers": Count(satisfaction),
+        "complete_records": Count(
+            "id",
+            filter=~Q(fault_code="")
+            & ~Q(confirmation_signature="")
+            & (Q(satisfaction__isnull=False) | Q(follow_up_satisfaction__isnull=False)),
+        ),
+    }
+
+
+def kpi_row(key, label, figures):
+    get = figures.get
+    return {
+        "key": key,
+        "label": label,
+        "opened": get("opened", 0),
+        "closed": get("closed", 0),
+        "complaints": get("complaints", 0),
+        "response_sla_met_pct": kpi_pct(get("response_met", 0), get("response_decided", 0)),
+        "dispatch_sla_met_pct": kpi_pct(get("dispatch_met", 0), get("dispatch_decided", 0)),
+        "first_time_fix_pct": kpi_pct(get("first_time_fixes", 0), get("closed", 0)),
+        "avg_satisfaction": (
+            round(float(get("avg_satisfaction")), 2)
+            if get("avg_satisfaction") is not None
+            else None
+        ),
+        "record_completeness_pct": kpi_pct(get("complete_records", 0), get("closed", 0)),
+        "response_decided": get("response_decided", 0),
+        "response_met": get("response_met", 0),
+        "dispatch_decided": get("dispatch_decided", 0),
+        "dispatch_met": get("dispatch_met", 0),
+        "first_time_fixes": get("first_time_fixes", 0),
+        "satisfaction_answers": get("satisfaction_answers", 0),
+        "complete_records": get("complete_records", 0),
+    }

@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from . import views
+from .views import outlets as outlet_views
 from .views import warranty as warranty_pages
 from .views.charges import urlpatterns as charges_urls
 
@@ -50,6 +51,7 @@ urlpatterns = [
         views.ticket_action_page,
         name="ticket-action-page",
     ),
+    *outlet_views.urlpatterns,
     path("customers/<int:pk>/", views.customer_detail_page, name="customer-detail-page"),
     path("customers/<int:pk>/edit/", views.customer_edit_page, name="customer-edit-page"),
     path("customers/<int:pk>/products/", views.customer_product_page, name="customer-product-page"),

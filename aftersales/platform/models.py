@@ -173,6 +173,7 @@ class NotificationKind(models.TextChoices):
     SURVEY_INVITATION = "survey_invitation", _("Satisfaction survey")
     WEBHOOK_DISABLED = "webhook_disabled", _("Webhook disabled after failures")
     CONTRACT_EXPIRY = "contract_expiry", _("Service contract expiry reminder")
+    OUTLET_DISPATCH = "outlet_dispatch", _("Ticket sent to your outlet")
 
 
 class NotificationChannel(models.TextChoices):

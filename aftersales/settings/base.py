@@ -385,6 +385,12 @@ EMAIL_INTAKE_TIMEOUT_SECONDS = env.float("EMAIL_INTAKE_TIMEOUT_SECONDS", default
 EMAIL_INTAKE_LEASE_SECONDS = env.int("EMAIL_INTAKE_LEASE_SECONDS", default=600)
 
 CELERY_BEAT_SCHEDULE = {
+    # On the 1st: draft last month's scorecard for every active outlet (README "Service
+    # outlets and partners").
+    "outlet-scorecards-draft": {
+        "task": "technicians.outlets.tasks.scorecards_draft_last_month_task",
+        "schedule": crontab(day_of_month=1, hour=5, minute=30),
+    },
     "email-intake-poll": {
         "task": "tickets.tasks.mailboxes_poll_task",
         "schedule": float(EMAIL_INTAKE_INTERVAL_SECONDS),
@@ -512,6 +518,9 @@ SPECTACULAR_SETTINGS = {
         "aftersales.tokens.schema.declare_throttled_responses",
     ],
     "ENUM_NAME_OVERRIDES": {
+        "OutletKindEnum": "technicians.outlets.choices.OutletKind",
+        "ScorecardStatusEnum": "technicians.outlets.choices.ScorecardStatus",
+        "ScorecardGradeEnum": "technicians.outlets.choices.Grade",
         "TicketStatusEnum": "tickets.choices.TicketStatus",
         "TicketCategoryEnum": "tickets.choices.TicketCategory",
         "ChannelEnum": "tickets.choices.Channel",
@@ -553,6 +562,31 @@ SLA_MANAGER_EMAILS = env.list("SLA_MANAGER_EMAILS", default=[])
 TRAINING_MIN_THEORY_HOURS = env.float("TRAINING_MIN_THEORY_HOURS", default=20.0)
 TRAINING_MIN_PRACTICAL_HOURS = env.float("TRAINING_MIN_PRACTICAL_HOURS", default=10.0)
 TRAINING_BLOCKS_DISPATCH = env.bool("TRAINING_BLOCKS_DISPATCH", default=False)
+
+# --- Service outlets and partners (technicians.outlets; README "Service outlets and partners")
+# Partner scorecards: each KPI's weight in the 0-100 score (a KPI without data is left out
+# and the others' weights are scaled up), and the lowest score of each grade (below the
+# last one: D). E.g. OUTLET_SCORECARD_GRADES="A=90,B=75,C=60".
+OUTLET_SCORECARD_WEIGHTS = {
+    key: int(value)
+    for key, value in env.dict(
+        "OUTLET_SCORECARD_WEIGHTS",
+        default={
+            "first_time_fix": 25,
+            "satisfaction": 20,
+            "on_time": 20,
+            "complaints": 10,
+            "record_completeness": 10,
+            "assessment": 15,
+        },
+    ).items()
+}
+OUTLET_SCORECARD_GRADES = {
+    key: float(value)
+    for key, value in env.dict(
+        "OUTLET_SCORECARD_GRADES", default={"A": 90, "B": 75, "C": 60}
+    ).items()
+}
 # --- Notifications (aftersales.platform.notifications; README "Notifications") ---------
 # Channels per kind ("default" for every kind not named): email, sms, inbox.
 # Customers are told by SMS and e-mail (a channel without an address is a no_recipient row).

@@ -5,9 +5,8 @@ from datetime import timedelta
 from functools import reduce
 
 from django.contrib.auth import get_user_model
-from django.db.models import Avg, Count, F, Func, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, F, Func, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 
 from aftersales.roles import Role, has_role
 from audits.choices import (
@@ -22,7 +21,19 @@ from parts.models import StockLocation
 from technicians.models import Technician
 from tickets.choices import TicketCategory
 from tickets.models import Area, Ticket
-from tickets.selectors import first_time_fix_marks, sla_clock_qs
+
+# The KPIs' definitions live with the ticket reads, so the outlets' scorecards
+# (technicians.outlets, a lower floor) count exactly as this report does.
+from tickets.selectors import (
+    kpi_closed_figures,
+    kpi_opened_figures,
+)
+from tickets.selectors import (
+    kpi_pct as _pct,
+)
+from tickets.selectors import (
+    kpi_row as _kpi_row,
+)
 
 FIRST_TIME_FIX_WINDOW = timedelta(days=30)
 
@@ -227,44 +238,6 @@ def quality_audit_report(*, audit):
     }
 
 
-def _pct(part, whole):
-    return round(100 * part / whole, 1) if whole else None
-
-
-def kpi_opened_figures(*, now=None):
-    """The KPI counts over tickets *opened* in a period, as ``annotate()`` arguments: the
-    one definition the report (``kpi_rows``) and a technician's weeks
-    (``audits.quality.performance``) share."""
-    decided, met = sla_clock_qs(now=now or timezone.now())
-    return {
-        "opened": Count("id"),
-        "complaints": Count("id", filter=Q(category=TicketCategory.COMPLAINT)),
-        "response_decided": Count("id", filter=decided["response"]),
-        "response_met": Count("id", filter=met["response"]),
-        "dispatch_decided": Count("id", filter=decided["dispatch"]),
-        "dispatch_met": Count("id", filter=met["dispatch"]),
-    }
-
-
-def kpi_closed_figures():
-    """The KPI counts over tickets *closed* in a period, as ``annotate()`` arguments (see
-    ``kpi_opened_figures``)."""
-    marks = first_time_fix_marks()
-    satisfaction = Coalesce("follow_up_satisfaction", "satisfaction")
-    return {
-        "closed": Count("id"),
-        "first_time_fixes": Count("id", filter=Q(~marks["refused"], ~marks["repeated"])),
-        "avg_satisfaction": Avg(satisfaction),
-        "satisfaction_answers": Count(satisfaction),
-        "complete_records": Count(
-            "id",
-            filter=~Q(fault_code="")
-            & ~Q(confirmation_signature="")
-            & (Q(satisfaction__isnull=False) | Q(follow_up_satisfaction__isnull=False)),
-        ),
-    }
-
-
 def kpi_rows(*, start, end, group_by, now=None):
     """KPI figures for [start, end), one row per technician, area, category or outlet (the
     technician's home outlet).
@@ -324,33 +297,6 @@ def kpi_totals(rows):
             ),
         },
     )
-
-
-def _kpi_row(key, label, figures):
-    get = figures.get
-    return {
-        "key": key,
-        "label": label,
-        "opened": get("opened", 0),
-        "closed": get("closed", 0),
-        "complaints": get("complaints", 0),
-        "response_sla_met_pct": _pct(get("response_met", 0), get("response_decided", 0)),
-        "dispatch_sla_met_pct": _pct(get("dispatch_met", 0), get("dispatch_decided", 0)),
-        "first_time_fix_pct": _pct(get("first_time_fixes", 0), get("closed", 0)),
-        "avg_satisfaction": (
-            round(float(get("avg_satisfaction")), 2)
-            if get("avg_satisfaction") is not None
-            else None
-        ),
-        "record_completeness_pct": _pct(get("complete_records", 0), get("closed", 0)),
-        "response_decided": get("response_decided", 0),
-        "response_met": get("response_met", 0),
-        "dispatch_decided": get("dispatch_decided", 0),
-        "dispatch_met": get("dispatch_met", 0),
-        "first_time_fixes": get("first_time_fixes", 0),
-        "satisfaction_answers": get("satisfaction_answers", 0),
-        "complete_records": get("complete_records", 0),
-    }
 
 
 def _kpi_labels(group_by, keys):

@@ -9,6 +9,7 @@ from . import (  # noqa: F401
     costs,
     job_page,
     kpi_pages,
+    outlets,
     parts,
     public,
     quality_pages,

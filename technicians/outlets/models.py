@@ -8,10 +8,10 @@ its technicians (``Technician.outlet``) and its dispatchers (users of the role
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from .choices import OutletKind
+from .choices import Grade, OutletKind, ScorecardStatus
 
 
 class OutletQuerySet(models.QuerySet):
@@ -90,3 +90,100 @@ class Outlet(models.Model):
     @property
     def is_partner(self):
         return self.kind == OutletKind.PARTNER
+
+
+class PartnerScorecard(models.Model):
+    """Partner evaluation (合作伙伴评估): one outlet's KPIs over a period, the evaluator's
+    assessment and the grade, kept as a record.
+
+    The KPI figures are computed from the tickets (``scorecards.scorecard_figures``, the
+    KPI report's definitions) while the card is a draft; finalising freezes everything:
+    a final card is never written again (the services refuse, the admin is read-only).
+    """
+
+    outlet = models.ForeignKey(
+        Outlet, on_delete=models.PROTECT, related_name="scorecards", verbose_name=_("outlet")
+    )
+    period_start = models.DateField(verbose_name=_("period start"))
+    # Inclusive: the last day of the period (a month: its last day).
+    period_end = models.DateField(verbose_name=_("period end"))
+    status = models.CharField(
+        max_length=16,
+        choices=ScorecardStatus.choices,
+        default=ScorecardStatus.DRAFT,
+        verbose_name=_("status"),
+    )
+    # The KPI counts (kpi_opened_figures / kpi_closed_figures) as computed, and the
+    # percentages derived from them.
+    opened = models.PositiveIntegerField(default=0, verbose_name=_("tickets opened"))
+    closed = models.PositiveIntegerField(default=0, verbose_name=_("tickets closed"))
+    complaints = models.PositiveIntegerField(default=0, verbose_name=_("complaints"))
+    first_time_fix_pct = models.DecimalField(
+        max_digits=5, decimal_places=1, null=True, blank=True, verbose_name=_("first-time fix %")
+    )
+    avg_satisfaction = models.DecimalField(
+        max_digits=4, decimal_places=2, null=True, blank=True, verbose_name=_("satisfaction")
+    )
+    on_time_pct = models.DecimalField(
+        max_digits=5, decimal_places=1, null=True, blank=True, verbose_name=_("on-time %")
+    )
+    record_completeness_pct = models.DecimalField(
+        max_digits=5,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        verbose_name=_("record completeness %"),
+    )
+    figures = models.JSONField(default=dict, blank=True, verbose_name=_("KPI counts"))
+    computed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("computed at"))
+    # The evaluator's assessment: service capability, technical level and reputation
+    # (1–5 each, the domain's selection criteria) and a written opinion.
+    capability = models.PositiveSmallIntegerField(
+        null=True, blank=True, verbose_name=_("service capability")
+    )
+    technical = models.PositiveSmallIntegerField(
+        null=True, blank=True, verbose_name=_("technical level")
+    )
+    reputation = models.PositiveSmallIntegerField(
+        null=True, blank=True, verbose_name=_("reputation")
+    )
+    assessment = models.TextField(blank=True, verbose_name=_("assessment"))
+    score = models.DecimalField(
+        max_digits=5, decimal_places=1, null=True, blank=True, verbose_name=_("score")
+    )
+    grade = models.CharField(
+        max_length=1, choices=Grade.choices, blank=True, verbose_name=_("grade")
+    )
+    evaluator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("evaluator"),
+    )
+    finalised_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finalised at"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    version = models.PositiveIntegerField(default=1, verbose_name=_("version"))
+
+    class Meta:
+        ordering = ["-period_start", "outlet"]
+        verbose_name = _("partner scorecard")
+        verbose_name_plural = _("partner scorecards")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["outlet", "period_start", "period_end"], name="scorecard_one_per_period"
+            ),
+            models.CheckConstraint(
+                condition=Q(period_end__gte=F("period_start")),
+                name="scorecard_period_order",
+                violation_error_message=_("The period must end on or after its start."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.outlet.code} {self.period_start:%Y-%m-%d}–{self.period_end:%Y-%m-%d}"
+
+    @property
+    def is_final(self):
+        return self.status == ScorecardStatus.FINAL

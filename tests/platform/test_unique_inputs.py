@@ -60,6 +60,13 @@ def _cases():
         (_tried("parts.StockLocation", "code"), "post", "/api/v1/stock-locations/",
          lambda: {"code": "WH-2", "name": "Second warehouse", "kind": "warehouse"}, "code"),
         (_tried("parts.Part", "sku"), "post", "/api/v1/parts/", _part_body, "sku"),
+        (_tried("outlets.Outlet", "code"), "post", "/api/v1/outlets/",
+         lambda: {"code": "P-1", "name": "Partner one"}, "code"),
+        (_tried("outlets.Outlet", "stock_location"), "post", "/api/v1/outlets/",
+         lambda: {"code": "P-2", "name": "Partner two",
+                  "stock_location": LocationFactory(kind="outlet").pk}, "stock_location"),
+        (_tried("outlets.PartnerScorecard", "outlet", "period_start", "period_end"), "post",
+         "/api/v1/partner-scorecards/", _scorecard_body, "period_start"),
     ]  # fmt: skip
 
 
@@ -80,6 +87,12 @@ def _technician_body():
         "employee_no": "E-100",
         "areas": [AreaFactory().code],
     }
+
+
+def _scorecard_body():
+    from tests.outlets.factories import OutletFactory
+
+    return {"outlet": OutletFactory().pk, "period_start": "2026-01-01", "period_end": "2026-01-31"}
 
 
 def _certification_body():

@@ -271,6 +271,8 @@ class TicketSerializer(StrictFieldsMixin, serializers.ModelSerializer):
             "warranty_decision",
             "technician",
             "technician_name",
+            # The service outlet it is sent to (its dispatcher assigns the technician).
+            "outlet",
             "appointment_start",
             "appointment_end",
             "fault_code",
@@ -323,7 +325,7 @@ class TicketSerializer(StrictFieldsMixin, serializers.ModelSerializer):
                 data[name] = getattr(ticket, name)
             elif name in self.DATETIMES:
                 data[name] = _dt(getattr(ticket, name), tz)
-            elif name in ("owner", "customer", "product", "technician"):
+            elif name in ("owner", "customer", "product", "technician", "outlet"):
                 data[name] = getattr(ticket, f"{name}_id")
             elif name == "area":
                 data[name] = ticket.area.code if ticket.area_id else None

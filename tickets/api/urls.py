@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import charges, views, warranty
+from . import charges, outlets, views, warranty
 
 router = SimpleRouter()
 router.register("areas", views.AreaViewSet, basename="area")
@@ -12,6 +12,9 @@ router.register("products", views.ProductViewSet, basename="product")
 router.register("tickets", views.TicketViewSet, basename="ticket")
 charges.register(router)
 warranty.register(router)
+router.register("tickets", outlets.TicketOutletViewSet, basename="ticket-outlet")
+router.register("outlets", outlets.OutletViewSet, basename="outlet")
+router.register("partner-scorecards", outlets.PartnerScorecardViewSet, basename="scorecard")
 
 urlpatterns = [
     path("reports/dashboard/", views.DashboardView.as_view(), name="report-dashboard"),

@@ -315,7 +315,9 @@ class TicketViewSet(
         **{METHOD_NAMES.get(name, name): rule.roles for name, rule in TRANSITIONS.items()},
         "create": INTAKE,
         "partial_update": DESK,
-        "dispatch_candidates": DESK,
+        # An outlet dispatcher: on their outlets' tickets, its technicians (the queryset
+        # and ``dispatch_candidates`` limit both).
+        "dispatch_candidates": (*DESK, Role.OUTLET_DISPATCHER),
         # Who may add is the service's rule (the desk, the assigned technician on an open job).
         "attachment_upload": (Role.AGENT, Role.SUPERVISOR, Role.TECHNICIAN),
     }

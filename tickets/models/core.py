@@ -124,6 +124,8 @@ class CustomerQuerySet(models.QuerySet):
             visible |= Q(created_by=user)
             if phone:
                 visible |= Q(phone=phone)
+        if Role.OUTLET_DISPATCHER in roles:
+            visible |= Q(tickets__outlet__dispatchers=user)
         return self.filter(visible).distinct()
 
     def fileable_by(self, user):
@@ -350,6 +352,10 @@ class TicketQuerySet(models.QuerySet):
             visible |= Q(technician__user=user)
         if Role.INTEGRATOR in roles:
             visible |= Q(created_by=user)
+        if Role.OUTLET_DISPATCHER in roles:
+            # The tickets dispatched to the outlets they dispatch for, and only those (one
+            # row per ticket: the join is on this one user's membership).
+            visible |= Q(outlet__dispatchers=user)
         return self.filter(visible)
 
     def with_related(self):

@@ -58,6 +58,7 @@ from .notifications import (
     ticket_notify_customer_dispatch,
     ticket_survey_invitation_queue,
 )
+from .outlets import OutletNotServing, ticket_dispatch_to_outlet
 from .public import (
     ticket_customer_confirm,
     ticket_customer_survey,
@@ -101,6 +102,7 @@ from .work_order import work_order_filename, work_order_html, work_order_pdf, wo
 
 __all__ = [
     "IntakeRejected",
+    "OutletNotServing",
     "PollResult",
     "area_create",
     "area_delete",
@@ -163,6 +165,7 @@ __all__ = [
     "ticket_daily_stats_refresh",
     "ticket_dispatch",
     "ticket_dispatch_notice_queue",
+    "ticket_dispatch_to_outlet",
     "ticket_escalate",
     "ticket_follow_up",
     "ticket_intake",

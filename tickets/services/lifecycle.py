@@ -31,6 +31,7 @@ from parts.services import (
     stock_release_for_ticket,
     stock_reserve_for_ticket,
 )
+from technicians.outlets.selectors import outlet_dispatches
 from technicians.selectors import technician_eligibility
 from technicians.services import technician_lock
 from tickets.charges.services import charges_for_completion
@@ -82,6 +83,11 @@ def ticket_authorize(*, ticket, action, actor):
     assigned = ticket.technician is not None and ticket.technician.user_id == actor.pk
     if rule.assigned_only and roles == {Role.TECHNICIAN} and not assigned:
         raise ActionForbidden(_("This ticket is not assigned to you."))
+    # An outlet dispatcher (with no desk role) acts only on their outlets' tickets.
+    if roles == {Role.OUTLET_DISPATCHER} and not outlet_dispatches(
+        user=actor, outlet_id=ticket.outlet_id
+    ):
+        raise ActionForbidden(_("This ticket is not dispatched to an outlet of yours."))
 
 
 def _guard_error(*, ticket, action, actor):

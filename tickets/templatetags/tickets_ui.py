@@ -71,7 +71,7 @@ def nav_links(context):
     links.append(("ticket-list-page", "", _("Tickets"), "g t"))
     if desk:
         links.append(("ticket-list-page", "?view=mine", _("My tickets"), "g m"))
-    if has_role(user, Role.SUPERVISOR):
+    if has_role(user, Role.SUPERVISOR, Role.OUTLET_DISPATCHER):
         links.append(("ticket-list-page", "?view=to_dispatch", _("To dispatch"), "g p"))
     if desk:
         links.append(("ticket-create-page", "", _("New ticket"), "n"))
@@ -84,6 +84,8 @@ def nav_links(context):
         links.append(("charges-refunds", "", _("Refunds"), "g u"))
     if has_role(user, Role.AGENT, Role.SUPERVISOR, Role.AUDITOR):
         links.append(("warranty-contract-list", "", _("Contracts"), "g w"))
+    if has_role(user, Role.SUPERVISOR, Role.AUDITOR, Role.OUTLET_DISPATCHER):
+        links.append(("outlet-list-page", "", _("Service outlets"), "g o"))
     if has_role(user, Role.SUPERVISOR, Role.AUDITOR):
         links.append(("kpi-report-page", "", _("KPI reports"), "g r"))
     if has_role(user, Role.SUPERVISOR, Role.AUDITOR):

@@ -22,6 +22,7 @@ from parts.demo import seed_demo_parts
 from parts.models import StockLocation
 from technicians.demo import seed_demo_technician_papers
 from technicians.models import Certification, CertificationType, Technician
+from technicians.outlets.demo import seed_demo_outlets
 from technicians.selectors import dispatch_candidates
 from technicians.services import (
     certification_create,
@@ -167,6 +168,7 @@ class Command(BaseCommand):
                 self._tickets(users, technicians)
             seed_demo_technician_papers(actor=users["supervisor"], technicians=technicians)
             seed_demo_warranty(actor=users["supervisor"])
+            seed_demo_outlets(actor=users["supervisor"], technicians=technicians, password=password)
             self._control_room(users)
             seed_demo_charges(actor=users["supervisor"], password=password)  # after the tickets
         self._trail_chain()
