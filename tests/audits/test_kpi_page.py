@@ -32,7 +32,7 @@ MARCH = {"period": "custom", "first": "2026-03-01", "last": "2026-03-31"}
 @pytest.fixture(autouse=True)
 def _utc_and_today(settings, monkeypatch):
     settings.TIME_ZONE = "UTC"
-    monkeypatch.setattr("audits.quality.forms.timezone.localdate", lambda *a, **k: TODAY)
+    monkeypatch.setattr("aftersales.periods.timezone.localdate", lambda *a, **k: TODAY)
 
 
 @pytest.fixture
