@@ -3,13 +3,14 @@ payments with their receipts, and refunds. One function per business action, eac
 one transaction, role-checked, audited, with a coded error for each refusal."""
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aftersales.exceptions import ActionForbidden, ApplicationError, InvalidTransition, StaleVersion
 from aftersales.roles import Role, acting_user, has_role, role_require, roles_of
+from aftersales.sequences import sequence_next
 from audits.services import audit_record
 from tickets.choices import EventKind, TicketStatus
 from tickets.models import Ticket, TicketEvent
@@ -89,26 +90,16 @@ def _ticket_event(*, ticket, actor, action, payload):
 
 
 def charge_number_next(*, kind, year=None):
-    """The next number of ``kind`` (quote QT-…, receipt RC-…) for ``year``: gapless.
-
-    The sequence row is locked until the caller's transaction ends, so concurrent
-    writers take 1..N in turn; a rolled-back writer gives its number back."""
-    assert transaction.get_connection().in_atomic_block, "charge_number_next needs a transaction"
+    """The next number of ``kind`` (quote QT-…, receipt RC-…) for ``year``: gap-free
+    (``aftersales.sequences``: concurrent writers take 1..N in turn; a rolled-back writer
+    gives its number back)."""
     year = year or _today().year
-    try:
-        with transaction.atomic():
-            ChargeNumberSequence.objects.get_or_create(kind=kind, year=year)
-    except IntegrityError:  # another writer created the year's row first
-        pass
-    seq = ChargeNumberSequence.objects.select_for_update().get(kind=kind, year=year)
-    seq.last_value = F("last_value") + 1
-    seq.save(update_fields=["last_value"])
-    seq.refresh_from_db(fields=["last_value"])
+    value = sequence_next(ChargeNumberSequence, kind=kind, year=year)
     prefix = {
         SequenceKind.QUOTE: settings.CHARGES_QUOTE_PREFIX,
         SequenceKind.RECEIPT: settings.CHARGES_RECEIPT_PREFIX,
     }[kind]
-    return f"{prefix}-{year}-{seq.last_value:06d}"
+    return f"{prefix}-{year}-{value:06d}"
 
 
 # --- The price list ---------------------------------------------------------------

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image
@@ -23,6 +23,7 @@ from PIL import Image
 from aftersales.exceptions import ActionForbidden, ApplicationError, StaleVersion
 from aftersales.platform.services import notify
 from aftersales.roles import Role, acting_user, has_role, role_require
+from aftersales.sequences import sequence_next
 from aftersales.uploads import TICKET_ATTACHMENT, clean_upload
 from audits.services import audit_record
 
@@ -60,30 +61,9 @@ def approval_steps(amount, chain=None):
 
 
 def _claim_number_next(year):
-    """The next claim number of ``year`` (BX-2026-000001), gapless: the counter row's lock
-    serialises concurrent filings until they commit; a rolled-back filing returns its
-    number."""
-    table = connection.ops.quote_name(ExpenseClaimSequence._meta.db_table)
-
-    def increment():
-        with connection.cursor() as cursor:
-            # bandit B608: `table` is the model's quoted table name; `year` is bound.
-            cursor.execute(
-                f"UPDATE {table} SET last_value = last_value + 1"  # nosec B608
-                " WHERE year = %s RETURNING last_value",
-                [year],
-            )
-            row = cursor.fetchone()
-        return row[0] if row else None
-
-    value = increment()
-    if value is None:
-        try:
-            with transaction.atomic():
-                ExpenseClaimSequence.objects.create(year=year, last_value=1)
-                value = 1
-        except IntegrityError:  # another filing created the year's row first
-            value = increment()
+    """The next claim number of ``year`` (BX-2026-000001), gap-free
+    (``aftersales.sequences``: a rolled-back filing gives its number back)."""
+    value = sequence_next(ExpenseClaimSequence, year=year)
     return f"{CLAIM_NUMBER_PREFIX}-{year}-{value:06d}"
 
 

@@ -4,13 +4,14 @@ import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aftersales.platform.models import WebhookEvent
 from aftersales.platform.services import webhook_emit
 from aftersales.roles import INTAKE_ROLES, role_require
+from aftersales.sequences import sequence_next
 from audits.services import audit_record
 
 from ..choices import EventKind, Priority
@@ -26,34 +27,10 @@ from .sla import sla_clock_record, sla_deadlines, sla_policy_matching
 
 
 def ticket_number_next(*, year):
-    """The next human number of ``year``, e.g. ``AS-2026-000123``; gap-free per year.
-
-    The counter row is updated in place, so its row lock serialises concurrent intakes
-    until their transactions commit; a rolled-back intake gives its number back.
-    """
-    assert transaction.get_connection().in_atomic_block
-    value = _increment(year)
-    if value is None:
-        try:
-            with transaction.atomic():
-                TicketNumberSequence.objects.create(year=year, last_value=1)
-                value = 1
-        except IntegrityError:  # another intake created the year's row first
-            value = _increment(year)
+    """The next human number of ``year``, e.g. ``AS-2026-000123``; gap-free per year
+    (``aftersales.sequences``: a rolled-back intake gives its number back)."""
+    value = sequence_next(TicketNumberSequence, year=year)
     return f"{settings.TICKET_NUMBER_PREFIX}-{year}-{value:06d}"
-
-
-def _increment(year):
-    """One round trip: UPDATE ... RETURNING (PostgreSQL and SQLite ≥ 3.35 both have it)."""
-    table = connection.ops.quote_name(TicketNumberSequence._meta.db_table)
-    with connection.cursor() as cursor:
-        # bandit B608: `table` is the model's quoted table name, a constant; `year` is bound.
-        cursor.execute(
-            f"UPDATE {table} SET last_value = last_value + 1 WHERE year = %s RETURNING last_value",  # nosec B608
-            [year],
-        )
-        row = cursor.fetchone()
-    return row[0] if row else None
 
 
 def ticket_webhook_payload(ticket, **extra):

@@ -22,12 +22,13 @@ import datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aftersales.exceptions import ApplicationError, InvalidTransition, StaleVersion
 from aftersales.roles import role_require
+from aftersales.sequences import sequence_next
 from audits.services import audit_record
 from tickets.charges import pricing
 from tickets.charges.models import PriceList
@@ -230,26 +231,9 @@ def statement_build(*, outlet, month, actor, expected_version=None):
 
 
 def statement_number_next(*, year):
-    """The next statement number of ``year`` (ST-2026-000001), gap-free: the counter row is
-    updated in place, so its lock serialises submissions until they commit."""
-    assert transaction.get_connection().in_atomic_block
-    table = connection.ops.quote_name(StatementNumberSequence._meta.db_table)
-    with connection.cursor() as cursor:
-        # bandit B608: `table` is the model's quoted table name, a constant; `year` is bound.
-        cursor.execute(
-            f"UPDATE {table} SET last_value = last_value + 1 WHERE year = %s RETURNING last_value",  # nosec B608
-            [year],
-        )
-        row = cursor.fetchone()
-    if row is None:
-        try:
-            with transaction.atomic():
-                StatementNumberSequence.objects.create(year=year, last_value=1)
-                value = 1
-        except IntegrityError:  # another submission created the year's row first
-            return statement_number_next(year=year)
-    else:
-        value = row[0]
+    """The next statement number of ``year`` (ST-2026-000001), gap-free
+    (``aftersales.sequences``: the counter's lock serialises submissions until they commit)."""
+    value = sequence_next(StatementNumberSequence, year=year)
     return f"{NUMBER_PREFIX}-{year}-{value:06d}"
 
 

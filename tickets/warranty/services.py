@@ -17,6 +17,7 @@ from aftersales.exceptions import InvalidTransition, StaleVersion
 from aftersales.platform.models import NotificationKind
 from aftersales.platform.services import notify
 from aftersales.roles import Role, acting_user, role_require
+from aftersales.sequences import sequence_next
 from audits.services import audit_record
 from parts.models import Part
 from tickets.choices import WarrantyDecision
@@ -205,16 +206,10 @@ def warranty_term_delete(*, term, actor):
 
 
 def contract_number_next(*, year):
-    """The next contract number of ``year`` (``SC-2026-000123``), without gaps: the year's
-    counter row is locked until the transaction ends; a rollback gives the number back."""
-    assert transaction.get_connection().in_atomic_block
-    ContractNumberSequence.objects.bulk_create(
-        [ContractNumberSequence(year=year)], ignore_conflicts=True
-    )
-    sequence = ContractNumberSequence.objects.select_for_update().get(year=year)
-    sequence.last += 1
-    sequence.save(update_fields=["last"])
-    return f"{settings.CONTRACT_NUMBER_PREFIX}-{year}-{sequence.last:06d}"
+    """The next contract number of ``year`` (``SC-2026-000123``), gap-free
+    (``aftersales.sequences``: a rollback gives the number back)."""
+    value = sequence_next(ContractNumberSequence, field="last", year=year)
+    return f"{settings.CONTRACT_NUMBER_PREFIX}-{year}-{value:06d}"
 
 
 def _clean_contract(*, customer, products, kind, starts_on, ends_on, fee, visits_included):
