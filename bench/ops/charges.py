@@ -4,9 +4,7 @@ lines cost to read, and the gapless receipt number under its row lock.
 - ``charges_quote_price``: one job priced as a quote would price it — the price list in
   force (``price_list_on``: one query plus its prefetches), the job's coverage
   (``ticket_coverage``) and the lines (labour, call-out zone, two parts) — nothing
-  written. Without a published list in the bench database it prices against an unsaved
-  copy of the demo standards held in memory (``tickets.charges.demo``), so the
-  database is left as it was.
+  written. A bench database without a published list gets one (``bench.pricelist``).
 - ``charges_ticket_lines``: ``ticket_charges(ticket)``, the charge lines, total and
   receipts the sign-off, work order and ticket page read (three queries).
 - ``charges_receipt_number``: drawing the next receipt number (row lock on the sequence
@@ -19,39 +17,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from bench.harness import Operation, operation
+from bench.pricelist import ensure_price_list
 from parts.models import Part
 from tickets.charges import lines, pricing, selectors
 from tickets.charges.choices import SequenceKind
-from tickets.charges.demo import LABOUR, ZONES
-from tickets.charges.models import CalloutZone, LabourRate, PriceList
 from tickets.charges.services import charge_number_next
-from tickets.models import ProductCategory, Ticket
+from tickets.models import Ticket
 from tickets.warranty.coverage import ticket_coverage
 
 
 class _Rollback(Exception):
     pass
-
-
-def _in_memory_list():
-    categories = {c.code: c.pk for c in ProductCategory.objects.all()}
-    price_list = PriceList(code="BENCH", name="bench", effective_from="2026-01-01")
-    rates = [
-        LabourRate(service_type=s, product_category_id=categories.get(c), amount=Decimal(a))
-        for s, c, a in LABOUR
-        if c is None or c in categories
-    ]
-    zones = [
-        CalloutZone(code=code, name=name, up_to_km=None if km is None else Decimal(km),
-                    fee=Decimal(fee))
-        for code, name, km, fee in ZONES
-    ]  # fmt: skip
-    price_list._prefetched_objects_cache = {
-        "labour_rates": rates,
-        "callout_zones": zones,
-        "part_prices": [],
-    }
-    return price_list
 
 
 def _ticket_ids(ctx):
@@ -62,12 +38,11 @@ def _ticket_ids(ctx):
 def charges_quote_price(ctx):
     ids = _ticket_ids(ctx)
     parts = list(Part.objects.order_by("id")[:2])
-    published = PriceList.objects.published().exists()
-    fallback = None if published else _in_memory_list()
+    ensure_price_list()
 
     def run(i):
         ticket = Ticket.objects.select_related("product__model").get(pk=ctx.pick(ids, i))
-        price_list = pricing.price_list_on(timezone.localdate()) if published else fallback
+        price_list = pricing.price_list_on(timezone.localdate())
         coverage = ticket_coverage(ticket)
         km = ticket.travel_km if ticket.travel_km is not None else Decimal(i % 50)
         priced = lines.job_lines(
@@ -83,7 +58,6 @@ def charges_quote_price(ctx):
         name="charges: price a quote (list in force, coverage, lines)",
         run=run,
         iterations=200,
-        note="" if published else "unsaved in-memory price list (no published one)",
     )
 
 

@@ -11,49 +11,19 @@ does not grow. Queries per call do not depend on the number of jobs except one I
 per 1,000 lines.
 """
 
-import datetime
 import os
-from decimal import Decimal
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 
 from bench.harness import Operation, operation
+from bench.pricelist import ensure_price_list
 from technicians.outlets.choices import OutletKind
 from technicians.outlets.models import Outlet
-from tickets.charges.choices import PriceListStatus
-from tickets.charges.models import CalloutZone, LabourRate, PriceList
-from tickets.choices import TicketCategory
 from tickets.settlement import services
 from tickets.settlement.selectors import month_bounds, signed_work_orders
 
 OUTLET = "BENCH-ST"
-
-
-def _price_list():
-    if PriceList.objects.published().exists():
-        return
-    with transaction.atomic():
-        price_list = PriceList.objects.create(
-            code="BENCH-PL",
-            name="Bench price list",
-            effective_from=datetime.date(2000, 1, 1),
-            status=PriceListStatus.PUBLISHED,
-        )
-        LabourRate.objects.bulk_create(
-            LabourRate(price_list=price_list, service_type=code, amount=Decimal("80.00"))
-            for code in TicketCategory.values
-        )
-        CalloutZone.objects.bulk_create(
-            [
-                CalloutZone(
-                    price_list=price_list, code="Z1", name="City", up_to_km=10, fee=Decimal(0)
-                ),
-                CalloutZone(
-                    price_list=price_list, code="Z2", name="Far", up_to_km=None, fee=Decimal(50)
-                ),
-            ]
-        )
 
 
 def _bench_month(outlet, jobs):
@@ -101,7 +71,7 @@ def settlement_month(ctx):
             "company_name": "Bench Service Co.",
         },
     )
-    _price_list()
+    ensure_price_list()
     month = _bench_month(outlet, jobs)
     count = signed_work_orders(outlet=outlet, month=month).count()
 
