@@ -5,6 +5,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from aftersales.exceptions import ActionForbidden, ApplicationError, StaleVersion
@@ -321,9 +322,9 @@ def test_price_list_refusals(price_list, supervisor, agent):
     with pytest.raises(ApplicationError) as exc:
         charges.price_list_publish(price_list=past, actor=supervisor)
     assert exc.value.code == "effective_in_past"
-    with pytest.raises(ApplicationError) as exc:
+    with pytest.raises(ValidationError) as exc:
         charges.price_list_create(
             actor=supervisor, code="STD-1", name="dup", effective_from=timezone.localdate()
         )
-    assert exc.value.code == "duplicate_code"
+    assert "code" in exc.value.message_dict
     assert PriceList.objects.count() == 2

@@ -7,11 +7,17 @@ field, the first record untouched) or named as made by the server; a new constra
 ``test_every_unique_constraint_the_api_can_hit_is_tried`` until it is one or the other.
 """
 
+import datetime
+from decimal import Decimal
+
 import pytest
 from django.db.models import UniqueConstraint
 from django.urls import get_resolver
+from django.utils import timezone
 
+from aftersales.roles import Role
 from technicians.models import Certification
+from tests.conftest import _client_for
 from tests.parts.factories import LocationFactory, PartFactory
 from tests.tickets.factories import (
     AreaFactory,
@@ -22,6 +28,9 @@ from tests.tickets.factories import (
     ProductModelFactory,
     TechnicianFactory,
 )
+from tickets.charges.models import PriceList
+from tickets.costs.models import CostRate
+from tickets.warranty.models import WarrantyPartGroup
 
 pytestmark = pytest.mark.django_db
 
@@ -29,6 +38,15 @@ pytestmark = pytest.mark.django_db
 SERVER_MADE = {
     ("tickets.Ticket", ("number",)): "the next number of the year's sequence",
     ("technicians.Technician", ("user",)): "the service creates the technician's user",
+    ("charges.Quote", ("number",)): "the next number of the year's quote sequence",
+    ("charges.Quote", ("ticket",)): "the one current quote per ticket: the service "
+    "supersedes the one there when it makes a quote",
+    ("warranty.ServiceContract", ("number",)): "the next number of the contract sequence",
+    ("warranty.ServiceContract", ("renewed_from",)): "set by the renew action, which "
+    "refuses a contract already renewed",
+    ("costs.ExpenseClaim", ("number",)): "the next number of the claim sequence",
+    ("costs.Budget", ("month", "area", "kind")): "budget_set upserts: the same month, "
+    "area and kind again changes the budget there",
 }
 
 
@@ -67,7 +85,31 @@ def _cases():
                   "stock_location": LocationFactory(kind="outlet").pk}, "stock_location"),
         (_tried("outlets.PartnerScorecard", "outlet", "period_start", "period_end"), "post",
          "/api/v1/partner-scorecards/", _scorecard_body, "period_start"),
+        (_tried("charges.PriceList", "code"), "post", "/api/v1/price-lists/",
+         lambda: {"code": "STD-9", "name": "Next", "effective_from": _tomorrow()}, "code"),
+        (_tried("warranty.WarrantyPartGroup", "code"), "post", "/api/v1/warranty/part-groups/",
+         lambda: {"code": "compressor", "name": "Compressor"}, "code"),
+        (_tried("warranty.WarrantyTerm", "product_model", "scope"), "post",
+         "/api/v1/warranty/terms/",
+         lambda: {"product_model": ProductModelFactory().code, "scope": "unit", "months": 12},
+         "scope"),
+        (_tried("warranty.WarrantyTerm", "product_model", "part_group"), "post",
+         "/api/v1/warranty/terms/", _part_group_term_body, "scope"),
     ]  # fmt: skip
+
+
+def _tomorrow():
+    return (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
+
+
+def _part_group_term_body():
+    group = WarrantyPartGroup.objects.create(code="motor", name="Motor")
+    return {
+        "product_model": ProductModelFactory().code,
+        "scope": "part_group",
+        "part_group": group.code,
+        "months": 36,
+    }
 
 
 def _product_body():
@@ -185,6 +227,46 @@ def test_a_customer_phone_changed_to_a_taken_one_is_400(supervisor_client):
     assert "phone" in response.json()
 
 
+def test_a_second_published_price_list_for_a_day_is_400(supervisor_client):
+    """One published list per day: the publish action, not the create, meets the
+    constraint (drafts may share a day)."""
+    ids = []
+    for code in ("DAY-1", "DAY-2"):
+        body = {"code": code, "name": code, "effective_from": _tomorrow()}
+        created = supervisor_client.post("/api/v1/price-lists/", body, format="json")
+        assert created.status_code == 201, created.content
+        ids.append(created.json()["id"])
+        rate = {"service_type": "repair", "amount": "100.00"}
+        added = supervisor_client.post(
+            f"/api/v1/price-lists/{ids[-1]}/labour-rates/", rate, format="json"
+        )
+        assert added.status_code == 200, added.content
+    first = supervisor_client.post(f"/api/v1/price-lists/{ids[0]}/publish/", {}, format="json")
+    assert first.status_code == 200, first.content
+
+    second = supervisor_client.post(f"/api/v1/price-lists/{ids[1]}/publish/", {}, format="json")
+
+    assert second.status_code == 400, second.content
+    assert "effective_from" in second.json()
+    assert PriceList.objects.get(pk=ids[0]).status == "published"
+    assert PriceList.objects.get(pk=ids[1]).status == "draft"
+
+
+def test_cost_rates_for_a_day_taken_are_400(make_user):
+    """Finance publishes the cost rates (a supervisor may not), so not a generic case."""
+    client = _client_for(make_user(Role.FINANCE, username="finance"))
+    body = {"effective_from": "2026-01-01", "labour_hourly_rate": "85.00", "travel_km_rate": "1"}
+    assert client.post("/api/v1/cost-rates/", body, format="json").status_code == 201
+
+    again = client.post(
+        "/api/v1/cost-rates/", {**body, "labour_hourly_rate": "90.00"}, format="json"
+    )
+
+    assert again.status_code == 400, again.content
+    assert "effective_from" in again.json()
+    assert CostRate.objects.get().labour_hourly_rate == Decimal("85.00")
+
+
 def _api_written_models():
     """Models of every viewset that creates or edits through the API."""
     found = set()
@@ -221,6 +303,8 @@ def test_every_unique_constraint_the_api_can_hit_is_tried():
     hit = {unique for model in models for unique in _unique_sets(model)}
     tried = {case[0] for case in CASES} | {
         ("parts.StockLocation", ("technician",)),  # the second van: the test above
+        ("charges.PriceList", ("effective_from",)),  # the publish action: the test above
+        ("costs.CostRate", ("effective_from",)),  # finance's: the test above
     }
 
     assert hit - tried - set(SERVER_MADE) == set()

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 
 from aftersales.api.actions import service_action
 from aftersales.api.concurrency import expected_version
+from aftersales.api.serializers import StrictFieldsMixin
 from aftersales.platform.api.idempotency import IdempotentCreateMixin
 from aftersales.roles import Role
 from parts.models import Part
@@ -71,7 +72,7 @@ class PartPriceSerializer(serializers.ModelSerializer):
         fields = ["id", "part", "price"]
 
 
-class PriceListSerializer(serializers.ModelSerializer):
+class PriceListSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     labour_rates = LabourRateSerializer(many=True, read_only=True)
     callout_zones = CalloutZoneSerializer(many=True, read_only=True)
     part_prices = PartPriceSerializer(many=True, read_only=True)
@@ -103,7 +104,7 @@ class PriceListSerializer(serializers.ModelSerializer):
         extra_kwargs = {"code": {"validators": []}}
 
 
-class LabourRateInput(serializers.Serializer):
+class LabourRateInput(StrictFieldsMixin, serializers.Serializer):
     service_type = serializers.ChoiceField(choices=TicketCategory.choices)
     product_category = serializers.SlugRelatedField(
         slug_field="code", queryset=ProductCategory.objects.all(), required=False, allow_null=True
@@ -111,7 +112,7 @@ class LabourRateInput(serializers.Serializer):
     amount = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0)
 
 
-class ZoneInput(serializers.Serializer):
+class ZoneInput(StrictFieldsMixin, serializers.Serializer):
     code = serializers.CharField(max_length=16)
     name = serializers.CharField(max_length=100)
     up_to_km = serializers.DecimalField(
@@ -120,12 +121,12 @@ class ZoneInput(serializers.Serializer):
     fee = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0)
 
 
-class PartPriceInput(serializers.Serializer):
+class PartPriceInput(StrictFieldsMixin, serializers.Serializer):
     part = serializers.SlugRelatedField(slug_field="sku", queryset=Part.objects.all())
     price = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0)
 
 
-class LineRemoveInput(serializers.Serializer):
+class LineRemoveInput(StrictFieldsMixin, serializers.Serializer):
     kind = serializers.ChoiceField(choices=sorted(services.LINE_MODELS))
     line_id = serializers.IntegerField()
 
@@ -185,7 +186,7 @@ class QuoteSerializer(serializers.ModelSerializer):
         ]
 
 
-class QuotePartInput(serializers.Serializer):
+class QuotePartInput(StrictFieldsMixin, serializers.Serializer):
     part = serializers.PrimaryKeyRelatedField(queryset=Part.objects.filter(approved=True))
     quantity = serializers.IntegerField(min_value=1, max_value=99, default=1)
     charged = serializers.BooleanField(
@@ -193,7 +194,7 @@ class QuotePartInput(serializers.Serializer):
     )
 
 
-class QuoteCreateInput(serializers.Serializer):
+class QuoteCreateInput(StrictFieldsMixin, serializers.Serializer):
     ticket = serializers.IntegerField()
     travel_km = serializers.DecimalField(
         max_digits=7, decimal_places=1, min_value=0, required=False, allow_null=True
@@ -201,12 +202,12 @@ class QuoteCreateInput(serializers.Serializer):
     parts = QuotePartInput(many=True, required=False)
 
 
-class QuoteApproveInput(serializers.Serializer):
+class QuoteApproveInput(StrictFieldsMixin, serializers.Serializer):
     signature = serializers.CharField(help_text="The customer's signature, a PNG data URL.")
     signer_name = serializers.CharField(max_length=100, required=False, default="")
 
 
-class QuoteDeclineInput(serializers.Serializer):
+class QuoteDeclineInput(StrictFieldsMixin, serializers.Serializer):
     reason = serializers.CharField(max_length=500, required=False, default="", allow_blank=True)
 
 
@@ -243,7 +244,7 @@ class PaymentSerializer(serializers.ModelSerializer):
         return receipt.number if receipt else None
 
 
-class PaymentCreateInput(serializers.Serializer):
+class PaymentCreateInput(StrictFieldsMixin, serializers.Serializer):
     ticket = serializers.IntegerField()
     amount = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0)
     method = serializers.ChoiceField(choices=PaymentMethod.choices)
@@ -277,17 +278,17 @@ class RefundSerializer(serializers.ModelSerializer):
         ]
 
 
-class RefundCreateInput(serializers.Serializer):
+class RefundCreateInput(StrictFieldsMixin, serializers.Serializer):
     payment = serializers.IntegerField()
     amount = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0)
     reason = serializers.CharField(max_length=500)
 
 
-class RefundApproveInput(serializers.Serializer):
+class RefundApproveInput(StrictFieldsMixin, serializers.Serializer):
     note = serializers.CharField(max_length=500, required=False, default="", allow_blank=True)
 
 
-class RefundRejectInput(serializers.Serializer):
+class RefundRejectInput(StrictFieldsMixin, serializers.Serializer):
     note = serializers.CharField(max_length=500)
 
 

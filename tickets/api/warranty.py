@@ -28,7 +28,7 @@ CONTRACT_READERS = (Role.AGENT, Role.SUPERVISOR, Role.AUDITOR)
 # --- Serializers ---------------------------------------------------------------------------
 
 
-class PartGroupSerializer(serializers.ModelSerializer):
+class PartGroupSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     class Meta:
         model = WarrantyPartGroup
         fields = ["id", "code", "name"]
@@ -45,7 +45,7 @@ class PartGroupPartsSerializer(StrictFieldsMixin, serializers.Serializer):
     )
 
 
-class TermSerializer(serializers.ModelSerializer):
+class TermSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     part_group = serializers.SlugRelatedField(
         slug_field="code",
         queryset=WarrantyPartGroup.objects.all(),

@@ -3,6 +3,7 @@ payments with their receipts, and refunds. One function per business action, eac
 one transaction, role-checked, audited, with a coded error for each refusal."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Sum
 from django.utils import timezone
@@ -11,6 +12,7 @@ from django.utils.translation import gettext as _
 from aftersales.exceptions import ActionForbidden, ApplicationError, InvalidTransition, StaleVersion
 from aftersales.roles import Role, acting_user, has_role, role_require, roles_of
 from aftersales.sequences import sequence_next
+from aftersales.unique import unique_or_invalid
 from audits.services import audit_record
 from tickets.choices import EventKind, TicketStatus
 from tickets.models import Ticket, TicketEvent
@@ -121,12 +123,14 @@ def price_list_create(*, actor, code, name, effective_from, notes="", copy_from=
     """A new draft version; its lines are copied from ``copy_from`` (default: the list in
     force today), so a new version starts from the current standards."""
     role_require(actor, *PRICE_LIST_ROLES)
+    code_taken = _("A price list with code %(code)s exists.") % {"code": code}
     if PriceList.objects.filter(code=code).exists():
-        _refuse(_("A price list with code %(code)s exists.") % {"code": code}, "duplicate_code")
+        raise ValidationError({"code": [code_taken]})
     source = copy_from if copy_from is not None else price_list_on(_today())
-    price_list = PriceList.objects.create(
-        code=code, name=name, effective_from=effective_from, notes=notes
-    )
+    with unique_or_invalid("code", code_taken):
+        price_list = PriceList.objects.create(
+            code=code, name=name, effective_from=effective_from, notes=notes
+        )
     if source is not None:
         LabourRate.objects.bulk_create(
             LabourRate(
@@ -262,16 +266,15 @@ def price_list_publish(*, price_list, actor):
             _("The call-out zones need an open-ended last zone (no distance limit)."),
             "incomplete_price_list",
         )
+    day_taken = _("A published price list already takes effect on this day.")
     if PriceList.objects.published().filter(effective_from=price_list.effective_from).exists():
-        _refuse(
-            _("A published price list already takes effect on this day."),
-            "price_list_day_taken",
-        )
+        raise ValidationError({"effective_from": [day_taken]})
     now = timezone.now()
     price_list.status = PriceListStatus.PUBLISHED
     price_list.published_at = now
     price_list.published_by = acting_user(actor)
-    price_list.save(update_fields=["status", "published_at", "published_by"])
+    with unique_or_invalid("effective_from", day_taken):
+        price_list.save(update_fields=["status", "published_at", "published_by"])
     audit_record(
         actor=actor,
         action="price_list.published",

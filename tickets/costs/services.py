@@ -24,6 +24,7 @@ from aftersales.exceptions import ActionForbidden, ApplicationError, StaleVersio
 from aftersales.platform.services import notify
 from aftersales.roles import Role, acting_user, has_role, role_require
 from aftersales.sequences import sequence_next
+from aftersales.unique import unique_or_invalid
 from aftersales.uploads import TICKET_ATTACHMENT, clean_upload
 from audits.services import audit_record
 
@@ -340,17 +341,19 @@ def cost_rate_create(*, actor, effective_from, labour_hourly_rate, travel_km_rat
         errors["labour_hourly_rate"] = [_("A rate cannot be negative.")]
     if travel < 0:
         errors["travel_km_rate"] = [_("A rate cannot be negative.")]
+    day_taken = _("Rates already take effect on this day.")
     if CostRate.objects.filter(effective_from=effective_from).exists():
-        errors["effective_from"] = [_("Rates already take effect on this day.")]
+        errors["effective_from"] = [day_taken]
     if errors:
         raise ValidationError(errors)
-    rate = CostRate.objects.create(
-        effective_from=effective_from,
-        labour_hourly_rate=labour,
-        travel_km_rate=travel,
-        note=(note or "").strip()[:200],
-        created_by=acting_user(actor),
-    )
+    with unique_or_invalid("effective_from", day_taken):
+        rate = CostRate.objects.create(
+            effective_from=effective_from,
+            labour_hourly_rate=labour,
+            travel_km_rate=travel,
+            note=(note or "").strip()[:200],
+            created_by=acting_user(actor),
+        )
     audit_record(
         actor=actor,
         action="cost_rate.created",

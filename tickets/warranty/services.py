@@ -12,12 +12,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from aftersales.exceptions import InvalidTransition, StaleVersion
 from aftersales.platform.models import NotificationKind
 from aftersales.platform.services import notify
 from aftersales.roles import Role, acting_user, role_require
 from aftersales.sequences import sequence_next
+from aftersales.unique import unique_or_invalid
 from audits.services import audit_record
 from parts.models import Part
 from tickets.choices import WarrantyDecision
@@ -59,7 +61,8 @@ def part_group_create(*, actor, code, name):
         raise ValidationError({"code": [_("This code is taken.")]})
     group = WarrantyPartGroup(code=code, name=(name or "").strip())
     group.full_clean()
-    group.save()
+    with unique_or_invalid("code", _("This code is taken.")):
+        group.save()
     audit_record(
         actor=actor,
         action="warranty.part_group_created",
@@ -120,6 +123,9 @@ def part_group_parts_set(*, group, actor, add=(), remove=()):
     return group
 
 
+TERM_TAKEN = gettext_noop("This model already has a term for this scope.")
+
+
 def _clean_term(term):
     if term.scope == WarrantyScope.PART_GROUP and term.part_group_id is None:
         raise ValidationError({"part_group": [_("A main-part term names its part group.")]})
@@ -129,7 +135,7 @@ def _clean_term(term):
         product_model_id=term.product_model_id, scope=term.scope, part_group_id=term.part_group_id
     ).exclude(pk=term.pk)
     if clash.exists():
-        raise ValidationError({"scope": [_("This model already has a term for this scope.")]})
+        raise ValidationError({"scope": [_(TERM_TAKEN)]})
     term.full_clean(validate_constraints=False)
 
 
@@ -147,7 +153,8 @@ def warranty_term_create(
         extends_by_repair_days=extends_by_repair_days,
     )
     _clean_term(term)
-    term.save()
+    with unique_or_invalid("scope", _(TERM_TAKEN)):
+        term.save()
     audit_record(
         actor=actor,
         action="warranty.term_created",
