@@ -172,7 +172,7 @@ class Command(BaseCommand):
             self._control_room(users)
             seed_demo_charges(actor=users["supervisor"], password=password)  # after the tickets
         self._trail_chain()
-        call_command("seed_demo_costs", stdout=self.stdout)  # by name: costs is a floor above
+        call_command("seed_demo_costs", verbosity=0)  # by name: costs is a floor above
         self._print_logins(password)
 
     def _trail_chain(self):
@@ -461,8 +461,15 @@ class Command(BaseCommand):
         rows = [("admin", "superuser (Django admin at /admin/)")]
         rows += [(username, role.label) for username, role in DESK_USERS]
         rows += [(username, f"technician {name}") for username, name, _, _ in TECHNICIANS]
+        # The commercial side's logins (issue 17): a partner outlet's dispatcher, finance
+        # (refunds, settlement, expense claims) and the general manager (large claims).
+        rows += [
+            ("outlet_dispatcher", f"{Role.OUTLET_DISPATCHER.label} (partner outlet HD-P1)"),
+            ("finance", Role.FINANCE.label),
+            ("manager", Role.MANAGER.label),
+        ]
         for username, what in rows:
-            self.stdout.write(f"  {username:<12} {what}")
+            self.stdout.write(f"  {username:<18} {what}")
         self.stdout.write(
             "  admin and supervisor set up two-factor sign-in (any TOTP authenticator app) "
             "the first time they sign in."

@@ -15,5 +15,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         with audit_context(source=AuditSource.COMMAND), transaction.atomic():
             logins = seed_demo_costs()
+        if options["verbosity"] == 0:  # seed_demo lists every login itself
+            return
         for username, role in logins:
             self.stdout.write(f"  {username:<12} {role}")
