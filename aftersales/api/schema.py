@@ -131,7 +131,9 @@ class AutoSchema(openapi.AutoSchema):
         # ``?format=`` it has no renderer for.
         lookups = {"page", "cursor", api_settings.URL_FORMAT_OVERRIDE}
         paged = any(p.get("in") == "query" and p["name"] in lookups for p in parameters)
-        if "{" in self.path or paged:
+        # A create that names another object in its body (a quote for a ticket) answers
+        # 404 when the caller may not see it: such views say so with ``answers_404``.
+        if "{" in self.path or paged or getattr(self.view, "answers_404", False):
             errors["404"] = self._error(
                 "No such object, or not one the caller may see (or no such page or format).",
                 detail,

@@ -174,6 +174,8 @@ class NotificationKind(models.TextChoices):
     WEBHOOK_DISABLED = "webhook_disabled", _("Webhook disabled after failures")
     CONTRACT_EXPIRY = "contract_expiry", _("Service contract expiry reminder")
     OUTLET_DISPATCH = "outlet_dispatch", _("Ticket sent to your outlet")
+    EXPENSE_CLAIM_STEP = "expense_claim_step", _("Expense claim awaiting your approval")
+    EXPENSE_CLAIM_DECISION = "expense_claim_decision", _("Decision on your expense claim")
 
 
 class NotificationChannel(models.TextChoices):

@@ -51,7 +51,9 @@ SUPERVISORS = (Role.SUPERVISOR,)
 
 
 class LabourRateSerializer(serializers.ModelSerializer):
-    product_category = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    product_category = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = LabourRate
@@ -375,6 +377,8 @@ class QuoteViewSet(
     the ticket's version) prices labour, call-out and parts; ``approve`` (the customer's
     signature) or ``decline`` (``If-Match``: the quote's version)."""
 
+    answers_404 = True  # the ticket (or payment) named in the body may not be visible
+
     queryset = Quote.objects.none()
     serializer_class = QuoteSerializer
     filterset_fields = ["ticket", "status"]
@@ -453,7 +457,7 @@ class ReceiptViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return selectors.receipt_list(user=self.request.user)
 
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
-    @action(detail=True, methods=["get"], renderer_classes=[PdfRenderer, renderers.JSONRenderer])
+    @action(detail=True, methods=["get"], renderer_classes=[renderers.JSONRenderer, PdfRenderer])
     def pdf(self, request, pk=None):
         """The receipt as a PDF, in the customer's language."""
         receipt = self.get_object()
@@ -476,6 +480,8 @@ class PaymentViewSet(
 ):
     """Payments as recorded (cash, WeChat Pay, Alipay, bank transfer; not processed).
     ``POST`` records the payment of what is due on a job and answers its receipt."""
+
+    answers_404 = True  # the ticket (or payment) named in the body may not be visible
 
     queryset = Payment.objects.none()
     serializer_class = PaymentSerializer
@@ -511,6 +517,8 @@ class RefundViewSet(
 ):
     """Refunds: requested with a reason (desk, finance), approved or rejected by a
     supervisor or finance (not the requester); never more than was paid."""
+
+    answers_404 = True  # the ticket (or payment) named in the body may not be visible
 
     queryset = Refund.objects.none()
     serializer_class = RefundSerializer

@@ -37,6 +37,8 @@ class OutletSerializer(serializers.ModelSerializer):
     areas = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     dispatchers = serializers.SlugRelatedField(slug_field="username", many=True, read_only=True)
     technician_count = serializers.IntegerField(read_only=True)
+    # Blank when the outlet has none: a string, not the "email" format the model implies.
+    contact_email = serializers.CharField(read_only=True)
 
     class Meta:
         model = Outlet

@@ -81,7 +81,9 @@ class ContractSerializer(serializers.ModelSerializer):
     customer = serializers.PrimaryKeyRelatedField(read_only=True)
     products = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     visits_used = serializers.IntegerField(read_only=True)
-    renewed_from = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    renewed_from = serializers.SlugRelatedField(
+        slug_field="number", read_only=True, allow_null=True
+    )
     renewal = serializers.SerializerMethodField()
 
     class Meta:

@@ -189,7 +189,7 @@ def price_list_labour_set(*, price_list, actor, service_type, amount, product_ca
 
 
 @transaction.atomic
-def price_list_zone_set(*, price_list, actor, code, name, up_to_km, fee):
+def price_list_zone_set(*, price_list, actor, code, name, fee, up_to_km=None):
     role_require(actor, *PRICE_LIST_ROLES)
     price_list = _draft_locked(price_list)
     clash = CalloutZone.objects.filter(price_list=price_list, up_to_km=up_to_km).exclude(code=code)

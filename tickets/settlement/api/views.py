@@ -6,6 +6,7 @@ outlet's dispatchers (their outlets' statements once submitted; others are 404).
 ``tickets.settlement.services`` (which checks the role and the state and audits).
 """
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
@@ -13,7 +14,6 @@ from rest_framework.response import Response
 
 from aftersales.api.actions import service_action
 from aftersales.api.concurrency import etag, expected_version
-from aftersales.api.files import FILE_RESPONSE
 
 from .. import services
 from ..exports import EXPORT_FORMATS, statement_export_response
@@ -105,7 +105,16 @@ class StatementViewSet(viewsets.ReadOnlyModelViewSet):
         page = self.paginate_queryset(statement_lines(statement=statement))
         return self.get_paginated_response(s.StatementLineSerializer(page, many=True).data)
 
-    @extend_schema(parameters=[FORMAT], responses=FILE_RESPONSE)
+    @extend_schema(
+        parameters=[FORMAT],
+        responses={
+            (200, "text/csv"): OpenApiTypes.BINARY,
+            (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): (
+                OpenApiTypes.BINARY
+            ),
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+        },
+    )
     @action(
         detail=True,
         methods=["get"],
