@@ -456,7 +456,14 @@ class ReceiptViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def get_queryset(self):
         return selectors.receipt_list(user=self.request.user)
 
-    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    # Errors are JSON (the first renderer); the receipt itself is the PDF. Both declared,
+    # as the customer export does, so the schema names every content type answered.
+    @extend_schema(
+        responses={
+            (200, "application/json"): OpenApiTypes.OBJECT,
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+        }
+    )
     @action(detail=True, methods=["get"], renderer_classes=[renderers.JSONRenderer, PdfRenderer])
     def pdf(self, request, pk=None):
         """The receipt as a PDF, in the customer's language."""
