@@ -16,13 +16,14 @@ from django.db import connection
 from django.db.models import Sum
 from django.utils import timezone
 
-from aftersales.roles import Role, has_role
+from aftersales.roles import Role, has_role, roles_of
 from parts.models import Part, TicketPart
 from technicians.models import Technician
 from technicians.outlets.models import Outlet
 from tickets.charges.choices import PriceListStatus
 from tickets.charges.models import CalloutZone, LabourRate, PriceList
 from tickets.charges.pricing import job_service_fee, price_list_on
+from tickets.choices import TicketCategory, WarrantyDecision
 from tickets.models import Area, Product, ProductCategory, ProductModel, Ticket
 
 from .choices import ClaimStatus, CostGrouping, CostKind
@@ -260,12 +261,8 @@ def cost_group_names(group_by, keys):
     """Labels of the report's group keys: codes' labels, reference rows' names."""
     keys = [k for k in keys if k is not None]
     if group_by == CostGrouping.CATEGORY:
-        from tickets.choices import TicketCategory
-
         return {k: str(TicketCategory(k).label) for k in keys if k in TicketCategory.values}
     if group_by == CostGrouping.WARRANTY:
-        from tickets.choices import WarrantyDecision
-
         labels = {k: str(WarrantyDecision(k).label) for k in keys if k in WarrantyDecision.values}
         return labels
     model = {
@@ -369,8 +366,6 @@ def expense_claims_visible_to(user):
 def expense_claims_awaiting(user):
     """The pending claims whose current step is a role of ``user`` and that they did not
     file themselves (the approver's queue), oldest first."""
-    from aftersales.roles import roles_of
-
     roles = list(Role.values) if user.is_superuser else list(roles_of(user))
     return (
         ExpenseClaim.objects.pending()
