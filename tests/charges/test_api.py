@@ -123,6 +123,13 @@ def test_payment_and_receipt_pdf(api_client_for, recorded, technician, other_tec
         .status_code
         == 404
     )
+    # Asked for as a PDF, a receipt the caller may not see still answers its JSON error.
+    hidden = api_client_for(other_technician.user).get(
+        f"/api/v1/receipts/{receipt['id']}/pdf/?format=pdf"
+    )
+    assert hidden.status_code == 404 and hidden["Content-Type"] == "application/json"
+    assert "detail" in hidden.json()
+    assert client.get(f"/api/v1/receipts/{receipt['id']}/pdf/?format=pdf").content[:4] == b"%PDF"
     payments = api_client_for(agent).get(f"/api/v1/payments/?ticket={recorded.pk}").json()
     assert payments["results"][0]["receipt"] == receipt["number"]
 

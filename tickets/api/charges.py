@@ -435,12 +435,19 @@ class ChargeLineViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
 
 class PdfRenderer(renderers.BaseRenderer):
+    """The receipt's PDF; an error met on the way (``?format=pdf`` on a receipt the
+    caller may not see) is answered as the JSON the schema declares, never as a PDF."""
+
     media_type = "application/pdf"
     format = "pdf"
     charset = None
     render_style = "binary"
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
+        response = (renderer_context or {}).get("response")
+        if response is not None and response.status_code >= 400:
+            response["Content-Type"] = "application/json"
+            return renderers.JSONRenderer().render(data)
         return data
 
 
