@@ -18,6 +18,10 @@ class Role(models.TextChoices):
     # tickets.settlement): finance checks, the general manager approves major spending.
     FINANCE = "finance", _("Finance")
     MANAGER = "manager", _("General manager")
+    # Issue 18: the experts behind the desk (技术支持) answer the questions it cannot, and the
+    # workshop (返修) repairs the units taken in.
+    TECH_SUPPORT = "tech_support", _("Technical support")
+    WORKSHOP = "workshop", _("Workshop technician")
 
 
 DESK_ROLES = frozenset({Role.AGENT, Role.SUPERVISOR})

@@ -18,6 +18,12 @@ api_v1 = [
     path("", include("tickets.bulk.api_urls")),
     path("", include("tickets.settlement.api.urls")),
     path("", include("tickets.costs.api.urls")),
+    path("", include("tickets.knowledge.api.urls")),
+    path("", include("tickets.depot.api.urls")),
+    path("", include("tickets.incidents.api.urls")),
+    path("", include("tickets.surveys.api.urls")),
+    path("", include("technicians.tools.api.urls")),
+    path("", include("audits.targets.api.urls")),
 ]
 
 admin.site.site_header = admin.site.site_title = _("Aftersales administration")
@@ -35,6 +41,12 @@ urlpatterns = [
     path("", include("audits.quality.urls")),
     path("", include("tickets.settlement.urls")),
     path("", include("tickets.costs.urls")),
+    path("", include("tickets.knowledge.urls")),
+    path("", include("tickets.depot.urls")),
+    path("", include("tickets.incidents.urls")),
+    path("", include("tickets.surveys.urls")),
+    path("", include("technicians.tools.urls")),
+    path("", include("audits.targets.urls")),
 ]
 # MEDIA_ROOT is not published, not even in DEBUG: uploads are served by the API views
 # that check who may see them (aftersales/api/files.py).

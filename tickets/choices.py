@@ -110,6 +110,12 @@ class EventKind(models.TextChoices):
     ATTACHMENT = "attachment", _("Photo or document")
     ON_MY_WAY = "on_my_way", _("Technician on the way")
     OUTLET_DISPATCH = "outlet_dispatch", _("Sent to a service outlet")
+    # Issue 18: service operations on the ticket's timeline.
+    KNOWLEDGE = "knowledge", _("Knowledge article used")
+    SUPPORT = "support", _("Technical support")
+    DEPOT_STAGE = "depot_stage", _("Workshop stage")
+    INCIDENT = "incident", _("Service incident")
+    SURVEY = "survey", _("Satisfaction survey")
 
 
 class AttachmentKind(models.TextChoices):

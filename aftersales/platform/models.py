@@ -176,6 +176,14 @@ class NotificationKind(models.TextChoices):
     OUTLET_DISPATCH = "outlet_dispatch", _("Ticket sent to your outlet")
     EXPENSE_CLAIM_STEP = "expense_claim_step", _("Expense claim awaiting your approval")
     EXPENSE_CLAIM_DECISION = "expense_claim_decision", _("Decision on your expense claim")
+    # Issue 18: service operations.
+    SUPPORT_QUESTION = "support_question", _("Question for technical support")
+    SUPPORT_ANSWER = "support_answer", _("Answer from technical support")
+    DEPOT_STAGE = "depot_stage", _("Workshop repair progress")
+    CALIBRATION_DUE = "calibration_due", _("Instrument calibration due")
+    INCIDENT_NOTICE = "incident_notice", _("Notice about a service incident")
+    TARGET_APPROVAL = "target_approval", _("Service targets awaiting approval")
+    LOW_SCORE_FOLLOW_UP = "low_score_follow_up", _("Low survey score to follow up")
 
 
 class NotificationChannel(models.TextChoices):

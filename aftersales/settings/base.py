@@ -68,6 +68,13 @@ INSTALLED_APPS = [
     "audits.safety_net",
     "tickets.settlement",
     "tickets.costs",
+    # Issue 18: service operations from the standards.
+    "tickets.knowledge",
+    "tickets.depot",
+    "tickets.incidents",
+    "tickets.surveys",
+    "technicians.tools",
+    "audits.targets",
 ]
 
 MIDDLEWARE = [

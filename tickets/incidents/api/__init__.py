@@ -1,0 +1,1 @@
+"""The REST API of this app (api-contract.md conventions)."""
