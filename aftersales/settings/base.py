@@ -454,7 +454,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "audits.tasks.corrective_actions_escalate_overdue_task",
         "schedule": crontab(minute=0, hour=8),
     },
+    # Daily: evaluate the approved service targets whose period ended (README "Service
+    # commitments and targets"); each set once.
+    "targets-evaluate-due": {
+        "task": "audits.targets.tasks.target_sets_evaluate_due_task",
+        "schedule": crontab(minute=30, hour=6),
+    },
 }
+
+# Service targets: who owns a missed target's corrective action when the break-down names
+# nobody (a username; empty: the manager who approved the set), and its due date.
+TARGETS_DEFAULT_OWNER = env("TARGETS_DEFAULT_OWNER", default="")
+TARGETS_ACTION_DUE_DAYS = env.int("TARGETS_ACTION_DUE_DAYS", default=30)
 
 # --- REST framework ----------------------------------------------------------------------
 _RATE = re.compile(r"^[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)$")

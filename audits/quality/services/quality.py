@@ -77,13 +77,23 @@ def checklist_prefill(ticket, parts=()):
 
 
 def quality_audit_create(
-    *, actor, title, period_start, period_end, sample_percent=10, sample_min=1, seed=None
+    *,
+    actor,
+    title,
+    period_start,
+    period_end,
+    sample_percent=10,
+    sample_min=1,
+    seed=None,
+    draw=True,
 ):
     """Create a quality audit over the tickets closed in [period_start, period_end] and
     draw its sample (``draw_sample``, grouped per technician; tickets closed without a
     technician — remote fixes — form one group). Auditors and supervisors (issue 14: the
     auditors run their sampling checks themselves). Writes the audit, one ``AuditSample``
-    per sampled ticket with its pre-filled checklist, and an audit event.
+    per sampled ticket with its pre-filled checklist, and an audit event. ``draw=False``
+    opens the audit without a sample (the period-end evaluation of service targets files its
+    findings in one).
     """
 
     role_require(actor, Role.AUDITOR, Role.SUPERVISOR)
@@ -107,7 +117,7 @@ def quality_audit_create(
         closed = Ticket.objects.filter(
             closed_at__gte=start, closed_at__lt=end, status__in=CLOSED_STATUSES
         ).values_list("id", "technician_id")
-        for ticket_id, technician_id in closed:
+        for ticket_id, technician_id in closed if draw else ():
             ids_by_group.setdefault(technician_id or 0, []).append(ticket_id)
         chosen = draw_sample(ids_by_group, percent=sample_percent, minimum=sample_min, seed=seed)
         ids = [ticket_id for group in chosen.values() for ticket_id in group]
