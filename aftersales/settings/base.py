@@ -536,6 +536,7 @@ SPECTACULAR_SETTINGS = {
         "aftersales.tokens.schema.declare_throttled_responses",
     ],
     "ENUM_NAME_OVERRIDES": {
+        "TargetScopeEnum": "audits.targets.choices.Scope",
         "OutletKindEnum": "technicians.outlets.choices.OutletKind",
         "ScorecardStatusEnum": "technicians.outlets.choices.ScorecardStatus",
         "ScorecardGradeEnum": "technicians.outlets.choices.Grade",

@@ -50,7 +50,9 @@ METRICS = {
             Comparator.GTE,
             "response_decided",
             field="response_sla_met_pct",
-            promise=_("We respond to your request within the promised time %(value)s%% of the time."),
+            promise=_(
+                "We respond to your request within the promised time %(value)s%% of the time."
+            ),
         ),
         Metric(
             "dispatch_sla",
@@ -59,7 +61,9 @@ METRICS = {
             Comparator.GTE,
             "dispatch_decided",
             field="dispatch_sla_met_pct",
-            promise=_("A technician is on the way within the promised time %(value)s%% of the time."),
+            promise=_(
+                "A technician is on the way within the promised time %(value)s%% of the time."
+            ),
         ),
         Metric(
             "first_time_fix",

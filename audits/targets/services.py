@@ -132,7 +132,12 @@ def clean_lines(lines):
                 }
             )
         cleaned.append(
-            {"metric": spec.code, "comparator": comparator, "value": value, "breakdowns": breakdowns}
+            {
+                "metric": spec.code,
+                "comparator": comparator,
+                "value": value,
+                "breakdowns": breakdowns,
+            }
         )
     area_ids = {b["area_id"] for line in cleaned for b in line["breakdowns"] if b["area_id"]}
     outlet_ids = {b["outlet_id"] for line in cleaned for b in line["breakdowns"] if b["outlet_id"]}
@@ -446,9 +451,7 @@ def target_set_evaluate(*, target_set, actor, today=None):
                 _("Only an approved target set is evaluated."), code="invalid_transition"
             )
         if locked.period_end >= today:
-            raise ApplicationError(
-                _("The period has not ended yet."), code="period_not_ended"
-            )
+            raise ApplicationError(_("The period has not ended yet."), code="period_not_ended")
         progress = target_progress(target_set=locked, today=today)
         # The quality records name who filed them (not null): the daily job files them in
         # the name of the supervisor who drafted the set; the trail still says "system".

@@ -8,7 +8,8 @@ import pytest
 from aftersales.roles import Role
 from audits.targets import services
 from parts.models import StockLocation
-from tests.audits.conftest import at, closed_ticket, shaped_ticket  # noqa: F401
+from tests.audits.conftest import at, shaped_ticket  # noqa: F401
+from tests.audits.conftest import closed_ticket as closed_ticket
 from tests.conftest import _client_for
 from tests.outlets.factories import OutletFactory
 from tests.tickets.factories import AreaFactory, TechnicianFactory
