@@ -36,6 +36,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("aftersales.signin.urls")),
     path("", include("aftersales.tokens.urls")),
+    # Before tickets.urls: /service/commitments/ is not a request number.
+    path("", include("audits.targets.public_urls")),
     path("", include("tickets.urls")),
     path("", include("tickets.bulk.urls")),
     path("", include("audits.quality.urls")),
