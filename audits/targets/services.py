@@ -456,6 +456,8 @@ def target_set_evaluate(*, target_set, actor, today=None):
         # The quality records name who filed them (not null): the daily job files them in
         # the name of the supervisor who drafted the set; the trail still says "system".
         filer = actor or locked.created_by
+        if filer is None:
+            raise ActionForbidden(_("A supervisor evaluates this set: it has no drafter."))
         audit = quality_audit_create(
             actor=filer,
             title=_("Target evaluation %(period)s") % {"period": locked.period_label},

@@ -16,6 +16,7 @@ from . import (  # noqa: F401
     queue,
     search,
     settlement,
+    targets,
     sla,
     technicians_pages,
     tickets,

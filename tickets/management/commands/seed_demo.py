@@ -173,6 +173,7 @@ class Command(BaseCommand):
             seed_demo_charges(actor=users["supervisor"], password=password)  # after the tickets
         self._trail_chain()
         call_command("seed_demo_costs", verbosity=0)  # by name: costs is a floor above
+        call_command("seed_demo_targets", verbosity=0)  # after costs: it needs the manager
         self._print_logins(password)
 
     def _trail_chain(self):
