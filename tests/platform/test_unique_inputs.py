@@ -47,6 +47,10 @@ SERVER_MADE = {
     ("costs.ExpenseClaim", ("number",)): "the next number of the claim sequence",
     ("costs.Budget", ("month", "area", "kind")): "budget_set upserts: the same month, "
     "area and kind again changes the budget there",
+    ("targets.TargetSet", ("period_kind", "period_start", "revision")): "the next revision "
+    "of the period, counted by the service",
+    ("targets.TargetSet", ("period_kind", "period_start")): "one approved set per period: "
+    "approving a revision supersedes the approved one",
 }
 
 
