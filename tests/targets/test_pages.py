@@ -108,6 +108,9 @@ def test_the_evaluate_button_files_findings_and_lists_them(
     assert approved.evaluated_at is not None
     page = client.get(f"/targets/{approved.pk}/")
     assert b'id="target-results"' in page.content and b"Finding" in page.content
+    audit_page = client.get(f"/quality/audits/{approved.evaluation_audit_id}/")
+    assert audit_page.status_code == 200
+    assert "Target missed" in audit_page.content.decode()
 
 
 def test_progress_page_runs_constant_queries(
