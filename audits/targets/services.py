@@ -252,7 +252,7 @@ def _managers():
 
 def target_set_submit(*, target_set, actor):
     """Submit a draft or returned set for a manager's approval (supervisors; at least one
-    line). Writes the status and an event; tells the managers (``target_approval``)."""
+    line, else 409 ``target_set_empty``). Writes the status and an event; tells the managers (``target_approval``)."""
     role_require(actor, *DRAFTERS)
     with transaction.atomic():
         locked = _locked(target_set)
@@ -263,7 +263,9 @@ def target_set_submit(*, target_set, actor):
             )
         lines = locked.lines.count()
         if not lines:
-            raise ValidationError({"lines": [_("Add at least one target before submitting.")]})
+            raise ApplicationError(
+                _("Add at least one target before submitting."), code="target_set_empty"
+            )
         before = locked.status
         _bump(locked, status=TargetSetStatus.SUBMITTED, submitted_at=timezone.now())
         audit_record(

@@ -85,6 +85,13 @@ def test_only_managers_approve(draft, supervisor, auditor, manager):
     assert draft.decided_by == manager
 
 
+def test_an_empty_set_cannot_be_submitted(supervisor):
+    empty = services.target_set_create(actor=supervisor, period_kind="year", period_start=MARCH)
+    with pytest.raises(ApplicationError) as error:
+        services.target_set_submit(target_set=empty, actor=supervisor)
+    assert error.value.code == "target_set_empty"
+
+
 def test_a_draft_cannot_be_approved_before_it_is_submitted(draft, manager):
     with pytest.raises(ApplicationError) as error:
         services.target_set_approve(target_set=draft, actor=manager)
