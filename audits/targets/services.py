@@ -252,7 +252,8 @@ def _managers():
 
 def target_set_submit(*, target_set, actor):
     """Submit a draft or returned set for a manager's approval (supervisors; at least one
-    line, else 409 ``target_set_empty``). Writes the status and an event; tells the managers (``target_approval``)."""
+    line, else 409 ``target_set_empty``). Writes the status and an event; tells the
+    managers (``target_approval``)."""
     role_require(actor, *DRAFTERS)
     with transaction.atomic():
         locked = _locked(target_set)
