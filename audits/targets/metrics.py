@@ -28,6 +28,9 @@ class Metric:
     # The customer's words: "%(value)s" is the target value.
     promise: str = ""
     maximum: Decimal = Decimal(100)
+    # With the default SLA policy's hours (its field named here): "%(hours)s" too.
+    hours_field: str = ""
+    promise_hours: str = ""
 
     def read(self, row):
         """The metric's actual value in a KPI row (``None`` without a sample)."""
@@ -53,6 +56,8 @@ METRICS = {
             promise=_(
                 "We respond to your request within the promised time %(value)s%% of the time."
             ),
+            hours_field="response_hours",
+            promise_hours=_("We respond within %(hours)s working hours, %(value)s%% of the time."),
         ),
         Metric(
             "dispatch_sla",
@@ -63,6 +68,11 @@ METRICS = {
             field="dispatch_sla_met_pct",
             promise=_(
                 "A technician is on the way within the promised time %(value)s%% of the time."
+            ),
+            hours_field="dispatch_hours",
+            promise_hours=_(
+                "A technician is on the way within %(hours)s working hours, %(value)s%% of "
+                "the time."
             ),
         ),
         Metric(

@@ -10,7 +10,7 @@ from aftersales.roles import Role, has_role
 from audits.choices import KpiGrouping
 from audits.quality.selectors import kpi_rows, kpi_totals
 from technicians.outlets.models import Outlet
-from tickets.models import Area
+from tickets.models import Area, SlaPolicy
 
 from .choices import Outcome, Scope, TargetSetStatus
 from .metrics import outcome, progress_pct
@@ -159,7 +159,8 @@ def target_results(*, target_set):
 def public_commitments(*, today=None):
     """What the public page promises: the overall lines of the approved sets in force
     today (the shortest period first, each metric once), and last month's overall results
-    if that month's set was evaluated. Two queries; nothing per area or outlet."""
+    if that month's set was evaluated, and the default SLA policy (its hours are the
+    promise). Three queries; nothing per area or outlet."""
     today = today or timezone.localdate()
     seen, promises = set(), []
     lines = (
@@ -188,4 +189,5 @@ def public_commitments(*, today=None):
     if results:
         newest = results[0].target_set_id
         results = [result for result in results if result.target_set_id == newest]
-    return {"promises": promises, "results": results}
+    policy = SlaPolicy.objects.active().filter(is_default=True).order_by("pk").first()
+    return {"promises": promises, "results": results, "policy": policy}

@@ -9,6 +9,7 @@ from audits.targets import services
 from audits.targets.choices import TargetSetStatus
 from audits.targets.models import TargetSet
 from tests.tickets.factories import AreaFactory
+from tickets.models import SlaPolicy
 
 pytestmark = pytest.mark.django_db
 
@@ -132,7 +133,8 @@ def test_the_public_page_shows_only_approved_commitments(supervisor, manager, cl
     today = timezone.localdate()
     current = services.target_set_create(
         actor=supervisor, period_kind="month", period_start=today,
-        lines=[{"metric": "first_time_fix", "value": "85"}],
+        lines=[{"metric": "first_time_fix", "value": "85"},
+               {"metric": "response_sla", "value": "98"}],
     )  # fmt: skip
     services.target_set_submit(target_set=current, actor=supervisor)
     services.target_set_approve(target_set=current, actor=manager)
@@ -144,4 +146,6 @@ def test_the_public_page_shows_only_approved_commitments(supervisor, manager, cl
     assert page.status_code == 200
     text = page.content.decode()
     assert "We fix it on the first visit 85% of the time." in text
+    hours = SlaPolicy.objects.get(is_default=True).response_hours.normalize()
+    assert f"We respond within {hours:f} working hours, 98% of the time." in text
     assert "complaint" not in text
