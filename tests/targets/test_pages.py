@@ -1,6 +1,8 @@
 """The target pages: who sees what, every form mode through the page, the database read
 back; the public page without login."""
 
+from datetime import date
+
 import pytest
 from django.test import Client
 from django.utils import timezone
@@ -149,3 +151,18 @@ def test_the_public_page_shows_only_approved_commitments(supervisor, manager, cl
     hours = SlaPolicy.objects.get(is_default=True).response_hours.normalize()
     assert f"We respond within {hours:f} working hours, 98% of the time." in text
     assert "complaint" not in text
+
+
+def test_the_list_page_runs_constant_queries(
+    page_client, supervisor, manager, django_assert_max_num_queries
+):
+    for day in ("2026-01-05", "2026-02-05", "2026-03-05"):
+        services.target_set_create(
+            actor=supervisor, period_kind="month", period_start=date.fromisoformat(day),
+            lines=[{"metric": "satisfaction", "value": "4.5"}],
+        )  # fmt: skip
+    client = page_client(manager)
+    client.get("/targets/")
+    with django_assert_max_num_queries(12):
+        page = client.get("/targets/")
+    assert page.content.count(b"/targets/") >= 3
