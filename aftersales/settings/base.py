@@ -567,6 +567,9 @@ SPECTACULAR_SETTINGS = {
         "ExpenseClaimStatusEnum": "tickets.costs.choices.ClaimStatus",
         "ExpenseStepDecisionEnum": "tickets.costs.choices.StepDecision",
         "CostGroupingEnum": "tickets.costs.choices.CostGrouping",
+        "InstrumentStatusEnum": "technicians.tools.choices.InstrumentStatus",
+        "CalibrationResultEnum": "technicians.tools.choices.CalibrationResult",
+        "CalibrationStateEnum": "technicians.tools.choices.CalibrationState",
     },
 }
 

@@ -159,6 +159,8 @@ def instrument_page(request, pk):
                 return redirect("instrument-page", pk=instrument.pk)
         status = 400
     forms = {name: bound.get(name) or cls(prefix=name) for name, cls in FORMS.items()}
+    if "status" not in bound:
+        forms["status"] = StatusForm(prefix="status", initial={"status": instrument.status})
     calibrations, changes = instrument_history(instrument)
     context = {
         "instrument": instrument,

@@ -10,6 +10,18 @@ from technicians.tools.models import CalibrationRecord, ToolRequirement
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture
+def supervisor_client(client, supervisor):
+    client.force_login(supervisor)
+    return client
+
+
+@pytest.fixture
+def auditor_client(client, auditor):
+    client.force_login(auditor)
+    return client
+
+
 def test_the_ledger_filters_and_pages_in_constant_queries(
     supervisor_client, technician, make_instrument, django_assert_max_num_queries
 ):

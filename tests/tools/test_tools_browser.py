@@ -74,8 +74,9 @@ def test_a_technician_on_a_phone_sees_the_check_in_refused(
     if confirm.is_visible():
         confirm.tap()
     phone.tap("#check-in button[type=submit]")
-    phone.wait_for_selector(".error.banner")
-    banner = phone.inner_text(".error.banner")
+    refusal = "p.error.banner:not([data-offline-alert])"
+    phone.wait_for_selector(refusal)
+    banner = phone.inner_text(refusal)
     assert "L-0001" in banner and said in banner
     assert Ticket.objects.get(pk=ticket.pk).status == "dispatched"
     assert_fits(phone, PHONE["width"])

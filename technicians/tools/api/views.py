@@ -16,7 +16,7 @@ from aftersales.roles import Role
 from .. import services
 from ..choices import LEDGER_EDITORS, LEDGER_READERS
 from ..filtersets import CalibrationRecordFilterSet, InstrumentFilterSet
-from ..models import InstrumentKind, ToolRequirement
+from ..models import CalibrationRecord, Instrument, InstrumentKind, ToolRequirement
 from ..selectors import calibrations_visible_to, instruments_visible_to
 from . import serializers as s
 
@@ -33,7 +33,7 @@ class InstrumentViewSet(
 ):
     """The instrument ledger (``?status``, ``?holder``, ``?kind``, ``?due_within`` days)."""
 
-    queryset = InstrumentKind.objects.none()
+    queryset = Instrument.objects.none()
     serializer_class = s.InstrumentSerializer
     filterset_class = InstrumentFilterSet
     read_roles = READERS
@@ -101,7 +101,7 @@ class CalibrationRecordViewSet(
     """Calibration records (``?instrument``, ``?result``); recorded through
     ``POST /instruments/{id}/calibrate/``."""
 
-    queryset = InstrumentKind.objects.none()
+    queryset = CalibrationRecord.objects.none()
     serializer_class = s.CalibrationRecordSerializer
     filterset_class = CalibrationRecordFilterSet
     read_roles = READERS
