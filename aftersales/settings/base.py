@@ -216,6 +216,13 @@ TICKET_PHOTO_MAX_SIDE = env.int("TICKET_PHOTO_MAX_SIDE", default=2048)
 # Baidu Maps: "https://api.map.baidu.com/geocoder?address={address}&output=html&src=aftersales"),
 # and how many past jobs on the unit the page shows.
 JOB_CHECK_IN_TOLERANCE_MINUTES = env.int("JOB_CHECK_IN_TOLERANCE_MINUTES", default=30)
+# Tools and test equipment (README, "Tools and test equipment"): the holder and the
+# supervisors are reminded this many days before an instrument's calibration falls due (and
+# once on the due date); with TOOLS_REFUSE_OVERDUE_CHECKIN on, a check-in is refused when
+# the technician holds no in-service, calibrated instrument of a kind the job's product
+# category requires (off: the check-in succeeds and the job page warns).
+TOOLS_CALIBRATION_REMINDER_DAYS = env.int("TOOLS_CALIBRATION_REMINDER_DAYS", default=14)
+TOOLS_REFUSE_OVERDUE_CHECKIN = env.bool("TOOLS_REFUSE_OVERDUE_CHECKIN", default=False)
 JOB_MAP_URL_TEMPLATE = env(
     "JOB_MAP_URL_TEMPLATE", default="https://uri.amap.com/search?keyword={address}"
 )
@@ -414,6 +421,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "technicians.tasks.certification_expiry_sweep_task",
         "schedule": crontab(hour=6, minute=0),
     },
+    "calibration-reminder-sweep": {
+        "task": "technicians.tools.tasks.calibration_reminder_sweep_task",
+        "schedule": crontab(hour=6, minute=5),
+    },
     "webhook-redeliver": {
         "task": "tickets.tasks.webhook_redeliver_task",
         "schedule": 300.0,
@@ -568,6 +579,9 @@ SPECTACULAR_SETTINGS = {
         "ExpenseClaimStatusEnum": "tickets.costs.choices.ClaimStatus",
         "ExpenseStepDecisionEnum": "tickets.costs.choices.StepDecision",
         "CostGroupingEnum": "tickets.costs.choices.CostGrouping",
+        "InstrumentStatusEnum": "technicians.tools.choices.InstrumentStatus",
+        "CalibrationResultEnum": "technicians.tools.choices.CalibrationResult",
+        "CalibrationStateEnum": "technicians.tools.choices.CalibrationState",
     },
 }
 

@@ -82,6 +82,12 @@ def _cases():
         (_tried("parts.StockLocation", "code"), "post", "/api/v1/stock-locations/",
          lambda: {"code": "WH-2", "name": "Second warehouse", "kind": "warehouse"}, "code"),
         (_tried("parts.Part", "sku"), "post", "/api/v1/parts/", _part_body, "sku"),
+        (_tried("tools.InstrumentKind", "code"), "post", "/api/v1/instrument-kinds/",
+         lambda: {"code": "gauge", "name": "Refrigerant gauge"}, "code"),
+        (_tried("tools.Instrument", "number"), "post", "/api/v1/instruments/",
+         _instrument_body, "number"),
+        (_tried("tools.ToolRequirement", "category", "kind"), "post", "/api/v1/tool-requirements/",
+         _tool_requirement_body, "kind"),
         (_tried("outlets.Outlet", "code"), "post", "/api/v1/outlets/",
          lambda: {"code": "P-1", "name": "Partner one"}, "code"),
         (_tried("outlets.Outlet", "stock_location"), "post", "/api/v1/outlets/",
@@ -148,6 +154,20 @@ def _certification_body():
         "number": "DG-42",
         "issued_on": "2026-01-05",
     }
+
+
+def _instrument_kind():
+    from technicians.tools.models import InstrumentKind
+
+    return InstrumentKind.objects.get_or_create(code="leak", defaults={"name": "Leak detector"})[0]
+
+
+def _instrument_body():
+    return {"number": "T-0042", "kind": _instrument_kind().code, "model": "LD-1"}
+
+
+def _tool_requirement_body():
+    return {"category": ProductCategoryFactory().code, "kind": _instrument_kind().code}
 
 
 def _part_body():

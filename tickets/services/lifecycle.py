@@ -34,6 +34,7 @@ from parts.services import (
 from technicians.outlets.selectors import outlet_dispatches
 from technicians.selectors import technician_eligibility
 from technicians.services import technician_lock
+from technicians.tools.rules import check_in_tools_enforce
 from tickets.charges.services import charges_for_completion
 
 from ..choices import (
@@ -522,12 +523,23 @@ def ticket_check_in(
     ``outside_window_confirmed`` is False (the job page: the technician has not yet
     confirmed the warning) such a check-in is refused with a ``ValidationError`` on
     ``outside_window_confirmed``; None (the API) records it without asking.
+
+    The tools rule (``technicians.tools.rules.check_in_tools_enforce``): with
+    ``TOOLS_REFUSE_OVERDUE_CHECKIN`` on, a technician holding no in-service, calibrated
+    instrument of a kind the unit's category requires is refused
+    (``ToolCalibrationOverdue``, 409 ``tool_calibration_overdue``); off, the check-in is
+    recorded with the kinds missing (``tools_missing``) on its events.
     """
     ticket_authorize(ticket=ticket, action=Action.CHECK_IN, actor=actor)
     # A page out of date (the job rescheduled meanwhile) says so before any window check:
     # the window the technician was warned about may no longer be the booked one.
     _check_state(ticket=ticket, action=Action.CHECK_IN, expected_version=expected_version)
     now, time_facts = _stage_time(device_time=device_time, not_before=ticket.dispatched_at)
+    # The tools rule (technicians.tools.rules): refused when TOOLS_REFUSE_OVERDUE_CHECKIN is
+    # on and a required instrument is missing or overdue, before the window is asked about.
+    tool_problems = (
+        check_in_tools_enforce(ticket=ticket) if ticket.status == TicketStatus.DISPATCHED else []
+    )
     outside = (
         check_in_window(ticket=ticket, at=now) if ticket.status == TicketStatus.DISPATCHED else None
     )
@@ -545,6 +557,8 @@ def ticket_check_in(
     audit.update(time_facts)
     if outside:
         audit["outside_window"] = payload["outside_window"] = outside
+    if tool_problems:
+        audit["tools_missing"] = payload["tools_missing"] = [p.kind_code for p in tool_problems]
     return _apply(
         ticket=ticket,
         action=Action.CHECK_IN,

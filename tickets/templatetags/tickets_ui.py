@@ -102,9 +102,14 @@ def nav_links(context):
         links.append(("cost-report-page", "", _("Costs"), "g k"))
     if has_role(user, Role.TECHNICIAN, Role.SUPERVISOR, Role.FINANCE, Role.MANAGER):
         links.append(("expense-claim-list-page", "", _("Expense claims"), "g y"))
+    # Tools and test equipment (technicians.tools): the ledger; a technician's own tools.
+    if has_role(user, Role.SUPERVISOR, Role.AUDITOR, Role.MANAGER):
+        links.append(("tool-ledger-page", "", _("Tools"), "g v"))
+    if Role.TECHNICIAN in roles_of(user):
+        links.append(("my-tools-page", "", _("My tools"), "g z"))
     # Service targets (audits.targets): supervisors draft, the manager approves, auditors read.
     if has_role(user, Role.SUPERVISOR, Role.MANAGER, Role.AUDITOR):
-        links.append(("target-set-list-page", "", _("Service targets"), "g v"))
+        links.append(("target-set-list-page", "", _("Service targets"), "g c"))
     if user.is_active and user.is_staff:
         links.append(("admin:index", "", _("Administration"), "g x"))
     current = request.get_full_path()

@@ -28,6 +28,7 @@ from aftersales.text import is_digits
 from aftersales.uploads import TICKET_ATTACHMENT, size_label, upload_handlers_for_page
 from parts.selectors import unit_service_history, van_stock_for_job
 from parts.services import line_is_charged
+from technicians.tools.rules import check_in_tool_problems, problems_message
 
 from .. import forms, services
 from ..choices import TicketStatus
@@ -152,6 +153,9 @@ def _render(request, ticket, *, status=200, on_my_way=None, check_in=None, compl
     photos = [
         row for row in TicketAttachment.objects.of_ticket(ticket) if row.is_photo
     ]  # one query
+    # A required tool missing or overdue (technicians.tools.rules): a warning while the job
+    # is open; with TOOLS_REFUSE_OVERDUE_CHECKIN on the check-in is refused as well.
+    tool_problems = check_in_tool_problems(ticket=ticket) if on_site or dispatched else []
     context = {
         "ticket": ticket,
         "phone": phone,
@@ -178,6 +182,9 @@ def _render(request, ticket, *, status=200, on_my_way=None, check_in=None, compl
         "photo_form": photo or _photo_form(ticket, user),
         "photos": photos,
         "history": unit_service_history(ticket=ticket, limit=settings.JOB_SERVICE_HISTORY_LIMIT),
+        "tool_problems": tool_problems,
+        "tool_warning": problems_message(tool_problems) if tool_problems else "",
+        "tool_refuses": settings.TOOLS_REFUSE_OVERDUE_CHECKIN and dispatched,
         "error": error,
         "error_at": error_at,
         "now": timezone.now(),

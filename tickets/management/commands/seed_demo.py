@@ -30,6 +30,7 @@ from technicians.services import (
     technician_create,
     technician_update,
 )
+from technicians.tools.demo import seed_demo_tools
 from tickets import services
 from tickets.charges.demo import seed_demo_charges
 from tickets.choices import TicketStatus
@@ -169,6 +170,7 @@ class Command(BaseCommand):
             seed_demo_technician_papers(actor=users["supervisor"], technicians=technicians)
             seed_demo_warranty(actor=users["supervisor"])
             seed_demo_outlets(actor=users["supervisor"], technicians=technicians, password=password)
+            seed_demo_tools(actor=users["supervisor"], technicians=technicians)
             self._control_room(users)
             seed_demo_charges(actor=users["supervisor"], password=password)  # after the tickets
         self._trail_chain()
