@@ -85,7 +85,9 @@ def _check_version(receipt, expected_version):
 
 def _locked_open(receipt, expected_version=None):
     locked = (
-        EquipmentReceipt.objects.select_for_update().select_related("ticket").get(pk=receipt.pk)
+        EquipmentReceipt.objects.select_for_update(of=("self",))
+        .select_related("ticket")
+        .get(pk=receipt.pk)
     )
     if locked.status != ReceiptStatus.OPEN:
         _refuse(
@@ -201,7 +203,9 @@ def receipt_take_in(
     """
     _may_take_in(ticket=ticket, actor=actor)
     ticket = (
-        Ticket.objects.select_for_update().select_related("product", "sla_policy").get(pk=ticket.pk)
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("product", "sla_policy")
+        .get(pk=ticket.pk)
     )
     if ticket.status not in OPEN_STATUSES:
         _refuse(_("Only an open ticket's unit can be taken in."), "ticket_not_open")
