@@ -87,6 +87,7 @@ SUPERVISOR_ADMIN_VIEW_APPS = (
     "settlement",
     "costs",
     "outlets",
+    "depot",
 )
 SUPERVISOR_ADMIN_EDIT = {
     # Sign-in lockouts (django-axes): a supervisor may see who is locked out and unlock
