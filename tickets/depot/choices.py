@@ -3,6 +3,7 @@ condition checklist and the accessories an intake names."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tickets.choices import DepotStage
 
@@ -69,5 +70,5 @@ ACCESSORIES = {
     "adapter": _("Power adapter"),
     "manual": _("User manual"),
     "box": _("Original box"),
-    "filter": _("Filter"),
+    "filter": pgettext_lazy("accessory", "Filter"),
 }
