@@ -33,6 +33,7 @@ from technicians.services import (
 from tickets import services
 from tickets.charges.demo import seed_demo_charges
 from tickets.choices import TicketStatus
+from tickets.depot.demo import seed_demo_depot
 from tickets.models import (
     Area,
     CalendarException,
@@ -171,6 +172,7 @@ class Command(BaseCommand):
             seed_demo_outlets(actor=users["supervisor"], technicians=technicians, password=password)
             self._control_room(users)
             seed_demo_charges(actor=users["supervisor"], password=password)  # after the tickets
+            seed_demo_depot(actor=users["supervisor"], password=password)
         self._trail_chain()
         call_command("seed_demo_costs", verbosity=0)  # by name: costs is a floor above
         self._print_logins(password)
@@ -467,6 +469,7 @@ class Command(BaseCommand):
             ("outlet_dispatcher", f"{Role.OUTLET_DISPATCHER.label} (partner outlet HD-P1)"),
             ("finance", Role.FINANCE.label),
             ("manager", Role.MANAGER.label),
+            ("workshop", f"{Role.WORKSHOP.label} (depot repair, /depot/)"),
         ]
         for username, what in rows:
             self.stdout.write(f"  {username:<18} {what}")
