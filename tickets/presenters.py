@@ -177,6 +177,8 @@ SLA_CLOCKS = {
     "dispatch": _("Dispatch deadline"),
     "resolution": _("Resolution deadline"),
     "follow_up": _("Follow-up deadline"),
+    # The workshop's turnaround (tickets.depot): warned and breached by its own sweep.
+    "depot": _("Workshop turnaround"),
 }
 # The notices a "customer notified" event names (payload "template").
 NOTICE_TEMPLATES = {
