@@ -350,3 +350,36 @@ def test_sweep_skips_paused_and_ready(depot_ticket, agent, workshop):
     assert services.turnaround_sweep(now=receipt.due_at + datetime.timedelta(days=30)) == 0
     receipt = walk(receipt, workshop, S.REPAIRING, S.QUALITY_CHECK, S.READY)
     assert services.turnaround_sweep(now=receipt.due_at + datetime.timedelta(days=60)) == 0
+
+
+def test_technician_brings_unit_from_own_job(depot_ticket, agent, supervisor, technician):
+    from tests.tickets.factories import advance
+
+    ticket = advance(
+        depot_ticket, "on_site", desk=agent, supervisor=supervisor, technician=technician
+    )
+    receipt = take_in(ticket, technician.user)
+    assert receipt.brought_by_technician is True
+
+
+def test_take_in_refused_on_closed_ticket(depot_ticket, agent, supervisor, technician):
+    from tests.tickets.factories import advance
+
+    ticket = advance(
+        depot_ticket, "closed", desk=agent, supervisor=supervisor, technician=technician
+    )
+    with pytest.raises(services.DepotError) as exc:
+        take_in(ticket, agent)
+    assert exc.value.code == "ticket_not_open"
+
+
+def test_receipt_numbers_gap_free_after_rollback(depot_ticket, agent):
+    from django.db import transaction
+
+    from tests.tickets.factories import make_ticket
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        take_in(depot_ticket, agent)
+        raise RuntimeError
+    receipt = take_in(make_ticket(actor=agent, product=depot_ticket.product), agent)
+    assert receipt.number.endswith("-00001")
