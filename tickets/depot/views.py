@@ -93,6 +93,7 @@ def _render_repair(request, receipt, *, return_form=None, status=200):
             "history": selectors.ticket_stage_history(receipt.ticket),
             "next_stages": _next_stages(receipt) if receipt.is_open else [],
             "may_stage": has_role(user, *services.STAGE_ROLES),
+            "may_board": has_role(user, *BOARD_ROLES),
             "may_return": receipt.is_open
             and receipt.stage == DepotStage.READY
             and has_role(user, *services.RETURN_ROLES),
