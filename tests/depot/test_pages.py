@@ -139,3 +139,20 @@ def test_public_status_page_shows_stages_without_notes(agent, workshop, depot_ti
     text = page.content.decode()
     assert "检测中" in text or "Diagnosing" in text
     assert "SECRET-NOTE" not in text
+
+
+def test_ticket_timeline_names_the_stage_and_the_sweep_clock(agent, workshop, depot_ticket):
+    import datetime
+
+    receipt = services.receipt_take_in(ticket=depot_ticket, actor=agent, signature=SIGNATURE)
+    services.receipt_stage_set(receipt=receipt, actor=workshop, stage="diagnosing")
+    services.turnaround_sweep(now=receipt.due_at + datetime.timedelta(hours=1))
+    page = _client(agent).get(reverse("ticket-detail-page", args=[depot_ticket.pk]))
+    text = page.content.decode()
+    assert "Workshop stage" in text and "Diagnosing" in text and receipt.number in text
+    assert "Workshop turnaround" in text
+
+
+def test_workshop_lands_on_its_repairs(workshop):
+    response = _client(workshop).get(reverse("home"))
+    assert response.status_code == 302 and response["Location"] == reverse("depot-workshop-page")
