@@ -88,6 +88,7 @@ SUPERVISOR_ADMIN_VIEW_APPS = (
     "costs",
     "outlets",
     "targets",
+    "depot",
 )
 SUPERVISOR_ADMIN_EDIT = {
     # Sign-in lockouts (django-axes): a supervisor may see who is locked out and unlock

@@ -118,6 +118,19 @@ class EventKind(models.TextChoices):
     SURVEY = "survey", _("Satisfaction survey")
 
 
+class DepotStage(models.TextChoices):
+    """A depot repair's workshop stage (tickets.depot): here, beside the timeline's event
+    kinds, so the timeline and the customer's status page can name the stage."""
+
+    RECEIVED = "received", _("Received at the workshop")
+    DIAGNOSING = "diagnosing", _("Diagnosing")
+    WAITING_PARTS = "waiting_parts", _("Waiting for parts")
+    REPAIRING = "repairing", _("Repairing")
+    QUALITY_CHECK = "quality_check", _("Quality check")
+    READY = "ready", _("Ready for collection")
+    RETURNED = "returned", _("Returned to the customer")
+
+
 class AttachmentKind(models.TextChoices):
     """What a ticket's attachment is, from its sniffed type: an image or a document."""
 

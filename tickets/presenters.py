@@ -26,6 +26,7 @@ from .choices import (
     AttachmentKind,
     Channel,
     ContactVia,
+    DepotStage,
     EventKind,
     FaultClass,
     Priority,
@@ -176,6 +177,8 @@ SLA_CLOCKS = {
     "dispatch": _("Dispatch deadline"),
     "resolution": _("Resolution deadline"),
     "follow_up": _("Follow-up deadline"),
+    # The workshop's turnaround (tickets.depot): warned and breached by its own sweep.
+    "depot": _("Workshop turnaround"),
 }
 # The notices a "customer notified" event names (payload "template").
 NOTICE_TEMPLATES = {
@@ -316,6 +319,11 @@ def _facts(event, payload):
         add(_("Changed"), ", ".join(names))
     if kind == EventKind.ATTACHMENT:
         add(_("File"), payload.get("name"))
+    if kind == EventKind.DEPOT_STAGE:
+        add(_("Equipment receipt"), payload.get("receipt"))
+        coded(_("Stage"), DepotStage, "stage")
+        if payload.get("loan_unit"):
+            add(_("Loan unit"), payload["loan_unit"])
     add(_("Recorded offline"), _offline_time(payload))
     return facts
 

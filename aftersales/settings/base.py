@@ -398,6 +398,15 @@ EMAIL_INTAKE_BATCH = env.int("EMAIL_INTAKE_BATCH", default=200)
 EMAIL_INTAKE_TIMEOUT_SECONDS = env.float("EMAIL_INTAKE_TIMEOUT_SECONDS", default=30.0)
 EMAIL_INTAKE_LEASE_SECONDS = env.int("EMAIL_INTAKE_LEASE_SECONDS", default=600)
 
+# Depot repair (返修, README "Depot repair"): the workshop's turnaround target in working
+# hours of DEPOT_CALENDAR (a working calendar's code; empty: the ticket's SLA policy's),
+# paused while waiting for parts; at DEPOT_WARNING_FRACTION of it the repair is at risk.
+DEPOT_TURNAROUND_HOURS = env.float("DEPOT_TURNAROUND_HOURS", default=72)
+DEPOT_WARNING_FRACTION = env.float("DEPOT_WARNING_FRACTION", default=0.75)
+DEPOT_CALENDAR = env("DEPOT_CALENDAR", default="")
+DEPOT_RECEIPT_PREFIX = env("DEPOT_RECEIPT_PREFIX", default="ER")
+DEPOT_SWEEP_INTERVAL_SECONDS = env.int("DEPOT_SWEEP_INTERVAL_SECONDS", default=300)
+
 CELERY_BEAT_SCHEDULE = {
     # On the 1st: draft last month's scorecard for every active outlet (README "Service
     # outlets and partners").
@@ -412,6 +421,11 @@ CELERY_BEAT_SCHEDULE = {
     "sla-sweep": {
         "task": "tickets.tasks.sla_sweep_task",
         "schedule": float(SLA_SWEEP_INTERVAL_SECONDS),
+    },
+    # Raise the workshop repairs' turnaround warnings and breaches (README "Depot repair").
+    "depot-turnaround-sweep": {
+        "task": "tickets.depot.tasks.turnaround_sweep_task",
+        "schedule": float(DEPOT_SWEEP_INTERVAL_SECONDS),
     },
     "warranty-contracts-sweep": {
         "task": "tickets.warranty.tasks.contracts_sweep_task",
@@ -634,6 +648,7 @@ NOTIFICATION_CHANNELS = {
     "completion_notice": NOTIFICATION_CUSTOMER_CHANNELS,
     "survey_invitation": NOTIFICATION_CUSTOMER_CHANNELS,
     "contract_expiry": NOTIFICATION_CUSTOMER_CHANNELS,
+    "depot_stage": NOTIFICATION_CUSTOMER_CHANNELS,
 }
 # Attempts before a message is marked failed; back-off 30 s, 1, 2, 4 min… between them.
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)

@@ -45,6 +45,11 @@ SERVER_MADE = {
     ("warranty.ServiceContract", ("renewed_from",)): "set by the renew action, which "
     "refuses a contract already renewed",
     ("costs.ExpenseClaim", ("number",)): "the next number of the claim sequence",
+    ("depot.EquipmentReceipt", ("number",)): "the next number of the receipt sequence",
+    ("depot.EquipmentReceipt", ("ticket",)): "one open receipt per ticket: the take-in "
+    "refuses a second with 409 already_taken_in",
+    ("depot.EquipmentReceipt", ("loan_unit",)): "a loan unit lent once: the lending "
+    "refuses a unit not available with 409 loan_unit_unavailable",
     ("costs.Budget", ("month", "area", "kind")): "budget_set upserts: the same month, "
     "area and kind again changes the budget there",
     ("targets.TargetSet", ("period_kind", "period_start", "revision")): "the next revision "
@@ -97,6 +102,8 @@ def _cases():
          "/api/v1/partner-scorecards/", _scorecard_body, "period_start"),
         (_tried("charges.PriceList", "code"), "post", "/api/v1/price-lists/",
          lambda: {"code": "STD-9", "name": "Next", "effective_from": _tomorrow()}, "code"),
+        (_tried("depot.LoanUnit", "number"), "post", "/api/v1/depot/loan-units/",
+         _loan_unit_body, "number"),
         (_tried("warranty.WarrantyPartGroup", "code"), "post", "/api/v1/warranty/part-groups/",
          lambda: {"code": "compressor", "name": "Compressor"}, "code"),
         (_tried("warranty.WarrantyTerm", "product_model", "scope"), "post",
@@ -106,6 +113,10 @@ def _cases():
         (_tried("warranty.WarrantyTerm", "product_model", "part_group"), "post",
          "/api/v1/warranty/terms/", _part_group_term_body, "scope"),
     ]  # fmt: skip
+
+
+def _loan_unit_body():
+    return {"number": "LU-1", "product_model": ProductModelFactory().code, "serial_number": "L1"}
 
 
 def _tomorrow():

@@ -143,7 +143,8 @@ def test_the_status_page_reads_a_constant_number_of_queries(client, ticket_in, c
         )
     with CaptureQueriesContext(connection) as many:
         client.get(url)
-    assert len(many) == len(few) <= 6
+    # 7: the depot's workshop stages are one more read (tickets.depot, issue 18).
+    assert len(many) == len(few) <= 7
 
 
 def test_an_erased_customer_cannot_be_looked_up(client, ticket_in, customer, supervisor):

@@ -84,6 +84,8 @@ def nav_links(context):
         links.append(("charges-refunds", "", _("Refunds"), "g u"))
     if has_role(user, Role.AGENT, Role.SUPERVISOR, Role.AUDITOR):
         links.append(("warranty-contract-list", "", _("Contracts"), "g w"))
+    if has_role(user, Role.WORKSHOP, Role.SUPERVISOR):
+        links.append(("depot-workshop-page", "", _("Workshop"), "g f"))
     if has_role(user, Role.SUPERVISOR, Role.AUDITOR, Role.OUTLET_DISPATCHER):
         links.append(("outlet-list-page", "", _("Service outlets"), "g o"))
     if has_role(user, Role.SUPERVISOR, Role.AUDITOR):

@@ -34,6 +34,7 @@ from technicians.tools.demo import seed_demo_tools
 from tickets import services
 from tickets.charges.demo import seed_demo_charges
 from tickets.choices import TicketStatus
+from tickets.depot.demo import seed_demo_depot
 from tickets.models import (
     Area,
     CalendarException,
@@ -173,6 +174,7 @@ class Command(BaseCommand):
             seed_demo_tools(actor=users["supervisor"], technicians=technicians)
             self._control_room(users)
             seed_demo_charges(actor=users["supervisor"], password=password)  # after the tickets
+            seed_demo_depot(actor=users["supervisor"], password=password)
         self._trail_chain()
         call_command("seed_demo_costs", verbosity=0)  # by name: costs is a floor above
         call_command("seed_demo_targets", verbosity=0)  # after costs: it needs the manager
@@ -470,6 +472,7 @@ class Command(BaseCommand):
             ("outlet_dispatcher", f"{Role.OUTLET_DISPATCHER.label} (partner outlet HD-P1)"),
             ("finance", Role.FINANCE.label),
             ("manager", Role.MANAGER.label),
+            ("workshop", f"{Role.WORKSHOP.label} (depot repair, /depot/)"),
         ]
         for username, what in rows:
             self.stdout.write(f"  {username:<18} {what}")
