@@ -73,3 +73,13 @@ def answers_of(template, cleaned_data):
 def errors_by_field(exc):
     """A service's ``ValidationError`` keyed by question key → keyed by field name."""
     return {field_name(key): messages for key, messages in exc.message_dict.items()}
+
+
+class TaskCloseForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    note = forms.CharField(
+        label=_("What was done"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("The call back, the visit redone, the goodwill offered …"),
+    )

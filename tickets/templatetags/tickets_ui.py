@@ -102,6 +102,11 @@ def nav_links(context):
         links.append(("cost-report-page", "", _("Costs"), "g k"))
     if has_role(user, Role.TECHNICIAN, Role.SUPERVISOR, Role.FINANCE, Role.MANAGER):
         links.append(("expense-claim-list-page", "", _("Expense claims"), "g y"))
+    # Return visits (tickets.surveys): the results, and the follow-ups low scores opened.
+    if has_role(user, Role.SUPERVISOR, Role.AUDITOR, Role.MANAGER):
+        links.append(("survey-results-page", "", _("Survey results"), "g v"))
+    elif has_role(user, Role.AGENT):
+        links.append(("survey-task-list-page", "", _("Survey follow-ups"), "g v"))
     if user.is_active and user.is_staff:
         links.append(("admin:index", "", _("Administration"), "g x"))
     current = request.get_full_path()

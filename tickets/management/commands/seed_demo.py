@@ -47,6 +47,7 @@ from tickets.models import (
     WorkingCalendar,
     WorkingHours,
 )
+from tickets.surveys.demo import seed_demo_surveys
 from tickets.warranty.demo import seed_demo_warranty
 
 AREAS = [("pudong", "Pudong 浦东"), ("xuhui", "Xuhui 徐汇"), ("minhang", "Minhang 闵行")]
@@ -168,6 +169,7 @@ class Command(BaseCommand):
                 self._tickets(users, technicians)
             seed_demo_technician_papers(actor=users["supervisor"], technicians=technicians)
             seed_demo_warranty(actor=users["supervisor"])
+            seed_demo_surveys(actor=users["supervisor"])
             seed_demo_outlets(actor=users["supervisor"], technicians=technicians, password=password)
             self._control_room(users)
             seed_demo_charges(actor=users["supervisor"], password=password)  # after the tickets
@@ -440,7 +442,11 @@ class Command(BaseCommand):
             (
                 TicketStatus.FOLLOWED_UP,
                 lambda t: services.ticket_follow_up(
-                    ticket=t, actor=agent, satisfaction=5, via="phone"
+                    ticket=t,
+                    actor=agent,
+                    via="phone",
+                    answers={"timeliness": 5, "attitude": 5, "skill": 4, "cleanliness": 5,
+                             "overall": 5},  # fmt: skip
                 ),
             ),
         ]
