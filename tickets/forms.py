@@ -43,11 +43,11 @@ from .models import Area, Product, ProductCategory, ProductModel
 from .phones import normalize_phone
 from .services.customers import CORRECTABLE_FIELDS
 from .services.field import ETA_CHOICES_MINUTES
-from .validators import validate_signature
 from .surveys.forms import answers_of as survey_answers_of
 from .surveys.forms import field_name as survey_field_name
 from .surveys.forms import question_fields as survey_question_fields
 from .surveys.services import template_for as survey_template_for
+from .validators import validate_signature
 from .warranty.models import WarrantyPartGroup
 from .warranty.selectors import ticket_decision as warranty_ticket_decision
 

@@ -97,7 +97,9 @@ def test_the_desk_records_the_call_with_answers_through_the_follow_up_action(
     assert row["follow_up_task"] == SurveyFollowUpTask.objects.get().pk
 
 
-def test_tasks_are_listed_and_closed_by_the_desk(agent_client, auditor_client, ticket_in, follow_up):
+def test_tasks_are_listed_and_closed_by_the_desk(
+    agent_client, auditor_client, ticket_in, follow_up
+):
     follow_up(ticket_in("closed"), overall=2)
     task = SurveyFollowUpTask.objects.get()
     (row,) = auditor_client.get("/api/v1/survey-tasks/?status=open").json()["results"]

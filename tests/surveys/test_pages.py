@@ -95,9 +95,7 @@ def test_the_task_queue_closes_a_task_with_its_note(
     assert "Called back" in client.get("/surveys/tasks/?status=closed").content.decode()
 
 
-def test_the_ticket_pages_follow_up_form_asks_the_templates_questions(
-    signed_in, agent, ticket_in
-):
+def test_the_ticket_pages_follow_up_form_asks_the_templates_questions(signed_in, agent, ticket_in):
     ticket = ticket_in("closed")
     client = signed_in(agent)
     text = client.get(f"/tickets/{ticket.pk}/").content.decode()

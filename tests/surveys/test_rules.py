@@ -53,9 +53,7 @@ def test_the_same_seed_picks_the_same_tickets_in_any_order_and_another_seed_othe
 def test_every_complaint_is_picked_whatever_the_seed_and_percentage():
     for seed in ("a", "b", "c"):
         for percent in (0, 5, 30):
-            assert _picks(range(1, 501), seed, percent, category="complaint") == set(
-                range(1, 501)
-            )
+            assert _picks(range(1, 501), seed, percent, category="complaint") == set(range(1, 501))
 
 
 @pytest.mark.parametrize("percent", [0, 10, 30, 50, 100])
@@ -101,7 +99,9 @@ def test_the_call_stores_each_answer_and_the_overall_score_fills_the_ticket(
     ticket_in, follow_up, agent
 ):
     ticket = ticket_in("closed")
-    done = follow_up(ticket, comment="Polite", overall=4, skill=3, solved="yes", suggestion="Call first")
+    done = follow_up(
+        ticket, comment="Polite", overall=4, skill=3, solved="yes", suggestion="Call first"
+    )
     assert (done.status, done.follow_up_satisfaction, done.follow_up_comment) == (
         "followed_up",
         4,
@@ -179,9 +179,7 @@ def test_a_second_response_for_the_ticket_is_refused(ticket_in, follow_up, agent
 def test_a_technician_may_not_record_a_survey(ticket_in, technician):
     ticket = ticket_in("closed")
     with pytest.raises(ActionForbidden):
-        services.response_record(
-            ticket=ticket, actor=technician.user, channel="call", answers=GOOD
-        )
+        services.response_record(ticket=ticket, actor=technician.user, channel="call", answers=GOOD)
 
 
 # --- Low scores ---------------------------------------------------------------------------------
@@ -302,9 +300,7 @@ def test_a_template_without_answers_is_changed_in_place(supervisor):
 )
 def test_a_template_needs_a_required_overall_rating_and_distinct_keys(supervisor, questions):
     with pytest.raises(ValidationError):
-        services.template_create(
-            actor=supervisor, code="bad", title_en="Bad", questions=questions
-        )
+        services.template_create(actor=supervisor, code="bad", title_en="Bad", questions=questions)
     assert not SurveyTemplate.objects.filter(code="bad").exists()
 
 

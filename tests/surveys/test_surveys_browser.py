@@ -98,7 +98,10 @@ def test_the_customer_answers_in_chinese_on_a_phone_and_a_low_score_opens_a_task
     )  # fmt: skip
     assert Ticket.objects.get(pk=ticket.pk).follow_up_satisfaction == 3
     task = SurveyFollowUpTask.objects.get()
-    assert task.low_answers == [{"key": "cleanliness", "rating": 1}, {"key": "overall", "rating": 3}]
+    assert task.low_answers == [
+        {"key": "cleanliness", "rating": 1},
+        {"key": "overall", "rating": 3},
+    ]
 
     # The desk closes it on the task page, on a phone too.
     desk = open_page(viewport=PHONE, has_touch=True, is_mobile=True)

@@ -310,8 +310,15 @@ ACTION_CASES = [
         "follow_up",
         "closed",
         "agent",
-        {"satisfaction": "4", "via": "phone", "comment": "Fine", "timeliness": "4",
-         "attitude": "5", "skill": "4", "cleanliness": "4"},  # fmt: skip
+        {
+            "satisfaction": "4",
+            "via": "phone",
+            "comment": "Fine",
+            "timeliness": "4",
+            "attitude": "5",
+            "skill": "4",
+            "cleanliness": "4",
+        },
         lambda t: t.status == "followed_up" and t.follow_up_satisfaction == 4,
     ),
     ("cancel", "new", "agent", {"reason": "Withdrawn"}, lambda t: t.status == "cancelled"),

@@ -214,9 +214,7 @@ class ReturnVisitSample(models.Model):
         verbose_name=_("ticket"),
     )
     sampled = models.BooleanField(verbose_name=_("sampled"))
-    reason = models.CharField(
-        max_length=16, choices=SampleReason.choices, verbose_name=_("reason")
-    )
+    reason = models.CharField(max_length=16, choices=SampleReason.choices, verbose_name=_("reason"))
     percent = models.PositiveSmallIntegerField(verbose_name=_("sample percent"))
     draw = models.PositiveIntegerField(
         verbose_name=_("draw"), help_text=_("The ticket's draw 0–9999 under the seed.")

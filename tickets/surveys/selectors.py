@@ -123,9 +123,7 @@ def no_group_label(breakdown):
 
 def tasks_visible_to(user):
     """The follow-up tasks ``user`` may see: the desk, supervisors, auditors, managers."""
-    tasks = SurveyFollowUpTask.objects.select_related(
-        "ticket", "assignee", "closed_by", "response"
-    )
+    tasks = SurveyFollowUpTask.objects.select_related("ticket", "assignee", "closed_by", "response")
     if user is None or has_role(user, *TASK_READERS):
         return tasks
     return tasks.none()

@@ -132,7 +132,12 @@ def _csv(results, data):
     for name in BREAKDOWNS:
         for row in results["by"][name]:
             writer.writerow(
-                [titles[name], row["label"], row["count"], *("" if c is None else c for c in row["cells"])]
+                [
+                    titles[name],
+                    row["label"],
+                    row["count"],
+                    *("" if c is None else c for c in row["cells"]),
+                ]
             )
     return response
 
@@ -145,9 +150,9 @@ def survey_task_list_page(request):
     if status not in TaskStatus.values:
         status = TaskStatus.OPEN
     tasks = list(
-        tasks_visible_to(request.user).filter(status=status).order_by("-opened_at", "-id")[
-            :TASK_PAGE_SIZE
-        ]
+        tasks_visible_to(request.user)
+        .filter(status=status)
+        .order_by("-opened_at", "-id")[:TASK_PAGE_SIZE]
     )
     can_close = has_role(request.user, *TASK_WRITERS)
     return render(

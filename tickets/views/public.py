@@ -25,10 +25,6 @@ from aftersales.exceptions import InvalidTransition
 from aftersales.http import client_ip
 
 from .. import services
-from ..surveys.forms import answers_of as survey_answers_of
-from ..surveys.forms import errors_by_field as survey_errors_by_field
-from ..surveys.forms import question_fields as survey_question_fields
-from ..surveys.services import template_for as survey_template_for
 from ..presenters import VISIT_PERIODS
 from ..public import (
     CONFIRM,
@@ -42,6 +38,10 @@ from ..public import (
     public_tickets,
     work_order_link_path,
 )
+from ..surveys.forms import answers_of as survey_answers_of
+from ..surveys.forms import errors_by_field as survey_errors_by_field
+from ..surveys.forms import question_fields as survey_question_fields
+from ..surveys.services import template_for as survey_template_for
 
 SESSION_KEY = "public_tickets"
 # How many tickets one browser session may hold open at once (a family's few requests).
@@ -266,9 +266,7 @@ def _refused(request, refusal, purpose):
     return render(request, "public/refused.html", context, status=code)
 
 
-def _link_page(
-    request, number, token, *, purpose, form_class, template, submit, with_ticket=False
-):
+def _link_page(request, number, token, *, purpose, form_class, template, submit, with_ticket=False):
     try:
         ticket = public_link_ticket(number=number, token=token, purpose=purpose)
     except LinkRefused as refusal:

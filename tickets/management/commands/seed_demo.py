@@ -445,8 +445,13 @@ class Command(BaseCommand):
                     ticket=t,
                     actor=agent,
                     via="phone",
-                    answers={"timeliness": 5, "attitude": 5, "skill": 4, "cleanliness": 5,
-                             "overall": 5},  # fmt: skip
+                    answers={
+                        "timeliness": 5,
+                        "attitude": 5,
+                        "skill": 4,
+                        "cleanliness": 5,
+                        "overall": 5,
+                    },
                 ),
             ),
         ]

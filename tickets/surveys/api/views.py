@@ -1,8 +1,9 @@
 """REST for the satisfaction surveys (README "Satisfaction surveys and return visits"):
 templates (every staff role reads, supervisors write: create, revise into a new version,
 activate), responses (read; the desk records them with the return visit,
-``POST /tickets/{id}/follow_up/`` with ``answers``, which the lifecycle owns), the results over a period, and the low-score follow-up
-tasks (the desk closes them). Every write goes through ``tickets.surveys.services``."""
+``POST /tickets/{id}/follow_up/`` with ``answers``, which the lifecycle owns), the results
+over a period, and the low-score follow-up tasks (the desk closes them). Every write goes
+through ``tickets.surveys.services``."""
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -138,12 +139,8 @@ class TaskSerializer(serializers.ModelSerializer):
     ticket_number = serializers.CharField(source="ticket.number", read_only=True)
     response = serializers.PrimaryKeyRelatedField(read_only=True)
     low_answers = LowAnswerSerializer(many=True, read_only=True)
-    assignee = serializers.SlugRelatedField(
-        slug_field="username", read_only=True, allow_null=True
-    )
-    closed_by = serializers.SlugRelatedField(
-        slug_field="username", read_only=True, allow_null=True
-    )
+    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    closed_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = SurveyFollowUpTask
@@ -304,4 +301,3 @@ class ResultsView(APIView):
         results = survey_results(start=start, end=end)
         results.update(first=first, last=last)
         return Response(ResultsSerializer(results).data)
-
