@@ -47,6 +47,11 @@ SERVER_MADE = {
     ("costs.ExpenseClaim", ("number",)): "the next number of the claim sequence",
     ("costs.Budget", ("month", "area", "kind")): "budget_set upserts: the same month, "
     "area and kind again changes the budget there",
+    ("surveys.SurveyTemplate", ("category",)): "the one active template per service type: "
+    "activate retires the one active before",
+    ("surveys.SurveyResponse", ("ticket",)): "recorded by the ticket's follow-up, once "
+    "(a second answer is refused)",
+    ("surveys.SurveyFollowUpTask", ("response",)): "opened by a low-scored response, once",
 }
 
 
@@ -95,6 +100,9 @@ def _cases():
          "scope"),
         (_tried("warranty.WarrantyTerm", "product_model", "part_group"), "post",
          "/api/v1/warranty/terms/", _part_group_term_body, "scope"),
+        (_tried("surveys.SurveyTemplate", "code", "version"), "post", "/api/v1/survey-templates/",
+         lambda: {"code": "install", "title_en": "Installation",
+                  "questions": [{"key": "overall", "text_en": "Overall?"}]}, "code"),
     ]  # fmt: skip
 
 

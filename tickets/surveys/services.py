@@ -19,6 +19,7 @@ from aftersales.exceptions import InvalidTransition, StaleVersion
 from aftersales.platform.models import NotificationKind
 from aftersales.platform.services import notify
 from aftersales.roles import DESK_ROLES, Role, acting_user, role_require
+from aftersales.unique import unique_or_invalid
 from audits.services import audit_record
 from tickets.choices import EventKind
 from tickets.models import Ticket, TicketEvent
@@ -133,7 +134,8 @@ def template_create(*, actor, code, title_en, questions, title_zh="", category="
     )
     template.full_clean()
     cleaned = _clean_questions(questions)
-    template.save()
+    with unique_or_invalid("code", _("This code is taken.")):
+        template.save()
     _save_questions(template, cleaned)
     audit_record(
         actor=actor,
