@@ -43,6 +43,10 @@ from .models import Area, Product, ProductCategory, ProductModel
 from .phones import normalize_phone
 from .services.customers import CORRECTABLE_FIELDS
 from .services.field import ETA_CHOICES_MINUTES
+from .surveys.forms import answers_of as survey_answers_of
+from .surveys.forms import field_name as survey_field_name
+from .surveys.forms import question_fields as survey_question_fields
+from .surveys.services import template_for as survey_template_for
 from .validators import validate_signature
 from .warranty.models import WarrantyPartGroup
 from .warranty.selectors import ticket_decision as warranty_ticket_decision
@@ -69,7 +73,9 @@ def add_service_errors(form, exc):
     if not hasattr(exc, "error_dict"):
         form.add_error(None, exc)
         return
+    rename = getattr(form, "service_error_field", None) or (lambda name: name)
     for field, errors in exc.error_dict.items():
+        field = rename(field)
         target = field if field in form.fields else None
         if field == "non_field_errors" or field == NON_FIELD_ERRORS:
             target = None
@@ -330,16 +336,32 @@ class ConfirmForm(TicketActionForm):
 
 
 class FollowUpForm(TicketActionForm):
-    satisfaction = forms.TypedChoiceField(
-        label=_("Satisfaction (1 = poor, 5 = excellent)"),
-        choices=SATISFACTION_CHOICES,
-        coerce=int,
-        widget=forms.RadioSelect(attrs={"class": "stars"}),
-    )
+    """The return-visit call: how the customer was reached, then the questions of the
+    survey template active for the ticket's service type (``tickets.surveys``), then the
+    customer's comment."""
+
     via = forms.ChoiceField(label=_("Contacted by"), choices=STAFF_CONTACT_VIA)
     comment = forms.CharField(
         label=_("Customer's comment"), max_length=2000, required=False, widget=_textarea(2)
     )
+
+    def __init__(self, *args, ticket, user, **kwargs):
+        super().__init__(*args, ticket=ticket, user=user, **kwargs)
+        self.survey = survey_template_for(ticket)
+        comment = self.fields.pop("comment")
+        self.fields.update(survey_question_fields(self.survey))
+        self.fields["comment"] = comment
+
+    @staticmethod
+    def service_error_field(name):
+        return survey_field_name(name)
+
+    def service_kwargs(self):
+        return {
+            "via": self.cleaned_data["via"],
+            "comment": self.cleaned_data.get("comment", ""),
+            "answers": survey_answers_of(self.survey, self.cleaned_data),
+        }
 
 
 class OwnerChoiceField(forms.ModelChoiceField):

@@ -163,6 +163,10 @@ EVENT_TITLES = {
     "refund_request": _("Refund requested"),
     "refund_approved": _("Refund approved"),
     "refund_rejected": _("Refund rejected"),
+    # The return visit's survey (tickets.surveys): the answers and a low score's task.
+    "survey_response": _("Survey answered"),
+    "survey_task_opened": _("Low score: follow-up task opened"),
+    "survey_task_closed": _("Survey follow-up closed"),
 }
 CONFIRM_REFUSED_TITLE = _("Customer refused the work")
 ATTACHMENT_TITLES = {
@@ -289,6 +293,14 @@ def _facts(event, payload):
         add(_("Fault code"), payload.get("fault_code"))
         if payload.get("test_passed") is not None:
             add(_("Test"), _("Passed") if payload["test_passed"] else _("Failed"))
+    if action == "survey_response" and isinstance(payload.get("scores"), dict):
+        scores = payload["scores"]
+        add(_("Overall score"), f"{scores['overall']}/5" if scores.get("overall") else "")
+        add(_("Answered"), _("by the customer's link") if payload.get("channel") == "link"
+            else _("on the follow-up call"))  # fmt: skip
+    if action == "survey_task_opened" and isinstance(payload.get("low"), list):
+        add(_("Low scores"), ", ".join(f"{i.get('key')} {i.get('rating')}" for i in payload["low"]
+                                       if isinstance(i, dict)))  # fmt: skip
     if kind == EventKind.ON_MY_WAY and payload.get("eta_minutes"):
         add(_("Estimated arrival"), _("in %(n)s minutes") % {"n": payload["eta_minutes"]})
     if action == Action.CHECK_IN and payload.get("outside_window"):

@@ -738,3 +738,12 @@ LOGGING = {
     # fpdf2's font subsetting logs every glyph at INFO (customer export PDF).
     "loggers": {"fontTools": {"level": "WARNING"}},
 }
+# Satisfaction surveys and return visits (tickets.surveys): every complaint and this share
+# of the other closed tickets get a return visit, picked reproducibly under the seed; a
+# rating at or below the threshold (or the overall score at or below its own) opens a
+# follow-up task for the named user (a username; empty: the supervisors' queue).
+SURVEY_SAMPLE_PERCENT = env.int("SURVEY_SAMPLE_PERCENT", default=30)
+SURVEY_SAMPLE_SEED = env("SURVEY_SAMPLE_SEED", default="aftersales-return-visits")
+SURVEY_LOW_SCORE_THRESHOLD = env.int("SURVEY_LOW_SCORE_THRESHOLD", default=2)
+SURVEY_LOW_OVERALL_THRESHOLD = env.int("SURVEY_LOW_OVERALL_THRESHOLD", default=3)
+SURVEY_FOLLOW_UP_ASSIGNEE = env("SURVEY_FOLLOW_UP_ASSIGNEE", default="")

@@ -32,3 +32,8 @@ if REDIS_URL and _XDIST_WORKER.startswith("gw"):  # noqa: F405
     REDIS_URL = urlunsplit(_url._replace(path=f"/{_db}"))
     CACHES["default"]["LOCATION"] = REDIS_URL  # noqa: F405
     CELERY_BROKER_URL = REDIS_URL
+
+# Every closed ticket owes its return visit in the suite (the older tests of the follow-up
+# queue and the SLA sweep's follow-up clock expect one); the sampling tests
+# (tests/surveys/) set the percentage themselves.
+SURVEY_SAMPLE_PERCENT = 100

@@ -56,6 +56,11 @@ SERVER_MADE = {
     "of the period, counted by the service",
     ("targets.TargetSet", ("period_kind", "period_start")): "one approved set per period: "
     "approving a revision supersedes the approved one",
+    ("surveys.SurveyTemplate", ("category",)): "the one active template per service type: "
+    "activate retires the one active before",
+    ("surveys.SurveyResponse", ("ticket",)): "recorded by the ticket's follow-up, once "
+    "(a second answer is refused)",
+    ("surveys.SurveyFollowUpTask", ("response",)): "opened by a low-scored response, once",
 }
 
 
@@ -112,6 +117,9 @@ def _cases():
          "scope"),
         (_tried("warranty.WarrantyTerm", "product_model", "part_group"), "post",
          "/api/v1/warranty/terms/", _part_group_term_body, "scope"),
+        (_tried("surveys.SurveyTemplate", "code", "version"), "post", "/api/v1/survey-templates/",
+         lambda: {"code": "install", "title_en": "Installation",
+                  "questions": [{"key": "overall", "text_en": "Overall?"}]}, "code"),
     ]  # fmt: skip
 
 

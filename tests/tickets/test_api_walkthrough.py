@@ -82,7 +82,8 @@ def test_ticket_walks_from_intake_to_follow_up(
         version += 1
 
     events = agent_client.get(f"{url}events/").data
-    assert [e["to_status"] for e in events] == [
+    # (The return visit's survey event moves no status: tickets.surveys.)
+    assert [e["to_status"] for e in events if e["to_status"]] == [
         "new",
         "triaged",
         "dispatched",

@@ -147,7 +147,8 @@ def test_customer_pages_on_a_phone(open_page, ticket_in, technician, lang):
     # The survey link: satisfaction 4 and a comment.
     page.goto(f"/service/{to_survey.number}/survey/{_token(to_survey, SURVEY)}/")
     _check(page, f"public-survey-{lang}")
-    page.locator("label[for=id_satisfaction_1]").tap()
+    for aspect in ("timeliness", "attitude", "skill", "cleanliness", "satisfaction"):
+        page.locator(f"label[for=id_{aspect}_1]").tap()
     page.fill("#id_comment", "Polite and quick")
     page.locator("button[type=submit].wide").tap()
     page.wait_for_selector("text=" + words["thanks"])

@@ -324,7 +324,8 @@ def test_the_survey_stores_the_answer_in_the_follow_up(client, ticket_in, custom
     url = _survey_url(ticket)
     assert client.get(url).status_code == 200
     assert client.post(url, {"satisfaction": "9"}).status_code == 400
-    response = client.post(url, {"satisfaction": "5", "comment": "Very polite"})
+    aspects = {"timeliness": "5", "attitude": "5", "skill": "4", "cleanliness": "5"}
+    response = client.post(url, {"satisfaction": "5", "comment": "Very polite", **aspects})
     assert response.status_code == 200
     ticket.refresh_from_db()
     assert (ticket.status, ticket.follow_up_satisfaction, ticket.follow_up_comment) == (

@@ -592,9 +592,25 @@ class TicketConfirmSerializer(StrictFieldsMixin, serializers.Serializer):
 
 
 class TicketFollowUpSerializer(StrictFieldsMixin, serializers.Serializer):
-    satisfaction = serializers.IntegerField(min_value=1, max_value=5)
+    """The return visit: the survey's ``answers`` (question key → rating 1–5, yes/no or
+    text, under the active template: ``GET /survey-templates/?status=active``), or the
+    overall ``satisfaction`` alone."""
+
+    satisfaction = serializers.IntegerField(min_value=1, max_value=5, required=False)
+    answers = serializers.DictField(
+        child=serializers.JSONField(),
+        required=False,
+        help_text="Question key → answer: an integer 1–5, true/false or text.",
+    )
     comment = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     via = serializers.ChoiceField(choices=ContactVia.choices)
+
+    def validate(self, attrs):
+        if attrs.get("satisfaction") is None and attrs.get("answers") is None:
+            raise serializers.ValidationError(
+                {"satisfaction": ["Give the answers, or the overall satisfaction 1–5."]}
+            )
+        return attrs
 
 
 class TicketTransferOwnerSerializer(StrictFieldsMixin, serializers.Serializer):

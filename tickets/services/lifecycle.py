@@ -36,11 +36,15 @@ from technicians.selectors import technician_eligibility
 from technicians.services import technician_lock
 from technicians.tools.rules import check_in_tools_enforce
 from tickets.charges.services import charges_for_completion
+from tickets.surveys.choices import ResponseChannel
+from tickets.surveys.services import response_record as survey_response_record
+from tickets.surveys.services import return_visit_sample
 
 from ..choices import (
     CONFIRM_REJECTED_STATUS,
     TRANSITIONS,
     Action,
+    ContactVia,
     EventKind,
     TicketStatus,
 )
@@ -724,11 +728,17 @@ def ticket_confirm(
     if accepted:
         policy = ticket.sla_policy or sla_policy_of(ticket)
         follow_up_due = now + datetime.timedelta(days=policy.follow_up_days)
+        # The return-visit sample (tickets.surveys): an unsampled ticket owes no visit, so
+        # it gets no due time (neither the follow-up queue nor the sweep's clock waits).
+        if not return_visit_sample(ticket=ticket).sampled:
+            follow_up_due = None
         changes = {
             "closed_at": now,
             "follow_up_due_at": follow_up_due,
             # The sweep looks again when the return visit falls due.
-            "next_sla_check_at": min(filter(None, [ticket.next_sla_check_at, follow_up_due])),
+            "next_sla_check_at": min(
+                filter(None, [ticket.next_sla_check_at, follow_up_due]), default=None
+            ),
             "confirmation_signature": signature or "",
             "confirmation_comment": comment or "",
             "satisfaction": satisfaction,
@@ -773,10 +783,32 @@ def ticket_confirm(
 
 
 @transaction.atomic
-def ticket_follow_up(*, ticket, actor, satisfaction, via, comment="", expected_version=None):
-    """closed → followed_up: the return visit (回访) records satisfaction 1–5."""
+def ticket_follow_up(
+    *, ticket, actor, via, satisfaction=None, answers=None, comment="", expected_version=None
+):
+    """closed → followed_up: the return visit (回访) records the survey's answers
+    (``answers``: question key → value, under the active survey template,
+    ``tickets.surveys``), or the overall satisfaction 1–5 alone (``satisfaction``). The
+    overall score is kept as the ticket's follow-up satisfaction (the KPIs read it); a low
+    score opens a follow-up task. ``via=online`` is the customer's link, else the call."""
     ticket_authorize(ticket=ticket, action=Action.FOLLOW_UP, actor=actor)
+    _check_state(ticket=ticket, action=Action.FOLLOW_UP, expected_version=expected_version)
     now = timezone.now()
+    if answers is None:
+        answers, complete = {"overall": satisfaction}, False
+    else:
+        answers, complete = dict(answers), True
+        if satisfaction is not None:
+            answers.setdefault("overall", satisfaction)
+    response = survey_response_record(
+        ticket=ticket,
+        actor=actor,
+        channel=ResponseChannel.LINK if via == ContactVia.ONLINE else ResponseChannel.CALL,
+        answers=answers,
+        comment=comment,
+        complete=complete,
+    )
+    satisfaction = response.overall
     changes = {
         "followed_up_at": now,
         "follow_up_satisfaction": satisfaction,

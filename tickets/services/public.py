@@ -67,17 +67,20 @@ def ticket_customer_confirm(*, number, token, accepted, satisfaction=None, comme
 
 
 @transaction.atomic
-def ticket_customer_survey(*, number, token, satisfaction, comment=""):
+def ticket_customer_survey(*, number, token, satisfaction=None, answers=None, comment=""):
     """The customer answers the follow-up survey (回访) through its link: closed →
-    followed up with the satisfaction 1–5 and a comment (``ticket_follow_up``)."""
+    followed up with the answers to the active survey template (``answers``: question key
+    → value) or the satisfaction 1–5 alone, and a comment (``ticket_follow_up``)."""
     ticket = public_link_ticket(number=number, token=token, purpose=SURVEY)
-    satisfaction = _rating(satisfaction, "satisfaction")
-    if satisfaction is None:
-        raise ValidationError({"satisfaction": [_("Choose a rating from 1 to 5.")]})
+    if answers is None:
+        satisfaction = _rating(satisfaction, "satisfaction")
+        if satisfaction is None:
+            raise ValidationError({"satisfaction": [_("Choose a rating from 1 to 5.")]})
     return ticket_follow_up(
         ticket=_full(ticket),
         actor=None,
         satisfaction=satisfaction,
+        answers=answers,
         via=ContactVia.ONLINE,
         comment=(comment or "").strip(),
     )

@@ -112,6 +112,11 @@ def nav_links(context):
     # Service targets (audits.targets): supervisors draft, the manager approves, auditors read.
     if has_role(user, Role.SUPERVISOR, Role.MANAGER, Role.AUDITOR):
         links.append(("target-set-list-page", "", _("Service targets"), "g c"))
+    # Return visits (tickets.surveys): the results, and the follow-ups low scores opened.
+    if has_role(user, Role.SUPERVISOR, Role.AUDITOR, Role.MANAGER):
+        links.append(("survey-results-page", "", _("Survey results"), "g n"))
+    elif has_role(user, Role.AGENT):
+        links.append(("survey-task-list-page", "", _("Survey follow-ups"), "g n"))
     if user.is_active and user.is_staff:
         links.append(("admin:index", "", _("Administration"), "g x"))
     current = request.get_full_path()

@@ -38,6 +38,10 @@ from ..public import (
     public_tickets,
     work_order_link_path,
 )
+from ..surveys.forms import answers_of as survey_answers_of
+from ..surveys.forms import errors_by_field as survey_errors_by_field
+from ..surveys.forms import question_fields as survey_question_fields
+from ..surveys.services import template_for as survey_template_for
 
 SESSION_KEY = "public_tickets"
 # How many tickets one browser session may hold open at once (a family's few requests).
@@ -96,18 +100,27 @@ class ConfirmForm(forms.Form):
 
 
 class SurveyForm(forms.Form):
-    satisfaction = forms.TypedChoiceField(
-        label=gettext_lazy("How satisfied are you with our service?"),
-        choices=RATINGS,
-        coerce=int,
-        widget=forms.RadioSelect(attrs={"class": "stack"}),
-    )
+    """The survey link: the questions of the survey template active for the ticket's
+    service type (``tickets.surveys``), then a comment."""
+
     comment = forms.CharField(
-        label=gettext_lazy("Anything we should do better?"),
+        label=gettext_lazy("Anything else you want to tell us?"),
         max_length=2000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+    def __init__(self, *args, ticket, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.survey = survey_template_for(ticket)
+        comment = self.fields.pop("comment")
+        self.fields.update(
+            survey_question_fields(self.survey, rating_class="stack", ratings=RATINGS)
+        )
+        self.fields["comment"] = comment
+
+    def answers(self):
+        return survey_answers_of(self.survey, self.cleaned_data)
 
 
 class RescheduleForm(forms.Form):
@@ -137,7 +150,7 @@ def _speak(request, language):
 
 
 def _form_errors(form, exc):
-    for field, messages in exc.message_dict.items():
+    for field, messages in survey_errors_by_field(exc).items():
         form.add_error(field if field in form.fields else None, messages)
 
 
@@ -253,7 +266,7 @@ def _refused(request, refusal, purpose):
     return render(request, "public/refused.html", context, status=code)
 
 
-def _link_page(request, number, token, *, purpose, form_class, template, submit):
+def _link_page(request, number, token, *, purpose, form_class, template, submit, with_ticket=False):
     try:
         ticket = public_link_ticket(number=number, token=token, purpose=purpose)
     except LinkRefused as refusal:
@@ -261,12 +274,13 @@ def _link_page(request, number, token, *, purpose, form_class, template, submit)
     _speak(request, ticket.customer.language)
     # The work the customer is asked to confirm (the technician's, or the phone fix).
     base = {"status": public_status(ticket), "work_done": ticket.work_done or ticket.resolution}
+    extra = {"ticket": ticket} if with_ticket else {}
     if request.method == "GET":
-        return render(request, template, {"form": form_class(), **base})
-    form = form_class(request.POST)
+        return render(request, template, {"form": form_class(**extra), **base})
+    form = form_class(request.POST, **extra)
     if form.is_valid():
         try:
-            ticket = submit(form.cleaned_data)
+            ticket = submit(form)
         except LinkRefused as refusal:  # used meanwhile, in another tab
             return _refused(request, refusal, purpose)
         except ValidationError as exc:
@@ -281,7 +295,8 @@ def _link_page(request, number, token, *, purpose, form_class, template, submit)
 def public_confirm_page(request, number, token):
     """The completion link: confirm or reject the work (with a reason) and rate it."""
 
-    def submit(data):
+    def submit(form):
+        data = form.cleaned_data
         return services.ticket_customer_confirm(
             number=number,
             token=token,
@@ -304,14 +319,14 @@ def public_confirm_page(request, number, token):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def public_survey_page(request, number, token):
-    """The follow-up survey link: satisfaction 1–5 and a comment."""
+    """The follow-up survey link: the survey template's questions and a comment."""
 
-    def submit(data):
+    def submit(form):
         return services.ticket_customer_survey(
             number=number,
             token=token,
-            satisfaction=data["satisfaction"],
-            comment=data.get("comment", ""),
+            answers=form.answers(),
+            comment=form.cleaned_data.get("comment", ""),
         )
 
     return _link_page(
@@ -322,4 +337,5 @@ def public_survey_page(request, number, token):
         form_class=SurveyForm,
         template="public/survey.html",
         submit=submit,
+        with_ticket=True,
     )

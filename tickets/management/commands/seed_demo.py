@@ -49,6 +49,7 @@ from tickets.models import (
     WorkingCalendar,
     WorkingHours,
 )
+from tickets.surveys.demo import seed_demo_surveys
 from tickets.warranty.demo import seed_demo_warranty
 
 AREAS = [("pudong", "Pudong 浦东"), ("xuhui", "Xuhui 徐汇"), ("minhang", "Minhang 闵行")]
@@ -170,6 +171,7 @@ class Command(BaseCommand):
                 self._tickets(users, technicians)
             seed_demo_technician_papers(actor=users["supervisor"], technicians=technicians)
             seed_demo_warranty(actor=users["supervisor"])
+            seed_demo_surveys(actor=users["supervisor"])
             seed_demo_outlets(actor=users["supervisor"], technicians=technicians, password=password)
             seed_demo_tools(actor=users["supervisor"], technicians=technicians)
             self._control_room(users)
@@ -445,7 +447,16 @@ class Command(BaseCommand):
             (
                 TicketStatus.FOLLOWED_UP,
                 lambda t: services.ticket_follow_up(
-                    ticket=t, actor=agent, satisfaction=5, via="phone"
+                    ticket=t,
+                    actor=agent,
+                    via="phone",
+                    answers={
+                        "timeliness": 5,
+                        "attitude": 5,
+                        "skill": 4,
+                        "cleanliness": 5,
+                        "overall": 5,
+                    },
                 ),
             ),
         ]
