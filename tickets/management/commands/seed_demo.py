@@ -47,6 +47,7 @@ from tickets.models import (
     WorkingCalendar,
     WorkingHours,
 )
+from tickets.knowledge.demo import seed_demo_knowledge
 from tickets.warranty.demo import seed_demo_warranty
 
 AREAS = [("pudong", "Pudong 浦东"), ("xuhui", "Xuhui 徐汇"), ("minhang", "Minhang 闵行")]
@@ -168,6 +169,7 @@ class Command(BaseCommand):
                 self._tickets(users, technicians)
             seed_demo_technician_papers(actor=users["supervisor"], technicians=technicians)
             seed_demo_warranty(actor=users["supervisor"])
+            seed_demo_knowledge(actor=users["supervisor"], password=password)
             seed_demo_outlets(actor=users["supervisor"], technicians=technicians, password=password)
             self._control_room(users)
             seed_demo_charges(actor=users["supervisor"], password=password)  # after the tickets
