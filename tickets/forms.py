@@ -27,6 +27,7 @@ from parts.models import StockLocation
 from technicians.choices import reason_label
 from technicians.models import Technician
 from technicians.selectors import dispatch_candidates, technician_list
+from tickets.knowledge.selectors import published_version
 
 from .choices import (
     STAFF_CONTACT_VIA,
@@ -661,10 +662,23 @@ class TicketIntakeForm(forms.Form):
     fault_class = forms.ChoiceField(
         label=_("Fault class"), choices=[("", "—"), *FaultClass.choices], required=False
     )
-    page_only_fields = ("outcome", "resolution", "fault_class")
+    # The knowledge article (a published version's id) picked in the suggestion panel.
+    article = forms.CharField(required=False, widget=forms.HiddenInput, max_length=20)
+    page_only_fields = ("outcome", "resolution", "fault_class", "article")
 
     def __init__(self, *args, products=(), open_tickets=(), **kwargs):
         super().__init__(*args, **kwargs)
+        # Suggestions as the agent types (tickets.knowledge): the panel below the field.
+        self.fields["description"].widget.attrs.update(
+            {
+                "hx-get": reverse_lazy("ticket-create-suggestions"),
+                "hx-trigger": "input changed delay:400ms",
+                "hx-target": "#knowledge-suggestions",
+                "hx-swap": "outerHTML",
+                "hx-include": "[name=product]:checked, [name=article]:checked",
+                "hx-sync": "this:replace",
+            }
+        )
         self.products = {str(p.pk): p for p in products}
         self.open_tickets = list(open_tickets)
         self.fields["product"].choices = [
@@ -702,6 +716,15 @@ class TicketIntakeForm(forms.Form):
             )
         return cards
 
+    def clean_article(self):
+        value = self.cleaned_data.get("article") or ""
+        if not value:
+            return None
+        version = published_version(value)
+        if version is None:
+            raise forms.ValidationError(_("This article is not published."))
+        return version
+
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("outcome") == OUTCOME_RESOLVED and not cleaned.get("resolution", "").strip():
@@ -718,6 +741,7 @@ class TicketIntakeForm(forms.Form):
         return {
             "resolution": self.cleaned_data["resolution"],
             "fault_class": self.cleaned_data["fault_class"],
+            "article": self.cleaned_data.get("article"),
         }
 
 

@@ -3,6 +3,7 @@
 from django.db.models import Q
 
 from aftersales.roles import Role, has_role
+from aftersales.text import is_digits
 from tickets.models import Ticket
 
 from .models import Article, ArticleVersion, SupportQuestion, TicketArticle
@@ -65,3 +66,10 @@ def ticket_article_uses(*, ticket):
 
 def visible_tickets(user):
     return Ticket.objects.visible_to(user)
+
+
+def published_version(pk):
+    """The published article version ``pk`` (the intake's pick), or None."""
+    if not pk or not is_digits(str(pk)):
+        return None
+    return ArticleVersion.objects.filter(pk=pk, published=True).select_related("article").first()

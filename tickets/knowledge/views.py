@@ -22,7 +22,6 @@ from tickets.models import ProductCategory
 
 from . import services
 from .forms import AnswerForm, ArticleCreateForm, ArticleForm, QuestionForm
-from .models import ArticleVersion
 from .search import suggest
 from .selectors import READER_ROLES, article_list, article_versions, question_list, visible_tickets
 from .services import TEXT_FIELDS
@@ -140,7 +139,6 @@ def article_feedback(request, pk):
     return redirect(_next_url(request, reverse("knowledge-article-page", args=[article.pk])))
 
 
-
 @role_required(*services.EDITOR_ROLES)
 def article_edit_page(request, pk=None):
     """The editor: a new article, or a new version of ``pk`` (saving publishes it)."""
@@ -255,10 +253,3 @@ def question_page(request, pk):
         {"question": question, "form": form, "can_answer": can_answer},
         status=status,
     )
-
-
-def published_version(pk):
-    """The published version ``pk`` (the intake's pick), or None."""
-    if not pk or not is_digits(str(pk)):
-        return None
-    return ArticleVersion.objects.filter(pk=pk, published=True).select_related("article").first()

@@ -102,6 +102,11 @@ def nav_links(context):
         links.append(("cost-report-page", "", _("Costs"), "g k"))
     if has_role(user, Role.TECHNICIAN, Role.SUPERVISOR, Role.FINANCE, Role.MANAGER):
         links.append(("expense-claim-list-page", "", _("Expense claims"), "g y"))
+    # The knowledge base (技术资料库) and its technical-support queue (tickets.knowledge).
+    if has_role(user, Role.AGENT, Role.SUPERVISOR, Role.TECHNICIAN, Role.TECH_SUPPORT):
+        links.append(("knowledge-article-list", "", _("Knowledge base"), "g n"))
+    if has_role(user, Role.TECH_SUPPORT, Role.SUPERVISOR):
+        links.append(("knowledge-question-list", "", _("Technical support"), "g v"))
     if user.is_active and user.is_staff:
         links.append(("admin:index", "", _("Administration"), "g x"))
     current = request.get_full_path()

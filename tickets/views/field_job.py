@@ -28,6 +28,7 @@ from aftersales.text import is_digits
 from aftersales.uploads import TICKET_ATTACHMENT, size_label, upload_handlers_for_page
 from parts.selectors import unit_service_history, van_stock_for_job
 from parts.services import line_is_charged
+from tickets.knowledge.selectors import articles_for_ticket
 
 from .. import forms, services
 from ..choices import TicketStatus
@@ -178,6 +179,7 @@ def _render(request, ticket, *, status=200, on_my_way=None, check_in=None, compl
         "photo_form": photo or _photo_form(ticket, user),
         "photos": photos,
         "history": unit_service_history(ticket=ticket, limit=settings.JOB_SERVICE_HISTORY_LIMIT),
+        "articles": articles_for_ticket(ticket=ticket, limit=settings.KNOWLEDGE_SUGGESTIONS),
         "error": error,
         "error_at": error_at,
         "now": timezone.now(),

@@ -33,6 +33,7 @@ from technicians.services import (
 from tickets import services
 from tickets.charges.demo import seed_demo_charges
 from tickets.choices import TicketStatus
+from tickets.knowledge.demo import seed_demo_knowledge
 from tickets.models import (
     Area,
     CalendarException,
@@ -47,7 +48,6 @@ from tickets.models import (
     WorkingCalendar,
     WorkingHours,
 )
-from tickets.knowledge.demo import seed_demo_knowledge
 from tickets.warranty.demo import seed_demo_warranty
 
 AREAS = [("pudong", "Pudong 浦东"), ("xuhui", "Xuhui 徐汇"), ("minhang", "Minhang 闵行")]
