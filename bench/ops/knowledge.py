@@ -29,9 +29,7 @@ def _catalogue():
     missing = ARTICLES - len(CATALOGUE) - have
     if missing <= 0:
         return
-    by_code = Article.objects.filter(code__in=[c[0] for c in CATALOGUE]).in_bulk(
-        field_name="code"
-    )
+    by_code = Article.objects.filter(code__in=[c[0] for c in CATALOGUE]).in_bulk(field_name="code")
     entries = itertools.cycle(CATALOGUE)
     for start in range(have, have + missing, 200):
         with transaction.atomic():
