@@ -27,6 +27,7 @@ from parts.models import StockLocation
 from technicians.choices import reason_label
 from technicians.models import Technician
 from technicians.selectors import dispatch_candidates, technician_list
+from tickets.knowledge.search import suggest
 from tickets.knowledge.selectors import published_version
 
 from .choices import (
@@ -297,6 +298,24 @@ class CompleteForm(TicketActionForm):
 
 class ResolveRemotelyForm(TicketActionForm):
     resolution = forms.CharField(label=_("How it was solved"), max_length=5000, widget=_textarea(3))
+    article = forms.ChoiceField(
+        label=_("Knowledge article that guided the customer"), required=False, choices=()
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        ticket = self.ticket
+        category = ticket.product.model.category_id if ticket.product_id else None
+        self.fields["article"].choices = [
+            ("", _("No article")),
+            *[
+                (str(a.current_id), f"{a.current.title} (v{a.current.number})")
+                for a in suggest(ticket.description, category_id=category)
+            ],
+        ]
+
+    def clean_article(self):
+        return published_version(self.cleaned_data.get("article"))
 
 
 class ConfirmForm(TicketActionForm):

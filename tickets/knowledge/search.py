@@ -6,7 +6,8 @@ words reduced to a crude stem, stop words dropped. Articles store that segmented
 (``Article.search_text``), so the database only matches words:
 
 - ``fts``: PostgreSQL full-text search with the ``simple`` configuration (no stemming of
-  its own) over the pre-segmented text, the query's words OR-ed, ranked by ``ts_rank``;
+  its own) over the pre-segmented text (the stored ``search_vector`` column, migration
+  0002), the query's words OR-ed, ranked by ``ts_rank``;
 - ``trigram``: ``pg_trgm``'s ``word_similarity`` of the segmented query to the text;
 - ``combined``: both scores added;
 - ``python`` (SQLite, ``make run``): the same tokens matched in Python over the published
@@ -137,11 +138,11 @@ def _tsquery(words):
 
 
 _FTS_SQL = """
-    SELECT a.id, ts_rank(to_tsvector('simple', a.search_text), q.query, 1) AS score,
+    SELECT a.id, ts_rank(a.search_vector, q.query, 1) AS score,
            a.helped, a.not_helped
     FROM knowledge_article a, to_tsquery('simple', %s) AS q(query)
     WHERE a.current_id IS NOT NULL {category}
-      AND to_tsvector('simple', a.search_text) @@ q.query
+      AND a.search_vector @@ q.query
     ORDER BY score DESC, a.id LIMIT %s
 """
 _TRIGRAM_SQL = """
@@ -152,12 +153,12 @@ _TRIGRAM_SQL = """
 """
 _COMBINED_SQL = """
     SELECT a.id,
-           ts_rank(to_tsvector('simple', a.search_text), q.query, 1)
+           ts_rank(a.search_vector, q.query, 1)
              + word_similarity(%s, a.search_text) AS score,
            a.helped, a.not_helped
     FROM knowledge_article a, to_tsquery('simple', %s) AS q(query)
     WHERE a.current_id IS NOT NULL {category}
-      AND (to_tsvector('simple', a.search_text) @@ q.query
+      AND (a.search_vector @@ q.query
            OR word_similarity(%s, a.search_text) > 0.2)
     ORDER BY score DESC, a.id LIMIT %s
 """
