@@ -3,6 +3,8 @@
 import pytest
 
 from tests.tickets.factories import make_ticket
+from tickets import services as lifecycle
+from tickets.knowledge.models import TicketArticle
 
 pytestmark = pytest.mark.django_db
 
@@ -140,3 +142,19 @@ def test_questions_ask_answer_list(
         ).status_code
         == 400
     )
+
+
+def test_remote_fix_through_the_ticket_api_records_the_article(catalogue, agent_client, agent):
+    ticket = make_ticket(actor=agent)
+    ticket = lifecycle.ticket_triage(
+        ticket=ticket, actor=agent, priority="p3", warranty_decision="in_warranty"
+    )
+    version = catalogue["aircon-remote"].current
+    url = f"/api/v1/tickets/{ticket.pk}/resolve_remotely/"
+    bad = agent_client.post(url, {"resolution": "x", "article": 999999}, format="json")
+    assert bad.status_code == 400
+    response = agent_client.post(
+        url, {"resolution": "Batteries", "article": version.pk}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    assert TicketArticle.objects.get(ticket=ticket).version == version
