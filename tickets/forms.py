@@ -27,6 +27,8 @@ from parts.models import StockLocation
 from technicians.choices import reason_label
 from technicians.models import Technician
 from technicians.selectors import dispatch_candidates, technician_list
+from tickets.knowledge.search import suggest
+from tickets.knowledge.selectors import published_version
 
 from .choices import (
     STAFF_CONTACT_VIA,
@@ -302,6 +304,24 @@ class CompleteForm(TicketActionForm):
 
 class ResolveRemotelyForm(TicketActionForm):
     resolution = forms.CharField(label=_("How it was solved"), max_length=5000, widget=_textarea(3))
+    article = forms.ChoiceField(
+        label=_("Knowledge article that guided the customer"), required=False, choices=()
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        ticket = self.ticket
+        category = ticket.product.model.category_id if ticket.product_id else None
+        self.fields["article"].choices = [
+            ("", _("No article")),
+            *[
+                (str(a.current_id), f"{a.current.title} (v{a.current.number})")
+                for a in suggest(ticket.description, category_id=category)
+            ],
+        ]
+
+    def clean_article(self):
+        return published_version(self.cleaned_data.get("article"))
 
 
 class ConfirmForm(TicketActionForm):
@@ -683,10 +703,23 @@ class TicketIntakeForm(forms.Form):
     fault_class = forms.ChoiceField(
         label=_("Fault class"), choices=[("", "—"), *FaultClass.choices], required=False
     )
-    page_only_fields = ("outcome", "resolution", "fault_class")
+    # The knowledge article (a published version's id) picked in the suggestion panel.
+    article = forms.CharField(required=False, widget=forms.HiddenInput, max_length=20)
+    page_only_fields = ("outcome", "resolution", "fault_class", "article")
 
     def __init__(self, *args, products=(), open_tickets=(), **kwargs):
         super().__init__(*args, **kwargs)
+        # Suggestions as the agent types (tickets.knowledge): the panel below the field.
+        self.fields["description"].widget.attrs.update(
+            {
+                "hx-get": reverse_lazy("ticket-create-suggestions"),
+                "hx-trigger": "input changed delay:400ms",
+                "hx-target": "#knowledge-suggestions",
+                "hx-swap": "outerHTML",
+                "hx-include": "[name=product]:checked, [name=article]:checked",
+                "hx-sync": "this:replace",
+            }
+        )
         self.products = {str(p.pk): p for p in products}
         self.open_tickets = list(open_tickets)
         self.fields["product"].choices = [
@@ -724,6 +757,15 @@ class TicketIntakeForm(forms.Form):
             )
         return cards
 
+    def clean_article(self):
+        value = self.cleaned_data.get("article") or ""
+        if not value:
+            return None
+        version = published_version(value)
+        if version is None:
+            raise forms.ValidationError(_("This article is not published."))
+        return version
+
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("outcome") == OUTCOME_RESOLVED and not cleaned.get("resolution", "").strip():
@@ -740,6 +782,7 @@ class TicketIntakeForm(forms.Form):
         return {
             "resolution": self.cleaned_data["resolution"],
             "fault_class": self.cleaned_data["fault_class"],
+            "article": self.cleaned_data.get("article"),
         }
 
 

@@ -296,8 +296,11 @@ def _facts(event, payload):
     if action == "survey_response" and isinstance(payload.get("scores"), dict):
         scores = payload["scores"]
         add(_("Overall score"), f"{scores['overall']}/5" if scores.get("overall") else "")
-        add(_("Answered"), _("by the customer's link") if payload.get("channel") == "link"
-            else _("on the follow-up call"))  # fmt: skip
+        via_link = payload.get("channel") == "link"
+        add(
+            pgettext_lazy("survey channel", "Answered"),
+            _("by the customer's link") if via_link else _("on the follow-up call"),
+        )
     if action == "survey_task_opened" and isinstance(payload.get("low"), list):
         add(_("Low scores"), ", ".join(f"{i.get('key')} {i.get('rating')}" for i in payload["low"]
                                        if isinstance(i, dict)))  # fmt: skip

@@ -18,6 +18,11 @@ urlpatterns = [
         views.intake_open_tickets,
         name="ticket-create-open-tickets",
     ),
+    path(
+        "tickets/new/suggestions/",
+        views.intake_suggestions,
+        name="ticket-create-suggestions",
+    ),
     path("tickets/bulk/", views.ticket_bulk_page, name="ticket-bulk-page"),
     path("tickets/<int:pk>/", views.ticket_detail_page, name="ticket-detail-page"),
     # Before the action route, which would take "attachments" for an action's name.

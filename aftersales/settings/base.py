@@ -407,6 +407,18 @@ DEPOT_CALENDAR = env("DEPOT_CALENDAR", default="")
 DEPOT_RECEIPT_PREFIX = env("DEPOT_RECEIPT_PREFIX", default="ER")
 DEPOT_SWEEP_INTERVAL_SECONDS = env.int("DEPOT_SWEEP_INTERVAL_SECONDS", default=300)
 
+# --- Knowledge base and technical support (README "The knowledge base and technical support")
+# Hours technical support has to answer an escalated question (its response target).
+SUPPORT_RESPONSE_HOURS = env.float("SUPPORT_RESPONSE_HOURS", default=4)
+# How often beat looks for support questions past their target.
+SUPPORT_SWEEP_INTERVAL_SECONDS = env.int("SUPPORT_SWEEP_INTERVAL_SECONDS", default=300)
+# Number prefix of the support questions (JS-2026-000001: 技术支持).
+SUPPORT_QUESTION_PREFIX = env("SUPPORT_QUESTION_PREFIX", default="JS")
+# How suggestions are found: "auto" (the measured best on PostgreSQL, jieba tokens matched
+# in Python on SQLite), or fts, trigram, combined.
+KNOWLEDGE_SUGGEST_METHOD = env("KNOWLEDGE_SUGGEST_METHOD", default="auto")
+# How many suggestions the intake panel, the job page and the API show.
+KNOWLEDGE_SUGGESTIONS = env.int("KNOWLEDGE_SUGGESTIONS", default=5)
 CELERY_BEAT_SCHEDULE = {
     # On the 1st: draft last month's scorecard for every active outlet (README "Service
     # outlets and partners").
@@ -426,6 +438,12 @@ CELERY_BEAT_SCHEDULE = {
     "depot-turnaround-sweep": {
         "task": "tickets.depot.tasks.turnaround_sweep_task",
         "schedule": float(DEPOT_SWEEP_INTERVAL_SECONDS),
+    },
+    # Support questions past their response target: marked and notified once (README, "The
+    # knowledge base and technical support").
+    "support-questions-overdue-sweep": {
+        "task": "tickets.knowledge.tasks.support_questions_overdue_sweep_task",
+        "schedule": float(SUPPORT_SWEEP_INTERVAL_SECONDS),
     },
     "warranty-contracts-sweep": {
         "task": "tickets.warranty.tasks.contracts_sweep_task",

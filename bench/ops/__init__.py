@@ -8,6 +8,7 @@ from . import (  # noqa: F401
     control_room,
     costs,
     job_page,
+    knowledge,
     kpi_pages,
     outlets,
     parts,

@@ -50,6 +50,13 @@ SERVER_MADE = {
     "refuses a second with 409 already_taken_in",
     ("depot.EquipmentReceipt", ("loan_unit",)): "a loan unit lent once: the lending "
     "refuses a unit not available with 409 loan_unit_unavailable",
+    ("knowledge.ArticleVersion", ("article", "number")): "the next version of the article, "
+    "numbered under its row lock",
+    ("knowledge.SupportQuestion", ("number",)): "the next number of the question sequence",
+    ("knowledge.ArticleFeedback", ("article", "user", "ticket")): "the user is the caller; "
+    "a second rating for the ticket is refused (409) before the insert",
+    ("knowledge.ArticleFeedback", ("article", "user")): "the user is the caller; a second "
+    "rating without a ticket is refused (409) before the insert",
     ("costs.Budget", ("month", "area", "kind")): "budget_set upserts: the same month, "
     "area and kind again changes the budget there",
     ("targets.TargetSet", ("period_kind", "period_start", "revision")): "the next revision "
@@ -71,6 +78,9 @@ def _tried(label, *fields):
 # Each case: (constraint, method, url, body factory, the field the 400 names).
 def _cases():
     return [
+        (_tried("knowledge.Article", "code"), "post", "/api/v1/knowledge/articles/",
+         lambda: {"code": "kb-door", "category": ProductCategoryFactory().code,
+                  "title_en": "Door", "symptoms_en": "Stuck", "steps_en": "Open it"}, "code"),
         (_tried("tickets.Area", "code"), "post", "/api/v1/areas/",
          lambda: {"code": "north", "name": "North"}, "code"),
         (_tried("tickets.ProductCategory", "code"), "post", "/api/v1/product-categories/",

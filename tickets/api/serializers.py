@@ -35,6 +35,7 @@ from ..choices import (
     TicketCategory,
     WarrantyDecision,
 )
+from ..knowledge.models import ArticleVersion
 from ..models import (
     Area,
     Customer,
@@ -575,6 +576,10 @@ class TicketCompleteSerializer(StrictFieldsMixin, serializers.Serializer):
 
 class TicketResolveRemotelySerializer(StrictFieldsMixin, serializers.Serializer):
     resolution = serializers.CharField(max_length=5000)
+    # The published knowledge-article version that guided the customer (tickets.knowledge).
+    article = serializers.PrimaryKeyRelatedField(
+        queryset=ArticleVersion.objects.filter(published=True), required=False, allow_null=True
+    )
 
 
 class TicketConfirmSerializer(StrictFieldsMixin, serializers.Serializer):

@@ -36,6 +36,7 @@ from technicians.selectors import technician_eligibility
 from technicians.services import technician_lock
 from technicians.tools.rules import check_in_tools_enforce
 from tickets.charges.services import charges_for_completion
+from tickets.knowledge.services import ticket_article_record
 from tickets.surveys.choices import ResponseChannel
 from tickets.surveys.services import response_record as survey_response_record
 from tickets.surveys.services import return_visit_sample
@@ -642,8 +643,13 @@ def ticket_complete(
 
 
 @transaction.atomic
-def ticket_resolve_remotely(*, ticket, actor, resolution, expected_version=None):
-    """triaged → awaiting_confirmation: fixed by phone guidance, no visit."""
+def ticket_resolve_remotely(*, ticket, actor, resolution, expected_version=None, article=None):
+    """triaged → awaiting_confirmation: fixed by phone guidance, no visit.
+
+    ``article``: the knowledge article (an ``ArticleVersion``, or an ``Article`` for its
+    current version) that guided the customer, recorded with its version
+    (``tickets.knowledge.services.ticket_article_record``: a ``knowledge`` timeline event).
+    """
     ticket_authorize(ticket=ticket, action=Action.RESOLVE_REMOTELY, actor=actor)
     now = timezone.now()
     changes = {"resolution": resolution, "completed_at": now, **_first_response(ticket, now)}
@@ -655,12 +661,14 @@ def ticket_resolve_remotely(*, ticket, actor, resolution, expected_version=None)
         changes=changes,
         payload={"resolution": resolution},
     )
+    if article is not None:
+        ticket_article_record(ticket=ticket, actor=actor, article=article)
     ticket_completion_notice_queue(ticket=ticket)
     return ticket
 
 
 @transaction.atomic
-def ticket_intake_resolve_remotely(*, actor, resolution, fault_class="", **intake):
+def ticket_intake_resolve_remotely(*, actor, resolution, fault_class="", article=None, **intake):
     """A call taken and closed on the phone: a simple fault fixed by phone guidance.
 
     ``ticket_intake`` (``intake`` are its arguments), then in the same transaction the
@@ -671,7 +679,8 @@ def ticket_intake_resolve_remotely(*, actor, resolution, fault_class="", **intak
     remote fix. Each step writes its own timeline and audit events, and each keeps its own
     rule: the role of the remote fix (agents and supervisors) is the transition table's.
     A refused triage or resolution rolls back the whole intake and raises
-    ``IntakeRejected`` with ``part="resolution"``.
+    ``IntakeRejected`` with ``part="resolution"``. ``article``: the knowledge article that
+    guided the customer (``ticket_resolve_remotely``).
     """
     ticket = ticket_intake(actor=actor, **intake)
     if not (resolution or "").strip():
@@ -687,7 +696,9 @@ def ticket_intake_resolve_remotely(*, actor, resolution, fault_class="", **intak
             warranty_decision=None,  # the derived decision (tickets.warranty)
             fault_class=fault_class,
         )
-        return ticket_resolve_remotely(ticket=ticket, actor=actor, resolution=resolution.strip())
+        return ticket_resolve_remotely(
+            ticket=ticket, actor=actor, resolution=resolution.strip(), article=article
+        )
     except ValidationError as exc:
         raise IntakeRejected(exc, part="resolution") from exc
 

@@ -7,7 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from tickets.choices import TicketCategory
@@ -156,7 +156,9 @@ class SurveyResponse(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(5)], verbose_name=_("overall score")
     )
     comment = models.TextField(blank=True, verbose_name=_("comment"))
-    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("answered at"))
+    created_at = models.DateTimeField(
+        default=timezone.now, verbose_name=pgettext_lazy("survey", "answered at")
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -180,7 +182,10 @@ class SurveyAnswer(models.Model):
         SurveyResponse, on_delete=models.CASCADE, related_name="answers", verbose_name=_("response")
     )
     question = models.ForeignKey(
-        SurveyQuestion, on_delete=models.PROTECT, related_name="answers", verbose_name=_("question")
+        SurveyQuestion,
+        on_delete=models.PROTECT,
+        related_name="answers",
+        verbose_name=pgettext_lazy("survey", "question"),
     )
     rating = models.PositiveSmallIntegerField(null=True, blank=True, verbose_name=_("rating"))
     yes = models.BooleanField(null=True, blank=True, verbose_name=_("yes"))

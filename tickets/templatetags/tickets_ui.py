@@ -117,6 +117,11 @@ def nav_links(context):
         links.append(("survey-results-page", "", _("Survey results"), "g n"))
     elif has_role(user, Role.AGENT):
         links.append(("survey-task-list-page", "", _("Survey follow-ups"), "g n"))
+    # The knowledge base (技术资料库) and its technical-support queue (tickets.knowledge).
+    if has_role(user, Role.AGENT, Role.SUPERVISOR, Role.TECHNICIAN, Role.TECH_SUPPORT):
+        links.append(("knowledge-article-list", "", _("Knowledge base"), "g g"))
+    if has_role(user, Role.TECH_SUPPORT, Role.SUPERVISOR):
+        links.append(("knowledge-question-list", "", _("Technical support"), "g 1"))
     if user.is_active and user.is_staff:
         links.append(("admin:index", "", _("Administration"), "g x"))
     current = request.get_full_path()

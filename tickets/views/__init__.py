@@ -28,7 +28,7 @@ from .field_job import (
     job_work_order_file,
 )
 from .home import home
-from .intake import intake_open_tickets, ticket_create_page
+from .intake import intake_open_tickets, intake_suggestions, ticket_create_page
 from .jobs import my_jobs_page
 from .offline import job_offline_page, job_sync_state, service_worker, web_manifest
 from .public import (
@@ -55,6 +55,7 @@ __all__ = [
     "global_search_page",
     "home",
     "intake_open_tickets",
+    "intake_suggestions",
     "job_check_in_page",
     "job_complete_page",
     "job_offline_page",

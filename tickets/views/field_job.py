@@ -29,6 +29,7 @@ from aftersales.uploads import TICKET_ATTACHMENT, size_label, upload_handlers_fo
 from parts.selectors import unit_service_history, van_stock_for_job
 from parts.services import line_is_charged
 from technicians.tools.rules import check_in_tool_problems, problems_message
+from tickets.knowledge.selectors import articles_for_ticket
 
 from .. import forms, services
 from ..choices import TicketStatus
@@ -185,6 +186,7 @@ def _render(request, ticket, *, status=200, on_my_way=None, check_in=None, compl
         "tool_problems": tool_problems,
         "tool_warning": problems_message(tool_problems) if tool_problems else "",
         "tool_refuses": settings.TOOLS_REFUSE_OVERDUE_CHECKIN and dispatched,
+        "articles": articles_for_ticket(ticket=ticket, limit=settings.KNOWLEDGE_SUGGESTIONS),
         "error": error,
         "error_at": error_at,
         "now": timezone.now(),

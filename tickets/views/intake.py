@@ -12,6 +12,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from aftersales.text import is_digits
+from tickets.knowledge.search import suggest
+from tickets.models import Product
 
 from .. import forms, services
 from ..selectors import customer_list, customer_tickets, open_tickets_of
@@ -159,6 +161,11 @@ def ticket_create_page(request):
         "as_you_type": as_you_type,
         "phone": phone,
         "phone_invalid": bool(lookup.is_bound and not lookup.is_valid()),
+        **intake_suggestions_context(
+            description=data.get("description", "") if data else "",
+            product=product_value,
+            picked=data.get("article", "") if data else "",
+        ),
     }
     if as_you_type:
         return render(request, "tickets/_intake_flow.html", context)
@@ -190,3 +197,28 @@ def intake_open_tickets(request):
         "tickets/_intake_open_tickets.html",
         {"warning": _warning_context(warning, unit=bool(product_value)), "acknowledged": []},
     )
+
+
+def _category_of_product(value):
+    if not value or not is_digits(str(value)):
+        return None
+    return Product.objects.filter(pk=value).values_list("model__category_id", flat=True).first()
+
+
+def intake_suggestions_context(*, description, product, picked=""):
+    """The suggestion panel's context: the published articles matching the symptom typed,
+    of the chosen unit's category (all categories without a unit)."""
+    description = (description or "").strip()[:1000]
+    found = suggest(description, category_id=_category_of_product(product)) if description else []
+    return {"suggestions": found, "picked": str(picked or "")}
+
+
+@role_required(*DESK)
+def intake_suggestions(request):
+    """The knowledge articles for the symptom being typed at intake (htmx, debounced)."""
+    context = intake_suggestions_context(
+        description=request.GET.get("description", ""),
+        product=request.GET.get("product", ""),
+        picked=request.GET.get("article", ""),
+    )
+    return render(request, "knowledge/_suggestions.html", context)
