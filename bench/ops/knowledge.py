@@ -9,11 +9,14 @@ from pathlib import Path
 
 from django.db import transaction
 
+from bench.context import signed_in_page
 from bench.harness import Operation, operation
 from tickets.knowledge.catalogue import CATALOGUE
 from tickets.knowledge.demo import catalogue_seed
 from tickets.knowledge.models import Article, ArticleVersion
 from tickets.knowledge.search import search_text_of, suggest
+
+from .tickets import _ok
 
 ARTICLES = 2000
 PHRASINGS = Path(__file__).resolve().parents[2] / "tests" / "knowledge" / "phrasings.json"
@@ -66,4 +69,21 @@ def knowledge_suggestions(ctx):
         iterations=40,
         note="jieba segmentation + full-text ('simple') over the segmented text, 2 queries",
         run=lambda i: suggest(texts[i % len(texts)]),
+    )
+
+
+@operation
+def knowledge_suggestions_panel(ctx):
+    """The same, as the intake page asks for it: the htmx panel over HTTP, signed in as an
+    agent (session, role check, the template)."""
+    _catalogue()
+    phrasings = json.loads(PHRASINGS.read_text("utf-8"))["phrasings"]
+    texts = [phrasings[i]["text"] for i in SAMPLE]
+    client = signed_in_page(ctx, "agent")
+    return Operation(
+        name="knowledge suggestion panel at intake (HTML, ~2,000 articles)",
+        iterations=40,
+        run=lambda i: _ok(
+            client.get("/tickets/new/suggestions/", {"description": texts[i % len(texts)]})
+        ),
     )
