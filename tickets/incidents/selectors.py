@@ -5,7 +5,7 @@ import datetime
 from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.utils import timezone
 
-from tickets.models import Area, ProductModel
+from tickets.models import Area, Customer, ProductModel
 
 from .choices import IncidentStage
 from .models import Incident, IncidentEvent, IncidentTicket
@@ -95,3 +95,18 @@ def rule_names(incident):
     models = list(ProductModel.objects.filter(pk__in=incident.rule_model_ids).order_by("code"))
     areas = list(Area.objects.filter(pk__in=incident.rule_area_ids).order_by("code"))
     return models, areas
+
+
+def notice_audience_count(incident):
+    """How many customers a notice would tell now (distinct, not erased, with consent)."""
+    return (
+        Customer.objects.filter(
+            tickets__in=IncidentTicket.objects.filter(
+                incident=incident, unlinked_at__isnull=True
+            ).values("ticket"),
+            erased_at__isnull=True,
+            consent_service=True,
+        )
+        .distinct()
+        .count()
+    )

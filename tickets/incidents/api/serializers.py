@@ -114,9 +114,7 @@ class UnlinkInput(LinkInput):
 
 class IncidentTicketSerializer(serializers.ModelSerializer):
     ticket_number = serializers.CharField(source="ticket.number", read_only=True)
-    linked_by = serializers.SlugRelatedField(
-        slug_field="username", read_only=True, allow_null=True
-    )
+    linked_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     unlinked_by = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True
     )

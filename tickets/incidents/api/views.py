@@ -147,9 +147,9 @@ class IncidentTicketViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     filterset_fields = ["incident", "ticket", "method"]
 
     def get_queryset(self):
-        return IncidentTicket.objects.select_related(
-            "ticket", "linked_by", "unlinked_by"
-        ).order_by("-linked_at", "-id")
+        return IncidentTicket.objects.select_related("ticket", "linked_by", "unlinked_by").order_by(
+            "-linked_at", "-id"
+        )
 
 
 class IncidentNoticeViewSet(
