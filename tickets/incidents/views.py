@@ -218,7 +218,7 @@ def _timeline(events):
             if p.get("note"):
                 detail = f"{detail} · {p['note']}"
         elif event.kind in ("rule_linked", "notice_sent"):
-            detail = _("%(count)s") % {"count": p.get("count", 0)}
+            detail = str(p.get("count", 0))
         elif event.kind in ("linked", "unlinked"):
             detail = p.get("number") or str(p.get("ticket", ""))
             if p.get("method") == "arrival":
