@@ -374,16 +374,13 @@ _RULE_WHERE = """
     AND (%(end)s::timestamptz IS NULL OR t.created_at < %(end)s::timestamptz)
 """
 
-_LINK_BY_RULE = (
-    """
+_LINK_BY_RULE = """
 WITH linked AS (
     INSERT INTO incidents_incidentticket
         (incident_id, ticket_id, method, linked_at, linked_by_id, unlink_reason)
     SELECT %(incident)s, t.id, 'rule', %(now)s, %(actor)s, ''
     FROM tickets_ticket t JOIN tickets_product p ON p.id = t.product_id
-    WHERE """
-    + _RULE_WHERE
-    + """
+    WHERE {where}
     ON CONFLICT (incident_id, ticket_id) DO NOTHING
     RETURNING ticket_id
 ), events AS (
@@ -397,19 +394,14 @@ WITH linked AS (
     RETURNING 1
 )
 SELECT count(*) FROM events
-"""
-)
+""".replace("{where}", _RULE_WHERE)  # nosec B608
 
-_PREVIEW = (
-    """
+_PREVIEW = """
 SELECT count(*) FROM tickets_ticket t JOIN tickets_product p ON p.id = t.product_id
-WHERE """
-    + _RULE_WHERE
-    + """
+WHERE {where}
     AND NOT EXISTS (SELECT 1 FROM incidents_incidentticket l
                     WHERE l.incident_id = %(incident)s AND l.ticket_id = t.id)
-"""
-)
+""".replace("{where}", _RULE_WHERE)  # nosec B608
 
 
 def _rule_params(incident, model_ids, area_ids, start, end):

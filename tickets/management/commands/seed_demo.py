@@ -33,6 +33,7 @@ from technicians.services import (
 from tickets import services
 from tickets.charges.demo import seed_demo_charges
 from tickets.choices import TicketStatus
+from tickets.incidents.demo import seed_demo_incidents
 from tickets.models import (
     Area,
     CalendarException,
@@ -168,6 +169,7 @@ class Command(BaseCommand):
                 self._tickets(users, technicians)
             seed_demo_technician_papers(actor=users["supervisor"], technicians=technicians)
             seed_demo_warranty(actor=users["supervisor"])
+            seed_demo_incidents(actor=users["supervisor"])
             seed_demo_outlets(actor=users["supervisor"], technicians=technicians, password=password)
             self._control_room(users)
             seed_demo_charges(actor=users["supervisor"], password=password)  # after the tickets
