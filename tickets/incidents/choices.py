@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class IncidentGrade(models.TextChoices):
@@ -16,7 +17,7 @@ class IncidentStage(models.TextChoices):
     DECLARED = "declared", _("Declared")
     RESPONDED = "responded", _("Responded")
     HANDLED = "handled", _("Initially handled")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("incident stage", "Closed")
 
 
 # stage → (the next stage, the target key of the clock that the step stops)

@@ -13,6 +13,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from aftersales.exceptions import ApplicationError
 from aftersales.roles import Role, has_role
@@ -31,9 +32,9 @@ STAGE_SERVICES = {
     IncidentStage.CLOSED: services.incident_close,
 }
 STAGE_BUTTONS = {
-    IncidentStage.RESPONDED: _("Record the response"),
-    IncidentStage.HANDLED: _("Record the initial handling"),
-    IncidentStage.CLOSED: _("Close the loop"),
+    IncidentStage.RESPONDED: gettext_lazy("Record the response"),
+    IncidentStage.HANDLED: gettext_lazy("Record the initial handling"),
+    IncidentStage.CLOSED: gettext_lazy("Close the loop"),
 }
 
 
