@@ -13,6 +13,7 @@ from aftersales.platform.services import webhook_emit
 from aftersales.roles import INTAKE_ROLES, role_require
 from aftersales.sequences import sequence_next
 from audits.services import audit_record
+from tickets.incidents.services import incident_link_arrival_on_commit
 
 from ..choices import EventKind, Priority
 from ..models import Ticket, TicketEvent, TicketNumberSequence
@@ -131,6 +132,9 @@ def ticket_create(
         sla_clock_record(ticket=ticket, reason="intake", actor=actor)
         webhook_emit(event=WebhookEvent.TICKET_CREATED, payloads=[ticket_webhook_payload(ticket)])
         transaction.on_commit(dashboard_invalidate, robust=True)
+        # Open incidents whose rule the new ticket matches link it after the commit (one
+        # statement; the intake's own transaction stays as short as before).
+        incident_link_arrival_on_commit(ticket)
     return ticket
 
 

@@ -90,6 +90,9 @@ def nav_links(context):
         links.append(("outlet-list-page", "", _("Service outlets"), "g o"))
     if has_role(user, Role.SUPERVISOR, Role.AUDITOR):
         links.append(("kpi-report-page", "", _("KPI reports"), "g r"))
+    if has_role(user, Role.AGENT, Role.SUPERVISOR, Role.AUDITOR):
+        # Service incidents (tickets.incidents): the desk sees them, supervisors run them.
+        links.append(("incident-list-page", "", _("Incidents"), "g 2"))
     if has_role(user, Role.SUPERVISOR, Role.AUDITOR):
         # Supervisors create audits and own corrective actions; the trail they may read.
         links.append(("quality-audit-list-page", "", _("Quality audits"), "g q"))

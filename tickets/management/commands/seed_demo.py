@@ -36,6 +36,7 @@ from tickets.charges.demo import seed_demo_charges
 from tickets.choices import TicketStatus
 from tickets.depot.demo import seed_demo_depot
 from tickets.knowledge.demo import seed_demo_knowledge
+from tickets.incidents.demo import seed_demo_incidents
 from tickets.models import (
     Area,
     CalendarException,
@@ -174,6 +175,7 @@ class Command(BaseCommand):
             seed_demo_warranty(actor=users["supervisor"])
             seed_demo_surveys(actor=users["supervisor"])
             seed_demo_knowledge(actor=users["supervisor"], password=password)
+            seed_demo_incidents(actor=users["supervisor"])
             seed_demo_outlets(actor=users["supervisor"], technicians=technicians, password=password)
             seed_demo_tools(actor=users["supervisor"], technicians=technicians)
             self._control_room(users)
