@@ -35,8 +35,8 @@ from tickets import services
 from tickets.charges.demo import seed_demo_charges
 from tickets.choices import TicketStatus
 from tickets.depot.demo import seed_demo_depot
-from tickets.knowledge.demo import seed_demo_knowledge
 from tickets.incidents.demo import seed_demo_incidents
+from tickets.knowledge.demo import seed_demo_knowledge
 from tickets.models import (
     Area,
     CalendarException,
