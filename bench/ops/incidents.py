@@ -19,30 +19,39 @@ from tickets.incidents.models import Incident
 from tickets.models import Area, ProductModel
 
 TITLE = "Bench incident: linking by rule"
+WIDE_TITLE = "Bench incident: one model in every area, a year"
 
 
-def _incident():
+def _incident(title=TITLE, days=30, every_area=False):
     user, _ = get_user_model().objects.get_or_create(username="bench_incident_supervisor")
     user.groups.add(Group.objects.get_or_create(name=Role.SUPERVISOR)[0])
-    incident = Incident.objects.filter(title=TITLE).first()
+    incident = Incident.objects.filter(title=title).first()
     if incident is None:
-        since = timezone.now() - datetime.timedelta(days=30)
-        rows = fetch(
-            "SELECT p.model_id, t.area_id FROM tickets_ticket t"
-            " JOIN tickets_product p ON p.id = t.product_id"
-            " WHERE t.created_at >= %s AND t.area_id IS NOT NULL"
-            " GROUP BY 1, 2 ORDER BY count(*) DESC LIMIT 1",
-            [since],
-        )
+        since = timezone.now() - datetime.timedelta(days=days)
+        if every_area:  # the busiest model, with a null area standing for every area
+            rows = fetch(
+                "SELECT p.model_id, NULL FROM tickets_ticket t"
+                " JOIN tickets_product p ON p.id = t.product_id"
+                " WHERE t.created_at >= %s GROUP BY 1 ORDER BY count(*) DESC LIMIT 1",
+                [since],
+            )
+        else:
+            rows = fetch(
+                "SELECT p.model_id, t.area_id FROM tickets_ticket t"
+                " JOIN tickets_product p ON p.id = t.product_id"
+                " WHERE t.created_at >= %s AND t.area_id IS NOT NULL"
+                " GROUP BY 1, 2 ORDER BY count(*) DESC LIMIT 1",
+                [since],
+            )
         with transaction.atomic():
-            incident = services.incident_declare(actor=user, title=TITLE, grade="major")
+            incident = services.incident_declare(actor=user, title=title, grade="major")
             if rows:
                 (model_id, area_id) = rows[0]
                 services.incident_rule_set(
                     incident=incident,
                     actor=user,
                     product_models=[ProductModel.objects.get(pk=model_id)],
-                    areas=[Area.objects.get(pk=area_id)],
+                    areas=[Area.objects.get(pk=area_id)] if area_id else [],
                     created_from=since,
                     created_until=timezone.now() + datetime.timedelta(days=1),
                 )
@@ -66,6 +75,18 @@ def incident_link_by_rule(ctx):
         name="link tickets to an incident by rule (1 model, 1 area, 30 days)",
         iterations=10,
         note="INSERT … SELECT … ON CONFLICT + the timeline entries, one statement",
+        prepare=lambda i: _unlink_all(incident.pk),
+        run=lambda i: services.incident_link_by_rule(incident=incident, actor=user),
+    )
+
+
+@operation
+def incident_link_by_rule_wide(ctx):
+    incident, user = _incident(WIDE_TITLE, days=365, every_area=True)
+    return Operation(
+        name="link tickets to an incident by rule (1 model, every area, a year)",
+        iterations=10,
+        note="a batch fault of one model: some 2,700 tickets at 1M",
         prepare=lambda i: _unlink_all(incident.pk),
         run=lambda i: services.incident_link_by_rule(incident=incident, actor=user),
     )
