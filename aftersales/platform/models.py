@@ -182,6 +182,7 @@ class NotificationKind(models.TextChoices):
     DEPOT_STAGE = "depot_stage", _("Workshop repair progress")
     CALIBRATION_DUE = "calibration_due", _("Instrument calibration due")
     INCIDENT_NOTICE = "incident_notice", _("Notice about a service incident")
+    INCIDENT_OVERDUE = "incident_overdue", _("Service incident past its due time")
     TARGET_APPROVAL = "target_approval", _("Service targets awaiting approval")
     LOW_SCORE_FOLLOW_UP = "low_score_follow_up", _("Low survey score to follow up")
 

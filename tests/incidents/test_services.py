@@ -89,8 +89,9 @@ def test_overdue_clocks_warn_supervisors_once(declare, supervisor):
     assert services.incidents_overdue_warn(now=later) == 0
     incident.refresh_from_db()
     assert incident.warned == ["response"]
-    warnings = Notification.objects.filter(kind=NotificationKind.INCIDENT_NOTICE, user=supervisor)
-    assert warnings.count() >= 1
+    warnings = Notification.objects.filter(kind=NotificationKind.INCIDENT_OVERDUE, user=supervisor)
+    # Staff channels: the supervisor's in-app inbox (and e-mail), not the customers' SMS.
+    assert set(warnings.values_list("channel", flat=True)) == {"inbox", "email"}
     assert {n.dedupe_key for n in warnings} == {f"incident-overdue:{incident.pk}:response"}
     # Past every due time: the other two clocks warn, each once.
     much_later = incident.declared_at + datetime.timedelta(hours=30)

@@ -666,15 +666,13 @@ def _warn_once(pk, key, now):
     _event(incident, IncidentEventKind.OVERDUE, None, clock=key, due_at=due.isoformat())
     audit_record(actor=None, action="incident.overdue", obj=incident, changes={"clock": key})
     notify(
-        kind=NotificationKind.INCIDENT_NOTICE,
+        kind=NotificationKind.INCIDENT_OVERDUE,  # staff channels: the inbox and e-mail
         recipients=list(staff_to_notify(role=Role.SUPERVISOR)),
         context={
             "incident": incident.number,
             "title": incident.title,
             "overdue": CLOCK_LABELS[key],
             "due_at": due,
-            "subject": "",
-            "body": "",
         },
         dedupe_key=f"incident-overdue:{incident.pk}:{key}",
     )
