@@ -119,3 +119,11 @@ def test_the_list_runs_constant_queries(sup, supervisor, django_assert_max_num_q
     with django_assert_max_num_queries(8):
         response = sup.get("/api/v1/incidents/")
     assert response.json()["count"] == 6
+
+
+def test_linking_by_rule_before_a_rule_is_set_is_a_409(sup):
+    incident = _declare(sup).json()
+    response = sup.post(f"/api/v1/incidents/{incident['id']}/link-by-rule/", format="json")
+    assert response.status_code == 409
+    assert response.json()["code"] == "no_rule"
+    assert not IncidentTicket.objects.exists()

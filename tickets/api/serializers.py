@@ -631,7 +631,8 @@ class TicketTransferOwnerSerializer(StrictFieldsMixin, serializers.Serializer):
 
 
 class TicketEventSerializer(serializers.ModelSerializer):
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    # Null for what the system did (SLA clocks, a ticket linked to an incident on arrival).
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = TicketEvent

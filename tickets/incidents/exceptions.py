@@ -9,3 +9,10 @@ class IncidentClosed(ApplicationError):
 
 class NoticeAlreadySent(ApplicationError):
     code = "notice_already_sent"
+
+
+class NoRule(ApplicationError):
+    """Linking by rule asked of an incident that has no rule yet (its state, not the
+    request, is wrong: 409)."""
+
+    code = "no_rule"

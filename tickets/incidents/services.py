@@ -32,7 +32,7 @@ from .choices import (
     IncidentStage,
     LinkMethod,
 )
-from .exceptions import IncidentClosed, NoticeAlreadySent
+from .exceptions import IncidentClosed, NoRule, NoticeAlreadySent
 from .models import (
     Incident,
     IncidentEvent,
@@ -439,7 +439,7 @@ def incident_link_by_rule(*, incident, actor, expected_count=None):
     incident = _locked(incident)
     _require_open(incident)
     if not incident.has_rule:
-        raise ValidationError({"rule": [_("Set the incident's rule first.")]})
+        raise NoRule(_("Set the incident's rule first."))
     params = _rule_params(
         incident,
         incident.rule_model_ids,

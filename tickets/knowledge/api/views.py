@@ -62,7 +62,9 @@ class ArticleViewSet(
         ).data
 
     @extend_schema(responses=s.ArticleVersionSerializer(many=True))
-    @action(detail=True, methods=["get"], url_path="versions")
+    @action(
+        detail=True, methods=["get"], url_path="versions", pagination_class=None, filter_backends=[]
+    )
     def versions(self, request, pk=None):
         """Every version of the article, oldest first (old ones stay readable)."""
         return Response(
