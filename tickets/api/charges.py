@@ -16,6 +16,7 @@ from rest_framework.response import Response
 
 from aftersales.api.actions import service_action
 from aftersales.api.concurrency import expected_version
+from aftersales.api.renderers import PdfRenderer
 from aftersales.api.serializers import StrictFieldsMixin
 from aftersales.platform.api.idempotency import IdempotentCreateMixin
 from aftersales.roles import Role
@@ -432,23 +433,6 @@ class ChargeLineViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def get_queryset(self):
         return selectors.charge_line_list(user=self.request.user).order_by("id")
-
-
-class PdfRenderer(renderers.BaseRenderer):
-    """The receipt's PDF; an error met on the way (``?format=pdf`` on a receipt the
-    caller may not see) is answered as the JSON the schema declares, never as a PDF."""
-
-    media_type = "application/pdf"
-    format = "pdf"
-    charset = None
-    render_style = "binary"
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        response = (renderer_context or {}).get("response")
-        if response is not None and response.status_code >= 400:
-            response["Content-Type"] = "application/json"
-            return renderers.JSONRenderer().render(data)
-        return data
 
 
 class ReceiptViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

@@ -9,7 +9,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.parsers import MultiPartParser
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -17,6 +17,7 @@ from aftersales.api.actions import service_action
 from aftersales.api.concurrency import etag, expected_version
 from aftersales.api.files import FILE_RESPONSE, file_response
 from aftersales.api.pagination import CursorPagination
+from aftersales.api.renderers import PdfRenderer
 from aftersales.platform.api.idempotency import IDEMPOTENCY_KEY, IdempotentCreateMixin
 from aftersales.platform.selectors import ticket_notifications
 from aftersales.roles import Role, has_role
@@ -117,20 +118,10 @@ class ProductModelViewSet(ReferenceViewSet):
     filterset_fields = ["category__code"]
 
 
-class PdfExportRenderer(BaseRenderer):
+class PdfExportRenderer(PdfRenderer):
     """``?format=pdf`` on the customer export: the readable PDF of the same data."""
 
-    media_type = "application/pdf"
-    format = "pdf"
-    charset = None
-    render_style = "binary"
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        response = (renderer_context or {}).get("response")
-        if response is not None and response.status_code >= 400:
-            # An error answered as PDF would be unreadable: send its JSON.
-            response["Content-Type"] = "application/json"
-            return JSONRenderer().render(data)
+    def render_file(self, data):
         return customer_export_pdf(data)
 
 

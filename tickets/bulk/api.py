@@ -15,9 +15,10 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import MultiPartParser
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from aftersales.api.renderers import FileRenderer
 from aftersales.api.schema import FIELD_ERRORS, AutoSchema
 from aftersales.api.serializers import StrictFieldsMixin
 from aftersales.roles import Role
@@ -33,17 +34,11 @@ class ExportSchema(AutoSchema):
         return getattr(self.view, "filter_backends", [])
 
 
-class _FileRenderer(BaseRenderer):
+class _FileRenderer(FileRenderer):
     """Lets ``?format=csv|xlsx`` through content negotiation; the view answers the file
-    itself (a streaming response), so this renders only errors, as JSON."""
+    itself (a streaming response), so whatever reaches this renderer is JSON."""
 
-    charset = None
-    render_style = "binary"
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        response = (renderer_context or {}).get("response")
-        if response is not None:
-            response["Content-Type"] = "application/json"
+    def render_file(self, data):
         return JSONRenderer().render(data)
 
 

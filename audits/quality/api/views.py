@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from aftersales.api.actions import service_action
 from aftersales.api.files import FILE_RESPONSE, file_response
+from aftersales.api.renderers import CsvTextRenderer
 from aftersales.roles import Role
 from audits.api.views import AUDIT_READERS
 from audits.models import AuditSample, CorrectiveAction, Finding, KpiReport, QualityAudit
@@ -150,19 +151,10 @@ class CorrectiveActionViewSet(
     )
 
 
-class CsvRenderer(renderers.BaseRenderer):
+class CsvRenderer(CsvTextRenderer):
     """``?format=csv`` on the KPI report: one line per group, then the totals."""
 
-    media_type = "text/csv"
-    format = "csv"
-    charset = "utf-8"
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        response = (renderer_context or {}).get("response")
-        if response is not None and response.status_code >= 400:
-            # An error is the API's JSON (as the schema declares), not a CSV of its repr.
-            response["Content-Type"] = "application/json"
-            return renderers.JSONRenderer().render(data)
+    def render_file(self, data):
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(KPI_COLUMNS)

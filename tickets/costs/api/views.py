@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from aftersales.api.actions import service_action
 from aftersales.api.files import FILE_RESPONSE, file_response
+from aftersales.api.renderers import CsvTextRenderer
 from aftersales.platform.api.idempotency import IdempotentCreateMixin
 from aftersales.roles import Role
 from tickets.models import Ticket
@@ -38,18 +39,10 @@ CLAIM_READERS = (*COST_READERS, Role.TECHNICIAN)
 APPROVERS = (Role.SUPERVISOR, Role.FINANCE, Role.MANAGER)
 
 
-class CostCsvRenderer(renderers.BaseRenderer):
+class CostCsvRenderer(CsvTextRenderer):
     """``?format=csv`` on the cost report: one line per group, then the totals."""
 
-    media_type = "text/csv"
-    format = "csv"
-    charset = "utf-8"
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        response = (renderer_context or {}).get("response")
-        if response is not None and response.status_code >= 400:
-            response["Content-Type"] = "application/json"
-            return renderers.JSONRenderer().render(data)
+    def render_file(self, data):
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(["key", "label", *REPORT_COLUMNS])

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 
 from aftersales.api.actions import service_action
 from aftersales.api.concurrency import expected_version
+from aftersales.api.renderers import PdfRenderer
 from aftersales.roles import Role
 from tickets.models import Ticket
 
@@ -32,23 +33,6 @@ from .serializers import (
 )
 
 READERS = (Role.AGENT, Role.SUPERVISOR, Role.AUDITOR, Role.WORKSHOP, Role.TECHNICIAN)
-
-
-class PdfRenderer(renderers.BaseRenderer):
-    """The receipt's PDF; an error on the way is answered as the JSON the schema
-    declares, never as a PDF (as ``tickets.api.charges.PdfRenderer``)."""
-
-    media_type = "application/pdf"
-    format = "pdf"
-    charset = None
-    render_style = "binary"
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        response = (renderer_context or {}).get("response")
-        if response is not None and response.status_code >= 400:
-            response["Content-Type"] = "application/json"
-            return renderers.JSONRenderer().render(data)
-        return data
 
 
 def _if_match(request):
