@@ -127,6 +127,11 @@ def event_mac(event):
     return _sign(_ROW_SALT, event_content({f: getattr(event, f) for f in CONTENT_FIELDS}))
 
 
+def event_values_mac(values):
+    """The row MAC of an event given as a dict of ``CONTENT_FIELDS`` (a raw writer's)."""
+    return _sign(_ROW_SALT, event_content(values))
+
+
 def event_mac_matches(values):
     """Whether a row read back (``values`` with ``row_mac``) still has its writer's MAC."""
     return _signed_by_any(_ROW_SALT, event_content(values), values["row_mac"])

@@ -33,12 +33,17 @@ def main(argv=None):
 
     from bench import ops  # noqa: F401  (registers the operations)
     from bench.context import Context
-    from bench.harness import REGISTRY, measure, table
+    from bench.harness import REGISTRY, framework_floors, measure, table
 
     if connection.vendor != "postgresql":
         sys.exit("The benchmarks run on PostgreSQL: set DATABASE_URL (see bench/README.md).")
     ctx = Context.build()
     print(f"Database {connection.settings_dict['NAME']}: ~{ctx.ticket_count:,} tickets")
+    floors = framework_floors(ctx)
+    print(
+        f"Framework floor: API {floors['api']:.2f} ms, page {floors['page']:.2f} ms "
+        "(median of 200; bench/urls.py)"
+    )
     results = []
     with ctx.floor_connection.cursor() as floor_cursor:
         wanted = [s.lower().replace(" ", "_") for s in args.only]
@@ -51,7 +56,7 @@ def main(argv=None):
             if args.iterations:
                 op.iterations = args.iterations
             started = time.perf_counter()
-            result = measure(op, floor_cursor)
+            result = measure(op, floor_cursor, floors)
             results.append(result)
             print(
                 f"  {op.name}: median {result.median_ms:.2f} ms, p95 {result.p95_ms:.2f} ms"

@@ -545,10 +545,15 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Integrator tokens (aft_…) first; any other key is a person's sign-in token.
         "aftersales.tokens.authentication.IntegratorTokenAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "aftersales.api.authentication.SignInTokenAuthentication",
         "aftersales.api.authentication.VerifiedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["aftersales.api.permissions.RolePermission"],
+    # DRF's JSON on orjson (aftersales.api.renderers); the browsable API stays.
+    "DEFAULT_RENDERER_CLASSES": [
+        "aftersales.api.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.SearchFilter",

@@ -18,3 +18,5 @@ REST_FRAMEWORK = {
         "user": None,
     },
 }
+# The product's URLs plus the framework-floor endpoints the harness measures (bench/urls.py).
+ROOT_URLCONF = "bench.urls"

@@ -13,7 +13,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
-from aftersales.roles import Role, roles_of, second_factor_required
+from aftersales.roles import Role, remember_roles, roles_of, second_factor_required, with_role_names
 
 from .models import IntegratorToken, token_digest
 from .services import integrator_token_mark_used, parse_key
@@ -43,7 +43,10 @@ class IntegratorTokenAuthentication(BaseAuthentication):
             return None  # not ours: a person's token, for DRF's TokenAuthentication
         try:
             # get(), not first(): no ORDER BY for the planner on a unique-index lookup.
-            token = IntegratorToken.objects.select_related("user").get(prefix=prefix)
+            # The user's roles ride along (one query, not two).
+            token = with_role_names(IntegratorToken.objects.select_related("user")).get(
+                prefix=prefix
+            )
         except IntegratorToken.DoesNotExist:
             token = None
         expected = token.digest if token is not None else _NO_DIGEST
@@ -55,6 +58,7 @@ class IntegratorTokenAuthentication(BaseAuthentication):
         if token.expires_at is not None and token.expires_at <= now:
             raise exceptions.AuthenticationFailed(_("This token has expired."))
         user = token.user
+        remember_roles(user, token)
         if (
             not user.is_active
             or Role.INTEGRATOR not in roles_of(user)

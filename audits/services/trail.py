@@ -1,10 +1,13 @@
 """The one writer of the audit trail."""
 
-from django.db import transaction
+import json
+
+from django.db import connection, transaction
+from django.utils import timezone
 
 from aftersales.roles import acting_user
 
-from ..anchor import event_mac
+from ..anchor import event_mac, event_values_mac
 from ..context import current, pii_reads
 from ..models import AuditEvent
 from ..personal import personal_encrypt
@@ -118,9 +121,73 @@ def audit_pii_read(*, actor, customer_id, fields=("phone",), ticket_id=None):
         )
 
 
+# The reads of one request as one statement of parallel arrays: no model instances, no
+# ORM compiler (a 50-ticket list wrote 50 rows through bulk_create, a third of its cost).
+_PII_READS_INSERT = """
+INSERT INTO audits_auditevent
+    (created_at, actor_id, action, object_type, object_id, ticket_id, changes, source,
+     request_id, ip_address, row_mac)
+SELECT * FROM unnest(%s::timestamptz[], %s::integer[], %s::varchar[], %s::varchar[],
+                     %s::varchar[], %s::bigint[], %s::jsonb[], %s::varchar[], %s::varchar[],
+                     %s::inet[], %s::varchar[])
+"""
+_COLUMNS = (
+    "created_at",
+    "actor_id",
+    "action",
+    "object_type",
+    "object_id",
+    "ticket_id",
+    "changes",
+    "source",
+    "request_id",
+    "ip_address",
+    "row_mac",
+)
+
+
+def _pii_reads_insert(reads):
+    """The PostgreSQL path of ``pii_reads_flush``: the same rows ``audit_records`` would
+    write (secrets rule, encryption, context, row MAC), as one INSERT. Outside an atomic
+    block it runs in autocommit: one statement is atomic on its own, and the request is
+    spared a BEGIN and a COMMIT."""
+    ctx = current()
+    now = timezone.now()
+    columns = {column: [] for column in _COLUMNS}
+    for read in reads:
+        customer_id = str(read["customer_id"])
+        actor = acting_user(read["actor"])
+        values = {
+            "created_at": now,
+            "actor_id": actor.pk if actor is not None else None,
+            "action": "customer.pii_read",
+            "object_type": "tickets.customer",
+            "object_id": customer_id,
+            "ticket_id": None,
+            "changes": _scrub(
+                {"fields": read["fields"], "ticket": read["ticket_id"]},
+                object_type="tickets.customer",
+                object_id=customer_id,
+            ),
+            "source": ctx["source"],
+            "request_id": ctx["request_id"] or "",
+            "ip_address": ctx["ip"],
+        }
+        values["row_mac"] = event_values_mac(values)
+        values["changes"] = json.dumps(values["changes"])
+        for column in _COLUMNS:
+            columns[column].append(values[column])
+    with connection.cursor() as cursor:
+        cursor.execute(_PII_READS_INSERT, [columns[column] for column in _COLUMNS])
+
+
 def pii_reads_flush(collector):
     """Write the collected unmasked-data reads of one request (one INSERT); see above."""
     if not collector or not collector["reads"]:
+        return
+    if connection.vendor == "postgresql":
+        _pii_reads_insert(collector["reads"])
+        collector["reads"].clear()
         return
     # No savepoint: this is the request's last write, alone in its transaction.
     with transaction.atomic(savepoint=False):

@@ -7,6 +7,7 @@ from . import (  # noqa: F401
     console,
     control_room,
     costs,
+    framework,
     incidents,
     job_page,
     knowledge,

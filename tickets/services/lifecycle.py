@@ -71,44 +71,56 @@ from .work_order import work_order_queue
 MAX_ESCALATION_LEVEL = 3
 
 
-def ticket_authorize(*, ticket, action, actor):
-    """Raise ``ActionForbidden`` unless ``actor`` may perform ``action`` on ``ticket``.
-
-    ``actor=None`` is the system (workers, commands) and may do anything the table allows.
-    """
+def _authorization_problem(*, ticket, action, actor):
+    """Why ``actor`` may not perform ``action`` on ``ticket``, as a callable building the
+    ``ActionForbidden`` (None = allowed). The error and its translated message are built
+    only when raised: ``ticket_allowed_actions`` asks this for every action of every
+    ticket on a 50-row list."""
     if actor is None or actor.is_superuser:
-        return
+        return None
     rule = TRANSITIONS[action]
     roles = roles_of(actor) & set(rule.roles)
     if not roles:
-        raise ActionForbidden(
+        return lambda: ActionForbidden(
             _("Your role may not do this to tickets: %(action)s.")
             % {"action": Action(action).label}
         )
     # A technician (with no desk role) acts only on jobs assigned to them.
     assigned = ticket.technician is not None and ticket.technician.user_id == actor.pk
     if rule.assigned_only and roles == {Role.TECHNICIAN} and not assigned:
-        raise ActionForbidden(_("This ticket is not assigned to you."))
+        return lambda: ActionForbidden(_("This ticket is not assigned to you."))
     # An outlet dispatcher (with no desk role) acts only on their outlets' tickets.
     if roles == {Role.OUTLET_DISPATCHER} and not outlet_dispatches(
         user=actor, outlet_id=ticket.outlet_id
     ):
-        raise ActionForbidden(_("This ticket is not dispatched to an outlet of yours."))
+        return lambda: ActionForbidden(_("This ticket is not dispatched to an outlet of yours."))
+    return None
 
 
-def _guard_error(*, ticket, action, actor):
-    """The state guards beyond the table, as an error to raise (None = passes).
+def ticket_authorize(*, ticket, action, actor):
+    """Raise ``ActionForbidden`` unless ``actor`` may perform ``action`` on ``ticket``.
+
+    ``actor=None`` is the system (workers, commands) and may do anything the table allows.
+    """
+    problem = _authorization_problem(ticket=ticket, action=action, actor=actor)
+    if problem is not None:
+        raise problem()
+
+
+def _guard_problem(*, ticket, action, actor):
+    """The state guards beyond the table, as a callable building the error to raise
+    (None = passes).
 
     One place for each rule, so the services enforce them and ``ticket_allowed_actions``
     never offers an action they would refuse.
     """
     extra = {"status": ticket.status, "action": action}
     if action == Action.PAUSE and ticket.sla_paused_at is not None:
-        return InvalidTransition(_("The SLA clock is already paused."), extra=extra)
+        return lambda: InvalidTransition(_("The SLA clock is already paused."), extra=extra)
     if action == Action.RESUME and ticket.sla_paused_at is None:
-        return InvalidTransition(_("The SLA clock is not paused."), extra=extra)
+        return lambda: InvalidTransition(_("The SLA clock is not paused."), extra=extra)
     if action == Action.ESCALATE and ticket.escalation_level >= MAX_ESCALATION_LEVEL:
-        return InvalidTransition(
+        return lambda: InvalidTransition(
             _("The ticket is already at the highest escalation level."), extra=extra
         )
     if (
@@ -116,29 +128,27 @@ def _guard_error(*, ticket, action, actor):
         and actor is not None
         and not (has_role(actor, Role.SUPERVISOR) or actor.pk == ticket.owner_id)
     ):
-        return ActionForbidden(_("Only a supervisor or the current owner may transfer ownership."))
+        return lambda: ActionForbidden(
+            _("Only a supervisor or the current owner may transfer ownership.")
+        )
     return None
 
 
 def _check_guard(*, ticket, action, actor):
-    error = _guard_error(ticket=ticket, action=action, actor=actor)
-    if error is not None:
-        raise error
+    problem = _guard_problem(ticket=ticket, action=action, actor=actor)
+    if problem is not None:
+        raise problem()
 
 
 def ticket_allowed_actions(*, ticket, actor):
     """The actions ``actor`` may take on ``ticket`` now: status, role and state guards pass."""
-    allowed = []
-    for action, rule in TRANSITIONS.items():
-        if ticket.status not in rule.from_statuses:
-            continue
-        try:
-            ticket_authorize(ticket=ticket, action=action, actor=actor)
-        except ActionForbidden:
-            continue
-        if _guard_error(ticket=ticket, action=action, actor=actor) is None:
-            allowed.append(action)
-    return allowed
+    return [
+        action
+        for action, rule in TRANSITIONS.items()
+        if ticket.status in rule.from_statuses
+        and _authorization_problem(ticket=ticket, action=action, actor=actor) is None
+        and _guard_problem(ticket=ticket, action=action, actor=actor) is None
+    ]
 
 
 def _check_state(*, ticket, action, expected_version):
