@@ -1,9 +1,11 @@
 """Load test: gunicorn on loopback under bench/locustfile.py's mix; prints req/s and p95.
 
-python -m bench.loadtest [--users 50] [--duration 60] [--workers 5] [--spawn-rate 10]
-                         [--settle 5] [--out FILE] [--top]
+python -m bench.loadtest [--users 50] [--duration 60] [--spawn-rate 10] [--settle 5]
+                         [--workers N] [--worker-class sync|gthread] [--threads N]
+                         [--wait 0.5-2] [--out FILE] [--top]
 
-Starts gunicorn (``aftersales.wsgi``, sync workers, ``aftersales.settings.bench``) on a free
+Starts gunicorn (``aftersales.wsgi`` with ``aftersales/gunicorn.py``'s configuration unless
+``--workers/--worker-class/--threads`` say otherwise, ``aftersales.settings.bench``) on a free
 127.0.0.1 port against the bench database, starts the simulated users (each signs in once:
 a deliberately slow password hash), waits until every user has signed in plus ``--settle``
 seconds, then measures for ``--duration`` seconds and prints one markdown row per request
@@ -36,7 +38,6 @@ MAX_FAILURE_RATIO = 0.01
 
 
 def parse_args(argv):
-    cores = os.cpu_count() or 1
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -50,8 +51,26 @@ def parse_args(argv):
     parser.add_argument(
         "--workers",
         type=int,
-        default=2 * cores + 1,
-        help=f"gunicorn sync workers (default 2*cores+1 = {2 * cores + 1})",
+        default=None,
+        help="gunicorn worker processes (default: aftersales/gunicorn.py's, WEB_WORKERS)",
+    )
+    parser.add_argument(
+        "--worker-class",
+        choices=["sync", "gthread"],
+        default=None,
+        help="gunicorn worker class (default: aftersales/gunicorn.py's, WEB_WORKER_CLASS)",
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="threads per gthread worker (default: aftersales/gunicorn.py's, WEB_THREADS)",
+    )
+    parser.add_argument(
+        "--wait",
+        type=think_time,
+        default=(0.5, 2.0),
+        help="each simulated user's think time between tasks, MIN-MAX seconds (default 0.5-2)",
     )
     parser.add_argument(
         "--spawn-rate", type=float, default=10, help="users started per second (default 10)"
@@ -79,14 +98,40 @@ def parse_args(argv):
         "--top", action="store_true", help="print `top -b` (a 2-s frame) taken halfway through"
     )
     args = parser.parse_args(argv)
-    if args.users < 1 or args.duration <= 0 or args.workers < 1 or args.spawn_rate <= 0:
-        parser.error("--users, --duration, --workers and --spawn-rate must be positive")
+    if args.users < 1 or args.duration <= 0 or args.spawn_rate <= 0:
+        parser.error("--users, --duration and --spawn-rate must be positive")
+    if (args.workers is not None and args.workers < 1) or (
+        args.threads is not None and args.threads < 1
+    ):
+        parser.error("--workers and --threads must be positive")
     for url in (args.database_url, args.redis_url):
         if urllib.parse.urlsplit(url).hostname not in LOOPBACK:
             parser.error(f"the load test runs on loopback only: {url}")
     if "bench" not in urllib.parse.urlsplit(args.database_url).path:
         parser.error(f"the load test writes tickets: use a bench database, not {args.database_url}")
     return args
+
+
+def server_config(args):
+    """What gunicorn runs: the command line's values, else aftersales/gunicorn.py's."""
+    from aftersales import gunicorn as defaults
+
+    worker_class = args.worker_class or defaults.worker_class
+    workers = args.workers or defaults.workers
+    if worker_class == "gthread":
+        return f"{workers} gthread workers × {args.threads or defaults.threads} threads"
+    return f"{workers} sync workers"
+
+
+def think_time(text):
+    """0.5-2 -> (0.5, 2.0)."""
+    try:
+        low, high = (float(part) for part in text.split("-", 1))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a MIN-MAX think time: {text!r}") from None
+    if not 0 <= low <= high:
+        raise argparse.ArgumentTypeError(f"not a MIN-MAX think time: {text!r}")
+    return low, high
 
 
 def seconds(text):
@@ -110,11 +155,13 @@ def free_port():
 class Server:
     """gunicorn in its own process group, logging to a file; ``stop()`` ends the group."""
 
-    def __init__(self, *, workers, database_url, redis_url, log_path):
+    def __init__(self, *, workers, worker_class, threads, database_url, redis_url, log_path):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
         self.workers = workers
+        self.worker_class = worker_class
+        self.threads = threads
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "aftersales.settings.bench",
@@ -128,11 +175,17 @@ class Server:
             sys.executable,
             "-m",
             "gunicorn",
+            # The production configuration (workers, class, threads), overridden below.
+            "--config",
+            "python:aftersales.gunicorn",
             "aftersales.wsgi",
             "--bind",
             f"127.0.0.1:{self.port}",
-            "--workers",
-            str(workers),
+            *(["--workers", str(workers)] if workers else []),
+            *(["--worker-class", worker_class] if worker_class else []),
+            *(["--threads", str(threads)] if threads else []),
+            "--access-logfile",
+            "/dev/null",
             "--timeout",
             "120",
             "--graceful-timeout",
@@ -265,8 +318,9 @@ def report(*, args, counts, stats, window, sign_in, cpu, load_before, load_after
     cores = os.cpu_count()
     mix = ", ".join(f"{n} {name.removesuffix('User').lower()}s" for name, n in counts.items())
     lines = [
-        f"Load test: {args.users} users ({mix}), think time 0.5-2 s, {window:.0f} s measured "
-        f"after sign-in + {args.settle:g} s settle; gunicorn {args.workers} sync workers; "
+        f"Load test: {args.users} users ({mix}), "
+        f"think time {args.wait[0]:g}-{args.wait[1]:g} s, {window:.0f} s measured "
+        f"after sign-in + {args.settle:g} s settle; gunicorn {server_config(args)}; "
         f"{cores} cores; load average before {load_before}, after {load_after}",
         "",
         "| request | requests | failures | req/s | median ms | p95 ms |",
@@ -315,7 +369,7 @@ def loadavg():
 def run(args, server):
     # Imported here: locust monkey-patches the standard library with gevent on import.
     import gevent
-    from locust import events
+    from locust import between, events
     from locust.env import Environment
 
     from bench import locustfile
@@ -323,6 +377,7 @@ def run(args, server):
     locustfile.FIXTURES.load(args.database_url)
     locustfile.SIGN_INS.reset()
     user_classes = [locustfile.AgentUser, locustfile.TechnicianUser, locustfile.IntegratorUser]
+    locustfile.ApiUser.wait_time = between(*args.wait)
     env = Environment(user_classes=user_classes, host=server.url, events=events)
     runner = env.create_local_runner()
     try:
@@ -404,6 +459,8 @@ def main(argv=None):
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     server = Server(
         workers=args.workers,
+        worker_class=args.worker_class,
+        threads=args.threads,
         database_url=args.database_url,
         redis_url=args.redis_url,
         log_path=log_path,
@@ -415,7 +472,7 @@ def main(argv=None):
             print(server.log_tail(), file=sys.stderr)
             return 2
         print(
-            f"gunicorn {args.workers} workers on {server.url}; {args.users} users, "
+            f"gunicorn {server_config(args)} on {server.url}; {args.users} users, "
             f"measuring {args.duration:g} s after sign-in (log {log_path})",
             flush=True,
         )

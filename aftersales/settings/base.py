@@ -163,6 +163,18 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Argon2id first (aftersales/signin/hashers.py: OWASP's 19 MiB / 2 passes / 1 lane, so 100
+# agents signing in at the start of a shift are all in within seconds on two cores);
+# PBKDF2 hashes from before verify and are upgraded at the next sign-in.
+PASSWORD_HASHERS = [
+    "aftersales.signin.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+PASSWORD_ARGON2_TIME_COST = env.int("PASSWORD_ARGON2_TIME_COST", default=2)
+PASSWORD_ARGON2_MEMORY_KIB = env.int("PASSWORD_ARGON2_MEMORY_KIB", default=19456)
+PASSWORD_ARGON2_PARALLELISM = env.int("PASSWORD_ARGON2_PARALLELISM", default=1)
 # Applied by the admin's user forms, the technician API and technician_create, and
 # seed_demo's DEMO_PASSWORD (README, "Sign-in and sessions").
 AUTH_PASSWORD_VALIDATORS = [
