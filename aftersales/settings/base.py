@@ -163,6 +163,10 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# A request's personal-data read events (audits.services.trail) commit without waiting
+# for the WAL flush; changes always wait (README, "Personal data").
+AUDIT_READ_EVENTS_ASYNC_COMMIT = env.bool("AUDIT_READ_EVENTS_ASYNC_COMMIT", default=True)
+
 # Argon2id first (aftersales/signin/hashers.py: OWASP's 19 MiB / 2 passes / 1 lane, so 100
 # agents signing in at the start of a shift are all in within seconds on two cores);
 # PBKDF2 hashes from before verify and are upgraded at the next sign-in.
