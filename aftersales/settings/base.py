@@ -323,6 +323,10 @@ OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Aftersales")
 SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=30)
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
 SESSION_SAVE_EVERY_REQUEST = True
+# …but a save that would move the expiry by less than this is skipped (a page view is then
+# no write; aftersales.middleware.SessionMiddleware, aftersales/sessions.py).
+SESSION_ENGINE = "aftersales.sessions"
+SESSION_SLIDE_SECONDS = env.int("SESSION_SLIDE_SECONDS", default=60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = env.bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", default=True)
 
 # --- Redis: broker and cache when REDIS_URL is set -----------------------------------

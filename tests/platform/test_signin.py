@@ -499,3 +499,26 @@ def test_an_idle_session_expires_and_activity_keeps_it_alive(agent, settings):
     Session.objects.update(expire_date=timezone.now() - datetime.timedelta(seconds=1))
     response = client.get("/tickets/")
     assert response.status_code == 302 and response.url.startswith(reverse("login"))
+
+
+def test_a_page_view_within_a_minute_of_the_last_slide_writes_no_session(agent):
+    """Sliding the expiry on every page view was an UPDATE and a commit each time: a view
+    that would move it by less than SESSION_SLIDE_SECONDS leaves the row alone."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    _page(client, "agent", "pw-agent")
+    assert client.get("/tickets/").status_code == 200
+    before = Session.objects.get().expire_date
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/tickets/")
+    assert response.status_code == 200
+    assert "Cookie" in response["Vary"]
+    assert not [q for q in queries if "UPDATE" in q["sql"] and "django_session" in q["sql"]]
+    assert Session.objects.get().expire_date == before
+
+    # Two minutes later (the stored expiry two minutes behind), the view slides it again.
+    Session.objects.update(expire_date=before - datetime.timedelta(minutes=2))
+    assert client.get("/tickets/").status_code == 200
+    assert Session.objects.get().expire_date > before - datetime.timedelta(seconds=5)
