@@ -12,6 +12,7 @@ from . import (  # noqa: F401
     knowledge,
     kpi_pages,
     outlets,
+    partitions,
     parts,
     public,
     quality_pages,
