@@ -132,7 +132,7 @@ def convert_to_monthly(cursor, table, column, *, today, months_ahead, months_bac
     """Turn the plain table ``table`` into one range-partitioned by month on ``column``,
     in the caller's transaction, keeping every row, its name, its id sequence (the next
     id is the one the old table would have given), its check and foreign-key constraints,
-    its indexes and its triggers.
+    its indexes and its triggers (with their comments).
 
     The primary key and every unique constraint or index get ``column`` added (a
     partitioned table's unique keys must include the partition key). A table that other
@@ -181,12 +181,13 @@ def convert_to_monthly(cursor, table, column, *, today, months_ahead, months_bac
         [table],
     )
     indexes = cursor.fetchall()
+    # With their comments: pgtrigger keeps the hash of its triggers' definition there.
     cursor.execute(
-        "SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE tgrelid = %s::regclass"
-        " AND NOT tgisinternal ORDER BY tgname",
+        "SELECT tgname, pg_get_triggerdef(oid), obj_description(oid, 'pg_trigger')"
+        " FROM pg_trigger WHERE tgrelid = %s::regclass AND NOT tgisinternal ORDER BY tgname",
         [table],
     )
-    triggers = [row[0] for row in cursor.fetchall()]
+    triggers = cursor.fetchall()
     cursor.execute(f"SELECT min({_q(column)}) FROM {t}")
     oldest = cursor.fetchone()[0]
 
@@ -226,7 +227,9 @@ def convert_to_monthly(cursor, table, column, *, today, months_ahead, months_bac
         cursor.execute(f"ALTER TABLE {t} ADD CONSTRAINT {_q(name)} {definition}")
     for definition, unique in indexes:
         cursor.execute(_unique_index_with_column(definition, column) if unique else definition)
-    for definition in triggers:
+    for name, definition, comment in triggers:
         cursor.execute(definition)
+        if comment is not None:
+            cursor.execute(f"COMMENT ON TRIGGER {_q(name)} ON {t} IS %s", [comment])
     cursor.execute(f"ANALYZE {t}")
     return {"rows": rows, "partitions": created}

@@ -32,6 +32,7 @@ GROWING = {
     "platform_notification": "created_at",
     "tickets_webhookdelivery": "created_at",
     "parts_stockmovement": "created_at",
+    "audits_tickethistory": "pgh_created_at",  # the safety net's ticket snapshots
 }
 UTC = dt.UTC
 
@@ -100,6 +101,21 @@ def test_rows_land_in_the_partition_of_their_month_and_far_ones_in_the_default()
     # The ids still come from one sequence: the next row has a larger id, the model's pk.
     assert old.pk > event.pk
     assert TicketEvent.objects.get(pk=old.pk).created_at.year == 2001
+
+
+def test_the_safety_net_still_snapshots_a_ticket_into_its_month():
+    ticket = make_ticket(actor=UserFactory(is_superuser=True))
+    rows = _sql(
+        "SELECT tableoid::regclass::text, pgh_created_at FROM audits_tickethistory"
+        " WHERE pgh_obj_id = %s",
+        [ticket.pk],
+    )
+    assert rows, "the pghistory trigger wrote no snapshot"
+    for partition, created_at in rows:
+        expected = partitioning.month_start(created_at)
+        assert partition == partitioning.partition_name("audits_tickethistory", expected)
+    with pytest.raises(DatabaseError), transaction.atomic():  # pgtrigger's append-only
+        _sql("DELETE FROM audits_tickethistory WHERE pgh_obj_id = %s", [ticket.pk])
 
 
 def test_a_time_range_query_reads_only_the_partitions_of_its_months():
