@@ -1,6 +1,10 @@
 """Migration operations of our own (used by the migrations; imports nothing of the apps)."""
 
+import datetime as dt
+
 from django.db.migrations.operations.base import Operation
+
+from aftersales import partitioning
 
 
 class AlterFieldLabels(Operation):
@@ -49,3 +53,56 @@ class AlterFieldLabels(Operation):
     @property
     def migration_name_fragment(self):
         return f"alter_{self.model_name.lower()}_labels"
+
+
+class PartitionByMonth(Operation):
+    """Convert an existing table into one range-partitioned by month on a timestamp
+    column (PostgreSQL only; nothing on SQLite, where ``make run`` keeps its plain table).
+
+    Rows, name, id sequence, constraints, indexes and triggers are kept; the primary key
+    and unique keys get the partition column added; months from the oldest row to
+    ``months_ahead`` after today are created, and a default partition
+    (``aftersales.partitioning.convert_to_monthly``). The migration state does not change:
+    Django still sees ``id`` as the primary key, which stays unique (one sequence). Foreign
+    keys that point at the table must be dropped before (``db_constraint=False``).
+    Irreversible: going back means a plain table copied from the partitions, written by hand.
+    """
+
+    reduces_to_sql = False
+    reversible = False
+
+    def __init__(self, table, column, months_ahead=3):
+        self.table = table
+        self.column = column
+        self.months_ahead = months_ahead
+
+    def deconstruct(self):
+        kwargs = {"table": self.table, "column": self.column, "months_ahead": self.months_ahead}
+        return self.__class__.__name__, [], kwargs
+
+    def state_forwards(self, app_label, state):
+        pass  # the database only: the models and their state stay as they are
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        with schema_editor.connection.cursor() as cursor:
+            if self.table in partitioning.partitioned_tables(cursor):
+                return  # already converted (a database restored from a later dump)
+            partitioning.convert_to_monthly(
+                cursor,
+                self.table,
+                self.column,
+                today=dt.datetime.now(dt.UTC),
+                months_ahead=self.months_ahead,
+            )
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        raise NotImplementedError("converting a partitioned table back is not automated")
+
+    def describe(self):
+        return f"Partition {self.table} by month on {self.column}"
+
+    @property
+    def migration_name_fragment(self):
+        return f"partition_{self.table}"

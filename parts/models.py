@@ -387,8 +387,15 @@ class TicketPart(models.Model):
     location = models.ForeignKey(
         StockLocation, on_delete=models.PROTECT, related_name="+", verbose_name=_("location")
     )
+    # No database foreign key: the movements are partitioned by month (README "Partitions
+    # and retention") and a key cannot point at a partitioned table without its month.
+    # Movements are append-only and never dropped, so the row it names stays.
     movement = models.OneToOneField(
-        StockMovement, on_delete=models.PROTECT, related_name="+", verbose_name=_("movement")
+        StockMovement,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        verbose_name=_("movement"),
     )
     quantity = models.PositiveIntegerField(verbose_name=_("quantity"))
     charged = models.BooleanField(verbose_name=_("charged"))

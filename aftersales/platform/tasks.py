@@ -16,6 +16,7 @@ from .services.webhooks import WEBHOOK_DELIVER_TASK
 WEBHOOK_REDELIVER = "tickets.tasks.webhook_redeliver_task"
 IDEMPOTENCY_KEYS_PURGE = "tickets.tasks.idempotency_keys_purge_task"
 NOTIFICATIONS_REDELIVER = "aftersales.platform.tasks.notifications_redeliver_due_task"
+PARTITIONS_MAINTAIN = "aftersales.platform.tasks.partitions_maintain_task"
 
 
 @shared_task(name=IDEMPOTENCY_KEYS_PURGE)
@@ -54,3 +55,11 @@ def notification_deliver_task(self, notification_id):
 def notifications_redeliver_due_task():
     """Beat, every NOTIFICATION_REDELIVER_INTERVAL_SECONDS: publish overdue pending rows."""
     return services.notifications_redeliver_due()
+
+
+@shared_task(name=PARTITIONS_MAINTAIN)
+def partitions_maintain_task():
+    """Daily (beat): create the months ahead, drop the expired ones (README "Partitions and
+    retention"); a dropped month is audited as the worker."""
+    with audit_context(source=AuditSource.WORKER):
+        return services.partitions_maintain()

@@ -450,6 +450,18 @@ SUPPORT_QUESTION_PREFIX = env("SUPPORT_QUESTION_PREFIX", default="JS")
 KNOWLEDGE_SUGGEST_METHOD = env("KNOWLEDGE_SUGGEST_METHOD", default="auto")
 # How many suggestions the intake panel, the job page and the API show.
 KNOWLEDGE_SUGGESTIONS = env.int("KNOWLEDGE_SUGGESTIONS", default=5)
+# --- Partitions and retention (README "Partitions and retention") ---------------------------
+# Months created ahead of the current one by the daily partition task.
+PARTITIONS_AHEAD_MONTHS = env.int("PARTITIONS_AHEAD_MONTHS", default=3)
+# Whole months kept, older ones dropped (0: kept for ever). Audit events, ticket events
+# and stock movements are never dropped.
+NOTIFICATION_RETENTION_MONTHS = env.int("NOTIFICATION_RETENTION_MONTHS", default=24)
+WEBHOOK_DELIVERY_RETENTION_MONTHS = env.int("WEBHOOK_DELIVERY_RETENTION_MONTHS", default=6)
+HISTORY_RETENTION_MONTHS = env.int("HISTORY_RETENTION_MONTHS", default=0)
+for _name in ("PARTITIONS_AHEAD_MONTHS", "NOTIFICATION_RETENTION_MONTHS",
+              "WEBHOOK_DELIVERY_RETENTION_MONTHS", "HISTORY_RETENTION_MONTHS"):  # fmt: skip
+    if globals()[_name] < 0:
+        raise ImproperlyConfigured(f"{_name} must be 0 or more")
 CELERY_BEAT_SCHEDULE = {
     # On the 1st: draft last month's scorecard for every active outlet (README "Service
     # outlets and partners").
@@ -504,6 +516,11 @@ CELERY_BEAT_SCHEDULE = {
     "parts-reorder-digest": {
         "task": "parts.tasks.reorder_digest_task",
         "schedule": crontab(hour=REORDER_DIGEST_HOUR, minute=0),
+    },
+    # Daily: the months ahead of the partitioned tables, and the retention rules.
+    "partitions-maintain": {
+        "task": "aftersales.platform.tasks.partitions_maintain_task",
+        "schedule": crontab(hour=3, minute=10),
     },
     "audit-seal": {
         "task": "audits.tasks.audit_seal_task",

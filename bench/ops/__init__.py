@@ -13,6 +13,7 @@ from . import (  # noqa: F401
     knowledge,
     kpi_pages,
     outlets,
+    partitions,
     parts,
     public,
     quality_pages,

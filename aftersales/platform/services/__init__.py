@@ -1,4 +1,5 @@
-"""Every write of the platform: idempotent creates, the webhook and notification outboxes."""
+"""Every write of the platform: idempotent creates, the webhook and notification outboxes, the
+monthly partitions."""
 
 from .idempotency import IdempotencyKeyReused, idempotency_keys_purge, idempotent_create
 from .notifications import (
@@ -11,6 +12,7 @@ from .notifications import (
     notifications_redeliver_due,
     notify,
 )
+from .partitions import partitions_maintain
 from .webhooks import (
     webhook_create,
     webhook_deactivate,
@@ -33,6 +35,7 @@ __all__ = [
     "notifications_redact_customer",
     "notifications_redeliver_due",
     "notify",
+    "partitions_maintain",
     "webhook_create",
     "webhook_deactivate",
     "webhook_deliver",
