@@ -6,8 +6,9 @@ balancer or the container's own healthcheck needs neither an allowed ``Host`` no
 ``/healthz``: the process answers (no dependency is touched). ``/readyz``: the database
 answers and every migration is applied — without those a request can only fail, so the
 answer is 503 — and, reported but not failing (the platform degrades instead: reads fall
-back to the database, deliveries wait in their outbox), the broker, the cache and how far
-the SLA sweep lags behind its oldest due ticket.
+back to the database, deliveries wait in their outbox), the broker, the cache, how far
+the SLA sweep lags behind its oldest due ticket and, when one is configured, the read
+replica (down or lagging: reports are read from the primary, aftersales.replica).
 """
 
 import time
@@ -21,6 +22,7 @@ from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
+from aftersales.replica import replica_configured, replica_status, replica_usable
 from tickets.models import Ticket
 
 
@@ -78,6 +80,15 @@ def _sweep_lag():
     return f"{lag:.0f} s"
 
 
+def _replica():
+    replica_usable(refresh=True)
+    state = replica_status()
+    counters = f"{state['replica_reads']} reads served, {state['fallbacks']} fell back"
+    if not state["usable"]:
+        raise RuntimeError(f"{state['detail']} ({counters})")
+    return f"{state['detail']} ({counters})"
+
+
 @never_cache
 def healthz(request):
     return JsonResponse({"status": "ok"})
@@ -91,6 +102,9 @@ def readyz(request):
     degradable = {"broker": _timed(_broker), "cache": _timed(_cache)}
     if essential["database"]["ok"]:
         degradable["sla_sweep"] = _timed(_sweep_lag)
+    if replica_configured():
+        # Reports fall back to the primary without it: degraded, never unavailable.
+        degradable["replica"] = _timed(_replica)
     ready = all(c["ok"] for c in essential.values())
     status = "ready" if ready else "unavailable"
     if ready and not all(c["ok"] for c in degradable.values()):

@@ -12,6 +12,7 @@ from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -161,6 +162,33 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Through PgBouncer in transaction pooling (docker-compose.yml), a server connection is
+# someone else's between two transactions: no server-side cursors (named cursors live
+# across statements), and Django's persistent connections to the pooler are cheap.
+DB_POOLER = env("DB_POOLER", default="")
+if DB_POOLER not in ("", "pgbouncer"):
+    raise ImproperlyConfigured(f"DB_POOLER={DB_POOLER!r}: empty or 'pgbouncer'")
+if DB_POOLER == "pgbouncer":
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+# A streaming read replica (README "Scale-out"): reports, exports and KPI reads go there
+# inside aftersales.replica's scope while it answers and lags at most MAX_LAG seconds
+# (measured every CHECK seconds per process); else they fall back to the primary.
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL", default="")
+DATABASE_REPLICA_MAX_LAG_SECONDS = env.float("DATABASE_REPLICA_MAX_LAG_SECONDS", default=30)
+DATABASE_REPLICA_CHECK_SECONDS = env.float("DATABASE_REPLICA_CHECK_SECONDS", default=5)
+DATABASE_REPLICA_CONNECT_TIMEOUT = env.int("DATABASE_REPLICA_CONNECT_TIMEOUT", default=2)
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = env.db_url_config(DATABASE_REPLICA_URL)
+    DATABASES["replica"].update(
+        CONN_MAX_AGE=DATABASES["default"].get("CONN_MAX_AGE", 0),
+        CONN_HEALTH_CHECKS=True,
+        # The test run never creates a database there: it streams the primary's.
+        TEST={"MIRROR": "default"},
+    )
+    DATABASES["replica"].setdefault("OPTIONS", {})["connect_timeout"] = (
+        DATABASE_REPLICA_CONNECT_TIMEOUT
+    )
+DATABASE_ROUTERS = ["aftersales.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # A request's personal-data read events (audits.services.trail) commit without waiting
@@ -386,6 +414,60 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Queues by kind (README "Scale-out"): docker-compose.yml runs a worker per group, so a
+# flood of notifications or a long report never holds back the SLA sweep; `make run`'s one
+# worker consumes them all. Every task of the codebase is routed here by name
+# (tests/platform/test_queues.py fails on a task missing from the table).
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_QUEUE_NAMES = ("default", "sla", "notifications", "webhooks", "reports", "imports")
+CELERY_TASK_QUEUES = [Queue(name, routing_key=name) for name in CELERY_QUEUE_NAMES]
+CELERY_TASK_ROUTES = {
+    name: {"queue": queue}
+    for queue, names in {
+        # Clocks that must run on time whatever else is queued.
+        "sla": (
+            "tickets.tasks.sla_sweep_task",
+            "tickets.tasks.sla_notify_task",
+            "tickets.depot.tasks.turnaround_sweep_task",
+            "tickets.incidents.tasks.incidents_overdue_warn_task",
+            "tickets.knowledge.tasks.support_questions_overdue_sweep_task",
+        ),
+        # One message per customer or staff notice (bursty: a sweep can queue thousands).
+        "notifications": (
+            "aftersales.platform.tasks.notification_deliver_task",
+            "aftersales.platform.tasks.notifications_redeliver_due_task",
+            "tickets.tasks.ticket_notify_dispatch_task",
+            "technicians.tasks.certification_notify_expiry_task",
+        ),
+        # Outbound HTTP to integrators' receivers (slow or down receivers wait here).
+        "webhooks": (
+            "tickets.tasks.webhook_deliver_task",
+            "tickets.tasks.webhook_redeliver_task",
+        ),
+        # Long reads and renders: reports, rollups, the chain's walk, work order PDFs.
+        "reports": (
+            "audits.tasks.kpi_weekly_reports_generate_task",
+            "audits.tasks.audit_verify_task",
+            "audits.targets.tasks.target_sets_evaluate_due_task",
+            "technicians.outlets.tasks.scorecards_draft_last_month_task",
+            "tickets.tasks.ticket_daily_stats_refresh_task",
+            "tickets.tasks.work_order_generate_task",
+        ),
+        # What comes in from outside: the mailboxes' e-mails.
+        "imports": ("tickets.tasks.mailboxes_poll_task",),
+        # Housekeeping and daily sweeps.
+        "default": (
+            "audits.tasks.audit_seal_task",
+            "audits.tasks.corrective_actions_escalate_overdue_task",
+            "parts.tasks.reorder_digest_task",
+            "technicians.tasks.certification_expiry_sweep_task",
+            "technicians.tools.tasks.calibration_reminder_sweep_task",
+            "tickets.tasks.idempotency_keys_purge_task",
+            "tickets.warranty.tasks.contracts_sweep_task",
+        ),
+    }.items()
+    for name in names
+}
 SLA_SWEEP_INTERVAL_SECONDS = env.int("SLA_SWEEP_INTERVAL_SECONDS", default=60)
 # /readyz reports the sweep as lagging once its oldest due ticket waits longer than this.
 READYZ_SWEEP_LAG_SECONDS = env.int("READYZ_SWEEP_LAG_SECONDS", default=600)

@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, F, Func, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 
+from aftersales.replica import replica_reads
 from aftersales.roles import Role, has_role
 from audits.choices import (
     CHECKLIST_ITEMS,
@@ -238,6 +239,7 @@ def quality_audit_report(*, audit):
     }
 
 
+@replica_reads
 def kpi_rows(*, start, end, group_by, now=None):
     """KPI figures for [start, end), one row per technician, area, category or outlet (the
     technician's home outlet).
@@ -310,6 +312,7 @@ def _kpi_labels(group_by, keys):
     return {key: key for key in keys if key in TicketCategory.values}
 
 
+@replica_reads
 def kpi_report(*, start, end, group_by, now=None):
     """The report as the API and the weekly job give it: period, rows and totals."""
     rows = kpi_rows(start=start, end=end, group_by=group_by, now=now)

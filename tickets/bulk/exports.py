@@ -25,6 +25,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django_filters.filterset import filterset_factory
 
+from aftersales.replica import read_alias, reading_from_replica
 from aftersales.roles import EXPORT_ROLES, role_require
 from audits.personal import mask_value
 from audits.services import audit_record
@@ -336,7 +337,11 @@ def bulk_export(*, actor, kind, queryset, fmt, filters):
     context = ExportContext(
         contact_visible=contact_visible, now=now, tz=timezone.get_current_timezone()
     )
-    rows = kind.rows(queryset.order_by("pk"), context)
+    # The rows are read while the response streams, after this call: pinned to the
+    # replica now when it may serve them (aftersales.replica), else to the primary.
+    with reading_from_replica():
+        alias = read_alias()
+    rows = kind.rows(queryset.using(alias).order_by("pk"), context)
     filename = export_filename(kind, fmt, now=now)
     if fmt == "xlsx":
         return formats.xlsx_response(kind.columns, rows, filename=filename, title=str(kind.title))

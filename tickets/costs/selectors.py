@@ -12,10 +12,11 @@ import datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import connection
+from django.db import connections
 from django.db.models import Sum
 from django.utils import timezone
 
+from aftersales.replica import read_alias, replica_reads
 from aftersales.roles import Role, has_role, roles_of
 from parts.models import Part, TicketPart
 from technicians.models import Technician
@@ -217,7 +218,7 @@ def ticket_costs(ticket_ids):
     sql = _costs_sql("t0.id = ANY(%(ids)s)") + (  # nosec B608: constant SQL, bound ids
         " SELECT id, labour, parts, travel, outsourcing FROM c"
     )
-    with connection.cursor() as cursor:
+    with connections[read_alias()].cursor() as cursor:
         cursor.execute(sql, _params(ids=ids))
         rows = cursor.fetchall()
     return {
@@ -225,6 +226,7 @@ def ticket_costs(ticket_ids):
     }
 
 
+@replica_reads
 def cost_report(*, start, end, group_by=CostGrouping.CATEGORY):
     """The cost of the tickets completed in [start, end), grouped by ``group_by`` (a
     ``CostGrouping``): per group its ticket count, each component, the total and the cost
@@ -237,7 +239,7 @@ def cost_report(*, start, end, group_by=CostGrouping.CATEGORY):
         f" sum(outsourcing) FROM c t GROUP BY {column} ORDER BY 1 NULLS LAST"
     )
     sql = _costs_sql("t0.completed_at >= %(start)s AND t0.completed_at < %(end)s") + grouped
-    with connection.cursor() as cursor:
+    with connections[read_alias()].cursor() as cursor:
         cursor.execute(sql, _params(start=start, end=end))
         rows = cursor.fetchall()
     names = cost_group_names(group_by, [row[0] for row in rows])
@@ -288,6 +290,7 @@ def budget_months(first, last):
     return months
 
 
+@replica_reads
 def budget_vs_actual(*, first, last, start, end):
     """Budget against actual per area and cost kind for the local days [first, last]
     (``start``/``end``: the same period as instants). The budget is the sum of the months
