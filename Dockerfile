@@ -18,4 +18,5 @@ RUN SECRET_KEY=build-only-$(python -c "import secrets; print(secrets.token_urlsa
 RUN useradd --system --home /app aftersales && mkdir -p /app/var && chown -R aftersales /app/var
 USER aftersales
 EXPOSE 8000
-CMD ["gunicorn", "aftersales.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# Worker class, count and threads: aftersales/gunicorn.py (WEB_WORKER_CLASS, WEB_WORKERS, WEB_THREADS).
+CMD ["gunicorn", "-c", "python:aftersales.gunicorn", "aftersales.wsgi", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]

@@ -54,7 +54,7 @@ $(VENV)/.bench-installed: $(VENV)/.installed
 
 ## Create the bench database if needed and fill it: `make bench-data TICKETS=1000000`.
 bench-data: $(VENV)/.bench-installed
-	$(PY) -c "import psycopg2; c = psycopg2.connect('$(BENCH_URL)'.rsplit('/', 1)[0] + '/postgres'); c.autocommit = True; cur = c.cursor(); cur.execute(\"SELECT 1 FROM pg_database WHERE datname = '$(BENCH_DB)'\"); cur.fetchone() or cur.execute('CREATE DATABASE $(BENCH_DB)')"
+	$(PY) -c "import psycopg2; c = psycopg2.connect('$(BENCH_URL)'.rsplit('/', 1)[0] + '/postgres'); c.autocommit = True; cur = c.cursor(); cur.execute(\"SELECT 1 FROM pg_database WHERE datname = '$(BENCH_DB)'\"); cur.fetchone() or cur.execute('CREATE DATABASE $(BENCH_DB)'); cur.execute('ALTER DATABASE $(BENCH_DB) SET jit = off')"
 	$(BENCH_ENV) $(PY) manage.py migrate --noinput -v0
 	$(BENCH_ENV) $(PY) manage.py generate_data --tickets $(TICKETS)
 
