@@ -1,5 +1,9 @@
 """Migration operations of our own (used by the migrations; imports nothing of the apps)."""
 
+from django.contrib.postgres.operations import (
+    AddIndexConcurrently as PostgresAddIndexConcurrently,
+)
+from django.db.migrations.operations import AddIndex
 from django.db.migrations.operations.base import Operation
 
 
@@ -49,3 +53,22 @@ class AlterFieldLabels(Operation):
     @property
     def migration_name_fragment(self):
         return f"alter_{self.model_name.lower()}_labels"
+
+
+class AddIndexConcurrently(PostgresAddIndexConcurrently):
+    """``AddIndex`` built with ``CREATE INDEX CONCURRENTLY`` on PostgreSQL, so adding an
+    index to a table of millions takes no lock that stops writes (the migration must be
+    ``atomic = False``); elsewhere (SQLite: ``make run``) a plain ``AddIndex``.
+    ``django.contrib.postgres``'s operation alone fails on any other database."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_forwards(app_label, schema_editor, from_state, to_state)
+        else:
+            AddIndex.database_forwards(self, app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
+        else:
+            AddIndex.database_backwards(self, app_label, schema_editor, from_state, to_state)
