@@ -10,6 +10,7 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    Func,
     OuterRef,
     Q,
     Subquery,
@@ -342,10 +343,11 @@ def technicians_with_facts(technicians, *, ticket, day):
     year_start, year_end = training_year(day)
     training = TrainingRecord.objects.filter(
         technician_id=tech, completed_on__gte=year_start, completed_on__lte=year_end
-    ).values("technician_id")
+    ).order_by()
 
-    def total(expression):
-        return Subquery(training.annotate(total=expression).values("total"))
+    def total(column):
+        # SUM over the technician's records, no GROUP BY (one row, NULL without any).
+        return Subquery(training.values(total=Func(F(column), function="SUM")))
 
     return technicians.annotate(
         fact_covers_area=covers,
@@ -355,8 +357,8 @@ def technicians_with_facts(technicians, *, ticket, day):
             Subquery(bookings.values("technician_id").annotate(n=Count("id")).values("n")),
             Value(0),
         ),
-        fact_theory=total(Sum("theory_hours")),
-        fact_practical=total(Sum("practical_hours")),
+        fact_theory=total("theory_hours"),
+        fact_practical=total("practical_hours"),
     )
 
 
