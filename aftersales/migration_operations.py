@@ -2,6 +2,10 @@
 
 import datetime as dt
 
+from django.contrib.postgres.operations import (
+    AddIndexConcurrently as PostgresAddIndexConcurrently,
+)
+from django.db.migrations.operations import AddIndex
 from django.db.migrations.operations.base import Operation
 
 from aftersales import partitioning
@@ -106,3 +110,22 @@ class PartitionByMonth(Operation):
     @property
     def migration_name_fragment(self):
         return f"partition_{self.table}"
+
+
+class AddIndexConcurrently(PostgresAddIndexConcurrently):
+    """``AddIndex`` built with ``CREATE INDEX CONCURRENTLY`` on PostgreSQL, so adding an
+    index to a table of millions takes no lock that stops writes (the migration must be
+    ``atomic = False``); elsewhere (SQLite: ``make run``) a plain ``AddIndex``.
+    ``django.contrib.postgres``'s operation alone fails on any other database."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_forwards(app_label, schema_editor, from_state, to_state)
+        else:
+            AddIndex.database_forwards(self, app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
+        else:
+            AddIndex.database_backwards(self, app_label, schema_editor, from_state, to_state)

@@ -12,6 +12,7 @@ def _plans():
     from django.http import QueryDict
     from django.utils import timezone
 
+    from tickets.choices import OPEN_STATUSES
     from tickets.filtersets import TicketFilterSet
     from tickets.models import Customer, Ticket
     from tickets.selectors import ticket_list
@@ -31,6 +32,13 @@ def _plans():
     yield "ticket list, search by phone", listing(agent, f"search={phone}")
     yield "ticket list, search by name", listing(agent, "search=Wang Wei")
     yield "ticket list, sla_state=at_risk", listing(agent, "sla_state=at_risk")
+    # Queues in every order (issue 19 §2): the open tickets oldest first, newest first,
+    # earliest due, each from a partial index over the open tickets (ticket_open_*_id).
+    open_query = "&".join(f"status={s}" for s in OPEN_STATUSES)
+    for ordering in ("created_at", "-created_at", "response_due_at", "-dispatch_due_at"):
+        # As the API's ``?ordering=`` sends it: that column only, 51 rows (cursor pages).
+        filterset = TicketFilterSet(QueryDict(open_query), queryset=ticket_list(user=agent))
+        yield f"open tickets, ordering={ordering}", filterset.qs.order_by(ordering)[:51]
     yield "ticket list as a technician", listing(technician, "")
     yield "ticket detail", ticket_list(user=agent).filter(pk=500_000)
     yield (

@@ -28,6 +28,18 @@ class EligibilityFacts:
     in_outlet: bool = True
 
 
+# The codes as plain strings, read once: an enum member's ``.value`` is a descriptor call,
+# and the ranked list of 2,000 candidates asks the rule 2,000 times.
+_INACTIVE = Ineligibility.INACTIVE.value
+_NOT_CERTIFIED = Ineligibility.NOT_CERTIFIED.value
+_AREA_NOT_COVERED = Ineligibility.AREA_NOT_COVERED.value
+_NOT_IN_OUTLET = Ineligibility.NOT_IN_OUTLET.value
+_NOT_WORKING_DAY = Ineligibility.NOT_WORKING_DAY.value
+_ABSENT = Ineligibility.ABSENT.value
+_DAY_FULL = Ineligibility.DAY_FULL.value
+_TRAINING_INCOMPLETE = Ineligibility.TRAINING_INCOMPLETE.value
+
+
 def eligibility_reasons(*, technician, day, facts, training_blocks=False):
     """The rule, on plain facts: reason codes against sending ``technician``; empty = eligible.
 
@@ -37,21 +49,21 @@ def eligibility_reasons(*, technician, day, facts, training_blocks=False):
     """
     reasons = []
     if not technician.active:
-        reasons.append(Ineligibility.INACTIVE.value)
+        reasons.append(_INACTIVE)
     if not facts.certified:
-        reasons.append(Ineligibility.NOT_CERTIFIED.value)
+        reasons.append(_NOT_CERTIFIED)
     if not facts.covers_area:
-        reasons.append(Ineligibility.AREA_NOT_COVERED.value)
+        reasons.append(_AREA_NOT_COVERED)
     if not facts.in_outlet:
-        reasons.append(Ineligibility.NOT_IN_OUTLET.value)
+        reasons.append(_NOT_IN_OUTLET)
     if str(day.isoweekday()) not in technician.working_days:
-        reasons.append(Ineligibility.NOT_WORKING_DAY.value)
+        reasons.append(_NOT_WORKING_DAY)
     if facts.absent:
-        reasons.append(Ineligibility.ABSENT.value)
+        reasons.append(_ABSENT)
     if facts.booked >= technician.max_jobs_per_day:
-        reasons.append(Ineligibility.DAY_FULL.value)
+        reasons.append(_DAY_FULL)
     if training_blocks and not facts.training_compliant:
-        reasons.append(Ineligibility.TRAINING_INCOMPLETE.value)
+        reasons.append(_TRAINING_INCOMPLETE)
     return reasons
 
 

@@ -147,7 +147,9 @@ class ClockPlan:
     name: str
     warn_at: datetime.datetime | None
     due_at: datetime.datetime
-    level3_at: datetime.datetime
+    # None while the breach has not happened by the instant the clock is judged at: level
+    # 3 follows the breach, so it could then neither be marked nor be the next instant.
+    level3_at: datetime.datetime | None
     stopped_at: datetime.datetime | None
 
 

@@ -18,6 +18,7 @@ from . import (  # noqa: F401
     public,
     quality_pages,
     queue,
+    queue_orders,
     search,
     settlement,
     sla,

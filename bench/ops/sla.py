@@ -1,4 +1,5 @@
-"""The SLA sweep: 1,000 due tickets among a million scheduled ones."""
+"""The SLA sweep: 1,000, 10,000 and 100,000 due tickets among a million scheduled ones
+(``--only sla_sweep_1000_`` for one; ``--only sla_sweep`` all three)."""
 
 import itertools
 
@@ -9,49 +10,73 @@ from bench.harness import Operation, operation
 from tickets.services import sla_sweep
 
 DUE = 1000
+_scheduled = {}
 
 
-@operation
-def sla_sweep_1000_due(ctx):
-    """Every ticket gets a next check in the future (the partial index then holds all 1M),
-    and before each timed sweep a set of 1,000 open tickets whose clock is past its
-    warning is made due, its earlier marks forgotten (bench database only): each sweep
-    really marks warnings, breaches and escalations and re-plans the tickets."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE tickets_ticket SET next_sla_check_at = now() + interval '30 days'"
-            " WHERE next_sla_check_at IS NULL OR next_sla_check_at <= now() + interval '1 day'"
-        )
-        cursor.execute(
-            "SELECT id FROM tickets_ticket WHERE sla_paused_at IS NULL AND ("
-            "(status = 'new' AND response_warn_at < now()) OR "
-            "(status = 'triaged' AND dispatch_warn_at < now())) ORDER BY id"
-        )
-        candidates = [row[0] for row in cursor.fetchall()]
-    sets = itertools.cycle(
-        [candidates[i : i + DUE] for i in range(0, len(candidates) - DUE + 1, DUE)]
-    )
-
-    def prepare(i):
-        ids = next(sets)
+def _schedule_all():
+    """Once per run: every ticket gets a next check in the future (the partial index then
+    holds all 1M); returns the ids the sweeps make due, open tickets past a warning first
+    (the sweep's daily work), then the others by id (a sweep that ran late, or a backlog
+    after an outage: closed tickets' stopped clocks judged at their stop)."""
+    if "ids" not in _scheduled:
         with connection.cursor() as cursor:
-            cursor.execute("DELETE FROM tickets_slaevent WHERE ticket_id = ANY(%s)", [ids])
             cursor.execute(
-                "UPDATE tickets_ticket SET next_sla_check_at = now() - interval '1 minute',"
-                " escalation_level = 0 WHERE id = ANY(%s)",
-                [ids],
+                "UPDATE tickets_ticket SET next_sla_check_at = now() + interval '30 days'"
+                " WHERE next_sla_check_at IS NULL"
+                " OR next_sla_check_at <= now() + interval '1 day'"
             )
-            # The deletes above are the benchmark's own churn (production never deletes
-            # marks); fresh statistics keep them from skewing the sweep's plans.
-            cursor.execute("VACUUM ANALYZE tickets_slaevent")
+            cursor.execute(
+                "SELECT id, sla_paused_at IS NULL AND ("
+                "(status = 'new' AND response_warn_at < now()) OR "
+                "(status = 'triaged' AND dispatch_warn_at < now())) AS warned"
+                " FROM tickets_ticket ORDER BY 2 DESC, id"
+            )
+            rows = cursor.fetchall()
+        _scheduled["ids"] = [pk for pk, _warned in rows]
+        _scheduled["warned"] = sum(1 for _pk, warned in rows if warned)
+    return _scheduled["ids"], _scheduled["warned"]
 
-    return Operation(
-        name=f"SLA sweep, {DUE:,} due of 1M scheduled",
-        run=lambda i: sla_sweep(now=timezone.now()),
-        prepare=prepare,
-        iterations=5,
-        note=f"{len(candidates)} open tickets past a warning, {DUE} made due per sweep",
-    )
+
+def _sweep_op(due, iterations):
+    """Every ticket gets a next check in the future, and before each timed sweep a set
+    of ``due`` tickets is made due, its earlier marks forgotten (bench database only):
+    each sweep really marks warnings, breaches and escalations, writes the timeline,
+    audit and outbox rows, and re-plans the tickets. Per-ticket cost: median / ``due``."""
+
+    def factory(ctx):
+        ids, warned = _schedule_all()
+        pool = ids[:warned] if due <= warned else ids
+        sets = itertools.cycle([pool[i : i + due] for i in range(0, len(pool) - due + 1, due)])
+
+        def prepare(i):
+            chosen = next(sets)
+            with connection.cursor() as cursor:
+                cursor.execute("DELETE FROM tickets_slaevent WHERE ticket_id = ANY(%s)", [chosen])
+                cursor.execute(
+                    "UPDATE tickets_ticket SET next_sla_check_at = now() - interval '1 minute',"
+                    " escalation_level = 0 WHERE id = ANY(%s)",
+                    [chosen],
+                )
+                # The deletes above are the benchmark's own churn (production never deletes
+                # marks); fresh statistics keep them from skewing the sweep's plans.
+                cursor.execute("VACUUM ANALYZE tickets_slaevent")
+
+        what = "open tickets past a warning" if due <= warned else "tickets (open first)"
+        return Operation(
+            name=f"SLA sweep, {due:,} due of 1M scheduled",
+            run=lambda i: sla_sweep(now=timezone.now()),
+            prepare=prepare,
+            iterations=iterations,
+            note=f"{due} made due per sweep among {len(pool)} {what}",
+        )
+
+    factory.__name__ = f"sla_sweep_{due}_due"
+    return factory
+
+
+sla_sweep_1000_due = operation(_sweep_op(DUE, 5))
+sla_sweep_10000_due = operation(_sweep_op(10_000, 3))
+sla_sweep_100000_due = operation(_sweep_op(100_000, 1))
 
 
 @operation

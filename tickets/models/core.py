@@ -336,6 +336,18 @@ STATUS_RANK = Case(
 )
 
 
+IS_OPEN = Q(status__in=OPEN_STATUSES)
+# The column sort keys with a partial index over the open tickets, ``ticket_open_<name>_id``
+# (the expression keys, status rank and SLA due, have theirs too).
+OPEN_SORT_FIELDS = (
+    ("created", "created_at"),
+    ("updated", "updated_at"),
+    ("response_due", "response_due_at"),
+    ("dispatch_due", "dispatch_due_at"),
+    ("priority", "priority"),
+)
+
+
 class TicketQuerySet(models.QuerySet):
     def open(self):
         return self.filter(status__in=OPEN_STATUSES)
@@ -622,6 +634,19 @@ class Ticket(ChoiceLabelsMixin, models.Model):
             models.Index(STATUS_RANK, F("id"), name="ticket_status_rank_id"),
             models.Index(SLA_DUE, F("id"), name="ticket_sla_due_id"),
             models.Index(fields=["owner", "id"], name="ticket_owner_id"),
+            # Queues in every order (issue 19): the open tickets are a few thousand of a
+            # million and mostly the newest, so an ascending sort (oldest first, earliest
+            # due, P1 first) over the whole-table index walks past the closed rows before it
+            # finds one open. These hold the open rows only, one per sort key the API's
+            # ``ordering`` and the queue's ``sort`` offer, each with the id as tie-breaker.
+            *(
+                models.Index(fields=[field, "id"], name=f"ticket_open_{name}_id", condition=IS_OPEN)
+                for name, field in OPEN_SORT_FIELDS
+            ),
+            models.Index(
+                STATUS_RANK, F("id"), name="ticket_open_status_rank_id", condition=IS_OPEN
+            ),
+            models.Index(SLA_DUE, F("id"), name="ticket_open_sla_due_id", condition=IS_OPEN),
             # "My open tickets", counted on every list page: the few open rows per owner.
             models.Index(
                 fields=["owner"], name="ticket_open_owner", condition=Q(status__in=OPEN_STATUSES)
