@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "tickets.depot",
     "tickets.incidents",
     "tickets.surveys",
+    # Issue 19: the KPI report's daily rollups.
+    "tickets.rollups",
     "technicians.tools",
     "audits.targets",
 ]
@@ -400,6 +402,15 @@ AUDIT_CHECKPOINT_FILE = env("AUDIT_CHECKPOINT_FILE", default="")
 TICKET_STATS_REFRESH_SECONDS = env.int("TICKET_STATS_REFRESH_SECONDS", default=300)
 TICKET_STATS_REFRESH_DAYS = env.int("TICKET_STATS_REFRESH_DAYS", default=14)
 
+# The KPI report's daily rollups (tickets.rollups; README "KPI reports", "Rollups"): beat
+# recomputes today, yesterday and the days made dirty every KPI_ROLLUP_REFRESH_SECONDS,
+# looking for writes from KPI_ROLLUP_OVERLAP_SECONDS before its last run (late commits),
+# and for SLA clocks that passed their due instant among the tickets of the last
+# KPI_ROLLUP_SLA_LOOKBACK_DAYS days.
+KPI_ROLLUP_REFRESH_SECONDS = env.int("KPI_ROLLUP_REFRESH_SECONDS", default=300)
+KPI_ROLLUP_OVERLAP_SECONDS = env.int("KPI_ROLLUP_OVERLAP_SECONDS", default=300)
+KPI_ROLLUP_SLA_LOOKBACK_DAYS = env.int("KPI_ROLLUP_SLA_LOOKBACK_DAYS", default=60)
+
 # E-mail intake (README, "E-mail intake"): beat polls the enabled mailboxes (admin
 # records, tickets.Mailbox) this often; at most EMAIL_INTAKE_BATCH messages per mailbox
 # and poll, each IMAP command waiting at most EMAIL_INTAKE_TIMEOUT_SECONDS; a poll holds
@@ -496,6 +507,10 @@ CELERY_BEAT_SCHEDULE = {
     "kpi-weekly-reports": {
         "task": "audits.tasks.kpi_weekly_reports_generate_task",
         "schedule": crontab(minute=0, hour=6, day_of_week="mon"),
+    },
+    "kpi-rollups-refresh": {  # the KPI report's daily rollups (tickets.rollups)
+        "task": "tickets.rollups.tasks.kpi_rollups_refresh_task",
+        "schedule": float(KPI_ROLLUP_REFRESH_SECONDS),
     },
     "ticket-daily-stats-refresh": {  # the control room's charts (TicketDailyStat)
         "task": "tickets.tasks.ticket_daily_stats_refresh_task",
