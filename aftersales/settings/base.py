@@ -390,6 +390,11 @@ AUDIT_SEAL_INTERVAL_SECONDS = env.int("AUDIT_SEAL_INTERVAL_SECONDS", default=5)
 # How often beat walks the whole chain (audits.tasks.audit_verify_task) and records the
 # verdict the audit-trail page shows; a full walk reads every sealed event.
 AUDIT_VERIFY_INTERVAL_SECONDS = env.int("AUDIT_VERIFY_INTERVAL_SECONDS", default=3600)
+# Between full walks, beat verifies the events sealed since the last clean verification
+# (audit_verify --incremental) this often; 0 turns it off.
+AUDIT_VERIFY_INCREMENTAL_INTERVAL_SECONDS = env.int(
+    "AUDIT_VERIFY_INCREMENTAL_INTERVAL_SECONDS", default=300
+)
 # The key of the chain's anchor (checkpoint signatures, row MACs; audits.anchor). Empty:
 # derived from SECRET_KEY. Keep it out of the database's reach (environment, a secret).
 AUDIT_CHECKPOINT_KEY = env("AUDIT_CHECKPOINT_KEY", default="")
@@ -504,6 +509,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "audits.tasks.audit_verify_task",
         "schedule": float(AUDIT_VERIFY_INTERVAL_SECONDS),
     },
+    **(
+        {
+            "audit-verify-incremental": {
+                "task": "audits.tasks.audit_verify_task",
+                "schedule": float(AUDIT_VERIFY_INCREMENTAL_INTERVAL_SECONDS),
+                "kwargs": {"incremental": True},
+            }
+        }
+        if AUDIT_VERIFY_INCREMENTAL_INTERVAL_SECONDS
+        else {}
+    ),
     "kpi-weekly-reports": {
         "task": "audits.tasks.kpi_weekly_reports_generate_task",
         "schedule": crontab(minute=0, hour=6, day_of_week="mon"),
