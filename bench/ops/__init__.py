@@ -16,6 +16,7 @@ from . import (  # noqa: F401
     public,
     quality_pages,
     queue,
+    rollups,
     search,
     settlement,
     sla,

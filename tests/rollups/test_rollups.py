@@ -23,7 +23,7 @@ from audits.quality.selectors import (
 from tests.parts.factories import LocationFactory
 from tests.tickets.factories import AreaFactory, ProductFactory, TechnicianFactory, make_ticket
 from tickets.models import Ticket, TicketEvent
-from tickets.rollups.models import KpiDailyRollup
+from tickets.rollups.models import KpiDailyRollup, KpiMonthlyRollup
 from tickets.rollups.services import kpi_rollups_recompute, kpi_rollups_refresh
 from tickets.selectors import kpi_closed_figures, kpi_opened_figures
 
@@ -165,9 +165,18 @@ def apply(step, world, tickets):
 
 
 def stored():
+    """Every rollup row's counts: the daily rows and the whole months'."""
     return {
-        (r.day, r.dimension, r.key_id, r.key_code): tuple(getattr(r, f) for f in FIGURES)
-        for r in KpiDailyRollup.objects.all()
+        **{
+            (r.day, r.dimension, r.key_id, r.key_code): tuple(getattr(r, f) for f in FIGURES)
+            for r in KpiDailyRollup.objects.all()
+        },
+        **{
+            ("month", r.month, r.dimension, r.key_id, r.key_code): tuple(
+                getattr(r, f) for f in FIGURES
+            )
+            for r in KpiMonthlyRollup.objects.all()
+        },
     }
 
 
@@ -205,7 +214,7 @@ def check_history(world, history, start):
     now += datetime.timedelta(minutes=5)
     kpi_rollups_refresh(now=now)
     incremental = stored()
-    days = sorted({day for day, *_ in incremental})
+    days = sorted(KpiDailyRollup.objects.values_list("day", flat=True).distinct())
     assert ticket_days() <= set(days)  # every day with a ticket is rolled up
     kpi_rollups_recompute(days=days, now=now)
     assert stored() == incremental  # the incremental rollups = a full recomputation
@@ -298,8 +307,13 @@ def test_the_report_reads_the_rollups_in_the_same_queries_whatever_the_period(
                 status="closed")  # fmt: skip
     call_command("rollups_rebuild", "--from", "2026-03-01", "--to", "2026-11-30")
     assert KpiDailyRollup.objects.filter(dimension="day").count() == 275
+    # The whole months (March to November), each the sum of its days.
+    assert KpiMonthlyRollup.objects.filter(dimension="day").count() == 9
+    march = KpiMonthlyRollup.objects.get(dimension="day", month=datetime.date(2026, 3, 1))
+    assert march.closed == Ticket.objects.filter(closed_at__lt=_day(30)).count() == 4
     now = _day(300)
-    for days in (7, 270):  # a week, nine months (days before today: all rolled up)
+    # A week (days), nine months (months, and the days of the partial first and last).
+    for days in (7, 270):
         end = local_day_bounds(_day(days).date())[0]
         start = local_day_bounds(_day(0).date())[0]
         with django_assert_num_queries(2):  # rollups, labels: nothing left to read live

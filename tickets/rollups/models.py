@@ -13,19 +13,12 @@ class RollupDimension(models.TextChoices):
     DAY = "day", _("Day")
 
 
-class KpiDailyRollup(models.Model):
-    """One local day (``TIME_ZONE``) × one technician, area or category: the additive
-    counts of the KPI report (``tickets.selectors.kpi_opened_conditions`` and
-    ``kpi_closed_conditions``), never a percentage or an average.
+class KpiCounts(models.Model):
+    """The additive counts of the KPI report (``tickets.selectors.kpi_opened_conditions``
+    and ``kpi_closed_conditions``) of one span × one technician, area or category, never a
+    percentage or an average. ``key_id`` is the technician's or area's id (None: tickets
+    without one); ``key_code`` the category."""
 
-    Tickets *opened* that day give ``opened`` … ``dispatch_met`` (the SLA clocks as of
-    ``refreshed_at``); tickets *closed* that day give ``closed`` … ``complete_records``.
-    ``key_id`` is the technician's or area's id (None: tickets without one); ``key_code``
-    the category. The outlet report sums the technicians' rows by their home outlet at
-    read time, so moving a technician moves their history as the live report does.
-    """
-
-    day = models.DateField(verbose_name=_("day"))
     dimension = models.CharField(
         max_length=16, choices=RollupDimension.choices, verbose_name=_("dimension")
     )
@@ -53,6 +46,21 @@ class KpiDailyRollup(models.Model):
     refreshed_at = models.DateTimeField(verbose_name=_("refreshed at"))
 
     class Meta:
+        abstract = True
+
+
+class KpiDailyRollup(KpiCounts):
+    """One local day (``TIME_ZONE``) × one technician, area or category.
+
+    Tickets *opened* that day give ``opened`` … ``dispatch_met`` (the SLA clocks as of
+    ``refreshed_at``); tickets *closed* that day give ``closed`` … ``complete_records``.
+    The outlet report sums the technicians' rows by their home outlet at read time, so
+    moving a technician moves their history as the live report does.
+    """
+
+    day = models.DateField(verbose_name=_("day"))
+
+    class Meta:
         verbose_name = _("daily KPI rollup")
         verbose_name_plural = _("daily KPI rollups")
         constraints = [
@@ -66,6 +74,28 @@ class KpiDailyRollup(models.Model):
 
     def __str__(self):
         return f"{self.day} {self.dimension} {self.key_id or self.key_code}"
+
+
+class KpiMonthlyRollup(KpiCounts):
+    """The sums of a whole month's daily rows, written only once every day of the month
+    is rolled up (``month`` is its first day), so a report over two years reads 24
+    months' rows and the daily rows of its partial months only."""
+
+    month = models.DateField(verbose_name=_("month"))
+
+    class Meta:
+        verbose_name = _("monthly KPI rollup")
+        verbose_name_plural = _("monthly KPI rollups")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dimension", "month", "key_id", "key_code"],
+                name="kpimonthlyrollup_key",
+                nulls_distinct=False,
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.dimension} {self.key_id or self.key_code}"
 
 
 class RollupWatermark(models.Model):

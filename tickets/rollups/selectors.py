@@ -19,7 +19,7 @@ from technicians.models import Technician
 from tickets.models import Ticket
 from tickets.selectors import kpi_closed_conditions, kpi_opened_conditions
 
-from .models import KpiDailyRollup, RollupDimension
+from .models import KpiDailyRollup, KpiMonthlyRollup, RollupDimension
 from .services import CLOSED_COLUMNS, OPENED_COLUMNS, supported
 
 # The ticket field a grouping keys on, live (the outlet: the technician's home outlet).
@@ -44,9 +44,44 @@ def _whole_days(start, end, today):
     return first, min(last, today - datetime.timedelta(days=1))
 
 
+_ROLLED_UP = """
+WITH months AS (
+    SELECT month FROM {monthly}
+    WHERE dimension = 'day' AND month >= %(m_first)s AND month <= %(m_last)s
+), gaps AS (  -- months inside the period without monthly rows: read their days
+    SELECT generate_series(%(m_first)s::date, %(m_last)s::date, interval '1 month')::date
+        AS month
+    EXCEPT SELECT month FROM months
+), spans AS (
+    SELECT 'month' AS span, dimension, key_id, key_code, month AS day, {columns}
+    FROM {monthly}
+    WHERE dimension IN (%(dimension)s, 'day') AND month >= %(m_first)s AND month <= %(m_last)s
+    UNION ALL
+    SELECT 'day', dimension, key_id, key_code, day, {columns}
+    FROM {daily}
+    WHERE dimension IN (%(dimension)s, 'day')
+      AND (day BETWEEN %(first)s AND %(head_last)s OR day BETWEEN %(tail_first)s AND %(last)s)
+    UNION ALL
+    SELECT 'day', d.dimension, d.key_id, d.key_code, d.day, {gap_columns}
+    FROM gaps JOIN {daily} d
+      ON d.dimension IN (%(dimension)s, 'day') AND d.day >= gaps.month
+     AND d.day < (gaps.month + interval '1 month')::date
+)
+SELECT r.dimension = 'day', CASE WHEN r.dimension = 'day' THEN NULL ELSE {key} END,
+       CASE WHEN r.dimension = 'day' THEN r.day END, r.span, {sums}
+FROM spans r {join}
+GROUP BY 1, 2, 3, 4
+"""
+
+
+def _month_days(month):
+    following = (month + datetime.timedelta(days=32)).replace(day=1)
+    return [month + datetime.timedelta(days=n) for n in range((following - month).days)]
+
+
 def _rolled_up(group_by, first, last):
-    """(figures per key, the rolled-up days) over first … last, in one query."""
-    table = KpiDailyRollup._meta.db_table
+    """(figures per key, the rolled-up days) over first … last, in one query: the months
+    lying wholly inside from the monthly rows, the other days from the daily rows."""
     if group_by == "outlet":
         key = "t.home_outlet_id"
         join = f"LEFT JOIN {Technician._meta.db_table} t ON t.id = r.key_id"
@@ -55,23 +90,43 @@ def _rolled_up(group_by, first, last):
         key = "NULLIF(r.key_code, '')" if group_by == "category" else "r.key_id"
         join = ""
         dimension = group_by
-    sql = (
-        f"SELECT r.dimension = 'day' AS marker, "  # nosec B608
-        f"CASE WHEN r.dimension = 'day' THEN NULL ELSE {key} END AS k, "
-        "CASE WHEN r.dimension = 'day' THEN r.day END AS d, "
-        f"{', '.join(f'SUM(r.{c})' for c in COLUMNS)} "
-        f"FROM {table} r {join} "
-        "WHERE r.dimension IN (%s, 'day') AND r.day BETWEEN %s AND %s "
-        "GROUP BY 1, 2, 3"
+    m_first = first if first.day == 1 else (first + datetime.timedelta(days=32)).replace(day=1)
+    m_last = (last + datetime.timedelta(days=1)).replace(day=1) - datetime.timedelta(days=1)
+    m_last = m_last.replace(day=1)  # the last month ending on or before ``last``
+    one = datetime.timedelta(days=1)
+    if m_first <= m_last:  # whole months, and the days before and after them
+        head_last = m_first - one
+        tail_first = (m_last + datetime.timedelta(days=32)).replace(day=1)
+    else:  # no whole month: every day
+        head_last, tail_first = last, last + one
+    sql = _ROLLED_UP.format(
+        monthly=KpiMonthlyRollup._meta.db_table,
+        daily=KpiDailyRollup._meta.db_table,
+        columns=", ".join(COLUMNS),
+        gap_columns=", ".join(f"d.{c}" for c in COLUMNS),
+        sums=", ".join(f"SUM(r.{c})" for c in COLUMNS),
+        key=key,
+        join=join,
     )
+    params = {
+        "dimension": str(dimension),
+        "first": first,
+        "last": last,
+        "m_first": m_first,
+        "m_last": m_last,
+        "head_last": head_last,
+        "tail_first": tail_first,
+    }
     figures, days = {}, []
     with connection.cursor() as cursor:
-        cursor.execute(sql, [str(dimension), first, last])
-        for marker, key_value, day, *sums in cursor.fetchall():
+        cursor.execute(sql, params)
+        for marker, key_value, day, span, *sums in cursor.fetchall():
             if marker:
-                days.append(day)
-            else:
-                figures[key_value] = dict(zip(COLUMNS, (int(v) for v in sums), strict=True))
+                days.extend(_month_days(day) if span == "month" else [day])
+                continue
+            counts = figures.setdefault(key_value, dict.fromkeys(COLUMNS, 0))
+            for column, value in zip(COLUMNS, sums, strict=True):
+                counts[column] += int(value)
     return figures, days
 
 

@@ -27,7 +27,7 @@ from tickets.selectors import (
     kpi_opened_conditions,
 )
 
-from .models import KpiDailyRollup, RollupWatermark
+from .models import KpiDailyRollup, KpiMonthlyRollup, RollupWatermark
 
 WATERMARK = "kpi"
 OPENED_COLUMNS = (
@@ -159,7 +159,48 @@ def kpi_rollups_recompute(*, days, now=None):
             "ON CONFLICT ON CONSTRAINT kpidailyrollup_key DO NOTHING",
             [timezone.now(), days],
         )
+        _recompute_months(cursor, sorted({day.replace(day=1) for day in days}))
     return len(days)
+
+
+_MONTHS = """
+INSERT INTO {monthly} (month, dimension, key_id, key_code, {columns}, refreshed_at)
+SELECT date_trunc('month', r.day)::date, r.dimension, r.key_id, r.key_code, {sums},
+       MAX(r.refreshed_at)
+FROM {daily} r
+WHERE r.day >= %(first)s AND r.day < %(end)s
+  AND date_trunc('month', r.day)::date IN (
+    SELECT date_trunc('month', d.day)::date FROM {daily} d
+    WHERE d.dimension = 'day' AND d.day >= %(first)s AND d.day < %(end)s
+    GROUP BY 1
+    HAVING count(*) = extract(
+        day FROM date_trunc('month', min(d.day)) + interval '1 month' - interval '1 day'))
+  AND date_trunc('month', r.day)::date = ANY(%(months)s)
+GROUP BY 1, 2, 3, 4
+"""
+
+
+def _recompute_months(cursor, months):
+    """Replace the monthly rows of ``months`` by the sums of their daily rows, for the
+    months whose every day is rolled up (the others get none: the reader takes their
+    days)."""
+    monthly, daily = KpiMonthlyRollup._meta.db_table, KpiDailyRollup._meta.db_table
+    cursor.execute(f"DELETE FROM {monthly} WHERE month = ANY(%s)", [months])  # nosec B608
+    columns = OPENED_COLUMNS + CLOSED_COLUMNS
+    last = months[-1]
+    cursor.execute(
+        _MONTHS.format(
+            monthly=monthly,
+            daily=daily,
+            columns=", ".join(columns),
+            sums=", ".join(f"SUM(r.{c})" for c in columns),
+        ),
+        {
+            "first": months[0],
+            "end": (last + datetime.timedelta(days=32)).replace(day=1),
+            "months": months,
+        },
+    )
 
 
 _DIRTY = """
@@ -234,9 +275,9 @@ def kpi_rollups_refresh(*, now=None):
     return days
 
 
-def kpi_rollups_rebuild(*, first, last, now=None, chunk_days=31):
+def kpi_rollups_rebuild(*, first, last, now=None):
     """Recompute every day of ``first`` … ``last`` (a backfill or a full recomputation),
-    one transaction per ``chunk_days``; return the number of days written. Sets the
+    one transaction per calendar month; return the number of days written. Sets the
     watermark when there is none, so the refresh carries on from here."""
     if not supported():
         return 0
@@ -244,7 +285,8 @@ def kpi_rollups_rebuild(*, first, last, now=None, chunk_days=31):
     written = 0
     day = first
     while day <= last:
-        chunk_last = min(last, day + datetime.timedelta(days=chunk_days - 1))
+        next_month = (day.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
+        chunk_last = min(last, next_month - datetime.timedelta(days=1))
         written += kpi_rollups_recompute(
             days=[day + datetime.timedelta(days=i) for i in range((chunk_last - day).days + 1)],
             now=now,

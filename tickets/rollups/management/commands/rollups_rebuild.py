@@ -23,7 +23,7 @@ def _day(value):
 class Command(BaseCommand):
     help = (
         "Recompute the daily KPI rollups of the local days --from … --to (default: from the "
-        "first ticket's day to today): the backfill after installing, or a full "
+        "first day of the first ticket's month to today): the backfill after installing, or a full "
         "recomputation. One transaction per month; readers see old or new days."
     )
 
@@ -39,7 +39,8 @@ class Command(BaseCommand):
         if first is None:
             oldest = Ticket.objects.order_by("created_at").values_list("created_at", flat=True)
             oldest = oldest.first()
-            first = timezone.localdate(oldest) if oldest else today
+            # From the first of its month, so that month is whole (a monthly row).
+            first = (timezone.localdate(oldest) if oldest else today).replace(day=1)
         if first > last:
             raise CommandError(f"--from {first} is after --to {last}.")
         started = timezone.now()
