@@ -194,8 +194,16 @@ def _write_seals(updates):
             )
 
 
-def audit_verify(*, chunk_size=5000, checkpoints=()):
+def audit_verify(*, chunk_size=5000, checkpoints=(), incremental=False):
     """Walk the sealed chain in ``seal_seq`` order; return a report dict.
+
+    ``incremental``: start from the position the last clean verification recorded
+    (``verified_position``: its ``head_seq`` and ``head`` hash, kept in the trail itself)
+    instead of the genesis, so a run reads only the events sealed since; the row at that
+    position must still carry that hash, and the checkpoints behind it are compared with
+    their rows directly. Without a recorded position it walks the whole chain. A row
+    altered *before* the position is found by the full walk only: run it too (beat, less
+    often). ``from_seq`` says where the walk started (0: the genesis).
 
     ``ok`` is False at the first broken link: a row whose content no longer matches its
     hash (altered by hand), whose ``prev_hash`` is not the previous row's hash, or a gap
@@ -217,10 +225,35 @@ def audit_verify(*, chunk_size=5000, checkpoints=()):
         if outermost and connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        return _verify(chunk_size, checkpoints)
+        start = verified_position() if incremental else None
+        return _verify(chunk_size, checkpoints, start)
 
 
-def _verify(chunk_size, exported):
+def verified_position():
+    """``(seal_seq, hash)`` of the chain's head as the latest clean verification recorded
+    it (``audits.services.audit_verification_record``: an ``audit.chain_verified`` event,
+    itself in the chain and under its row MAC), or None. A record whose MAC no longer
+    matches is no position to trust: None (the walk starts from the genesis)."""
+    from .services.verification import CHAIN_OBJECT_TYPE, VERIFIED
+
+    record = (
+        AuditEvent.objects.filter(
+            action=VERIFIED, object_type=CHAIN_OBJECT_TYPE, changes__ok=True,
+            changes__has_key="head_seq",
+        )
+        .order_by("-created_at", "-id")
+        .values(*HASHED_FIELDS, "row_mac")
+        .first()
+    )  # fmt: skip
+    if record is None or not record["row_mac"] or not event_mac_matches(_utc(record)):
+        return None
+    changes = record["changes"]
+    if not changes.get("head_seq") or len(changes.get("head") or "") != 64:
+        return None
+    return int(changes["head_seq"]), changes["head"]
+
+
+def _verify(chunk_size, exported, start=None):
     latest = checkpoint_latest()
     anchors = [_Anchor(latest, "database", exact=True)] if latest else []
     anchors += [_Anchor(checkpoint, source) for source, checkpoint in exported]
@@ -228,9 +261,39 @@ def _verify(chunk_size, exported):
     for anchor in anchors:
         watched.setdefault(anchor.checkpoint.seal_seq, []).append(anchor)
     prev, expected_seq, checked = GENESIS, 1, 0
-    altered, unsigned = [], 0
+    altered, unsigned, from_seq = [], 0, 0
+    if start is not None:
+        from_seq, prev = start
+        expected_seq = from_seq + 1
+        behind = {seq for seq in watched if seq <= from_seq} | {from_seq}
+        found = {
+            row["seal_seq"]: _utc(row)
+            for row in AuditEvent.objects.filter(seal_seq__in=behind).values(
+                *HASHED_FIELDS, "seal_seq", "prev_hash", "hash"
+            )
+        }
+        hashes = {seq: row["hash"] for seq, row in found.items()}
+        here = found.get(from_seq)
+        if here is None or here["hash"] != prev or row_hash(here["prev_hash"], here) != prev:
+            return {
+                "ok": False,
+                "checked": 0,
+                "from_seq": from_seq,
+                "broken": {
+                    "id": AuditEvent.objects.filter(seal_seq=from_seq)
+                    .values_list("id", flat=True)
+                    .first(),
+                    "seal_seq": from_seq,
+                    "reason": "the row at the last verified position was altered or deleted "
+                    "(run the full verification)",
+                },
+                "unsealed": AuditEvent.objects.filter(seal_seq__isnull=True).count(),
+            }
+        for seq in behind & set(watched):
+            for anchor in watched[seq]:
+                anchor.reached(hashes.get(seq))
     rows = (
-        AuditEvent.objects.filter(seal_seq__isnull=False)
+        AuditEvent.objects.filter(seal_seq__isnull=False, seal_seq__gt=from_seq)
         .order_by("seal_seq")
         .values(*HASHED_FIELDS, "seal_seq", "prev_hash", "hash", "seal_flag")
         .iterator(chunk_size=chunk_size)
@@ -248,6 +311,7 @@ def _verify(chunk_size, exported):
             return {
                 "ok": False,
                 "checked": checked,
+                "from_seq": from_seq,
                 "broken": {"id": row["id"], "seal_seq": row["seal_seq"], "reason": reason},
                 "unsealed": AuditEvent.objects.filter(seal_seq__isnull=True).count(),
             }
@@ -260,9 +324,10 @@ def _verify(chunk_size, exported):
             for anchor in watched[row["seal_seq"]]:
                 anchor.reached(row["hash"])
         prev, expected_seq, checked = row["hash"], expected_seq + 1, checked + 1
+    head_seq = expected_seq - 1
     for anchor in anchors:
-        anchor.finish(head_seq=checked, head_hash=prev)
-    if latest is None and checked:
+        anchor.finish(head_seq=head_seq, head_hash=prev)
+    if latest is None and head_seq:
         anchors.append(_Anchor(None, "database"))
     unsealed = 0
     pending = (
@@ -279,6 +344,8 @@ def _verify(chunk_size, exported):
     return {
         "ok": not altered and all(report["ok"] for report in anchor_reports),
         "checked": checked,
+        "from_seq": from_seq,
+        "head_seq": head_seq,
         "head": prev,
         "broken": None,
         "unsealed": unsealed,

@@ -16,10 +16,12 @@ def audit_seal_task():
 
 
 @shared_task
-def audit_verify_task():
+def audit_verify_task(incremental=False):
     """Walk the whole chain and record the verdict in the trail (beat, every
-    AUDIT_VERIFY_INTERVAL_SECONDS): the audit-trail page shows the latest one."""
+    AUDIT_VERIFY_INTERVAL_SECONDS): the audit-trail page shows the latest one.
+    ``incremental`` (beat, every AUDIT_VERIFY_INCREMENTAL_INTERVAL_SECONDS): only the
+    events sealed since the last clean verification."""
     with audit_context(source=AuditSource.WORKER):
-        report = audit_verify()
+        report = audit_verify(incremental=incremental)
         audit_verification_record(report=report)
         return report["ok"]

@@ -485,37 +485,55 @@ def kpi_pct(part, whole):
     return round(100 * part / whole, 1) if whole else None
 
 
+def kpi_opened_conditions(*, now=None):
+    """Which tickets *opened* in a period count towards each KPI figure, as filters: the
+    one definition the live figures below and the daily rollups (``tickets.rollups``)
+    share."""
+    decided, met = sla_clock_qs(now=now or timezone.now())
+    return {
+        "complaints": Q(category=TicketCategory.COMPLAINT),
+        "response_decided": decided["response"],
+        "response_met": met["response"],
+        "dispatch_decided": decided["dispatch"],
+        "dispatch_met": met["dispatch"],
+    }
+
+
+def kpi_closed_conditions():
+    """Which tickets *closed* in a period count towards each KPI figure, as filters, and
+    the satisfaction answer of a ticket (follow-up answer, else the confirmation's)."""
+    marks = first_time_fix_marks()
+    return {
+        "first_time_fixes": Q(~marks["refused"], ~marks["repeated"]),
+        "complete_records": ~Q(fault_code="")
+        & ~Q(confirmation_signature="")
+        & (Q(satisfaction__isnull=False) | Q(follow_up_satisfaction__isnull=False)),
+    }, Coalesce("follow_up_satisfaction", "satisfaction")
+
+
 def kpi_opened_figures(*, now=None):
     """The KPI counts over tickets *opened* in a period, as ``annotate()`` arguments: the
     one definition the report (``kpi_rows``) and a technician's weeks
     (``audits.quality.performance``) and the outlets' scorecards share."""
-    decided, met = sla_clock_qs(now=now or timezone.now())
     return {
         "opened": Count("id"),
-        "complaints": Count("id", filter=Q(category=TicketCategory.COMPLAINT)),
-        "response_decided": Count("id", filter=decided["response"]),
-        "response_met": Count("id", filter=met["response"]),
-        "dispatch_decided": Count("id", filter=decided["dispatch"]),
-        "dispatch_met": Count("id", filter=met["dispatch"]),
+        **{
+            name: Count("id", filter=condition)
+            for name, condition in kpi_opened_conditions(now=now).items()
+        },
     }
 
 
 def kpi_closed_figures():
     """The KPI counts over tickets *closed* in a period, as ``annotate()`` arguments (see
     ``kpi_opened_figures``)."""
-    marks = first_time_fix_marks()
-    satisfaction = Coalesce("follow_up_satisfaction", "satisfaction")
+    conditions, satisfaction = kpi_closed_conditions()
     return {
         "closed": Count("id"),
-        "first_time_fixes": Count("id", filter=Q(~marks["refused"], ~marks["repeated"])),
+        "first_time_fixes": Count("id", filter=conditions["first_time_fixes"]),
         "avg_satisfaction": Avg(satisfaction),
         "satisfaction_answers": Count(satisfaction),
-        "complete_records": Count(
-            "id",
-            filter=~Q(fault_code="")
-            & ~Q(confirmation_signature="")
-            & (Q(satisfaction__isnull=False) | Q(follow_up_satisfaction__isnull=False)),
-        ),
+        "complete_records": Count("id", filter=conditions["complete_records"]),
     }
 
 

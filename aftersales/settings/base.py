@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "tickets.depot",
     "tickets.incidents",
     "tickets.surveys",
+    # Issue 19: the KPI report's daily rollups.
+    "tickets.rollups",
     "technicians.tools",
     "audits.targets",
 ]
@@ -452,6 +454,7 @@ CELERY_TASK_ROUTES = {
             "technicians.outlets.tasks.scorecards_draft_last_month_task",
             "tickets.tasks.ticket_daily_stats_refresh_task",
             "tickets.tasks.work_order_generate_task",
+            "tickets.rollups.tasks.kpi_rollups_refresh_task",
         ),
         # What comes in from outside: the mailboxes' e-mails.
         "imports": ("tickets.tasks.mailboxes_poll_task",),
@@ -464,6 +467,7 @@ CELERY_TASK_ROUTES = {
             "technicians.tools.tasks.calibration_reminder_sweep_task",
             "tickets.tasks.idempotency_keys_purge_task",
             "tickets.warranty.tasks.contracts_sweep_task",
+            "aftersales.platform.tasks.partitions_maintain_task",
         ),
     }.items()
     for name in names
@@ -490,6 +494,11 @@ AUDIT_SEAL_INTERVAL_SECONDS = env.int("AUDIT_SEAL_INTERVAL_SECONDS", default=5)
 # How often beat walks the whole chain (audits.tasks.audit_verify_task) and records the
 # verdict the audit-trail page shows; a full walk reads every sealed event.
 AUDIT_VERIFY_INTERVAL_SECONDS = env.int("AUDIT_VERIFY_INTERVAL_SECONDS", default=3600)
+# Between full walks, beat verifies the events sealed since the last clean verification
+# (audit_verify --incremental) this often; 0 turns it off.
+AUDIT_VERIFY_INCREMENTAL_INTERVAL_SECONDS = env.int(
+    "AUDIT_VERIFY_INCREMENTAL_INTERVAL_SECONDS", default=300
+)
 # The key of the chain's anchor (checkpoint signatures, row MACs; audits.anchor). Empty:
 # derived from SECRET_KEY. Keep it out of the database's reach (environment, a secret).
 AUDIT_CHECKPOINT_KEY = env("AUDIT_CHECKPOINT_KEY", default="")
@@ -501,6 +510,15 @@ AUDIT_CHECKPOINT_FILE = env("AUDIT_CHECKPOINT_FILE", default="")
 # TICKET_STATS_REFRESH_DAYS days every TICKET_STATS_REFRESH_SECONDS (README, "Control room").
 TICKET_STATS_REFRESH_SECONDS = env.int("TICKET_STATS_REFRESH_SECONDS", default=300)
 TICKET_STATS_REFRESH_DAYS = env.int("TICKET_STATS_REFRESH_DAYS", default=14)
+
+# The KPI report's daily rollups (tickets.rollups; README "KPI reports", "Rollups"): beat
+# recomputes today, yesterday and the days made dirty every KPI_ROLLUP_REFRESH_SECONDS,
+# looking for writes from KPI_ROLLUP_OVERLAP_SECONDS before its last run (late commits),
+# and for SLA clocks that passed their due instant among the tickets of the last
+# KPI_ROLLUP_SLA_LOOKBACK_DAYS days.
+KPI_ROLLUP_REFRESH_SECONDS = env.int("KPI_ROLLUP_REFRESH_SECONDS", default=300)
+KPI_ROLLUP_OVERLAP_SECONDS = env.int("KPI_ROLLUP_OVERLAP_SECONDS", default=300)
+KPI_ROLLUP_SLA_LOOKBACK_DAYS = env.int("KPI_ROLLUP_SLA_LOOKBACK_DAYS", default=60)
 
 # E-mail intake (README, "E-mail intake"): beat polls the enabled mailboxes (admin
 # records, tickets.Mailbox) this often; at most EMAIL_INTAKE_BATCH messages per mailbox
@@ -612,9 +630,24 @@ CELERY_BEAT_SCHEDULE = {
         "task": "audits.tasks.audit_verify_task",
         "schedule": float(AUDIT_VERIFY_INTERVAL_SECONDS),
     },
+    **(
+        {
+            "audit-verify-incremental": {
+                "task": "audits.tasks.audit_verify_task",
+                "schedule": float(AUDIT_VERIFY_INCREMENTAL_INTERVAL_SECONDS),
+                "kwargs": {"incremental": True},
+            }
+        }
+        if AUDIT_VERIFY_INCREMENTAL_INTERVAL_SECONDS
+        else {}
+    ),
     "kpi-weekly-reports": {
         "task": "audits.tasks.kpi_weekly_reports_generate_task",
         "schedule": crontab(minute=0, hour=6, day_of_week="mon"),
+    },
+    "kpi-rollups-refresh": {  # the KPI report's daily rollups (tickets.rollups)
+        "task": "tickets.rollups.tasks.kpi_rollups_refresh_task",
+        "schedule": float(KPI_ROLLUP_REFRESH_SECONDS),
     },
     "ticket-daily-stats-refresh": {  # the control room's charts (TicketDailyStat)
         "task": "tickets.tasks.ticket_daily_stats_refresh_task",

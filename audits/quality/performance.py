@@ -15,8 +15,9 @@ from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from tickets.models import Ticket
+from tickets.selectors import kpi_closed_figures, kpi_opened_figures
 
-from .selectors import _kpi_row, kpi_closed_figures, kpi_opened_figures, kpi_totals
+from .selectors import _kpi_row, kpi_totals
 
 # The longest period the page offers (about six months of weekly points).
 MAX_PERIOD_DAYS = 186

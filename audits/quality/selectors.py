@@ -21,14 +21,11 @@ from audits.models import AuditSample, CorrectiveAction, Finding, KpiReport, Qua
 from parts.models import StockLocation
 from technicians.models import Technician
 from tickets.choices import TicketCategory
-from tickets.models import Area, Ticket
+from tickets.models import Area
+from tickets.rollups.selectors import kpi_figures
 
 # The KPIs' definitions live with the ticket reads, so the outlets' scorecards
 # (technicians.outlets, a lower floor) count exactly as this report does.
-from tickets.selectors import (
-    kpi_closed_figures,
-    kpi_opened_figures,
-)
 from tickets.selectors import (
     kpi_pct as _pct,
 )
@@ -252,27 +249,19 @@ def kpi_rows(*, start, end, group_by, now=None):
     satisfaction (follow-up answer, else the one given at confirmation), record
     completeness % (fault code, signature and a satisfaction answer present). Tickets
     without a technician, area or outlet form their own row (key None). Three queries whatever
-    the period: two grouped aggregates over the created_at and closed_at indexes, and
-    one for the labels.
+    the period (``tickets.rollups.selectors.kpi_figures``): the daily rollups of the whole
+    past days, one grouped aggregate of the tickets over the rest (today, partial days,
+    days not rolled up; the created_at and closed_at indexes), and one for the labels.
     """
 
-    key = KPI_GROUP_FIELDS[KpiGrouping(group_by)]
-    opened = (
-        Ticket.objects.filter(created_at__gte=start, created_at__lt=end)
-        .values(key)
-        .annotate(**kpi_opened_figures(now=now))
-        .order_by()
-    )
-    closed = (
-        Ticket.objects.filter(closed_at__gte=start, closed_at__lt=end)
-        .values(key)
-        .annotate(**kpi_closed_figures())
-        .order_by()
-    )
+    figures = kpi_figures(start=start, end=end, group_by=KpiGrouping(group_by), now=now)
     rows = {}
-    for source in (opened, closed):
-        for values in source:
-            rows.setdefault(values.pop(key), {}).update(values)
+    for key, counts in figures.items():
+        answers = counts["satisfaction_answers"]
+        rows[key] = {
+            **counts,
+            "avg_satisfaction": counts["satisfaction_sum"] / answers if answers else None,
+        }
     labels = _kpi_labels(group_by, [k for k in rows if k is not None])
     result = [_kpi_row(k, labels.get(k), figures) for k, figures in rows.items()]
     result.sort(key=lambda row: (row["key"] is None, str(row["label"] or "")))

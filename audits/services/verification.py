@@ -41,7 +41,8 @@ def audit_verification_record(*, report, actor=None):
     codes and raw values: ``ok``, ``checked``, ``unsealed``, ``broken`` (the first broken
     link: event id, seal_seq, reason code, and the object that event is about, read now),
     ``anchors`` (each failing checkpoint's id, seal_seq and reason code), ``altered``
-    (how many, and the first ``ALTERED_NAMED`` ids) and ``unsigned``. Emits nothing else.
+    (how many, and the first ``ALTERED_NAMED`` ids), ``unsigned``, and where the walk
+    started and ended (``from_seq``, ``head_seq``, ``head``). Emits nothing else.
     """
     broken = report.get("broken")
     if broken:
@@ -74,6 +75,11 @@ def audit_verification_record(*, report, actor=None):
         "altered": len(altered),
         "altered_ids": [entry["id"] for entry in altered[:ALTERED_NAMED]],
         "unsigned": report.get("unsigned", 0),
+        # Where the walk started and the head it reached: the next incremental
+        # verification starts from a clean one's head (audits.chain.verified_position).
+        "from_seq": report.get("from_seq", 0),
+        "head_seq": report.get("head_seq"),
+        "head": report.get("head"),
     }
     with transaction.atomic():
         return audit_record(

@@ -19,6 +19,7 @@ from . import (  # noqa: F401
     quality_pages,
     queue,
     queue_orders,
+    rollups,
     search,
     settlement,
     sla,

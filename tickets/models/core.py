@@ -674,6 +674,8 @@ class Ticket(ChoiceLabelsMixin, models.Model):
             models.Index(
                 FOLLOW_UP_DUE, name="ticket_follow_up_due", condition=Q(status=TicketStatus.CLOSED)
             ),
+            # The KPI rollups' refresh: the tickets written since its last run (tickets.rollups).
+            models.Index(fields=["updated_at"], name="ticket_updated_at"),
         ]
 
     def __str__(self):
