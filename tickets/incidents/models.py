@@ -3,12 +3,12 @@ to it, its own timeline, the notices to the affected customers and the post-inci
 review. Every write goes through ``tickets.incidents.services``."""
 
 from django.conf import settings
-from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.fields import ListField
 from tickets.models import Customer, Ticket
 
 from .choices import IncidentEventKind, IncidentGrade, IncidentStage, LinkMethod
@@ -70,16 +70,16 @@ class Incident(models.Model):
     handled_at = models.DateTimeField(null=True, blank=True, verbose_name=_("handled at"))
     closed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("closed at"))
     # The stage clocks whose overdue warning went out (target keys), so each warns once.
-    warned = ArrayField(
+    warned = ListField(
         models.CharField(max_length=16), default=list, blank=True, verbose_name=_("warned")
     )
-    rule_model_ids = ArrayField(
+    rule_model_ids = ListField(
         models.PositiveIntegerField(),
         default=list,
         blank=True,
         verbose_name=_("rule: product models"),
     )
-    rule_area_ids = ArrayField(
+    rule_area_ids = ListField(
         models.PositiveIntegerField(),
         default=list,
         blank=True,

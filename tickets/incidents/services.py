@@ -5,6 +5,11 @@ affected customers (once per customer), record the review, warn of overdue stage
 Supervisors write; the system (``actor=None``: the beat sweep, the intake hook) passes.
 Each function runs in one transaction and writes its audit event and its incident
 timeline entry in it; notifications go out after commit through the outbox (``notify``).
+
+The set-based links and the notice's recipients are single PostgreSQL statements (measured
+in ``bench/``); on other databases (SQLite under ``make run``) the same rows are written
+through the ORM: a read, then the inserts, in the same transaction — an IMMEDIATE one on
+SQLite, which holds the write lock from its start, so no other writer comes in between.
 """
 
 from django.conf import settings
@@ -22,7 +27,7 @@ from aftersales.roles import Role, acting_user, role_require
 from aftersales.sequences import sequence_next
 from audits.services import audit_record, audit_records
 from tickets.choices import EventKind
-from tickets.models import Customer, TicketEvent
+from tickets.models import Customer, Ticket, TicketEvent
 
 from .choices import (
     CLOCK_LABELS,
@@ -37,6 +42,7 @@ from .models import (
     Incident,
     IncidentEvent,
     IncidentNotice,
+    IncidentNoticeDelivery,
     IncidentNumberSequence,
     IncidentReview,
     IncidentTicket,
@@ -49,6 +55,10 @@ STAGE_FIELD = {
     IncidentStage.HANDLED: "handled_at",
     IncidentStage.CLOSED: "closed_at",
 }
+
+
+def _postgresql():
+    return connection.vendor == "postgresql"
 
 
 def _require_supervisor(actor):
@@ -226,18 +236,18 @@ def incident_review_record(*, incident, actor, cause, actions_taken, lessons="",
 # --- Linking tickets -------------------------------------------------------------------
 
 
-def _ticket_event_rows(incident, tickets, actor, method):
-    now = timezone.now()
+def _ticket_event_rows(incident, ticket_ids, actor, method, now=None):
+    now = now or timezone.now()
     return [
         TicketEvent(
-            ticket=ticket,
+            ticket_id=ticket_id,
             kind=EventKind.INCIDENT,
             action="linked",
             actor=acting_user(actor),
             created_at=now,
             payload={"incident": incident.pk, "number": incident.number, "method": method},
         )
-        for ticket in tickets
+        for ticket_id in ticket_ids
     ]
 
 
@@ -264,7 +274,7 @@ def incident_ticket_link(*, incident, actor, ticket):
         link.method, link.linked_at, link.linked_by = LinkMethod.MANUAL, now, acting_user(actor)
         link.unlinked_at, link.unlinked_by, link.unlink_reason = None, None, ""
         link.save()
-    TicketEvent.objects.bulk_create(_ticket_event_rows(incident, [ticket], actor, "manual"))
+    TicketEvent.objects.bulk_create(_ticket_event_rows(incident, [ticket.pk], actor, "manual"))
     _event(incident, IncidentEventKind.LINKED, actor, ticket=ticket.pk, number=ticket.number)
     audit_record(
         actor=actor,
@@ -404,6 +414,35 @@ WHERE {where}
 """.replace("{where}", _RULE_WHERE)  # nosec B608
 
 
+def _rule_tickets(model_ids, area_ids, start, end):
+    """The tickets ``_RULE_WHERE`` selects, through the ORM (databases other than PostgreSQL)."""
+    tickets = Ticket.objects.filter(product__model_id__in=list(model_ids))
+    if area_ids:
+        tickets = tickets.filter(area_id__in=list(area_ids))
+    if start is not None:
+        tickets = tickets.filter(created_at__gte=start)
+    if end is not None:
+        tickets = tickets.filter(created_at__lt=end)
+    return tickets
+
+
+def _not_linked(tickets, incident):
+    """``tickets`` without those linked to ``incident`` or unlinked from it before."""
+    linked = IncidentTicket.objects.filter(incident=incident).values("ticket_id")
+    return tickets.exclude(pk__in=linked)
+
+
+def rule_matches(incident, *, model_id, area_id, created_at):
+    """Whether a ticket (its product's model, its area, its creation time) matches the
+    rule of ``incident``: what ``_LINK_ARRIVAL`` asks on PostgreSQL, as a pure function."""
+    return (
+        model_id in incident.rule_model_ids
+        and (not incident.rule_area_ids or area_id in incident.rule_area_ids)
+        and (incident.rule_created_from is None or created_at >= incident.rule_created_from)
+        and (incident.rule_created_until is None or created_at < incident.rule_created_until)
+    )
+
+
 def _rule_params(incident, model_ids, area_ids, start, end):
     return {
         "incident": incident.pk,
@@ -421,6 +460,9 @@ def incident_rule_preview(
     """How many tickets the rule would link now (those not linked or unlinked before).
     A read: one count statement, nothing written."""
     model_ids, area_ids = _clean_rule(product_models, areas, created_from, created_until)
+    if not _postgresql():
+        tickets = _rule_tickets(model_ids, area_ids, created_from, created_until)
+        return _not_linked(tickets, incident).count()
     with connection.cursor() as cursor:
         cursor.execute(
             _PREVIEW, _rule_params(incident, model_ids, area_ids, created_from, created_until)
@@ -448,9 +490,12 @@ def incident_link_by_rule(*, incident, actor, expected_count=None):
         incident.rule_created_until,
     )
     params.update(now=timezone.now(), actor=getattr(acting_user(actor), "pk", None))
-    with connection.cursor() as cursor:
-        cursor.execute(_LINK_BY_RULE, params)
-        count = cursor.fetchone()[0]
+    if _postgresql():
+        with connection.cursor() as cursor:
+            cursor.execute(_LINK_BY_RULE, params)
+            count = cursor.fetchone()[0]
+    else:
+        count = _link_by_rule_orm(incident, actor, params["now"])
     _event(incident, IncidentEventKind.RULE_LINKED, actor, count=count)
     audit_record(
         actor=actor,
@@ -459,6 +504,34 @@ def incident_link_by_rule(*, incident, actor, expected_count=None):
         changes={"count": count, "expected": expected_count},
     )
     return count
+
+
+def _link_by_rule_orm(incident, actor, now):
+    """``_LINK_BY_RULE`` on other databases: the same links and ticket timeline entries."""
+    tickets = _rule_tickets(
+        incident.rule_model_ids,
+        incident.rule_area_ids,
+        incident.rule_created_from,
+        incident.rule_created_until,
+    )
+    ticket_ids = list(_not_linked(tickets, incident).order_by("pk").values_list("pk", flat=True))
+    IncidentTicket.objects.bulk_create(
+        [
+            IncidentTicket(
+                incident=incident,
+                ticket_id=ticket_id,
+                method=LinkMethod.RULE,
+                linked_at=now,
+                linked_by=acting_user(actor),
+            )
+            for ticket_id in ticket_ids
+        ],
+        batch_size=500,
+    )
+    TicketEvent.objects.bulk_create(
+        _ticket_event_rows(incident, ticket_ids, actor, LinkMethod.RULE, now), batch_size=500
+    )
+    return len(ticket_ids)
 
 
 _LINK_ARRIVAL = """
@@ -495,9 +568,13 @@ def incident_link_arrival(*, ticket_id):
     intake calls this after its commit). One statement links and writes the timeline
     entries; each incident that gained the ticket gets an entry and an audit event.
     Returns the ids of those incidents."""
-    with connection.cursor() as cursor:
-        cursor.execute(_LINK_ARRIVAL, {"ticket": ticket_id, "now": timezone.now()})
-        incident_ids = [row[0] for row in cursor.fetchall()]
+    now = timezone.now()
+    if _postgresql():
+        with connection.cursor() as cursor:
+            cursor.execute(_LINK_ARRIVAL, {"ticket": ticket_id, "now": now})
+            incident_ids = [row[0] for row in cursor.fetchall()]
+    else:
+        incident_ids = _link_arrival_orm(ticket_id, now)
     if incident_ids:
         IncidentEvent.objects.bulk_create(
             IncidentEvent(
@@ -521,6 +598,41 @@ def incident_link_arrival(*, ticket_id):
             ],
         )
     return incident_ids
+
+
+def _link_arrival_orm(ticket_id, now):
+    """``_LINK_ARRIVAL`` on other databases: the open incidents (few) are matched in Python
+    (``rule_matches``) inside the transaction."""
+    ticket = (
+        Ticket.objects.filter(pk=ticket_id)
+        .values("product__model_id", "area_id", "created_at")
+        .first()
+    )
+    if ticket is None:
+        return []
+    linked = IncidentTicket.objects.filter(ticket_id=ticket_id).values("incident_id")
+    incidents = [
+        incident
+        for incident in Incident.objects.open().exclude(pk__in=linked).order_by("pk")
+        if rule_matches(
+            incident,
+            model_id=ticket["product__model_id"],
+            area_id=ticket["area_id"],
+            created_at=ticket["created_at"],
+        )
+    ]
+    IncidentTicket.objects.bulk_create(
+        IncidentTicket(
+            incident=incident, ticket_id=ticket_id, method=LinkMethod.ARRIVAL, linked_at=now
+        )
+        for incident in incidents
+    )
+    TicketEvent.objects.bulk_create(
+        row
+        for incident in incidents
+        for row in _ticket_event_rows(incident, [ticket_id], None, LinkMethod.ARRIVAL, now)
+    )
+    return [incident.pk for incident in incidents]
 
 
 def incident_link_arrival_on_commit(ticket):
@@ -583,6 +695,27 @@ def notice_context(incident, notice):
     }
 
 
+def _notice_deliveries_orm(notice, incident, now):
+    """``_NOTICE_DELIVERIES`` on other databases: the customers not told yet, recorded."""
+    told = IncidentNoticeDelivery.objects.filter(notice=notice).values("customer_id")
+    customer_ids = list(
+        IncidentTicket.objects.filter(
+            incident=incident,
+            unlinked_at__isnull=True,
+            ticket__customer__erased_at__isnull=True,
+            ticket__customer__consent_service=True,
+        )
+        .exclude(ticket__customer_id__in=told)
+        .order_by()
+        .values_list("ticket__customer_id", flat=True)
+        .distinct()
+    )
+    IncidentNoticeDelivery.objects.bulk_create(
+        IncidentNoticeDelivery(notice=notice, customer_id=pk, created_at=now) for pk in customer_ids
+    )
+    return customer_ids
+
+
 @transaction.atomic
 def incident_notice_send(*, notice, actor):
     """Send ``notice`` to the customers of the linked tickets, ONCE per customer even when
@@ -598,11 +731,14 @@ def incident_notice_send(*, notice, actor):
         raise NoticeAlreadySent(_("This notice was already sent."))
     incident = notice.incident
     now = timezone.now()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _NOTICE_DELIVERIES, {"notice": notice.pk, "incident": incident.pk, "now": now}
-        )
-        customer_ids = [row[0] for row in cursor.fetchall()]
+    if _postgresql():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _NOTICE_DELIVERIES, {"notice": notice.pk, "incident": incident.pk, "now": now}
+            )
+            customer_ids = [row[0] for row in cursor.fetchall()]
+    else:
+        customer_ids = _notice_deliveries_orm(notice, incident, now)
     customers = list(Customer.objects.filter(pk__in=customer_ids).order_by("pk"))
     if customers:
         notify(
