@@ -229,13 +229,16 @@ def audit_verify(*, chunk_size=5000, checkpoints=(), incremental=False):
         return _verify(chunk_size, checkpoints, start)
 
 
+# The record a clean verification writes (audits.services.verification), read back here.
+VERIFIED = "audit.chain_verified"
+CHAIN_OBJECT_TYPE = "audits.chain"
+
+
 def verified_position():
     """``(seal_seq, hash)`` of the chain's head as the latest clean verification recorded
     it (``audits.services.audit_verification_record``: an ``audit.chain_verified`` event,
     itself in the chain and under its row MAC), or None. A record whose MAC no longer
     matches is no position to trust: None (the walk starts from the genesis)."""
-    from .services.verification import CHAIN_OBJECT_TYPE, VERIFIED
-
     record = (
         AuditEvent.objects.filter(
             action=VERIFIED, object_type=CHAIN_OBJECT_TYPE, changes__ok=True,

@@ -3,11 +3,10 @@ when the chain was last walked end to end and what it found."""
 
 from django.db import transaction
 
+from ..chain import CHAIN_OBJECT_TYPE, VERIFIED
 from ..models import AuditEvent
 from .trail import audit_record
 
-VERIFIED = "audit.chain_verified"
-CHAIN_OBJECT_TYPE = "audits.chain"
 # How many altered events a verification names (the count is kept whole).
 ALTERED_NAMED = 20
 
