@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from aftersales.roles import acting_user
 
-from ..anchor import event_mac, event_values_mac
+from ..anchor import CONTENT_FIELDS, event_mac, event_values_mac
 from ..context import current, pii_reads
 from ..models import AuditEvent
 from ..personal import personal_encrypt
@@ -132,19 +132,7 @@ SELECT * FROM unnest(%s::timestamptz[], %s::integer[], %s::varchar[], %s::varcha
                      %s::varchar[], %s::bigint[], %s::jsonb[], %s::varchar[], %s::varchar[],
                      %s::inet[], %s::varchar[])
 """
-_COLUMNS = (
-    "created_at",
-    "actor_id",
-    "action",
-    "object_type",
-    "object_id",
-    "ticket_id",
-    "changes",
-    "source",
-    "request_id",
-    "ip_address",
-    "row_mac",
-)
+_COLUMNS = (*CONTENT_FIELDS, "row_mac")  # the order of the INSERT's columns
 
 
 def _pii_reads_insert(reads):
