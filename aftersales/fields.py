@@ -95,7 +95,7 @@ class ListContains(ArrayContains):
         values = _prepared(self, self.raw_rhs)
         if not values:
             return "1 = 1", ()
-        one = f"EXISTS (SELECT 1 FROM json_each({lhs}) WHERE json_each.value = %s)"
+        one = f"EXISTS (SELECT 1 FROM json_each({lhs}) WHERE json_each.value = %s)"  # nosec B608
         return " AND ".join([one] * len(values)), tuple(
             p for value in values for p in (*lhs_params, value)
         )

@@ -101,7 +101,7 @@ def create_month(cursor, table, month):
 def drop_month(cursor, table, month):
     """Detach the partition of ``month`` and drop it; returns the number of rows it held."""
     name = partition_name(table, month)
-    cursor.execute(f"SELECT count(*) FROM {_q(name)}")
+    cursor.execute(f"SELECT count(*) FROM {_q(name)}")  # nosec B608
     rows = cursor.fetchone()[0]
     cursor.execute(f"ALTER TABLE {_q(table)} DETACH PARTITION {_q(name)}")
     cursor.execute(f"DROP TABLE {_q(name)}")
@@ -163,7 +163,7 @@ def convert_to_monthly(cursor, table, column, *, today, months_ahead, months_bac
     (pk,) = (row[0] for row in cursor.fetchall())
     cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [table, pk])
     old_sequence = cursor.fetchone()[0]
-    cursor.execute(f"SELECT last_value, is_called FROM {old_sequence}")
+    cursor.execute(f"SELECT last_value, is_called FROM {old_sequence}")  # nosec B608
     last_value, is_called = cursor.fetchone()
     cursor.execute(
         "SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint"
@@ -188,7 +188,7 @@ def convert_to_monthly(cursor, table, column, *, today, months_ahead, months_bac
         [table],
     )
     triggers = cursor.fetchall()
-    cursor.execute(f"SELECT min({_q(column)}) FROM {t}")
+    cursor.execute(f"SELECT min({_q(column)}) FROM {t}")  # nosec B608
     oldest = cursor.fetchone()[0]
 
     new, sequence = f"{table}__part", f"{table}_{pk}_seq"
@@ -212,7 +212,7 @@ def convert_to_monthly(cursor, table, column, *, today, months_ahead, months_bac
         )
         month, created = add_months(month, 1), created + 1
     cursor.execute(f"CREATE TABLE {_q(table + '_default')} PARTITION OF {_q(new)} DEFAULT")
-    cursor.execute(f"INSERT INTO {_q(new)} SELECT * FROM {t}")
+    cursor.execute(f"INSERT INTO {_q(new)} SELECT * FROM {t}")  # nosec B608
     rows = cursor.rowcount
     cursor.execute(f"DROP TABLE {t}")
     cursor.execute(f"ALTER TABLE {_q(new)} RENAME TO {t}")

