@@ -6,6 +6,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from technicians.outlets.choices import OutletKind
@@ -19,6 +20,10 @@ from tickets.costs.choices import CostGrouping
 from tickets.costs.costing import ticket_cost
 from tickets.costs.models import CostRate
 from tickets.costs.selectors import (
+    GROUP_COLUMNS,
+    _costs_sql,
+    _params,
+    _portable_report_rows,
     budget_vs_actual,
     cost_report,
     ticket_cost_of,
@@ -277,3 +282,38 @@ def test_budgets_are_set_by_finance_or_the_manager_only(supervisor, technician):
             amount=D("1"),
         )
     assert not Budget.objects.exists()
+
+
+def test_the_portable_report_of_make_runs_sqlite_equals_the_statement(
+    rate, completed_job, part, file_claim, supervisor, finance, technician
+):
+    """Off PostgreSQL (``make run``) the report prices each ticket through the ORM; run
+    here on PostgreSQL, both ways must give the same rows for every grouping."""
+    partner = Outlet.objects.create(
+        code="P3", name="Partner three", kind=OutletKind.PARTNER, company_name="Three Ltd"
+    )
+    jobs = [
+        completed_job(minutes=45, km="3", parts=[(part, 2)], warranty="in_warranty"),
+        completed_job(minutes=130, km="18.3", warranty="out_of_warranty"),
+        completed_job(minutes=61, km=None, category="installation"),
+    ]
+    _price_list()  # after the charged job (it would then need a quote): the partner's fees
+    technician.outlet = partner
+    technician.save(update_fields=["outlet"])
+    jobs.append(completed_job(minutes=30, km="5"))
+    approve_all(file_claim("22.40", ticket=jobs[1]), supervisor, finance)
+    start = timezone.now() - datetime.timedelta(days=1)
+    end = timezone.now() + datetime.timedelta(days=1)
+    where = "t0.completed_at >= %(start)s AND t0.completed_at < %(end)s"
+    for group_by, column in GROUP_COLUMNS.items():
+        sql = _costs_sql(where) + (
+            f" SELECT {column}, count(*), sum(labour), sum(parts), sum(travel),"
+            f" sum(outsourcing) FROM c t GROUP BY {column} ORDER BY 1 NULLS LAST"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, _params(start=start, end=end))
+            statement = [
+                (k, n, *(D(v).quantize(D("0.01")) for v in rest)) for k, n, *rest in cursor
+            ]
+        portable = _portable_report_rows(start=start, end=end, group_by=group_by)
+        assert [tuple(r) for r in portable] == statement, group_by

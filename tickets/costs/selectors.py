@@ -210,11 +210,47 @@ def _figures(count, labour, parts, travel, outsourcing):
     }
 
 
+def _portable(alias):
+    """The cost statement is PostgreSQL's (window functions, LATERAL, time zones); on
+    other databases (SQLite: ``make run``'s demo) each ticket is priced through the ORM by
+    ``ticket_cost_of``, the same rules, a handful of queries per ticket."""
+    return connections[alias].vendor != "postgresql"
+
+
+def _portable_group_key(ticket, group_by):
+    product = ticket.product
+    return {
+        CostGrouping.CATEGORY: lambda: ticket.category,
+        CostGrouping.PRODUCT_CATEGORY: lambda: product.model.category_id if product else None,
+        CostGrouping.AREA: lambda: ticket.area_id,
+        CostGrouping.PRODUCT_MODEL: lambda: product.model_id if product else None,
+        CostGrouping.WARRANTY: lambda: ticket.warranty_decision,
+        CostGrouping.OUTLET: lambda: getattr(job_outlet(ticket), "pk", None),
+    }[group_by]()
+
+
+def _portable_report_rows(*, start, end, group_by):
+    """``cost_report``'s grouped rows ``(key, count, labour, parts, travel, outsourcing)``
+    off PostgreSQL, in the statement's order (keys ascending, None last)."""
+    groups = {}
+    tickets = Ticket.objects.filter(completed_at__gte=start, completed_at__lt=end)
+    for ticket in tickets.select_related("product__model", "technician__outlet", "outlet"):
+        cost = ticket_cost_of(ticket)
+        row = groups.setdefault(_portable_group_key(ticket, group_by), [0, ZERO, ZERO, ZERO, ZERO])
+        row[0] += 1
+        for i, component in enumerate(COMPONENTS, start=1):
+            row[i] += getattr(cost, component)
+    ordered = sorted(groups, key=lambda key: (key is None, key if key is not None else 0))
+    return [(key, *groups[key]) for key in ordered]
+
+
 def ticket_costs(ticket_ids):
     """``{ticket id: TicketCost}`` for the given tickets, in one statement."""
     ids = list(ticket_ids)
     if not ids:
         return {}
+    if _portable(read_alias()):
+        return {t.pk: ticket_cost_of(t) for t in Ticket.objects.filter(pk__in=ids)}
     sql = _costs_sql("t0.id = ANY(%(ids)s)") + (  # nosec B608: constant SQL, bound ids
         " SELECT id, labour, parts, travel, outsourcing FROM c"
     )
@@ -239,9 +275,12 @@ def cost_report(*, start, end, group_by=CostGrouping.CATEGORY):
         f" sum(outsourcing) FROM c t GROUP BY {column} ORDER BY 1 NULLS LAST"
     )
     sql = _costs_sql("t0.completed_at >= %(start)s AND t0.completed_at < %(end)s") + grouped
-    with connections[read_alias()].cursor() as cursor:
-        cursor.execute(sql, _params(start=start, end=end))
-        rows = cursor.fetchall()
+    if _portable(read_alias()):
+        rows = _portable_report_rows(start=start, end=end, group_by=group_by)
+    else:
+        with connections[read_alias()].cursor() as cursor:
+            cursor.execute(sql, _params(start=start, end=end))
+            rows = cursor.fetchall()
     names = cost_group_names(group_by, [row[0] for row in rows])
     result = []
     for key, *figures in rows:
