@@ -3,12 +3,7 @@ kind costs before it does anything of its own. Every other row's ratio is taken 
 the larger of its SQL floor and the floor of its kind."""
 
 from bench.harness import Operation, operation
-
-
-def _ok(response):
-    if response.status_code != 200:
-        raise AssertionError(f"{response.status_code}: {response.content[:200]!r}")
-    return response
+from bench.ops.tickets import _ok
 
 
 @operation

@@ -12,11 +12,10 @@ from django.utils import timezone
 from audits.chain import audit_seal, audit_verify, verified_position
 from audits.services import audit_record, audit_verification_record
 from bench.harness import Operation, operation
+from bench.ops.audits import _kpi_op
 from tickets.models import Ticket
 from tickets.rollups.models import KpiDailyRollup
 from tickets.rollups.services import kpi_rollups_rebuild, kpi_rollups_refresh
-
-from .audits import KPI_FLOOR
 
 PERIODS = (("7 days", 7), ("a month", 30), ("a quarter", 91), ("2 years", 730))
 REBUILD = {}
@@ -35,31 +34,17 @@ def _rollups_ready():
 
 
 def _kpi(ctx, label, days, group_by):
+    """The KPI report operation of ``bench/ops/audits.py``, once the rollups are built."""
     _rollups_ready()
-    client = ctx.api["auditor"]
-    end = timezone.now()
-    start = end - datetime.timedelta(days=days)
-    params = {"from": start.isoformat(), "to": end.isoformat(), "group_by": group_by}
-
-    def run(i):
-        response = client.get("/api/v1/reports/kpis/", params)
-        assert response.status_code == 200, response.content[:500]
-        return response
-
-    floor = None
-    if group_by == "technician":
-
-        def floor(cursor, i):  # the same figures from the tickets, in one statement
-            cursor.execute(KPI_FLOOR, {"start": start, "end": end})
-            return cursor.fetchall()
-
-    return Operation(
+    op = _kpi_op(
+        ctx,
         name=f"KPI report from rollups, {label}, by {group_by} (API)",
-        run=run,
-        floor=floor,
+        days=days,
+        group_by=group_by,
         iterations=20,
-        note="floor: the live aggregate over the tickets",
     )
+    op.note = "floor: the live aggregate over the tickets"
+    return op
 
 
 def _register(label, days, group_by):
