@@ -22,6 +22,12 @@ def main(argv=None):
         ),
     )
     parser.add_argument("--iterations", type=int, default=None, help="override every op's")
+    parser.add_argument(
+        "--floor-iterations",
+        type=int,
+        default=None,
+        help="time each SQL floor at most N times after one warm-up (the 10M table)",
+    )
     parser.add_argument("--out", default=None, help="also write the table to this file")
     args = parser.parse_args(argv)
 
@@ -56,7 +62,7 @@ def main(argv=None):
             if args.iterations:
                 op.iterations = args.iterations
             started = time.perf_counter()
-            result = measure(op, floor_cursor, floors)
+            result = measure(op, floor_cursor, floors, floor_iterations=args.floor_iterations)
             results.append(result)
             print(
                 f"  {op.name}: median {result.median_ms:.2f} ms, p95 {result.p95_ms:.2f} ms"

@@ -170,7 +170,9 @@ WITH seq AS (
     fault_code, diagnosis, work_done, resolution, confirmation_signature, confirmation_comment,
     follow_up_comment, cancel_reason, response_due_at, response_warn_at, dispatch_due_at,
     dispatch_warn_at, escalation_level, created_at, updated_at)
-  SELECT 'FL-' || %(year)s || '-' || lpad(seq.last_value::text, 6, '0'), 'new', 1, %(customer)s,
+  SELECT 'FL-' || %(year)s || '-' || lpad(seq.last_value::text,
+                                         greatest(6, length(seq.last_value::text)), '0'),
+    'new', 1, %(customer)s,
     %(customer)s, 'phone', 'repair', 'Not cooling', 'p3', '', '', %(owner)s, %(owner)s,
     '', '', '', '', '', '', '', '', now() + interval '24 hours', now() + interval '18 hours',
     now() + interval '48 hours', now() + interval '36 hours', 0, now(), now()
