@@ -67,32 +67,50 @@ def audit_records(*, actor, records):
     """Append many audit events in one INSERT (batch writers such as the SLA sweep).
 
     ``records`` are dicts of ``action``, ``obj`` (or ``object_type`` and ``object_id``),
-    optional ``ticket``/``ticket_id`` and ``changes``; the same rules as ``audit_record``
-    apply (inside the change's transaction, secrets redacted, source from the context).
+    optional ``actor`` (else ``actor``), ``ticket``/``ticket_id`` and ``changes``; the
+    same rules as ``audit_record`` apply (inside the change's transaction, secrets
+    redacted, personal values encrypted, source from the context, the row MAC). On
+    PostgreSQL the rows go as one statement of parallel arrays, built without model
+    instances (a 1,000-ticket sweep spent 150 ms of its CPU in ``bulk_create``);
+    returns the number written.
     """
     assert transaction.get_connection().in_atomic_block, "audit_records needs a transaction"
     ctx = current()
-    events = []
+    now = timezone.now()
+    rows = []
     for record in records:
         obj = record.get("obj")
         object_type = obj._meta.label_lower if obj is not None else record["object_type"]
         object_id = str(obj.pk if obj is not None else record["object_id"])
-        events.append(
-            AuditEvent(
-                actor=acting_user(record.get("actor", actor)),
-                action=record["action"],
-                object_type=object_type,
-                object_id=object_id,
-                ticket_id=record["ticket"].pk if record.get("ticket") else record.get("ticket_id"),
-                changes=_scrub(record.get("changes"), object_type=object_type, object_id=object_id),
-                source=ctx["source"],
-                request_id=ctx["request_id"],
-                ip_address=ctx["ip"],
-            )
+        ticket = record.get("ticket")
+        user = acting_user(record.get("actor", actor))
+        rows.append(
+            {
+                "created_at": now,
+                "actor_id": user.pk if user is not None else None,
+                "action": record["action"],
+                "object_type": object_type,
+                "object_id": object_id,
+                "ticket_id": ticket.pk if ticket else record.get("ticket_id"),
+                "changes": _scrub(
+                    record.get("changes"), object_type=object_type, object_id=object_id
+                ),
+                "source": ctx["source"],
+                "request_id": ctx["request_id"] or "",
+                "ip_address": ctx["ip"],
+            }
         )
-    for event in events:
-        event.row_mac = event_mac(event)
-    return AuditEvent.objects.bulk_create(events)
+    if not rows:
+        return 0
+    if connection.vendor != "postgresql":
+        events = [AuditEvent(**row) for row in rows]
+        for event in events:
+            event.row_mac = event_mac(event)
+        AuditEvent.objects.bulk_create(events)
+        return len(events)
+    with connection.cursor() as cursor:
+        cursor.execute(_EVENTS_INSERT, _arrays(rows))
+    return len(rows)
 
 
 def audit_pii_read(*, actor, customer_id, fields=("phone",), ticket_id=None):
@@ -122,9 +140,9 @@ def audit_pii_read(*, actor, customer_id, fields=("phone",), ticket_id=None):
         )
 
 
-# The reads of one request as one statement of parallel arrays: no model instances, no
-# ORM compiler (a 50-ticket list wrote 50 rows through bulk_create, a third of its cost).
-_PII_READS_INSERT = """
+# Many events as one statement of parallel arrays: no model instances, no ORM compiler
+# (a 50-ticket list wrote 50 read events through bulk_create, a third of its cost).
+_EVENTS_INSERT = """
 INSERT INTO audits_auditevent
     (created_at, actor_id, action, object_type, object_id, ticket_id, changes, source,
      request_id, ip_address, row_mac)
@@ -133,6 +151,18 @@ SELECT * FROM unnest(%s::timestamptz[], %s::integer[], %s::varchar[], %s::varcha
                      %s::inet[], %s::varchar[])
 """
 _COLUMNS = (*CONTENT_FIELDS, "row_mac")  # the order of the INSERT's columns
+
+
+def _arrays(rows):
+    """``_EVENTS_INSERT``'s parameters: each row (a dict of ``CONTENT_FIELDS``) gets its
+    row MAC, then the rows are turned into one array per column."""
+    columns = {column: [] for column in _COLUMNS}
+    for values in rows:
+        values["row_mac"] = event_values_mac(values)
+        values["changes"] = json.dumps(values["changes"])
+        for column in _COLUMNS:
+            columns[column].append(values[column])
+    return [columns[column] for column in _COLUMNS]
 
 
 def _pii_reads_insert(reads):
@@ -149,7 +179,7 @@ def _pii_reads_insert(reads):
     second (README, "Personal data"). Changes are never committed this way."""
     ctx = current()
     now = timezone.now()
-    columns = {column: [] for column in _COLUMNS}
+    rows = []
     for read in reads:
         customer_id = str(read["customer_id"])
         actor = acting_user(read["actor"])
@@ -169,18 +199,15 @@ def _pii_reads_insert(reads):
             "request_id": ctx["request_id"] or "",
             "ip_address": ctx["ip"],
         }
-        values["row_mac"] = event_values_mac(values)
-        values["changes"] = json.dumps(values["changes"])
-        for column in _COLUMNS:
-            columns[column].append(values[column])
-    arrays = [columns[column] for column in _COLUMNS]
+        rows.append(values)
+    arrays = _arrays(rows)
     with connection.cursor() as cursor:
         if connection.in_atomic_block or not settings.AUDIT_READ_EVENTS_ASYNC_COMMIT:
-            cursor.execute(_PII_READS_INSERT, arrays)
+            cursor.execute(_EVENTS_INSERT, arrays)
             return
         try:
             cursor.execute(
-                "BEGIN; SET LOCAL synchronous_commit TO off;" + _PII_READS_INSERT + "; COMMIT;",
+                "BEGIN; SET LOCAL synchronous_commit TO off;" + _EVENTS_INSERT + "; COMMIT;",
                 arrays,
             )
         except Exception:

@@ -49,7 +49,7 @@ def test_a_failed_read_write_is_rolled_back_and_the_connection_goes_on(
 ):
     make_ticket(actor=agent)
     broken = "INSERT INTO no_such_table SELECT " + ", ".join(["%s"] * 11)
-    monkeypatch.setattr(trail, "_PII_READS_INSERT", broken)
+    monkeypatch.setattr(trail, "_EVENTS_INSERT", broken)
     with pytest.raises(Exception, match="no_such_table"):
         agent_client.get("/api/v1/tickets/")
     monkeypatch.undo()

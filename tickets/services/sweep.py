@@ -88,7 +88,9 @@ def _clocks(ticket, spec, level3, *, now):
 
 def _insert(model, columns, rows, on_conflict=""):
     """Many rows in one INSERT. At a thousand tickets a sweep writes thousands of marks
-    and timeline rows; building model instances for ``bulk_create`` cost most of the time."""
+    and timeline rows; building model instances for ``bulk_create`` cost most of the time,
+    and then formatting each row into the SQL (``execute_values``) a fifth of what was
+    left: on PostgreSQL the rows go as one array per column (``unnest``)."""
     if not rows:
         return
     if connection.vendor != "postgresql":
@@ -98,17 +100,15 @@ def _insert(model, columns, rows, on_conflict=""):
                 obj.payload = json.loads(obj.payload)
         model.objects.bulk_create(objects, ignore_conflicts=bool(on_conflict))
         return
-    from psycopg2.extras import execute_values
-
-    # bandit B608: the table, the columns and ON CONFLICT come from this module's own
-    # constants (model metadata and literals), never from input; the rows are bound.
+    types = [model._meta.get_field(column.removesuffix("_id")).db_type(connection)
+             for column in columns]  # fmt: skip
+    arrays = ", ".join(f"%s::{db_type}[]" for db_type in types)
+    # bandit B608: the table, the columns, their types and ON CONFLICT come from the
+    # model's metadata and this module's literals, never from input; the rows are bound.
+    sql = (f"INSERT INTO {model._meta.db_table} ({', '.join(columns)})"  # nosec B608
+           f" SELECT * FROM unnest({arrays}) {on_conflict}")  # fmt: skip
     with connection.cursor() as cursor:
-        execute_values(
-            cursor.cursor,
-            f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) VALUES %s {on_conflict}",  # nosec B608
-            rows,
-            page_size=1000,
-        )
+        cursor.execute(sql, [list(column) for column in zip(*rows, strict=True)])
 
 
 def _save(tickets):
@@ -118,19 +118,17 @@ def _save(tickets):
     if connection.vendor != "postgresql":
         Ticket.objects.bulk_update(tickets, fields)
         return
-    from psycopg2.extras import execute_values
-
-    rows = [(t.pk, t.next_sla_check_at, t.escalation_level, t.version, t.updated_at)
-            for t in tickets]  # fmt: skip
     with connection.cursor() as cursor:
-        execute_values(
-            cursor.cursor,
-            "UPDATE tickets_ticket AS t SET next_sla_check_at = v.next_at::timestamptz,"
-            " escalation_level = v.level, version = v.version,"
-            " updated_at = v.updated_at::timestamptz"
-            " FROM (VALUES %s) AS v(id, next_at, level, version, updated_at) WHERE t.id = v.id",
-            rows,
-        )
+        cursor.execute(
+            "UPDATE tickets_ticket AS t SET next_sla_check_at = v.next_at,"
+            " escalation_level = v.level, version = v.version, updated_at = v.updated_at"
+            " FROM unnest(%s::bigint[], %s::timestamptz[], %s::integer[], %s::integer[],"
+            " %s::timestamptz[]) AS v(id, next_at, level, version, updated_at)"
+            " WHERE t.id = v.id",
+            [[t.pk for t in tickets], [t.next_sla_check_at for t in tickets],
+             [t.escalation_level for t in tickets], [t.version for t in tickets],
+             [t.updated_at for t in tickets]],
+        )  # fmt: skip
 
 
 def _commit_without_waiting_for_disk():
