@@ -223,8 +223,10 @@ def deferred_indexes(tables, *, log=print):
             for _name, definition in indexes:
                 cursor.execute(definition.replace(" ON ONLY ", " ON ", 1))
             cursor.execute("RESET maintenance_work_mem")
-        log(f"  {'indexes built after':<22} {len(indexes):>10,}      in "
-            f"{time.perf_counter() - started:6.1f} s")
+        log(
+            f"  {'indexes built after':<22} {len(indexes):>10,}      in "
+            f"{time.perf_counter() - started:6.1f} s"
+        )
 
 
 class Generator:
@@ -283,12 +285,28 @@ class Generator:
         self._reference()
         self._users()
         self._technicians()
+        self._partitions()
         with deferred_indexes(BULK_TABLES, log=self.log):
             self._customers_and_products()
             self._tickets()
         self._fix_sequences()
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
+
+    def _partitions(self):
+        """The monthly partitions of the data's whole span, as the monthly task would have
+        made them while it was written (else every month before the migration lands in
+        the default partition, which nothing prunes and retention cannot detach)."""
+        from aftersales import partitioning
+
+        first = partitioning.month_start(self.now - datetime.timedelta(days=self.scale.days))
+        last = partitioning.month_start(self.now)
+        with connection.cursor() as cursor:
+            for table in partitioning.partitioned_tables(cursor):
+                month = first
+                while month <= last:
+                    partitioning.create_month(cursor, table, month)
+                    month = partitioning.add_months(month, 1)
 
     def _truncate(self):
         from audits.history import TRACKED
