@@ -20,6 +20,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import connection
 
+from aftersales import partitioning
 from tickets.names import name_keys
 
 CHUNK = 50_000
@@ -297,8 +298,6 @@ class Generator:
         """The monthly partitions of the data's whole span, as the monthly task would have
         made them while it was written (else every month before the migration lands in
         the default partition, which nothing prunes and retention cannot detach)."""
-        from aftersales import partitioning
-
         first = partitioning.month_start(self.now - datetime.timedelta(days=self.scale.days))
         last = partitioning.month_start(self.now)
         with connection.cursor() as cursor:

@@ -5,7 +5,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.models import F, Max, Sum
 
-from bench.datagen import Generator, Scale
+from bench.datagen import BULK_TABLES, Generator, Scale, deferred_indexes
 from technicians.models import Technician
 from tickets.models import Customer, Ticket, TicketEvent, TicketNumberSequence
 
@@ -106,8 +106,6 @@ def _index_definitions():
 
 
 def test_the_load_builds_again_every_index_it_dropped():
-    from bench.datagen import BULK_TABLES, deferred_indexes
-
     before = _index_definitions()
     assert any("tickets_ticket " in d and "UNIQUE" not in d for d in before.values())
     Generator(Scale(**SCALE), log=lambda *_: None).run()
