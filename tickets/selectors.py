@@ -434,9 +434,15 @@ def first_time_fix_marks():
         ),
     )
     return {
+        # ``created_at`` ≥ the ticket's: a refusal follows the ticket's creation, and the
+        # condition on the timeline's partition key lets PostgreSQL skip the months before
+        # the ticket at run time (without it, each probe visits every monthly partition).
         "refused": Exists(
             TicketEvent.objects.filter(
-                ticket_id=OuterRef("pk"), action=Action.CONFIRM, to_status=TicketStatus.TRIAGED
+                ticket_id=OuterRef("pk"),
+                created_at__gte=OuterRef("created_at"),
+                action=Action.CONFIRM,
+                to_status=TicketStatus.TRIAGED,
             )
         ),
         "repeated": Exists(later),
