@@ -26,7 +26,7 @@ from parts.forms import PartsUsedField
 from parts.models import StockLocation
 from technicians.choices import reason_label
 from technicians.models import Technician
-from technicians.selectors import dispatch_candidates, technician_list
+from technicians.selectors import CandidateTechnician, dispatch_candidates, technician_list
 from tickets.knowledge.search import suggest
 from tickets.knowledge.selectors import published_version
 
@@ -198,6 +198,12 @@ class TechnicianChoiceField(forms.ModelChoiceField):
 
     iterator = _RankedChoiceIterator
     candidates = ()
+
+    def prepare_value(self, value):
+        # The ranking's rows (``CandidateTechnician``) are not model instances.
+        if isinstance(value, CandidateTechnician):
+            return value.pk
+        return super().prepare_value(value)
 
     def rank(self, candidates):
         self.candidates = candidates

@@ -105,7 +105,7 @@ def test_a_supervisor_dispatches_from_the_board(open_page, floor, lang):
     day, best = floor["day"], floor["best"]
     first, second, third = floor["tickets"]
     ranked = [c for c in dispatch_candidates(ticket=first, day=day) if c["eligible"]]
-    assert ranked[0]["technician"] == best  # the fixture's premise: nothing booked that day
+    assert ranked[0]["technician"].pk == best.pk  # the fixture's premise: nothing booked that day
     page = open_page(viewport=DESK, locale=LOCALES[lang])
     violations = []
     page.on(
@@ -188,7 +188,7 @@ def test_a_supervisor_dispatches_from_the_board(open_page, floor, lang):
     page.wait_for_selector(".messages .success")
     third.refresh_from_db()
     assert third.status == TicketStatus.DISPATCHED
-    assert third.technician == ranked[1]["technician"]
+    assert third.technician_id == ranked[1]["technician"].pk
     assert timezone.localtime(third.appointment_start).date() == day
     assert_accessible(page)
     screenshot(page, f"aftersales-board-day-desk-{lang}.png")
