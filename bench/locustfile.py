@@ -84,15 +84,44 @@ FIXTURES = Fixtures()
 
 
 class SignIns:
-    """Counts users that finished signing in, so a driver can start measuring after them."""
+    """Counts users that finished signing in, so a driver can start measuring after them.
+
+    With ``hold(expected)`` (``bench.loadtest --sign-in-storm``) every user waits after
+    signing in until all ``expected`` have, so the storm is timed alone: a shift's agents
+    signing in together, none of them working yet. Without it the first users work while
+    the last sign in, and their requests compete with the password hashing.
+    """
 
     def __init__(self):
         self.done = 0
         self.failed = 0
+        self.expected = None
+        self.all_in = None
 
     def reset(self):
         self.done = 0
         self.failed = 0
+        self.expected = None
+        self.all_in = None
+
+    def hold(self, expected, timeout=180):
+        import gevent.event  # locust's gevent, imported with locust
+
+        self.expected = expected
+        self.timeout = timeout
+        self.all_in = gevent.event.Event()
+
+    def finished(self, *, ok):
+        if ok:
+            self.done += 1
+        else:
+            self.failed += 1
+        if self.all_in is None:
+            return
+        if self.done + self.failed >= self.expected:
+            self.all_in.set()
+        elif ok:
+            self.all_in.wait(self.timeout)
 
 
 SIGN_INS = SignIns()
@@ -135,10 +164,10 @@ class ApiUser(FastHttpUser):
         ) as response:
             body = _check(response, 200)
         if not body or "token" not in body:
-            SIGN_INS.failed += 1
+            SIGN_INS.finished(ok=False)
             raise StopUser()
         self.client.auth_header = f"Token {body['token']}"
-        SIGN_INS.done += 1
+        SIGN_INS.finished(ok=True)
 
     def next_username(self):
         return next(self.usernames)
