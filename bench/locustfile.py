@@ -96,13 +96,11 @@ class SignIns:
         self.done = 0
         self.failed = 0
         self.expected = None
+        self.timeout = None
         self.all_in = None
 
     def reset(self):
-        self.done = 0
-        self.failed = 0
-        self.expected = None
-        self.all_in = None
+        self.__init__()
 
     def hold(self, expected, timeout=180):
         import gevent.event  # locust's gevent, imported with locust

@@ -255,15 +255,7 @@ def dispatch_candidates(*, ticket, day):
     considered = []
     for row in rows:
         technician = CandidateTechnician._make(row[:split])
-        covers, certified, absent, booked, theory, practical = row[split:]
-        fact = EligibilityFacts(
-            covers_area=covers,
-            certified=certified,
-            absent=absent,
-            booked=booked,
-            training_compliant=training_compliant(theory, practical),
-            in_outlet=ticket.outlet_id is None or technician.outlet_id == ticket.outlet_id,
-        )
+        fact = _facts(*row[split:], outlet_id=technician.outlet_id, ticket=ticket)
         against = eligibility_reasons(
             technician=technician, day=day, facts=fact, training_blocks=blocks
         )
@@ -399,16 +391,25 @@ def technicians_with_facts(technicians, *, ticket, day):
     )
 
 
+def _facts(covers, certified, absent, booked, theory, practical, *, outlet_id, ticket):
+    """``EligibilityFacts`` from the values of ``_FACT_COLUMNS``, in their order."""
+    return EligibilityFacts(
+        covers_area=covers,
+        certified=certified,
+        absent=absent,
+        booked=booked,
+        training_compliant=training_compliant(theory, practical),
+        # A ticket sent to a service outlet goes to one of the outlet's technicians only.
+        in_outlet=ticket.outlet_id is None or outlet_id == ticket.outlet_id,
+    )
+
+
 def facts_of(technician, *, ticket):
     """The ``EligibilityFacts`` of a technician read through ``technicians_with_facts``."""
-    return EligibilityFacts(
-        covers_area=technician.fact_covers_area,
-        certified=technician.fact_certified,
-        absent=technician.fact_absent,
-        booked=technician.fact_booked,
-        training_compliant=training_compliant(technician.fact_theory, technician.fact_practical),
-        # A ticket sent to a service outlet goes to one of the outlet's technicians only.
-        in_outlet=ticket.outlet_id is None or technician.outlet_id == ticket.outlet_id,
+    return _facts(
+        *(getattr(technician, column) for column in _FACT_COLUMNS),
+        outlet_id=technician.outlet_id,
+        ticket=ticket,
     )
 
 

@@ -8,6 +8,7 @@ from django.db import connection
 from django.utils import timezone
 
 from bench.harness import Operation, operation
+from tickets.choices import OPEN_STATUSES
 from tickets.services import sla_sweep
 
 DUE = 1000
@@ -25,16 +26,13 @@ def _schedule_all():
     production has them (about 90,000 at 10M): the partial index then holds those, and a
     closed ticket gets a check only when a sweep's set-up makes it due."""
     if "ids" not in _scheduled:
-        unscheduled = (
-            "(next_sla_check_at IS NULL AND status IN"
-            " ('new', 'triaged', 'dispatched', 'on_site', 'awaiting_confirmation'))"
-            if os.environ.get("BENCH_SWEEP_SCHEDULE", "all") == "open"
-            else "next_sla_check_at IS NULL"
-        )
+        only_open = os.environ.get("BENCH_SWEEP_SCHEDULE", "all") == "open"
         with connection.cursor() as cursor:
             cursor.execute(
                 "UPDATE tickets_ticket SET next_sla_check_at = now() + interval '30 days'"
-                f" WHERE next_sla_check_at <= now() + interval '1 day' OR {unscheduled}"
+                " WHERE next_sla_check_at <= now() + interval '1 day'"
+                " OR (next_sla_check_at IS NULL AND (NOT %s OR status = ANY(%s)))",
+                [only_open, [str(status) for status in OPEN_STATUSES]],
             )
             cursor.execute(
                 "SELECT id, sla_paused_at IS NULL AND ("
