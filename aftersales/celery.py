@@ -4,11 +4,14 @@ import os
 
 from celery import Celery
 
+from aftersales.gc_tuning import gc_tune
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aftersales.settings.local")
 
 app = Celery("aftersales")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+gc_tune()  # the worker's and beat's processes, as the web's (aftersales.gc_tuning)
 
 
 @app.on_after_configure.connect

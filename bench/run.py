@@ -35,6 +35,9 @@ def main(argv=None):
     import django
 
     django.setup()
+    from aftersales.gc_tuning import gc_tune
+
+    threshold = gc_tune()  # as the web and worker processes run (PYTHON_GC_THRESHOLD)
     from django.db import connection
 
     from bench import ops  # noqa: F401  (registers the operations)
@@ -44,7 +47,10 @@ def main(argv=None):
     if connection.vendor != "postgresql":
         sys.exit("The benchmarks run on PostgreSQL: set DATABASE_URL (see bench/README.md).")
     ctx = Context.build()
-    print(f"Database {connection.settings_dict['NAME']}: ~{ctx.ticket_count:,} tickets")
+    print(
+        f"Database {connection.settings_dict['NAME']}: ~{ctx.ticket_count:,} tickets;"
+        f" gc thresholds {threshold}"
+    )
     floors = framework_floors(ctx)
     print(
         f"Framework floor: API {floors['api']:.2f} ms, page {floors['page']:.2f} ms "
