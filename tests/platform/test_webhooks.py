@@ -6,7 +6,8 @@ import hmac
 import json
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from aftersales.platform import services
@@ -59,6 +60,34 @@ def test_sla_marks_of_the_sweep_are_sent(integrator, agent):
     ticket_services.sla_sweep(now=ticket.response_due_at + datetime.timedelta(minutes=1))
     events = sorted(WebhookDelivery.objects.values_list("event", "payload__clock"))
     assert ("sla.breached", "response") in events and ("sla.warning", "response") in events
+
+
+def _sweep_queries(at):
+    with CaptureQueriesContext(connection) as captured:
+        ticket_services.sla_sweep(now=at)
+    return len(captured)
+
+
+def test_the_sweep_reads_each_ticket_once_whatever_it_marks(integrator, agent):
+    """The sweep reads only ``SWEEP_FIELDS`` of the due tickets: a field it uses beyond
+    them (its clocks, the webhook's codes) would cost a query per ticket, so a sweep of
+    six tickets must cost what a sweep of two does, and the payloads carry the codes."""
+    _hook(integrator, events=["sla.warning", "sla.breached"])
+    few = [make_ticket(actor=agent) for _ in range(2)]
+    at = max(t.response_due_at for t in few) + datetime.timedelta(minutes=1)
+    queries_for_two = _sweep_queries(at)
+    many = [make_ticket(actor=agent) for _ in range(6)]
+    assert _sweep_queries(max(t.response_due_at for t in many) + datetime.timedelta(minutes=1)) == (
+        queries_for_two
+    )
+    payloads = {d.payload["ticket"]: d.payload for d in WebhookDelivery.objects.all()}
+    for ticket in [*few, *many]:
+        assert payloads[ticket.pk] | {"clock": None, "at": None} == {
+            "ticket": ticket.pk, "number": ticket.number, "status": ticket.status,
+            "category": ticket.category, "priority": ticket.priority,
+            "customer": ticket.customer_id, "product": ticket.product_id,
+            "clock": None, "at": None,
+        }  # fmt: skip
 
 
 def test_delivery_is_signed_retried_with_back_off_and_every_attempt_logged(
