@@ -25,7 +25,7 @@ from .sla import (
     WorkingCalendar,
     WorkingHours,
 )
-from .stats import TicketDailyStat
+from .stats import SlaFlowCounts, TicketDailyStat
 
 __all__ = [
     "CUSTOMER_PERSONAL_FIELDS",
@@ -42,6 +42,7 @@ __all__ = [
     "ProductModel",
     "SlaClockEntry",
     "SlaEvent",
+    "SlaFlowCounts",
     "SlaPolicy",
     "Ticket",
     "TicketAttachment",

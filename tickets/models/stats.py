@@ -1,4 +1,5 @@
-"""Pre-aggregated ticket figures for the control room's charts (tickets.control_room)."""
+"""Pre-aggregated ticket figures for the control room's charts (tickets.control_room),
+and the abstract ``SlaFlowCounts`` their table shares with the KPI rollups (tickets.rollups)."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -7,7 +8,36 @@ from ..choices import Channel
 from .core import Area
 
 
-class TicketDailyStat(models.Model):
+class SlaFlowCounts(models.Model):
+    """The ticket-flow counters the control room's table and the KPI rollups share:
+    tickets opened and closed, the SLA clocks decided and met, the satisfaction answers.
+    Abstract, no table; inherited by ``TicketDailyStat`` and
+    ``tickets.rollups.models.KpiCounts``, whose docstrings say which tickets each counts.
+
+    ``satisfaction_sum`` is not here: the control room's column is a
+    ``PositiveIntegerField``, the rollups' a ``PositiveBigIntegerField``, so each model
+    keeps its own.
+    """
+
+    opened = models.PositiveIntegerField(default=0, verbose_name=_("opened"))
+    closed = models.PositiveIntegerField(default=0, verbose_name=_("closed"))
+    response_decided = models.PositiveIntegerField(
+        default=0, verbose_name=_("response clocks decided")
+    )
+    response_met = models.PositiveIntegerField(default=0, verbose_name=_("response clocks met"))
+    dispatch_decided = models.PositiveIntegerField(
+        default=0, verbose_name=_("dispatch clocks decided")
+    )
+    dispatch_met = models.PositiveIntegerField(default=0, verbose_name=_("dispatch clocks met"))
+    satisfaction_answers = models.PositiveIntegerField(
+        default=0, verbose_name=_("satisfaction answers")
+    )
+
+    class Meta:
+        abstract = True
+
+
+class TicketDailyStat(SlaFlowCounts):
     """One local day × area × channel of ticket flow, rebuilt from the tickets themselves.
 
     Derived data, never the record: ``tickets.services.ticket_daily_stats_refresh``
@@ -15,6 +45,7 @@ class TicketDailyStat(models.Model):
     ``TICKET_STATS_REFRESH_DAYS`` days; ``manage.py ticket_stats_rebuild`` for any range),
     so the charts read a few hundred rows instead of scanning a million tickets.
 
+    The counters are ``SlaFlowCounts``' (plus this model's own ``satisfaction_sum``).
     Tickets received that day give ``opened`` and the SLA clocks (decided and met, as
     ``tickets.selectors.sla_clock_qs`` counts them); tickets closed that day give
     ``closed`` and the satisfaction answers (follow-up answer, else the confirmation's).
@@ -31,20 +62,8 @@ class TicketDailyStat(models.Model):
         verbose_name=_("area"),
     )
     channel = models.CharField(max_length=16, choices=Channel.choices, verbose_name=_("channel"))
-    opened = models.PositiveIntegerField(default=0, verbose_name=_("opened"))
-    closed = models.PositiveIntegerField(default=0, verbose_name=_("closed"))
-    response_decided = models.PositiveIntegerField(
-        default=0, verbose_name=_("response clocks decided")
-    )
-    response_met = models.PositiveIntegerField(default=0, verbose_name=_("response clocks met"))
-    dispatch_decided = models.PositiveIntegerField(
-        default=0, verbose_name=_("dispatch clocks decided")
-    )
-    dispatch_met = models.PositiveIntegerField(default=0, verbose_name=_("dispatch clocks met"))
+    # Not in SlaFlowCounts: an integer column here, a bigint in the rollups.
     satisfaction_sum = models.PositiveIntegerField(default=0, verbose_name=_("satisfaction total"))
-    satisfaction_answers = models.PositiveIntegerField(
-        default=0, verbose_name=_("satisfaction answers")
-    )
     refreshed_at = models.DateTimeField(verbose_name=_("refreshed at"))
 
     class Meta:

@@ -3,6 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from tickets.models import SlaFlowCounts
+
 
 class RollupDimension(models.TextChoices):
     TECHNICIAN = "technician", _("Technician")
@@ -13,34 +15,24 @@ class RollupDimension(models.TextChoices):
     DAY = "day", _("Day")
 
 
-class KpiCounts(models.Model):
+class KpiCounts(SlaFlowCounts):
     """The additive counts of the KPI report (``tickets.selectors.kpi_opened_conditions``
     and ``kpi_closed_conditions``) of one span × one technician, area or category, never a
-    percentage or an average. ``key_id`` is the technician's or area's id (None: tickets
-    without one); ``key_code`` the category."""
+    percentage or an average: ``SlaFlowCounts``' counters plus the report's own
+    (``complaints``, ``first_time_fixes``, ``satisfaction_sum``, ``complete_records``).
+    ``key_id`` is the technician's or area's id (None: tickets without one); ``key_code``
+    the category."""
 
     dimension = models.CharField(
         max_length=16, choices=RollupDimension.choices, verbose_name=_("dimension")
     )
     key_id = models.BigIntegerField(null=True, blank=True, verbose_name=_("key id"))
     key_code = models.CharField(max_length=32, blank=True, default="", verbose_name=_("key code"))
-    opened = models.PositiveIntegerField(default=0, verbose_name=_("opened"))
     complaints = models.PositiveIntegerField(default=0, verbose_name=_("complaints"))
-    response_decided = models.PositiveIntegerField(
-        default=0, verbose_name=_("response clocks decided")
-    )
-    response_met = models.PositiveIntegerField(default=0, verbose_name=_("response clocks met"))
-    dispatch_decided = models.PositiveIntegerField(
-        default=0, verbose_name=_("dispatch clocks decided")
-    )
-    dispatch_met = models.PositiveIntegerField(default=0, verbose_name=_("dispatch clocks met"))
-    closed = models.PositiveIntegerField(default=0, verbose_name=_("closed"))
     first_time_fixes = models.PositiveIntegerField(default=0, verbose_name=_("first-time fixes"))
+    # Not in SlaFlowCounts: a bigint here, an integer column in the control room's table.
     satisfaction_sum = models.PositiveBigIntegerField(
         default=0, verbose_name=_("satisfaction total")
-    )
-    satisfaction_answers = models.PositiveIntegerField(
-        default=0, verbose_name=_("satisfaction answers")
     )
     complete_records = models.PositiveIntegerField(default=0, verbose_name=_("complete records"))
     refreshed_at = models.DateTimeField(verbose_name=_("refreshed at"))
@@ -52,8 +44,10 @@ class KpiCounts(models.Model):
 class KpiDailyRollup(KpiCounts):
     """One local day (``TIME_ZONE``) × one technician, area or category.
 
-    Tickets *opened* that day give ``opened`` … ``dispatch_met`` (the SLA clocks as of
-    ``refreshed_at``); tickets *closed* that day give ``closed`` … ``complete_records``.
+    Tickets *opened* that day give ``opened``, ``complaints`` and the SLA clocks
+    (``response_decided`` … ``dispatch_met``, as of ``refreshed_at``); tickets *closed*
+    that day give ``closed``, ``first_time_fixes``, ``satisfaction_sum``,
+    ``satisfaction_answers`` and ``complete_records``.
     The outlet report sums the technicians' rows by their home outlet at read time, so
     moving a technician moves their history as the live report does.
     """
