@@ -57,6 +57,16 @@ def _scale(count):
     return f"{count / 1000:.0f}k" if count >= 10_000 else f"{count:,}"
 
 
+def _due_sets(due):
+    """The sets of ``due`` tickets the sweeps take in turn (open tickets past a warning
+    while there are enough, else all, open first), and the pool's description."""
+    ids, warned = _schedule_all()
+    pool = ids[:warned] if due <= warned else ids
+    what = "open tickets past a warning" if due <= warned else "tickets (open first)"
+    sets = itertools.cycle([pool[i : i + due] for i in range(0, len(pool) - due + 1, due)])
+    return sets, f"{len(pool)} {what}"
+
+
 def _sweep_op(due, iterations):
     """Every ticket gets a next check in the future, and before each timed sweep a set
     of ``due`` tickets is made due, its earlier marks forgotten (bench database only):
@@ -64,9 +74,7 @@ def _sweep_op(due, iterations):
     audit and outbox rows, and re-plans the tickets. Per-ticket cost: median / ``due``."""
 
     def factory(ctx):
-        ids, warned = _schedule_all()
-        pool = ids[:warned] if due <= warned else ids
-        sets = itertools.cycle([pool[i : i + due] for i in range(0, len(pool) - due + 1, due)])
+        sets, what = _due_sets(due)
 
         def prepare(i):
             chosen = next(sets)
@@ -81,13 +89,12 @@ def _sweep_op(due, iterations):
                 # marks); fresh statistics keep them from skewing the sweep's plans.
                 cursor.execute("VACUUM ANALYZE tickets_slaevent")
 
-        what = "open tickets past a warning" if due <= warned else "tickets (open first)"
         return Operation(
             name=f"SLA sweep, {due:,} due of {_scale(_scheduled['count'])} scheduled",
             run=lambda i: sla_sweep(now=timezone.now()),
             prepare=prepare,
             iterations=iterations,
-            note=f"{due} made due per sweep among {len(pool)} {what}",
+            note=f"{due} made due per sweep among {what}",
         )
 
     factory.__name__ = f"sla_sweep_{due}_due"
@@ -104,9 +111,7 @@ def _one_mark_op(due, iterations):
     of each ticket at once (six on average), as after an outage."""
 
     def factory(ctx):
-        ids, warned = _schedule_all()
-        pool = ids[:warned] if due <= warned else ids
-        sets = itertools.cycle([pool[i : i + due] for i in range(0, len(pool) - due + 1, due)])
+        sets, what = _due_sets(due)
 
         def prepare(i):
             chosen = next(sets)
@@ -134,14 +139,13 @@ def _one_mark_op(due, iterations):
                 )
                 cursor.execute("VACUUM ANALYZE tickets_slaevent")
 
-        what = "open tickets past a warning" if due <= warned else "tickets (open first)"
         return Operation(
             name=f"SLA sweep, {due:,} due with one mark each, of {_scale(_scheduled['count'])}"
             " scheduled",
             run=lambda i: sla_sweep(now=timezone.now()),
             prepare=prepare,
             iterations=iterations,
-            note=f"{due} made due per sweep among {len(pool)} {what}, one mark each",
+            note=f"{due} made due per sweep among {what}, one mark each",
         )
 
     factory.__name__ = f"sla_sweep_{due}_one_mark"
