@@ -25,10 +25,16 @@ def _file(tmp_path, name, text):
 
 
 def _submit(page, button):
+    # The previous report is marked first: the response can arrive before htmx swaps it
+    # out, and a wait for "a report" would then read the old one.
+    page.eval_on_selector_all(
+        "#import-report > *", "nodes => nodes.forEach(n => n.setAttribute('data-stale', ''))"
+    )
     with page.expect_response(lambda r: r.url.endswith("/bulk/import/")):
         page.click(f"button[name=mode][value={button}]")
     page.wait_for_selector(
-        "#import-report [data-import-report], #import-report [data-import-refused]"
+        "#import-report > [data-import-report]:not([data-stale]),"
+        " #import-report > [data-import-refused]:not([data-stale])"
     )
 
 
