@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import (
     Avg,
+    BooleanField,
     Count,
     DateTimeField,
     Exists,
@@ -26,12 +27,10 @@ from audits.services.trail import plain
 
 from .choices import (
     OPEN_STATUSES,
-    Action,
     EventKind,
     Priority,
     SlaState,
     TicketCategory,
-    TicketStatus,
 )
 from .models import (
     Customer,
@@ -417,14 +416,16 @@ REPEAT_WINDOW = datetime.timedelta(days=30)
 
 
 def first_time_fix_marks():
-    """Quality marks of a job, as ``Exists`` expressions over the outer ticket.
+    """Quality marks of a job, as boolean expressions over the outer ticket.
 
-    ``refused``: the customer refused the confirmation at least once (the job was redone);
-    ``repeated``: another ticket for the same product opened within 30 days after the
-    job was completed; ``complained``: one of those was a complaint. A first-time fix is
-    a closed job with neither ``refused`` nor ``repeated`` — the one definition the
-    technician statistics, the dispatch ranking and the KPI report share. Each probe is
-    answered from an index (``ticketevent_rejections``, ``ticket_product_created``).
+    ``refused``: the customer refused the confirmation at least once (the job was redone;
+    ``Ticket.confirmations_refused``, counted by ``ticket_confirm``); ``repeated``: another
+    ticket for the same product opened within 30 days after the job was completed;
+    ``complained``: one of those was a complaint. A first-time fix is a closed job with
+    neither ``refused`` nor ``repeated`` — the one definition the technician statistics,
+    the dispatch ranking and the KPI report share. The repeat probes are answered from
+    ``ticket_product_created``; the refusal is a column of the job's own row (it was a
+    probe into each monthly partition of the timeline, most of the ranking's time).
     """
     later = Ticket.objects.filter(
         product_id=OuterRef("product_id"),
@@ -434,17 +435,7 @@ def first_time_fix_marks():
         ),
     )
     return {
-        # ``created_at`` ≥ the ticket's: a refusal follows the ticket's creation, and the
-        # condition on the timeline's partition key lets PostgreSQL skip the months before
-        # the ticket at run time (without it, each probe visits every monthly partition).
-        "refused": Exists(
-            TicketEvent.objects.filter(
-                ticket_id=OuterRef("pk"),
-                created_at__gte=OuterRef("created_at"),
-                action=Action.CONFIRM,
-                to_status=TicketStatus.TRIAGED,
-            )
-        ),
+        "refused": ExpressionWrapper(Q(confirmations_refused__gt=0), output_field=BooleanField()),
         "repeated": Exists(later),
         "complained": Exists(later.filter(category=TicketCategory.COMPLAINT)),
     }

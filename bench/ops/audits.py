@@ -23,9 +23,7 @@ WITH o AS (
   FROM tickets_ticket WHERE created_at >= %(start)s AND created_at < %(end)s GROUP BY 1
 ), c AS (
   SELECT t.technician_id AS k, count(*) AS closed,
-         count(*) FILTER (WHERE NOT EXISTS (
-             SELECT 1 FROM tickets_ticketevent e WHERE e.ticket_id = t.id
-             AND e.action = 'confirm' AND e.to_status = 'triaged')
+         count(*) FILTER (WHERE t.confirmations_refused = 0
            AND NOT EXISTS (
              SELECT 1 FROM tickets_ticket r WHERE r.product_id = t.product_id
              AND r.created_at > t.completed_at

@@ -54,7 +54,7 @@ def fixture_tickets(shaped_ticket):
     t5 = make(technician=bob, area=south, product=p[3], created_at=at(4),
               response_due_at=at(5), responded_at=at(4, 1), dispatch_due_at=at(6),
               dispatched_at=at(4, 2), closed_at=at(5), confirmation_signature="",
-              satisfaction=None)  # fmt: skip
+              satisfaction=None, confirmations_refused=1)  # fmt: skip
     TicketEvent.objects.create(
         ticket=t5,
         kind="transition",

@@ -148,7 +148,8 @@ def apply(step, world, tickets):
             from_status="awaiting_confirmation",
             to_status="triaged",
         )
-        _write(ticket, now, completed_at=None, status="triaged")
+        _write(ticket, now, completed_at=None, status="triaged",
+               confirmations_refused=ticket.confirmations_refused + 1)  # fmt: skip
     elif action == "confirm" and ticket.completed_at and not ticket.confirmation_signature:
         _write(ticket, now, confirmation_signature="sig", satisfaction=pick + 2 if pick else None)
     elif action == "close" and ticket.completed_at:

@@ -541,6 +541,39 @@ def test_confirm_rejected_returns_to_triaged_and_clears_the_booking(ticket_in, t
     assert event.payload["accepted"] is False
 
 
+def test_each_rejection_is_counted_on_the_ticket_and_spoils_the_first_time_fix(
+    ticket_in, technician, supervisor
+):
+    from tickets.selectors import first_time_fix_marks
+
+    ticket = ticket_in(TicketStatus.AWAITING_CONFIRMATION)
+    clean = ticket_in(TicketStatus.AWAITING_CONFIRMATION)
+    assert ticket.confirmations_refused == 0
+    for comment in ("Still warm", "Still noisy"):
+        ticket = services.ticket_confirm(
+            ticket=ticket, actor=technician.user, accepted=False, comment=comment
+        )
+        start, end = appointment()
+        ticket = services.ticket_dispatch(
+            ticket=ticket,
+            actor=supervisor,
+            technician=technician,
+            appointment_start=start,
+            appointment_end=end,
+        )
+        ticket = services.ticket_check_in(ticket=ticket, actor=technician.user)
+        ticket = services.ticket_complete(ticket=ticket, actor=technician.user,
+                                          fault_class="hardware", fault_code="E4",
+                                          diagnosis="Relay", work_done="Relay replaced again",
+                                          test_passed=True)  # fmt: skip
+    ticket.refresh_from_db()
+    assert ticket.confirmations_refused == 2
+    audit = AuditEvent.objects.filter(object_id=str(ticket.pk), action="ticket.confirm")
+    assert [e.changes["confirmations_refused"] for e in audit.order_by("id")] == [[0, 1], [1, 2]]
+    marks = Ticket.objects.filter(pk__in=[ticket.pk, clean.pk]).annotate(**first_time_fix_marks())
+    assert dict(marks.values_list("pk", "refused")) == {ticket.pk: True, clean.pk: False}
+
+
 def test_rejected_ticket_can_be_dispatched_again(ticket_in, technician, supervisor, ctx):
     ticket = ticket_in(TicketStatus.AWAITING_CONFIRMATION)
     first_dispatch = ticket.dispatched_at
@@ -740,3 +773,30 @@ def test_confirm_rejection_without_a_reason_is_refused_and_changes_nothing(ticke
     assert "comment" in refused.value.error_dict
     ticket.refresh_from_db()
     assert ticket.status == TicketStatus.AWAITING_CONFIRMATION
+
+
+def test_the_migration_counts_the_refusals_already_on_the_timeline(ticket_in, technician):
+    """Tickets refused before the counter existed get it from their timeline events."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("tickets.migrations.0033_ticket_confirmations_refused")
+    twice = ticket_in(TicketStatus.TRIAGED)
+    once = ticket_in(TicketStatus.TRIAGED)
+    never = ticket_in(TicketStatus.TRIAGED)
+    answers = [(twice, "triaged"), (twice, "triaged"), (once, "triaged"), (never, "closed")]
+    for ticket, to_status in answers:
+        TicketEvent.objects.create(
+            ticket=ticket, kind="transition", action="confirm",
+            from_status="awaiting_confirmation", to_status=to_status,
+        )  # fmt: skip
+
+    migration.backfill(apps, None)
+
+    stored = dict(
+        Ticket.objects.filter(pk__in=[twice.pk, once.pk, never.pk]).values_list(
+            "pk", "confirmations_refused"
+        )
+    )
+    assert stored == {twice.pk: 2, once.pk: 1, never.pk: 0}

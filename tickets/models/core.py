@@ -504,6 +504,13 @@ class Ticket(ChoiceLabelsMixin, models.Model):
     resolution = models.TextField(blank=True, verbose_name=_("resolution"))
     confirmation_signature = models.TextField(blank=True, verbose_name=_("confirmation signature"))
     confirmation_comment = models.TextField(blank=True, verbose_name=_("confirmation comment"))
+    # How often the customer refused to confirm the work (the job was redone): written by
+    # ``ticket_confirm`` with the rejection's timeline event, so the quality marks
+    # (``selectors.first_time_fix_marks``) read a column instead of probing the timeline's
+    # monthly partitions once per job.
+    confirmations_refused = models.PositiveSmallIntegerField(
+        default=0, verbose_name=_("confirmations refused")
+    )
     satisfaction = models.PositiveSmallIntegerField(
         null=True, blank=True, verbose_name=_("satisfaction")
     )

@@ -768,6 +768,7 @@ def ticket_confirm(
     else:
         changes = {
             "confirmation_comment": comment or "",
+            "confirmations_refused": ticket.confirmations_refused + 1,
             "technician": None,
             "appointment_start": None,
             "appointment_end": None,
