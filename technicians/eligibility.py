@@ -77,11 +77,22 @@ def training_year(day):
     return day - datetime.timedelta(days=364), day
 
 
-def training_compliant(theory, practical):
-    """Pure: do these annual hours meet the thresholds (TRAINING_MIN_*_HOURS)?"""
-    return Decimal(theory or 0) >= Decimal(settings.TRAINING_MIN_THEORY_HOURS) and Decimal(
-        practical or 0
-    ) >= Decimal(settings.TRAINING_MIN_PRACTICAL_HOURS)
+def training_minimum():
+    """The annual hours a technician must have completed: (theory, practical), as
+    ``Decimal`` (TRAINING_MIN_THEORY_HOURS, TRAINING_MIN_PRACTICAL_HOURS)."""
+    return (
+        Decimal(settings.TRAINING_MIN_THEORY_HOURS),
+        Decimal(settings.TRAINING_MIN_PRACTICAL_HOURS),
+    )
+
+
+def training_compliant(theory, practical, *, minimum=None):
+    """Pure: do these annual hours meet the thresholds (``training_minimum()``)?
+
+    ``minimum``: the thresholds read once by a caller that asks for many technicians (the
+    ranked list of 2,000 read the settings twice per technician)."""
+    min_theory, min_practical = minimum or training_minimum()
+    return Decimal(theory or 0) >= min_theory and Decimal(practical or 0) >= min_practical
 
 
 def certification_latest_expiry(*, type, issued_on):
