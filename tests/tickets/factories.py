@@ -151,7 +151,8 @@ def make_ticket(*, actor, customer=None, product=None, **fields):
 
 
 def advance(ticket, status, *, desk, supervisor, technician):
-    """Walk ``ticket`` through the services to ``status`` (the happy path)."""
+    """Walk ``ticket`` through the services to ``status`` (the happy path), from the
+    status it is in."""
     path = [
         TicketStatus.TRIAGED,
         TicketStatus.DISPATCHED,
@@ -190,7 +191,9 @@ def advance(ticket, status, *, desk, supervisor, technician):
     }
     if status == TicketStatus.CANCELLED:
         return services.ticket_cancel(ticket=ticket, actor=desk, reason="Customer withdrew")
-    for step in path:
+    # From where the ticket stands (a rejected confirmation sends it back to triaged).
+    done = path.index(ticket.status) + 1 if ticket.status in path else 0
+    for step in path[done:]:
         if ticket.status == status:
             break
         ticket = steps[step](ticket)

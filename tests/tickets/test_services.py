@@ -12,6 +12,7 @@ from audits.models import AuditEvent
 from tests.tickets.factories import (
     CustomerFactory,
     ProductFactory,
+    advance,
     appointment,
     make_ticket,
 )
@@ -553,19 +554,8 @@ def test_each_rejection_is_counted_on_the_ticket_and_spoils_the_first_time_fix(
         ticket = services.ticket_confirm(
             ticket=ticket, actor=technician.user, accepted=False, comment=comment
         )
-        start, end = appointment()
-        ticket = services.ticket_dispatch(
-            ticket=ticket,
-            actor=supervisor,
-            technician=technician,
-            appointment_start=start,
-            appointment_end=end,
-        )
-        ticket = services.ticket_check_in(ticket=ticket, actor=technician.user)
-        ticket = services.ticket_complete(ticket=ticket, actor=technician.user,
-                                          fault_class="hardware", fault_code="E4",
-                                          diagnosis="Relay", work_done="Relay replaced again",
-                                          test_passed=True)  # fmt: skip
+        ticket = advance(ticket, TicketStatus.AWAITING_CONFIRMATION, desk=supervisor,
+                         supervisor=supervisor, technician=technician)  # fmt: skip
     ticket.refresh_from_db()
     assert ticket.confirmations_refused == 2
     audit = AuditEvent.objects.filter(object_id=str(ticket.pk), action="ticket.confirm")
