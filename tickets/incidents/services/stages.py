@@ -106,34 +106,33 @@ def incident_stage_advance(*, incident, actor, to_stage, note="", expected_versi
     return incident
 
 
-def incident_respond(*, incident, actor, note="", expected_version=None):
-    """declared → responded (stops the response clock)."""
-    return incident_stage_advance(
-        incident=incident,
-        actor=actor,
-        to_stage=IncidentStage.RESPONDED,
-        note=note,
-        expected_version=expected_version,
-    )
+def _stage_step(name, to_stage, doc):
+    """``name``: the service that moves an incident to ``to_stage`` (``doc`` says from where)."""
+
+    def step(*, incident, actor, note="", expected_version=None):
+        return incident_stage_advance(
+            incident=incident,
+            actor=actor,
+            to_stage=to_stage,
+            note=note,
+            expected_version=expected_version,
+        )
+
+    step.__name__ = step.__qualname__ = name
+    step.__doc__ = doc
+    return step
 
 
-def incident_handle(*, incident, actor, note="", expected_version=None):
-    """responded → initially handled (stops the 12 h clock)."""
-    return incident_stage_advance(
-        incident=incident,
-        actor=actor,
-        to_stage=IncidentStage.HANDLED,
-        note=note,
-        expected_version=expected_version,
-    )
-
-
-def incident_close(*, incident, actor, note="", expected_version=None):
-    """initially handled → closed (the closed loop: stops the 24 h clock)."""
-    return incident_stage_advance(
-        incident=incident,
-        actor=actor,
-        to_stage=IncidentStage.CLOSED,
-        note=note,
-        expected_version=expected_version,
-    )
+incident_respond = _stage_step(
+    "incident_respond", IncidentStage.RESPONDED, "declared → responded (stops the response clock)."
+)
+incident_handle = _stage_step(
+    "incident_handle",
+    IncidentStage.HANDLED,
+    "responded → initially handled (stops the 12 h clock).",
+)
+incident_close = _stage_step(
+    "incident_close",
+    IncidentStage.CLOSED,
+    "initially handled → closed (the closed loop: stops the 24 h clock).",
+)
