@@ -33,7 +33,9 @@ def _require_services():
     """In CI the suite must run on PostgreSQL + Redis: fail loudly, never skip."""
     if os.environ.get("AFTERSALES_REQUIRE_SERVICES") != "1":
         return
-    assert settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql", (
+    from django.db import connection
+
+    assert connection.vendor == "postgresql", (
         "AFTERSALES_REQUIRE_SERVICES=1 but the database is not PostgreSQL"
     )
     import redis

@@ -164,6 +164,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Django's PostgreSQL backend, but a persistent connection that served a request less than
+# DB_HEALTH_CHECK_BYPASS_SECONDS ago is not checked again with a SELECT 1 (aftersales/
+# postgresql/base.py; 0 checks before every request, as Django does).
+DB_HEALTH_CHECK_BYPASS_SECONDS = env.float("DB_HEALTH_CHECK_BYPASS_SECONDS", default=1.0)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["ENGINE"] = "aftersales.postgresql"
+    DATABASES["default"]["HEALTH_CHECK_BYPASS_SECONDS"] = DB_HEALTH_CHECK_BYPASS_SECONDS
 # Through PgBouncer in transaction pooling (docker-compose.yml), a server connection is
 # someone else's between two transactions: no server-side cursors (named cursors live
 # across statements), and Django's persistent connections to the pooler are cheap.
@@ -181,9 +188,12 @@ DATABASE_REPLICA_CHECK_SECONDS = env.float("DATABASE_REPLICA_CHECK_SECONDS", def
 DATABASE_REPLICA_CONNECT_TIMEOUT = env.int("DATABASE_REPLICA_CONNECT_TIMEOUT", default=2)
 if DATABASE_REPLICA_URL:
     DATABASES["replica"] = env.db_url_config(DATABASE_REPLICA_URL)
+    if DATABASES["replica"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["replica"]["ENGINE"] = "aftersales.postgresql"
     DATABASES["replica"].update(
         CONN_MAX_AGE=DATABASES["default"].get("CONN_MAX_AGE", 0),
         CONN_HEALTH_CHECKS=True,
+        HEALTH_CHECK_BYPASS_SECONDS=DB_HEALTH_CHECK_BYPASS_SECONDS,
         # The test run never creates a database there: it streams the primary's.
         TEST={"MIRROR": "default"},
     )
