@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='tickethistory',
             name='confirmations_refused',
-            field=models.PositiveSmallIntegerField(default=0, verbose_name='confirmations refused'),
+            field=models.PositiveSmallIntegerField(db_default=0, default=0, verbose_name='confirmations refused'),
         ),
     ]

@@ -31,7 +31,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="ticket",
             name="confirmations_refused",
-            field=models.PositiveSmallIntegerField(default=0, verbose_name="confirmations refused"),
+            field=models.PositiveSmallIntegerField(db_default=0, default=0, verbose_name="confirmations refused"),
         ),
         migrations.RunPython(backfill, migrations.RunPython.noop, elidable=True),
     ]

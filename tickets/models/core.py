@@ -509,7 +509,7 @@ class Ticket(ChoiceLabelsMixin, models.Model):
     # (``selectors.first_time_fix_marks``) read a column instead of probing the timeline's
     # monthly partitions once per job.
     confirmations_refused = models.PositiveSmallIntegerField(
-        default=0, verbose_name=_("confirmations refused")
+        default=0, db_default=0, verbose_name=_("confirmations refused")
     )
     satisfaction = models.PositiveSmallIntegerField(
         null=True, blank=True, verbose_name=_("satisfaction")
