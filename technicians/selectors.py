@@ -4,7 +4,7 @@ import datetime
 from typing import NamedTuple
 
 from django.conf import settings
-from django.db import connection
+from django.db import connections
 from django.db.models import (
     Avg,
     Count,
@@ -268,10 +268,11 @@ def _raw_rows(queryset):
     converter over every value of an annotation (``Decimal(value)`` for a sum the driver
     already gives as a ``Decimal``), 10,000 calls for the 2,000 candidates; on PostgreSQL
     the driver's types are already the fields' (booleans, integers, decimals, text)."""
-    if connection.vendor != "postgresql":
+    db = connections[queryset.db]
+    if db.vendor != "postgresql":
         return list(queryset)
-    sql, params = queryset.query.sql_with_params()
-    with connection.cursor() as cursor:
+    sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
+    with db.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 
