@@ -67,89 +67,85 @@ def _due_sets(due):
     return sets, f"{len(pool)} {what}"
 
 
-def _sweep_op(due, iterations):
-    """Every ticket gets a next check in the future, and before each timed sweep a set
-    of ``due`` tickets is made due, its earlier marks forgotten (bench database only):
-    each sweep really marks warnings, breaches and escalations, writes the timeline,
-    audit and outbox rows, and re-plans the tickets. Per-ticket cost: median / ``due``."""
+def _sweep_factory(due, iterations, *, slug, each, make_due):
+    """The bench operation of a sweep over sets of ``due`` tickets (``_due_sets``): before
+    each timed sweep, ``make_due(ids)`` makes one set due (bench database only). ``each``
+    says what every ticket has due, in the row's name ("" for all its marks)."""
 
     def factory(ctx):
         sets, what = _due_sets(due)
-
-        def prepare(i):
-            chosen = next(sets)
-            with connection.cursor() as cursor:
-                cursor.execute("DELETE FROM tickets_slaevent WHERE ticket_id = ANY(%s)", [chosen])
-                cursor.execute(
-                    "UPDATE tickets_ticket SET next_sla_check_at = now() - interval '1 minute',"
-                    " escalation_level = 0 WHERE id = ANY(%s)",
-                    [chosen],
-                )
-                # The deletes above are the benchmark's own churn (production never deletes
-                # marks); fresh statistics keep them from skewing the sweep's plans.
-                cursor.execute("VACUUM ANALYZE tickets_slaevent")
-
+        name_each = f" with {each}," if each else ""
+        note_each = f", {each}" if each else ""
         return Operation(
-            name=f"SLA sweep, {due:,} due of {_scale(_scheduled['count'])} scheduled",
+            name=f"SLA sweep, {due:,} due{name_each} of {_scale(_scheduled['count'])} scheduled",
             run=lambda i: sla_sweep(now=timezone.now()),
-            prepare=prepare,
+            prepare=lambda i: make_due(next(sets)),
             iterations=iterations,
-            note=f"{due} made due per sweep among {what}",
+            note=f"{due} made due per sweep among {what}{note_each}",
         )
 
-    factory.__name__ = f"sla_sweep_{due}_due"
+    factory.__name__ = f"sla_sweep_{due}_{slug}"
     return factory
+
+
+def _forget_all_marks(chosen):
+    """Every ticket gets a next check in the future, and before each timed sweep a set
+    of ``due`` tickets is made due, its earlier marks forgotten: each sweep really marks
+    warnings, breaches and escalations, writes the timeline, audit and outbox rows, and
+    re-plans the tickets. Per-ticket cost: median / ``due``."""
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM tickets_slaevent WHERE ticket_id = ANY(%s)", [chosen])
+        cursor.execute(
+            "UPDATE tickets_ticket SET next_sla_check_at = now() - interval '1 minute',"
+            " escalation_level = 0 WHERE id = ANY(%s)",
+            [chosen],
+        )
+        # The deletes above are the benchmark's own churn (production never deletes
+        # marks); fresh statistics keep them from skewing the sweep's plans.
+        cursor.execute("VACUUM ANALYZE tickets_slaevent")
+
+
+def _forget_last_mark(chosen):
+    """The sweep as the beat meets it every minute: each ticket with exactly one mark come
+    due since the last run (a warning, a breach or the next escalation level). An untimed
+    sweep marks the chosen tickets fully, then each ticket's last mark is forgotten and its
+    escalation level set back to what its other marks say, so the timed sweep writes one
+    mark, one timeline row, one audit record and one ticket update per ticket.
+    ``_forget_all_marks`` is the backlog case: every mark of each ticket at once (six on
+    average), as after an outage."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE tickets_ticket SET next_sla_check_at = now() - interval '1 minute'"
+            " WHERE id = ANY(%s)",
+            [chosen],
+        )
+    sla_sweep(now=timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            # the ticket's highest escalation level if it has one, else its last mark
+            "DELETE FROM tickets_slaevent WHERE id IN (SELECT DISTINCT ON (ticket_id)"
+            " id FROM tickets_slaevent WHERE ticket_id = ANY(%s) ORDER BY ticket_id,"
+            " kind = 'escalation' DESC, level DESC, id DESC)",
+            [chosen],
+        )
+        cursor.execute(
+            "UPDATE tickets_ticket AS t SET next_sla_check_at = now() - interval"
+            " '1 minute', escalation_level = coalesce((SELECT max(level) FROM"
+            " tickets_slaevent AS e WHERE e.ticket_id = t.id AND e.kind = 'escalation'),"
+            " 0) WHERE t.id = ANY(%s)",
+            [chosen],
+        )
+        cursor.execute("VACUUM ANALYZE tickets_slaevent")
+
+
+def _sweep_op(due, iterations):
+    return _sweep_factory(due, iterations, slug="due", each="", make_due=_forget_all_marks)
 
 
 def _one_mark_op(due, iterations):
-    """The sweep as the beat meets it every minute: ``due`` tickets, each with exactly one
-    mark come due since the last run (a warning, a breach or the next escalation level).
-    Before each timed sweep, an untimed sweep marks the chosen tickets fully, then each
-    ticket's last mark is forgotten and its escalation level set back to what its other
-    marks say, so the timed sweep writes one mark, one timeline row, one audit record and
-    one ticket update per ticket. ``sla_sweep_1000_due`` is the backlog case: every mark
-    of each ticket at once (six on average), as after an outage."""
-
-    def factory(ctx):
-        sets, what = _due_sets(due)
-
-        def prepare(i):
-            chosen = next(sets)
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "UPDATE tickets_ticket SET next_sla_check_at = now() - interval '1 minute'"
-                    " WHERE id = ANY(%s)",
-                    [chosen],
-                )
-            sla_sweep(now=timezone.now())
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    # the ticket's highest escalation level if it has one, else its last mark
-                    "DELETE FROM tickets_slaevent WHERE id IN (SELECT DISTINCT ON (ticket_id)"
-                    " id FROM tickets_slaevent WHERE ticket_id = ANY(%s) ORDER BY ticket_id,"
-                    " kind = 'escalation' DESC, level DESC, id DESC)",
-                    [chosen],
-                )
-                cursor.execute(
-                    "UPDATE tickets_ticket AS t SET next_sla_check_at = now() - interval"
-                    " '1 minute', escalation_level = coalesce((SELECT max(level) FROM"
-                    " tickets_slaevent AS e WHERE e.ticket_id = t.id AND e.kind = 'escalation'),"
-                    " 0) WHERE t.id = ANY(%s)",
-                    [chosen],
-                )
-                cursor.execute("VACUUM ANALYZE tickets_slaevent")
-
-        return Operation(
-            name=f"SLA sweep, {due:,} due with one mark each, of {_scale(_scheduled['count'])}"
-            " scheduled",
-            run=lambda i: sla_sweep(now=timezone.now()),
-            prepare=prepare,
-            iterations=iterations,
-            note=f"{due} made due per sweep among {what}, one mark each",
-        )
-
-    factory.__name__ = f"sla_sweep_{due}_one_mark"
-    return factory
+    return _sweep_factory(
+        due, iterations, slug="one_mark", each="one mark each", make_due=_forget_last_mark
+    )
 
 
 sla_sweep_1000_due = operation(_sweep_op(DUE, 5))
