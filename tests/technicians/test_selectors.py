@@ -9,7 +9,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from technicians.models import Certification, Technician
-from technicians.selectors import dispatch_candidates, rank_key, technician_performance
+from technicians.selectors import (
+    dispatch_candidates,
+    rank_key,
+    technician_eligibility,
+    technician_performance,
+)
 from tests.tickets.factories import (
     AreaFactory,
     CertificationTypeFactory,
@@ -211,8 +216,48 @@ def test_dispatch_candidates_among_2000_technicians_run_in_constant_queries(agen
         candidates = dispatch_candidates(ticket=ticket, day=timezone.localdate())
     assert len(candidates) == 2_000
     assert all(c["eligible"] for c in candidates)
-    # The technicians with their eligibility facts (one query), the ranking (one).
-    assert len(few) == len(many) == 2
+    # The technicians with their eligibility facts (one query), the day's bookings of
+    # everyone (one), the ranking (one).
+    assert len(few) == len(many) == 3
+
+
+def test_dispatch_candidates_count_the_days_bookings_as_a_single_dispatch_does(agent, supervisor):
+    """The ranked list reads every technician's bookings of the day at once; a single
+    dispatch asks per technician (``technician_eligibility``). Both count the same jobs:
+    that day's, not another day's, not a cancelled one, not the ticket's own."""
+    area = AreaFactory()
+    busy = TechnicianFactory(employee_no="T1", areas=[area], max_jobs_per_day=2)
+    other = TechnicianFactory(employee_no="T2", areas=[area], max_jobs_per_day=2)
+    book = {"actor": agent, "supervisor": supervisor}
+
+    def job(technician, **when):
+        return _book(make_ticket(actor=agent, customer=CustomerFactory(area=area)),
+                     technician=technician, **book, **when)  # fmt: skip
+
+    job(busy, hour=9)
+    job(busy, day_offset=2, hour=9)  # another day
+    cancelled = job(busy, hour=11)
+    services.ticket_cancel(ticket=cancelled, actor=supervisor, reason="Customer withdrew")
+    job(other, hour=9)
+    rebooked = job(other, hour=11)  # the ticket asked about: its own booking
+    day = timezone.localdate() + datetime.timedelta(days=1)
+
+    def listed(ticket):
+        return {c["technician"].employee_no: c["reasons"]
+                for c in dispatch_candidates(ticket=ticket, day=day)}  # fmt: skip
+
+    fresh = make_ticket(actor=agent, customer=CustomerFactory(area=area))
+    assert listed(fresh)["T1"][0] == "jobs_booked:1/2"
+    assert listed(fresh)["T2"] == ["day_full"]
+    assert listed(rebooked)["T2"][0] == "jobs_booked:1/2"
+    start, end = appointment(days=1, hour=14, hours=1)
+    for ticket, technician, reasons in (
+        (fresh, busy, []), (fresh, other, ["day_full"]), (rebooked, other, []),
+    ):  # fmt: skip
+        assert (
+            technician_eligibility(technician=technician, ticket=ticket, start=start, end=end)
+            == reasons
+        )
 
 
 def test_technician_performance_matches_hand_computed_figures(agent, supervisor):
