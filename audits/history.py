@@ -38,7 +38,12 @@ class Snapshot(pghistory.models.Event):
 def _snapshot_obj(model):
     """``pgh_obj``: pghistory's object foreign key (unconstrained), named as the row's model."""
     config = pghistory.ObjForeignKey(
-        related_name="+", db_constraint=False, on_delete=models.DO_NOTHING
+        # Indexed although the copied keys are not (PGHISTORY_FOREIGN_KEY_FIELD): a row's
+        # snapshots are read by it.
+        related_name="+",
+        db_constraint=False,
+        on_delete=models.DO_NOTHING,
+        db_index=True,
     )
     return models.ForeignKey(model, **config.kwargs, verbose_name=model._meta.verbose_name)
 

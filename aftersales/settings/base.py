@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+import pghistory
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
@@ -498,6 +499,12 @@ REORDER_DIGEST_HOUR = env.int("REORDER_DIGEST_HOUR", default=8)
 # (idempotent, PostgreSQL only), and the snapshot tables stay in audits/migrations.
 PGTRIGGER_MIGRATIONS = False
 PGTRIGGER_INSTALL_ON_MIGRATE = True
+# The snapshots' copies of foreign keys (a ticket snapshot's customer, area, technician …)
+# get no index: the trail reads a row's snapshots by ``pgh_obj`` alone (its own index,
+# audits.history), and the ticket snapshot's eight indexes on its copied keys were a third
+# of what the safety net's trigger cost each ticket write (bench/README, "The safety
+# net's snapshots").
+PGHISTORY_FOREIGN_KEY_FIELD = pghistory.ForeignKey(db_index=False)
 # How often beat seals new audit events into the hash chain (audits.chain): the longest
 # a new event waits unchained (it carries its own row MAC meanwhile, audits.anchor).
 AUDIT_SEAL_INTERVAL_SECONDS = env.int("AUDIT_SEAL_INTERVAL_SECONDS", default=5)

@@ -278,6 +278,27 @@ def test_bulk_create_and_queryset_delete_are_caught_by_the_safety_net():
 
 
 @postgres_only
+def test_snapshot_tables_index_only_their_key_and_the_row_they_copy():
+    """Every ticket write inserts a snapshot: the copied foreign keys (a ticket's customer,
+    area, technician …) carry no index of their own, only the snapshot's key and
+    ``pgh_obj`` (what the trail reads them by) do."""
+    from audits.history import TRACKED
+
+    with connection.cursor() as cursor:
+        for event_model in TRACKED.values():
+            table = event_model._meta.db_table
+            cursor.execute(
+                "SELECT a.attname FROM pg_index i"
+                " JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)"
+                " WHERE i.indrelid = %s::regclass ORDER BY 1",
+                [table],
+            )
+            columns = {row[0] for row in cursor.fetchall()}
+            assert columns <= {"pgh_id", "pgh_created_at", "pgh_obj_id"}, table
+            assert "pgh_obj_id" in columns, table
+
+
+@postgres_only
 def test_snapshots_refuse_updates():
     from audits.safety_net.models import AreaHistory
 
