@@ -392,10 +392,15 @@ if REDIS_URL:
     DJANGO_REDIS_LOGGER = "aftersales.cache"
 else:
     # A file cache is shared by web, worker and beat (throttle counters must be).
+    # One directory per database: `make bench` (aftersales_bench) and `make run` (the
+    # SQLite file) share var/, and a cached webhook list of the one database made the
+    # other's deliveries point at webhooks it does not have.
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": str(VAR_DIR / "cache"),
+            "LOCATION": str(
+                VAR_DIR / "cache" / re.sub(r"[^\w.-]", "_", Path(DATABASES["default"]["NAME"]).name)
+            ),
         }
     }
 
