@@ -160,6 +160,21 @@ try:
     found["second_send"] = "sent"
 except NoticeAlreadySent as exc:
     found["second_send"] = exc.code
+
+# The SLA sweep's portable path (no arrays, no unnest): the due tickets are marked, their
+# version bumped and their next check planned past the sweep's instant.
+from tickets.models import SlaEvent
+from tickets.services import sla_sweep
+
+due = dict(Ticket.objects.filter(next_sla_check_at__lte=later).values_list("pk", "version"))
+swept = sla_sweep(now=later)
+after = dict(Ticket.objects.filter(pk__in=due).values_list("pk", "version"))
+found["sweep"] = [
+    swept["tickets"] == len(due) > 0,
+    swept["marks"] == SlaEvent.objects.filter(ticket_id__in=due).count() > 0,
+    sum(after[pk] > version for pk, version in due.items()) > 0,
+    Ticket.objects.filter(next_sla_check_at__lte=later).count(),
+]
 print("FOUND " + json.dumps(found, default=str))
 """
 
@@ -187,6 +202,7 @@ def test_incident_portable_paths_on_sqlite(site):
     assert found["customers"] >= 1
     assert found["recipients"] == found["customers"]
     assert found["second_send"] == "notice_already_sent"
+    assert found["sweep"] == [True, True, True, 0]
 
 
 def test_rule_matches_is_the_arrival_rule():

@@ -28,6 +28,7 @@ from .sla import sla_default_policy_ensure
 from .sla_notifications import SLA_NOTIFY_TASK
 
 BATCH_SIZE = 500
+TICKET_TYPE = Ticket._meta.label_lower  # the audit events' object type
 # What a sweep reads of a ticket: its clocks, what it writes back, and the webhook
 # payload's codes (``ticket_webhook_payload``). A test holds the sweep's query count, so a
 # field read here that is not listed (one query per ticket) fails it.
@@ -40,6 +41,18 @@ SWEEP_FIELDS = (
 )  # fmt: skip
 EVENT_KINDS = {"warning": EventKind.SLA_WARNING, "breach": EventKind.SLA_BREACH,
                "escalation": EventKind.ESCALATION}  # fmt: skip
+
+
+class _Due:
+    """A due ticket as the sweep reads and writes it: ``pk`` and ``SWEEP_FIELDS`` only.
+    Building 1,000 ``Ticket`` instances a sweep cost more Python than its marks; a field
+    not listed raises here instead of costing a query per ticket."""
+
+    __slots__ = ("pk", *SWEEP_FIELDS)
+
+    def __init__(self, row):
+        for name, value in zip(self.__slots__, row, strict=True):
+            setattr(self, name, value)
 
 
 def sla_sweep(*, now=None, batch_size=BATCH_SIZE):
@@ -126,7 +139,10 @@ def _save(tickets):
     column and row, which cost PostgreSQL more than the rest of the sweep together."""
     fields = ["next_sla_check_at", "escalation_level", "version", "updated_at"]
     if connection.vendor != "postgresql":
-        Ticket.objects.bulk_update(tickets, fields)
+        Ticket.objects.bulk_update(
+            [Ticket(pk=t.pk, **{field: getattr(t, field) for field in fields}) for t in tickets],
+            fields,
+        )
         return
     with connection.cursor() as cursor:
         cursor.execute(
@@ -158,12 +174,13 @@ def _commit_without_waiting_for_disk():
 @transaction.atomic
 def _sweep_batch(*, now, batch_size):
     _commit_without_waiting_for_disk()
-    tickets = list(
-        Ticket.objects.filter(next_sla_check_at__lte=now)
-        .only(*SWEEP_FIELDS)
+    tickets = [
+        _Due(row)
+        for row in Ticket.objects.filter(next_sla_check_at__lte=now)
         .order_by("next_sla_check_at")
-        .select_for_update(skip_locked=True, of=("self",))[:batch_size]
-    )
+        .select_for_update(skip_locked=True, of=("self",))
+        .values_list("pk", *SWEEP_FIELDS)[:batch_size]
+    ]
     if not tickets:
         return {"tickets": 0, "marks": 0, "escalations": 0}
     done = set(
@@ -192,7 +209,8 @@ def _sweep_batch(*, now, batch_size):
             new_marks.append((ticket.pk, kind, clock, lvl, now, now))
             payload = json.dumps({"clock": clock, "level": lvl})
             timeline.append((ticket.pk, EVENT_KINDS[kind], f"sla_{kind}", "", "", payload, now))
-        audits.append({"action": "ticket.sla_marked", "obj": ticket, "ticket": ticket,
+        audits.append({"action": "ticket.sla_marked", "object_type": TICKET_TYPE,
+                       "object_id": ticket.pk, "ticket_id": ticket.pk,
                        "changes": {"marks": [list(m) for m in fresh],
                                    "escalation_level": ticket.escalation_level}})  # fmt: skip
     # The unique constraint is the last word: a mark another process made is skipped.
