@@ -7,9 +7,9 @@ translations, querysets) goes through DRF's own encoder, and an answer orjson re
 altogether (an integer beyond 64 bits) is rendered by DRF's renderer.
 
 Downloads: one rule for all of them: a success is the file, an error met on the way (a
-404, a 400 of the filters, a 403) is the API's JSON error as the schema declares it —
-never a PDF or a CSV of an error's repr (the fuzz checks the content type of every
-answer).
+404, a 400 of the filters, a 403) is the API's JSON error as the schema declares it, and
+an ``OPTIONS`` request the endpoint's JSON description — never a PDF or a CSV of an
+error's repr (the fuzz checks the content type of every answer).
 """
 
 import orjson
@@ -50,8 +50,13 @@ class FileRenderer(renderers.BaseRenderer):
     render_style = "binary"
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
-        response = (renderer_context or {}).get("response")
-        if response is not None and response.status_code >= 400:
+        context = renderer_context or {}
+        response, request = context.get("response"), context.get("request")
+        # An error, or the endpoint's description (OPTIONS, ``?format=csv`` kept on the
+        # URL): not a file, the JSON the schema declares.
+        if response is not None and (
+            response.status_code >= 400 or getattr(request, "method", None) == "OPTIONS"
+        ):
             response["Content-Type"] = "application/json"
             return JSONRenderer().render(data)
         return self.render_file(data)

@@ -140,6 +140,17 @@ def test_kpi_api_json_and_csv_for_auditors_only(
     assert integrator_client.get("/api/v1/reports/kpis/", params).status_code == 403
 
 
+def test_kpi_api_options_with_the_csv_format_describes_the_endpoint_in_json(auditor_client):
+    """OPTIONS with ``?format=csv`` kept on the URL (the fuzz found it a 500: the CSV
+    renderer was handed the endpoint's description)."""
+    response = auditor_client.options(
+        "/api/v1/reports/kpis/?format=csv&from=2000-01-01T00:00:00Z&to=2000-01-01T00:00:00Z"
+    )
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["name"]
+
+
 @pytest.mark.parametrize(
     "params",
     [{}, {"from": "x", "to": "y"}, {"from": "2026-03-08T00:00Z", "to": "2026-03-01T00:00Z"},
