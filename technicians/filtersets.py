@@ -5,13 +5,11 @@ from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from aftersales.dates import local_day_bounds
 from aftersales.filters import DateFilter
-from tickets.choices import TicketStatus
-from tickets.models import Ticket
 
 from .choices import CertificationStatus
 from .models import EXPIRING_WITHIN_DAYS, Absence, Certification, Technician, TrainingRecord
+from .selectors import booked_on
 
 _EXPIRING = datetime.timedelta(days=EXPIRING_WITHIN_DAYS)
 
@@ -43,14 +41,9 @@ class TechnicianFilterSet(django_filters.FilterSet):
         return queryset.filter(Exists(valid))
 
     def filter_available_on(self, queryset, name, value):
-        start, end = local_day_bounds(value)
         booked = (
-            Ticket.objects.filter(
-                technician_id=OuterRef("pk"),
-                appointment_start__gte=start,
-                appointment_start__lt=end,
-            )
-            .exclude(status=TicketStatus.CANCELLED)
+            booked_on(value)
+            .filter(technician_id=OuterRef("pk"))
             .values("technician_id")
             .annotate(n=Count("id"))
             .values("n")

@@ -363,27 +363,30 @@ def dispatch_candidates(*, ticket, day):
 # --- Eligibility facts (the rule itself is technicians.eligibility) -------------------------
 
 
-def bookings_on(*, day, technician_ids, exclude_ticket_id=None):
-    """Technician id → number of jobs booked on ``day`` (one grouped query);
-    ``technician_ids=None``: of every technician, read as one range of the day's
-    appointments (``ticket_appointment_day``, from the index alone).
-
-    Every booking with an appointment that day counts, done or not; cancelled ones don't.
-    """
+def booked_on(day, *, exclude_ticket_id=None):
+    """The jobs booked on ``day``, the one rule both ways of counting them share: every
+    booking with an appointment that day counts, done or not; cancelled ones don't, nor
+    the ticket being dispatched (its own booking, when rescheduled)."""
     start, end = local_day_bounds(day)
+    return (
+        Ticket.objects.filter(appointment_start__gte=start, appointment_start__lt=end)
+        .exclude(status=TicketStatus.CANCELLED)
+        .exclude(pk=exclude_ticket_id)
+    )
+
+
+def bookings_on(*, day, technician_ids, exclude_ticket_id=None):
+    """Technician id → number of jobs booked on ``day`` (``booked_on``; one grouped
+    query); ``technician_ids=None``: of every technician, read as one range of the day's
+    appointments (``ticket_appointment_day``, from the index alone)."""
     technicians = (
         Q(technician_id__isnull=False)
         if technician_ids is None
         else Q(technician_id__in=technician_ids)
     )
     rows = (
-        Ticket.objects.filter(
-            technicians,
-            appointment_start__gte=start,
-            appointment_start__lt=end,
-        )
-        .exclude(status=TicketStatus.CANCELLED)
-        .exclude(pk=exclude_ticket_id)
+        booked_on(day, exclude_ticket_id=exclude_ticket_id)
+        .filter(technicians)
         .values("technician_id")
         .annotate(n=Count("id"))
     )
@@ -426,14 +429,7 @@ def technicians_with_facts(technicians, *, ticket, day, bookings=True):
         certificates = certificates.for_category(
             Subquery(Product.objects.filter(pk=ticket.product_id).values("model__category_id"))
         )
-    start, end = local_day_bounds(day)
-    booked = (
-        Ticket.objects.filter(
-            technician_id=tech, appointment_start__gte=start, appointment_start__lt=end
-        )
-        .exclude(status=TicketStatus.CANCELLED)
-        .exclude(pk=ticket.pk)
-    )
+    booked = booked_on(day, exclude_ticket_id=ticket.pk).filter(technician_id=tech)
     year_start, year_end = training_year(day)
     training = TrainingRecord.objects.filter(
         technician_id=tech, completed_on__gte=year_start, completed_on__lte=year_end

@@ -30,8 +30,8 @@ from .sla_notifications import SLA_NOTIFY_TASK
 BATCH_SIZE = 500
 TICKET_TYPE = Ticket._meta.label_lower  # the audit events' object type
 # What a sweep reads of a ticket: its clocks, what it writes back, and the webhook
-# payload's codes (``ticket_webhook_payload``). A test holds the sweep's query count, so a
-# field read here that is not listed (one query per ticket) fails it.
+# payload's codes (``ticket_webhook_payload``). The due tickets are read as ``_Due``
+# records of these fields only, so a field read here that is not listed raises.
 SWEEP_FIELDS = (
     "sla_policy_id", "sla_paused_at", "status", "version", "escalation_level", "updated_at",
     "next_sla_check_at", "response_warn_at", "response_due_at", "responded_at",
