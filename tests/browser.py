@@ -172,6 +172,21 @@ def _focused(page):
     )
 
 
+def focus_lands_on(page, wanted, timeout=5000):
+    """Wait until the focused element's "TAG|name|value|type|href" contains ``wanted``.
+
+    ``autofocus`` is applied by the browser at its next rendering step, which on a loaded
+    machine can come after the load event that ``page.goto`` waits for.
+    """
+    page.wait_for_function(
+        "wanted => { const e = document.activeElement;"
+        " return !!e && `${e.tagName}|${e.name || ''}|${e.value || ''}|${e.type || ''}|"
+        "${e.getAttribute('href') || ''}`.includes(wanted); }",
+        arg=wanted,
+        timeout=timeout,
+    )
+
+
 def _tab_to(page, wanted, limit=40):
     """Press Tab until the focused element's "TAG|name|value|type|href" contains ``wanted``."""
     for _ in range(limit):

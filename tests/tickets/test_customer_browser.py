@@ -16,6 +16,7 @@ from tests.browser import (
     _tab_to,
     assert_accessible,
     assert_fits,
+    focus_lands_on,
     screenshot,
     sign_in,
 )
@@ -196,7 +197,7 @@ def test_intake_by_keyboard_for_a_unit_with_an_open_ticket(open_page, household,
     unit, earlier = household["new"], household["earlier"]
     page = _desk_page(open_page, lang)
     page.goto("/tickets/new/")
-    assert "INPUT|phone" in _focused(page)  # the phone field has the focus on arrival
+    focus_lands_on(page, "INPUT|phone")  # the phone field has the focus on arrival
     page.keyboard.type("138 0000 0002", delay=20)
     page.wait_for_selector("#h-found")  # as you type: no submit, no mouse
     assert "/tickets/new/" in page.url and "phone=" not in page.url
