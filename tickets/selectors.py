@@ -4,6 +4,7 @@ import datetime
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import (
     Avg,
     BooleanField,
@@ -415,29 +416,47 @@ def sla_met_rates(*, start, end, now=None):
 REPEAT_WINDOW = datetime.timedelta(days=30)
 
 
-def first_time_fix_marks():
-    """Quality marks of a job, as boolean expressions over the outer ticket.
-
-    ``refused``: the customer refused the confirmation at least once (the job was redone;
-    ``Ticket.confirmations_refused``, counted by ``ticket_confirm``); ``repeated``: another
-    ticket for the same product opened within 30 days after the job was completed;
-    ``complained``: one of those was a complaint. A first-time fix is a closed job with
-    neither ``refused`` nor ``repeated`` — the one definition the technician statistics,
-    the dispatch ranking and the KPI report share. The repeat probes are answered from
-    ``ticket_product_created``; the refusal is a column of the job's own row (it was a
-    probe into each monthly partition of the timeline, most of the ranking's time).
-    """
-    later = Ticket.objects.filter(
+def _later_visits():
+    """The tickets for the outer job's product opened within ``REPEAT_WINDOW`` after its
+    completion (a range of ``ticket_product_created``)."""
+    return Ticket.objects.filter(
         product_id=OuterRef("product_id"),
         created_at__gt=OuterRef("completed_at"),
         created_at__lte=ExpressionWrapper(
             OuterRef("completed_at") + REPEAT_WINDOW, output_field=DateTimeField()
         ),
     )
+
+
+def repeat_visit_probe():
+    """Was another ticket for the same product opened within ``REPEAT_WINDOW`` after the
+    outer job's completion? The definition of ``Ticket.repeat_visit``; the triggers that
+    keep the column (migration 0035) ask the same, and the tests compare the two."""
+    return Exists(_later_visits())
+
+
+def first_time_fix_marks():
+    """Quality marks of a job, as boolean expressions over the outer ticket.
+
+    ``refused``: the customer refused the confirmation at least once (the job was redone;
+    ``Ticket.confirmations_refused``, counted by ``ticket_confirm``); ``repeated``: another
+    ticket for the same product opened within 30 days after the job was completed
+    (``Ticket.repeat_visit``); ``complained``: one of those was a complaint. A first-time
+    fix is a closed job with neither ``refused`` nor ``repeated`` — the one definition the
+    technician statistics, the dispatch ranking and the KPI report share. Both are columns
+    of the job's own row: the refusal was a probe into each monthly partition of the
+    timeline, the repeat one into the product's tickets, most of the ranking's time. On
+    SQLite (``make run``), where no trigger keeps ``repeat_visit``, ``repeated`` is the
+    probe itself; ``complained`` (the technician statistics only) is always probed.
+    """
+    if connection.vendor == "postgresql":
+        repeated = ExpressionWrapper(Q(repeat_visit=True), output_field=BooleanField())
+    else:
+        repeated = repeat_visit_probe()
     return {
         "refused": ExpressionWrapper(Q(confirmations_refused__gt=0), output_field=BooleanField()),
-        "repeated": Exists(later),
-        "complained": Exists(later.filter(category=TicketCategory.COMPLAINT)),
+        "repeated": repeated,
+        "complained": Exists(_later_visits().filter(category=TicketCategory.COMPLAINT)),
     }
 
 

@@ -511,6 +511,15 @@ class Ticket(ChoiceLabelsMixin, models.Model):
     confirmations_refused = models.PositiveSmallIntegerField(
         default=0, db_default=0, verbose_name=_("confirmations refused")
     )
+    # Whether another ticket for the same product was opened within ``REPEAT_WINDOW`` after
+    # this job's completion (so it was no first-time fix; ``selectors.repeat_visit_probe``
+    # is the definition). On PostgreSQL the triggers of migration 0035 keep it as tickets
+    # are written, whatever writes them, in the writer's transaction under the product's
+    # row lock, so the quality marks read a column instead of probing the product's
+    # tickets once per job (most of the dispatch ranking's time); elsewhere the marks probe.
+    repeat_visit = models.BooleanField(
+        default=False, db_default=False, verbose_name=_("repeat visit")
+    )
     satisfaction = models.PositiveSmallIntegerField(
         null=True, blank=True, verbose_name=_("satisfaction")
     )

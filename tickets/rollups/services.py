@@ -22,7 +22,6 @@ from django.utils import timezone
 from aftersales.dates import local_day_bounds
 from tickets.models import Ticket
 from tickets.selectors import (
-    REPEAT_WINDOW,
     kpi_closed_conditions,
     kpi_opened_conditions,
 )
@@ -209,12 +208,6 @@ SELECT DISTINCT (d AT TIME ZONE %(tz)s)::date FROM (
     UNION ALL
     SELECT closed_at FROM {ticket} WHERE updated_at >= %(since)s AND closed_at IS NOT NULL
     UNION ALL
-    SELECT done.closed_at FROM {ticket} new
-      JOIN {ticket} done ON done.product_id = new.product_id
-     WHERE new.updated_at >= %(since)s AND new.product_id IS NOT NULL
-       AND done.closed_at IS NOT NULL AND done.completed_at < new.created_at
-       AND done.completed_at >= new.created_at - %(window)s
-    UNION ALL
     SELECT created_at FROM {ticket}
      WHERE created_at >= %(lookback)s AND sla_paused_at IS NULL
        AND ((responded_at IS NULL AND response_due_at >= %(since)s AND response_due_at < %(now)s)
@@ -228,18 +221,17 @@ def kpi_rollups_dirty_days(*, since, now):
     """The local days whose figures may have changed between ``since`` and ``now``:
 
     - the opening and closing days of the tickets written since (``updated_at``: every
-      transition, assignment, answer; a new ticket too);
-    - the closing day of each job a new (or changed) ticket repeats — another ticket for
-      the same product within 30 days of its completion is no first-time fix;
+      transition, assignment, answer; a new ticket too; and a job whose repeat-visit
+      mark a new or corrected ticket for the same product changed — no first-time fix
+      any more, or one again — which the mark's triggers write, migration 0035);
     - the opening day of the tickets whose running SLA clock passed its due instant
       (decided without any write), looked back ``KPI_ROLLUP_SLA_LOOKBACK_DAYS``.
-    One query (the updated_at, product/created_at and created_at indexes)."""
+    One query (the updated_at and created_at indexes)."""
     sql = _DIRTY.format(ticket=Ticket._meta.db_table)
     params = {
         "tz": str(_tz()),
         "since": since,
         "now": now,
-        "window": REPEAT_WINDOW,
         "lookback": now - datetime.timedelta(days=settings.KPI_ROLLUP_SLA_LOOKBACK_DAYS),
     }
     with connection.cursor() as cursor:
