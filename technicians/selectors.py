@@ -262,8 +262,9 @@ _FACT_COLUMNS = (
     "fact_practical",
 )  # fmt: skip
 # The ranked list reads the day's bookings of everyone in a query of their own
-# (``bookings_on`` without ids): its facts query leaves the bookings out.
-_LISTED_FACT_COLUMNS = tuple(column for column in _FACT_COLUMNS if column != "fact_booked")
+# (``bookings_on`` without ids), and the training year's hours of those it needs them for
+# (``training_hours``): its facts query leaves both out.
+_LISTED_FACT_COLUMNS = ("fact_covers_area", "fact_certified", "fact_absent")
 
 
 def _raw_rows(queryset):
@@ -285,9 +286,13 @@ def dispatch_candidates(*, ticket, day):
 
     Each entry: ``technician`` (a ``CandidateTechnician`` row), ``eligible``, ``rank``
     (None if not eligible) and ``reasons`` — why they rank where they do, or why they may
-    not go. Ranking data (the last 90 days' jobs) is read for the eligible only. Three
+    not go. Ranking data (the last 90 days' jobs) is read for the eligible only. Four
     queries whatever the number of technicians: the technicians with their eligibility
-    facts (as rows, no model instances), the day's bookings of everyone, the ranking.
+    facts (as rows, no model instances), the day's bookings of everyone, the training
+    year's hours, the ranking. The hours are read for those otherwise eligible only
+    (their rows show "training incomplete"), or for everyone when the training blocks
+    dispatch (``TRAINING_BLOCKS_DISPATCH``, a reason against anyone): two sums probed per
+    technician were two thirds of the facts query over 2,000 technicians.
     """
     candidates = Technician.objects.active()
     if ticket.outlet_id is not None:
@@ -295,26 +300,24 @@ def dispatch_candidates(*, ticket, day):
         # sees no one else's name or calendar).
         candidates = candidates.filter(outlet_id=ticket.outlet_id)
     rows = _raw_rows(
-        technicians_with_facts(candidates, ticket=ticket, day=day, bookings=False).values_list(
-            *_CANDIDATE_COLUMNS, *_LISTED_FACT_COLUMNS
-        )
+        technicians_with_facts(
+            candidates, ticket=ticket, day=day, bookings=False, training=False
+        ).values_list(*_CANDIDATE_COLUMNS, *_LISTED_FACT_COLUMNS)
     )
     booked = bookings_on(day=day, technician_ids=None, exclude_ticket_id=ticket.pk)
     split = len(_CANDIDATE_COLUMNS)
-    blocks = settings.TRAINING_BLOCKS_DISPATCH
-    minimum = training_minimum()
     considered = []
     for row in rows:
         technician = CandidateTechnician._make(row[:split])
-        covers, certified, absent, theory, practical = row[split:]
+        covers, certified, absent = row[split:]
+        # Training judged below, once the hours are read: compliant until then.
         fact = _facts(
-            covers, certified, absent, booked.get(technician.pk, 0), theory, practical,
-            outlet_id=technician.outlet_id, ticket=ticket, minimum=minimum,
+            covers, certified, absent, booked.get(technician.pk, 0), True,
+            outlet_id=technician.outlet_id, ticket=ticket,
         )  # fmt: skip
-        against = eligibility_reasons(
-            technician=technician, day=day, facts=fact, training_blocks=blocks
-        )
+        against = eligibility_reasons(technician=technician, day=day, facts=fact)
         considered.append((technician, fact, against))
+    considered = _with_training(considered, day=day)
     eligible_ids = [technician.pk for technician, _, against in considered if not against]
     since, _ = local_day_bounds(day - datetime.timedelta(days=RANKING_WINDOW_DAYS))
     until, _ = local_day_bounds(day)
@@ -363,6 +366,36 @@ def dispatch_candidates(*, ticket, day):
 # --- Eligibility facts (the rule itself is technicians.eligibility) -------------------------
 
 
+def _with_training(considered, *, day):
+    """``considered`` ((technician, facts, reasons) judged as if compliant) with the
+    training year's hours read and judged: for everyone when the training blocks dispatch
+    (the rule asked again for each), else for the eligible only (the reason shown beside
+    them). One query."""
+    blocks = settings.TRAINING_BLOCKS_DISPATCH
+    ids = (
+        None if blocks else [technician.pk for technician, _, against in considered if not against]
+    )
+    if ids == []:
+        return considered
+    start, end = training_year(day)
+    hours = training_hours(technician_ids=ids, start=start, end=end)
+    minimum = training_minimum()
+    out = []
+    for technician, fact, against in considered:
+        if blocks or not against:
+            fact = fact._replace(
+                training_compliant=training_compliant(
+                    *hours.get(technician.pk, (None, None)), minimum=minimum
+                )
+            )
+            if blocks:
+                against = eligibility_reasons(
+                    technician=technician, day=day, facts=fact, training_blocks=True
+                )
+        out.append((technician, fact, against))
+    return out
+
+
 def booked_on(day, *, exclude_ticket_id=None):
     """The jobs booked on ``day``, the one rule both ways of counting them share: every
     booking with an appointment that day counts, done or not; cancelled ones don't, nor
@@ -394,18 +427,18 @@ def bookings_on(*, day, technician_ids, exclude_ticket_id=None):
 
 
 def training_hours(*, technician_ids, start, end):
-    """Technician id → (theory, practical) hours completed in [start, end] (one query)."""
-    rows = (
-        TrainingRecord.objects.filter(
-            technician_id__in=technician_ids, completed_on__gte=start, completed_on__lte=end
-        )
-        .values("technician_id")
-        .annotate(theory=Sum("theory_hours"), practical=Sum("practical_hours"))
+    """Technician id → (theory, practical) hours completed in [start, end] (one query);
+    ``technician_ids=None``: of every technician."""
+    records = TrainingRecord.objects.filter(completed_on__gte=start, completed_on__lte=end)
+    if technician_ids is not None:
+        records = records.filter(technician_id__in=technician_ids)
+    rows = records.values("technician_id").annotate(
+        theory=Sum("theory_hours"), practical=Sum("practical_hours")
     )
     return {row["technician_id"]: (row["theory"], row["practical"]) for row in rows}
 
 
-def technicians_with_facts(technicians, *, ticket, day, bookings=True):
+def technicians_with_facts(technicians, *, ticket, day, bookings=True, training=True):
     """``technicians`` (a queryset) annotated with what the eligibility rule needs to know
     about each for ``ticket`` on ``day`` (``facts_of`` reads them back): one query
     whatever their number. Each fact is a subquery correlated to the technician and
@@ -414,7 +447,8 @@ def technicians_with_facts(technicians, *, ticket, day, bookings=True):
     2,000 index probes per fact, never 2,000 ids sent to the database and back six times.
     ``bookings=False`` leaves ``fact_booked`` out, for a caller that reads the day's
     bookings of everyone at once (``bookings_on``): 2,000 booking probes were three
-    quarters of this query's time.
+    quarters of this query's time. ``training=False`` leaves the training hours out
+    likewise (``training_hours``).
     """
     tech = OuterRef("pk")
     covers = (
@@ -431,21 +465,22 @@ def technicians_with_facts(technicians, *, ticket, day, bookings=True):
         )
     booked = booked_on(day, exclude_ticket_id=ticket.pk).filter(technician_id=tech)
     year_start, year_end = training_year(day)
-    training = TrainingRecord.objects.filter(
+    records = TrainingRecord.objects.filter(
         technician_id=tech, completed_on__gte=year_start, completed_on__lte=year_end
     ).order_by()
 
     def total(column):
         # SUM over the technician's records, no GROUP BY (one row, NULL without any).
-        return Subquery(training.values(total=Func(F(column), function="SUM")))
+        return Subquery(records.values(total=Func(F(column), function="SUM")))
 
     facts = {
         "fact_covers_area": covers,
         "fact_certified": Exists(certificates),
         "fact_absent": Exists(Absence.objects.on(day).filter(technician_id=tech)),
-        "fact_theory": total("theory_hours"),
-        "fact_practical": total("practical_hours"),
     }
+    if training:
+        facts["fact_theory"] = total("theory_hours")
+        facts["fact_practical"] = total("practical_hours")
     if bookings:
         facts["fact_booked"] = Coalesce(
             Subquery(booked.values("technician_id").annotate(n=Count("id")).values("n")),
@@ -454,17 +489,14 @@ def technicians_with_facts(technicians, *, ticket, day, bookings=True):
     return technicians.annotate(**facts)
 
 
-def _facts(
-    covers, certified, absent, booked, theory, practical, *, outlet_id, ticket, minimum=None
-):
-    """``EligibilityFacts`` from the values of ``_FACT_COLUMNS``, in their order
-    (``minimum``: ``training_minimum()``, read once for many technicians)."""
+def _facts(covers, certified, absent, booked, compliant, *, outlet_id, ticket):
+    """``EligibilityFacts`` from the facts read (``compliant``: the training judged)."""
     return EligibilityFacts(
         covers_area=covers,
         certified=certified,
         absent=absent,
         booked=booked,
-        training_compliant=training_compliant(theory, practical, minimum=minimum),
+        training_compliant=compliant,
         # A ticket sent to a service outlet goes to one of the outlet's technicians only.
         in_outlet=ticket.outlet_id is None or outlet_id == ticket.outlet_id,
     )
@@ -472,11 +504,13 @@ def _facts(
 
 def facts_of(technician, *, ticket):
     """The ``EligibilityFacts`` of a technician read through ``technicians_with_facts``."""
-    return _facts(
-        *(getattr(technician, column) for column in _FACT_COLUMNS),
-        outlet_id=technician.outlet_id,
-        ticket=ticket,
+    covers, certified, absent, booked, theory, practical = (
+        getattr(technician, column) for column in _FACT_COLUMNS
     )
+    return _facts(
+        covers, certified, absent, booked, training_compliant(theory, practical),
+        outlet_id=technician.outlet_id, ticket=ticket,
+    )  # fmt: skip
 
 
 def eligibility_facts(*, technician_ids, ticket, day):

@@ -217,8 +217,46 @@ def test_dispatch_candidates_among_2000_technicians_run_in_constant_queries(agen
     assert len(candidates) == 2_000
     assert all(c["eligible"] for c in candidates)
     # The technicians with their eligibility facts (one query), the day's bookings of
-    # everyone (one), the ranking (one).
-    assert len(few) == len(many) == 3
+    # everyone (one), the training hours of the eligible (one), the ranking (one).
+    assert len(few) == len(many) == 4
+
+
+@pytest.mark.parametrize("blocks", [False, True])
+def test_dispatch_candidates_judge_training_as_a_single_dispatch_does(
+    agent, supervisor, settings, blocks
+):
+    """The ranked list reads the training year's hours after the other facts: of the
+    otherwise eligible only (the reason shown beside them), or of everyone when training
+    blocks dispatch. Either way each row says what ``technician_eligibility`` says."""
+    from technicians.services import training_record_create
+
+    settings.TRAINING_BLOCKS_DISPATCH = blocks
+    area, elsewhere = AreaFactory(code="pudong"), AreaFactory(code="xuhui", name="Xuhui")
+    trained = TechnicianFactory(employee_no="T1", areas=[area])
+    untrained = TechnicianFactory(employee_no="T2", areas=[area])
+    away = TechnicianFactory(employee_no="T3", areas=[elsewhere])
+    training_record_create(
+        actor=supervisor, technician=trained, course="Refrigerant handling",
+        completed_on=timezone.localdate() - datetime.timedelta(days=30),
+        theory_hours=20, practical_hours=10,
+    )  # fmt: skip
+    ticket = make_ticket(actor=agent, customer=CustomerFactory(area=area))
+    day = timezone.localdate() + datetime.timedelta(days=1)
+    with CaptureQueriesContext(connection) as queries:
+        rows = {c["technician"].pk: c for c in dispatch_candidates(ticket=ticket, day=day)}
+    assert len(queries) == 4
+    start, end = appointment(days=1)
+    for technician in (trained, untrained, away):
+        refused = technician_eligibility(technician=technician, ticket=ticket, start=start, end=end)
+        row = rows[technician.pk]
+        assert row["eligible"] == (not refused)
+        if refused:
+            assert row["reasons"] == refused
+    incomplete = "training_incomplete"
+    assert incomplete not in rows[trained.pk]["reasons"]
+    assert incomplete in rows[untrained.pk]["reasons"]
+    assert rows[untrained.pk]["eligible"] is not blocks
+    assert (incomplete in rows[away.pk]["reasons"]) is blocks
 
 
 def test_dispatch_candidates_count_the_days_bookings_as_a_single_dispatch_does(agent, supervisor):
