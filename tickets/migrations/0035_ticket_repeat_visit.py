@@ -9,10 +9,13 @@ after this job's completion? Kept on PostgreSQL by four row triggers, so every w
 - ``tickets_ticket_repeat_moved`` (AFTER UPDATE of the product or opening time): the
   jobs it no longer follows are probed again, those it now follows marked.
 
+The update triggers name their columns (``UPDATE OF``), so a statement that sets none of
+them (the SLA sweep's, most transitions') does not even evaluate their conditions.
+
 A job whose mark changes is written (``updated_at``), as any change to it: the KPI
 rollups' refresh finds the day it closed among the tickets written since its last run and
-recomputes its first-time fixes. A ticket is never deleted (its audit events and timeline protect it), so no trigger
-watches deletions.
+recomputes its first-time fixes. A ticket is never deleted (its audit events and
+timeline protect it), so no trigger watches deletions.
 
 Each takes the product's row lock (``FOR NO KEY UPDATE``, which an insert's foreign-key
 check does not wait for) before it reads, so a completion and a new ticket for the same
@@ -86,7 +89,7 @@ CREATE TRIGGER tickets_ticket_repeat_own_insert
     FOR EACH ROW WHEN (NEW.completed_at IS NOT NULL)
     EXECUTE FUNCTION tickets_ticket_repeat_own();
 CREATE TRIGGER tickets_ticket_repeat_own_update
-    BEFORE UPDATE ON tickets_ticket
+    BEFORE UPDATE OF completed_at, product_id, created_at ON tickets_ticket
     FOR EACH ROW WHEN (OLD.completed_at IS DISTINCT FROM NEW.completed_at
                        OR OLD.product_id IS DISTINCT FROM NEW.product_id
                        OR OLD.created_at IS DISTINCT FROM NEW.created_at)
@@ -96,7 +99,7 @@ CREATE TRIGGER tickets_ticket_repeat_mark
     FOR EACH ROW WHEN (NEW.product_id IS NOT NULL)
     EXECUTE FUNCTION tickets_ticket_repeat_mark();
 CREATE TRIGGER tickets_ticket_repeat_moved
-    AFTER UPDATE ON tickets_ticket
+    AFTER UPDATE OF product_id, created_at ON tickets_ticket
     FOR EACH ROW WHEN (OLD.product_id IS DISTINCT FROM NEW.product_id
                        OR OLD.created_at IS DISTINCT FROM NEW.created_at)
     EXECUTE FUNCTION tickets_ticket_repeat_moved();
