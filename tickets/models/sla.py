@@ -275,8 +275,15 @@ class SlaEvent(models.Model):
         BREACH = "breach", _("Breach")
         ESCALATION = "escalation", _("Escalation")
 
+    # No index of its own: the unique mark (``slaevent_once_per_mark``) starts with the
+    # ticket, and serves every read by ticket; a second one cost each of the sweep's
+    # inserts an entry for nothing.
     ticket = models.ForeignKey(
-        "tickets.Ticket", on_delete=models.PROTECT, related_name="+", verbose_name=_("ticket")
+        "tickets.Ticket",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("ticket"),
     )
     kind = models.CharField(max_length=16, choices=Kind.choices, verbose_name=_("kind"))
     clock = models.CharField(

@@ -171,6 +171,25 @@ def _commit_without_waiting_for_disk():
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
+def _marks_done(ticket_ids):
+    """The marks the tickets already have, as (ticket id, kind, clock, level). On
+    PostgreSQL the ids go as one array (``= ANY``): an ``IN`` list of 500 placeholders
+    cost the database three times as much to parse and plan as to answer."""
+    if connection.vendor != "postgresql":
+        return set(
+            SlaEvent.objects.filter(ticket_id__in=ticket_ids).values_list(
+                "ticket_id", "kind", "clock", "level"
+            )
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT ticket_id, kind, clock, level FROM {SlaEvent._meta.db_table}"  # nosec B608
+            " WHERE ticket_id = ANY(%s)",
+            [ticket_ids],
+        )
+        return set(cursor.fetchall())
+
+
 @transaction.atomic
 def _sweep_batch(*, now, batch_size):
     _commit_without_waiting_for_disk()
@@ -183,11 +202,7 @@ def _sweep_batch(*, now, batch_size):
     ]
     if not tickets:
         return {"tickets": 0, "marks": 0, "escalations": 0}
-    done = set(
-        SlaEvent.objects.filter(ticket_id__in=[t.pk for t in tickets]).values_list(
-            "ticket_id", "kind", "clock", "level"
-        )
-    )
+    done = _marks_done([t.pk for t in tickets])
     policies = _Policies()
     new_marks, timeline, audits, escalations = [], [], [], 0
     for ticket in tickets:
