@@ -21,7 +21,9 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection
 
 from aftersales import partitioning
+from tickets.models import Ticket
 from tickets.names import name_keys
+from tickets.selectors import repeat_visit_probe
 
 CHUNK = 50_000
 NULL = r"\N"
@@ -298,9 +300,6 @@ class Generator:
     def _repeat_visits(self):
         """``Ticket.repeat_visit`` of the loaded jobs, which its triggers (off for the load)
         would have set as the tickets were written: one set-based pass of the probe."""
-        from tickets.models import Ticket
-        from tickets.selectors import repeat_visit_probe
-
         started = time.perf_counter()
         marked = (
             Ticket.objects.filter(completed_at__isnull=False, product_id__isnull=False)

@@ -8,6 +8,7 @@ from django.db.models import F, Max, Sum
 from bench.datagen import BULK_TABLES, Generator, Scale, deferred_indexes
 from technicians.models import Technician
 from tickets.models import Customer, Ticket, TicketEvent, TicketNumberSequence
+from tickets.selectors import repeat_visit_probe
 
 pytestmark = [
     pytest.mark.django_db,
@@ -61,6 +62,10 @@ def test_generator_fills_the_counts_asked_for_with_consistent_tickets():
               SELECT 1 FROM technicians_technician_areas ta
               WHERE ta.technician_id = t.technician_id AND ta.area_id = c.area_id)""")
         assert cursor.fetchone()[0] == 0
+    # The load runs with the triggers off; its repeat-visit marks are the probe's.
+    completed = Ticket.objects.filter(completed_at__isnull=False)
+    probed = dict(completed.annotate(p=repeat_visit_probe()).values_list("pk", "p"))
+    assert dict(completed.values_list("pk", "repeat_visit")) == probed
 
 
 def test_generator_is_reproducible_with_a_seed():
